@@ -1,0 +1,58 @@
+import type { FailureReason } from "../spec.ts";
+import type { GpuInfo, NodeCapacity } from "../scheduler/types.ts";
+
+// An executor runs what the scheduler placed. `local` runs processes on this machine;
+// Slurm and Kubernetes executors hand the work to their engine and mirror its state.
+
+export interface LaunchRequest {
+  jobId: string;
+  argv: string[];
+  env: Record<string, string>;
+  /** Directory the job may write; it already holds the job's code. */
+  workdir: string;
+  /** File that receives stdout and stderr, interleaved, as they are written. */
+  logPath: string;
+  /** Directory for the executor's own bookkeeping of this job (exit status file…); not visible to the job. */
+  stateDir: string;
+  cpus: number;
+  memoryBytes: number;
+  gpus: GpuInfo[];
+}
+
+/** What identifies a launched process across a server restart. */
+export interface ProcessHandle {
+  pid: number;
+  /** Process start time as the kernel reports it (/proc/PID/stat field 22), to tell a reused pid apart. */
+  startTime: string;
+}
+
+export interface ExitInfo {
+  exitCode: number | null;
+  signal: string | null;
+  /** The executor killed it for exceeding its memory, or the kernel's OOM killer did. */
+  outOfMemory: boolean;
+  /** The program could not be started at all (not found, not executable). */
+  startError: { reason: Extract<FailureReason, "command_not_found" | "permission_denied" | "start_failed">; message: string } | null;
+  peakMemoryBytes: number | null;
+}
+
+export type ExitListener = (info: ExitInfo) => void;
+
+export interface Executor {
+  readonly name: string;
+  /** Nodes and their CPUs, memory and GPUs. */
+  inventory(): Promise<NodeCapacity[]>;
+  /** Starts the job; resolves once the process exists. `onExit` fires exactly once. */
+  launch(req: LaunchRequest, onExit: ExitListener): Promise<ProcessHandle>;
+  /** SIGTERM to the job's whole process group, SIGKILL after `graceMs`. Idempotent. */
+  cancel(jobId: string, graceMs: number): Promise<void>;
+  /**
+   * After a server restart. If the process recorded in `handle` still runs (same pid and start
+   * time) it is watched again and `onExit` fires when it ends: returns "running". If it ended
+   * while the server was away and its exit status was recorded, returns that ExitInfo.
+   * Otherwise returns "gone" (the job is lost).
+   */
+  reattach(req: LaunchRequest, handle: ProcessHandle, onExit: ExitListener): Promise<"running" | "gone" | ExitInfo>;
+  /** Stops watching (server shutdown) without touching the jobs themselves. */
+  close(): Promise<void>;
+}

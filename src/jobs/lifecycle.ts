@@ -1,0 +1,32 @@
+import { problems } from "../core/errors.ts";
+import type { JobState } from "./spec.ts";
+
+// The job lifecycle as a transition table. Every change of state goes through `assertTransition`
+// and is committed with an event row before its side effect runs. Drawn in
+// docs/reference/job-lifecycle.md; a test checks the drawing matches this table.
+export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
+  queued: ["starting", "cancelled"],
+  starting: ["running", "failed", "cancelled", "lost"],
+  running: ["succeeded", "failed", "cancelled", "timed_out", "lost"],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+  timed_out: [],
+  lost: [],
+};
+
+export function canTransition(from: JobState, to: JobState): boolean {
+  return JOB_TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(jobId: string, from: JobState, to: JobState): void {
+  if (!canTransition(from, to)) {
+    throw problems.conflict(`Job ${jobId} is ${from} and cannot become ${to}.`, describeAllowed(from));
+  }
+}
+
+function describeAllowed(from: JobState): string {
+  const next = JOB_TRANSITIONS[from];
+  if (next.length === 0) return `A ${from} job is finished; use \`plinth jobs retry\` to run it again.`;
+  return `From ${from} a job can become: ${next.join(", ")}.`;
+}

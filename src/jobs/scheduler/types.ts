@@ -1,0 +1,92 @@
+import type { ResourceRequest } from "../spec.ts";
+
+// The scheduler's view of the world: plain data, no database, no clock of its own, so the
+// same policy code runs in the server, in property tests and on a virtual clock in bench/.
+
+export interface GpuInfo {
+  /** Index as the driver numbers it (what CUDA_VISIBLE_DEVICES takes). */
+  index: number;
+  uuid: string;
+  model: string;
+  memoryBytes: number;
+  /** True for configured stand-ins on machines without NVIDIA GPUs. */
+  fake: boolean;
+}
+
+export interface NodeCapacity {
+  name: string;
+  cpus: number;
+  memoryBytes: number;
+  gpus: GpuInfo[];
+}
+
+export interface PendingJob {
+  id: string;
+  userId: string;
+  name: string;
+  priority: number;
+  /** Milliseconds since epoch (or virtual time) when the job entered the queue. */
+  queuedAt: number;
+  /** Expected run time: the job's estimate, else the median of earlier runs with its name, else null. */
+  expectedDurationMs: number | null;
+  resources: ResourceRequest;
+}
+
+export interface RunningJob {
+  id: string;
+  userId: string;
+  node: string;
+  cpus: number;
+  memoryBytes: number;
+  gpuIndices: number[];
+  startedAt: number;
+  /** startedAt + expected duration (capped by the timeout), or null when unknown. */
+  expectedEndAt: number | null;
+}
+
+export interface SchedulerLimits {
+  /** Most GPUs one user may hold at once; undefined = no limit. */
+  maxGpusPerUser?: number;
+  /** Most jobs one user may run at once; undefined = no limit. */
+  maxRunningJobsPerUser?: number;
+}
+
+export interface PolicyConfig extends SchedulerLimits {
+  /** Half-life of recorded usage for fair share. */
+  fairShareHalfLifeMs: number;
+  /** Duration assumed for a job with no estimate and no history. */
+  defaultDurationMs: number;
+}
+
+export interface Placement {
+  jobId: string;
+  node: string;
+  gpuIndices: number[];
+}
+
+export interface ScheduleInput {
+  now: number;
+  nodes: NodeCapacity[];
+  running: RunningJob[];
+  pending: PendingJob[];
+  /** Decayed resource usage per user (GPU-seconds plus CPU-seconds weighted), from UsageLedger. */
+  usage: ReadonlyMap<string, number>;
+  config: PolicyConfig;
+}
+
+export interface ScheduleDecision {
+  /** Jobs to start now, in order. */
+  start: Placement[];
+  /** The queue in the order the policy would run it (including jobs in `start`). */
+  order: string[];
+}
+
+export interface QueueForecast {
+  jobId: string;
+  /** 1-based position in run order. */
+  position: number;
+  /** Expected start (ms since epoch), or null when it cannot be estimated. */
+  expectedStartAt: number | null;
+}
+
+export type FitVerdict = { ok: true } | { ok: false; reason: string; hint: string };

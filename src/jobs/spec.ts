@@ -1,0 +1,147 @@
+import { z } from "zod";
+import { parseDuration, parseMemory } from "../core/units.ts";
+
+// The job spec: one zod schema that the API, the CLI, `plinth.yaml`, the portal's form and
+// the reference docs all come from.
+
+export const JOB_STATES = ["queued", "starting", "running", "succeeded", "failed", "cancelled", "timed_out", "lost"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
+
+export const FAILURE_REASONS = [
+  "out_of_memory",
+  "time_limit",
+  "command_not_found",
+  "permission_denied",
+  "python_exception",
+  "nonzero_exit",
+  "signal",
+  "cancelled",
+  "lost",
+  "start_failed",
+] as const;
+export type FailureReason = (typeof FAILURE_REASONS)[number];
+
+const duration = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((v) => parseDuration(v) !== null, { message: "not a duration; write 90s, 30m, 2h or 1h30m (a number means seconds)" })
+  .meta({ description: "A duration such as 90s, 30m, 2h or 1h30m; a bare number means seconds." });
+
+const memory = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .refine((v) => parseMemory(v) !== null, { message: "not an amount of memory; write 512M, 8G or 16Gi (a number means bytes)" })
+  .meta({ description: "Memory such as 512M, 8G or 16Gi (binary units); a bare number means bytes." });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and _, not starting with a digit");
+
+export const ResourcesSchema = z
+  .strictObject({
+    cpus: z.number().positive().max(1024).default(1).meta({ description: "CPU cores reserved for the job (fractions allowed)." }),
+    memory: memory.default("1G"),
+    gpus: z.number().int().min(0).max(64).default(0).meta({ description: "Number of whole GPUs, given to the job exclusively." }),
+    gpu: z
+      .strictObject({
+        model: z.string().min(1).max(128).optional().meta({ description: "Pattern the GPU model must match, e.g. '*3090*' or 'RTX 6000 Ada'. Case-insensitive; * matches anything." }),
+        minMemory: memory.optional().meta({ description: "Smallest GPU memory acceptable, e.g. 24G." }),
+      })
+      .optional()
+      .meta({ description: "Constraints on which GPUs qualify." }),
+  })
+  .meta({ description: "What the job needs to run." });
+
+export const RetryPolicySchema = z.union([
+  z.number().int().min(0).max(20),
+  z.strictObject({
+    count: z.number().int().min(0).max(20).default(0),
+    on: z.array(z.enum(FAILURE_REASONS)).min(1).default(["lost"]).meta({ description: "Failure reasons that trigger a retry." }),
+  }),
+]);
+
+export const JobSpecSchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._@:+-]*$/, "names use letters, digits and . _ - @ : +, starting with a letter or digit")
+      .optional()
+      .meta({ description: "A name to find the job by; runs with the same name share run-time estimates." }),
+    command: z.array(z.string().max(65_536)).min(1).max(4096).optional().meta({ description: "The program and its arguments (argv), run without a shell." }),
+    script: z.string().min(1).max(1_000_000).optional().meta({ description: "A bash script, run instead of `command`." }),
+    env: z.record(envName, z.string().max(131_072)).default({}).meta({ description: "Environment variables for the job." }),
+    resources: ResourcesSchema.default({ cpus: 1, memory: "1G", gpus: 0 }),
+    timeout: duration.optional().meta({ description: "Stop the job after this long (state timed_out)." }),
+    retries: RetryPolicySchema.default(0).meta({ description: "How often to retry, and on which failure reasons. A number N means N retries when the job is lost." }),
+    priority: z.number().int().min(-100).max(100).default(0).meta({ description: "Higher runs sooner; -100 to 100." }),
+    labels: z.record(z.string().min(1).max(63), z.string().max(256)).default({}),
+    estimate: duration.optional().meta({ description: "Expected run time; short jobs are started sooner." }),
+    code: z
+      .strictObject({ bundle: z.string().regex(/^[0-9a-f]{64}$/, "a bundle is a sha256 hex digest") })
+      .optional()
+      .meta({ description: "Code bundle uploaded with `plinth run`; unpacked into the job's working directory." }),
+  })
+  .superRefine((spec, ctx) => {
+    if (!spec.command && !spec.script) {
+      ctx.addIssue({ code: "custom", path: ["command"], message: "give either `command` (argv) or `script`" });
+    }
+    if (spec.command && spec.script) {
+      ctx.addIssue({ code: "custom", path: ["script"], message: "give `command` or `script`, not both" });
+    }
+  })
+  .meta({ id: "JobSpec", description: "What to run, with which resources and policies." });
+
+export type JobSpecInput = z.input<typeof JobSpecSchema>;
+export type JobSpec = z.output<typeof JobSpecSchema>;
+
+/** Resource request in plain units, as the scheduler and executors see it. */
+export interface ResourceRequest {
+  cpus: number;
+  memoryBytes: number;
+  gpus: number;
+  gpuModel?: string;
+  gpuMinMemoryBytes?: number;
+}
+
+export interface NormalizedJob {
+  name: string;
+  argv: string[];
+  env: Record<string, string>;
+  resources: ResourceRequest;
+  timeoutMs: number | null;
+  estimateMs: number | null;
+  priority: number;
+  labels: Record<string, string>;
+  retry: { count: number; on: FailureReason[] };
+  codeBundle: string | null;
+}
+
+export function normalizeSpec(spec: JobSpec): NormalizedJob {
+  const argv = spec.command ?? ["bash", "-c", spec.script!];
+  const retry = typeof spec.retries === "number" ? { count: spec.retries, on: ["lost" as FailureReason] } : spec.retries;
+  return {
+    name: spec.name ?? defaultName(argv, spec.script !== undefined),
+    argv,
+    env: spec.env,
+    resources: {
+      cpus: spec.resources.cpus,
+      memoryBytes: parseMemory(spec.resources.memory)!,
+      gpus: spec.resources.gpus,
+      ...(spec.resources.gpu?.model !== undefined && { gpuModel: spec.resources.gpu.model }),
+      ...(spec.resources.gpu?.minMemory !== undefined && { gpuMinMemoryBytes: parseMemory(spec.resources.gpu.minMemory)! }),
+    },
+    timeoutMs: spec.timeout === undefined ? null : parseDuration(spec.timeout),
+    estimateMs: spec.estimate === undefined ? null : parseDuration(spec.estimate),
+    priority: spec.priority,
+    labels: spec.labels,
+    retry: { count: retry.count, on: retry.on },
+    codeBundle: spec.code?.bundle ?? null,
+  };
+}
+
+function defaultName(argv: string[], isScript: boolean): string {
+  if (isScript) return "script";
+  const program = argv[0]!.split("/").pop() || "job";
+  // `python train.py` is better named by its script than by "python".
+  const first = /^(python\d?(\.\d+)?|bash|sh|node|Rscript|julia)$/.test(program) && argv[1] && !argv[1].startsWith("-") ? argv[1].split("/").pop()! : program;
+  return first.replace(/[^A-Za-z0-9._@:+-]/g, "_").replace(/^[^A-Za-z0-9]+/, "") .slice(0, 128) || "job";
+}
