@@ -1,0 +1,139 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "./config/schema.ts";
+import { systemClock } from "./core/clock.ts";
+import { EventBus } from "./core/events.ts";
+import { createLogger } from "./core/logger.ts";
+import { parseDuration, parseMemory } from "./core/units.ts";
+import { VERSION } from "./core/version.ts";
+import { type Database, openDatabase } from "./db/database.ts";
+import { migrate } from "./db/migrate.ts";
+import { registerHealthRoutes } from "./http/health.ts";
+import { buildOpenApi } from "./http/openapi.ts";
+import { RouteRegistry } from "./http/routes.ts";
+import { bearerToken, createHttpServer } from "./http/server.ts";
+import { registerIdentityRoutes } from "./identity/routes.ts";
+import { IdentityService } from "./identity/service.ts";
+import { IdentityStore } from "./identity/store.ts";
+import { CodeBundles } from "./jobs/code-bundles.ts";
+import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
+import { registerJobRoutes } from "./jobs/routes.ts";
+import { RunDirs } from "./jobs/run-dirs.ts";
+import { JobService } from "./jobs/service.ts";
+import { JobStore } from "./jobs/store.ts";
+import { FsObjectStore } from "./storage/fs-store.ts";
+
+// The only place that wires modules together: plain constructor arguments, no container.
+
+export interface Platform {
+  url: string;
+  config: Config;
+  /** The first admin token, when this start created it; print once. */
+  firstToken: string | null;
+  database: Database;
+  http: FastifyInstance;
+  jobs: JobService;
+  identity: IdentityService;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  bootstrapToken?: string;
+  logger?: Logger;
+}
+
+export async function startPlatform(config: Config, opts: StartOptions = {}): Promise<Platform> {
+  const logger = opts.logger ?? createLogger(config.log.level);
+  mkdirSync(config.dataDir, { recursive: true });
+  const database = openDatabase(config.database.url, config.dataDir);
+  try {
+    await migrate(database);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const clock = systemClock;
+  const bus = new EventBus();
+
+  const identity = new IdentityService(new IdentityStore(database.db), clock);
+  const { token: firstToken } = await identity.bootstrap(opts.bootstrapToken);
+
+  const objects = new FsObjectStore(join(config.dataDir, "objects"));
+  const bundles = new CodeBundles(objects);
+  const runDirs = new RunDirs(config.dataDir);
+  const executor = new LocalExecutor({
+    dataDir: config.dataDir,
+    sandbox: config.executor.sandbox,
+    fakeGpus: fakeGpuList(config.executor.fakeGpus),
+    ...(config.executor.cpus !== undefined && { cpus: config.executor.cpus }),
+    ...(config.executor.memory !== undefined && { memoryBytes: parseMemory(config.executor.memory)! }),
+    logger,
+  });
+  const jobs = new JobService({
+    store: new JobStore(database.db),
+    executor,
+    bundles,
+    runDirs,
+    bus,
+    clock,
+    logger,
+    cancelGraceMs: parseDuration(config.executor.cancelGracePeriod)!,
+    policy: {
+      fairShareHalfLifeMs: parseDuration(config.scheduler.fairShareHalfLife)!,
+      defaultDurationMs: parseDuration(config.scheduler.defaultDuration)!,
+      ...(config.scheduler.maxGpusPerUser !== undefined && { maxGpusPerUser: config.scheduler.maxGpusPerUser }),
+      ...(config.scheduler.maxRunningJobsPerUser !== undefined && { maxRunningJobsPerUser: config.scheduler.maxRunningJobsPerUser }),
+    },
+  });
+  await jobs.start();
+
+  const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)! });
+  const routes = new RouteRegistry(http, async (request) => {
+    const token = bearerToken(request);
+    return token ? identity.authenticate(token) : null;
+  });
+  registerHealthRoutes(routes, { database });
+  registerIdentityRoutes(routes, identity);
+  registerJobRoutes(routes, { jobs, identity, bundles, bus });
+  const openapi = buildOpenApi(routes, { version: VERSION });
+  http.get("/api/v1/openapi.json", async () => openapi);
+
+  let address: string;
+  try {
+    address = await http.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await jobs.stop();
+    await database.close();
+    throw err;
+  }
+  const url = config.server.publicUrl ?? address.replace("[::1]", "localhost");
+  logger.info({ url, database: database.describe, dataDir: config.dataDir }, "plinth is up");
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    config,
+    firstToken,
+    database,
+    http,
+    jobs,
+    identity,
+    logger,
+    close: () => {
+      closing ??= (async () => {
+        await http.close();
+        await jobs.stop();
+        await database.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function fakeGpuList(fake: Config["executor"]["fakeGpus"]): Array<{ model: string; memoryBytes: number }> {
+  if (typeof fake === "number") return Array.from({ length: fake }, () => ({ model: "Fake GPU 24GB", memoryBytes: 24 * 1024 ** 3 }));
+  return fake.map((g) => ({ model: g.model, memoryBytes: parseMemory(g.memory)! }));
+}

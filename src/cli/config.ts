@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { z } from "zod";
+import { environmentVariables, loadConfig } from "../config/load.ts";
+import { configJsonSchema } from "../config/schema.ts";
+import { JobSpecSchema } from "../jobs/spec.ts";
+import { printJson } from "./output.ts";
+
+export function registerConfig(program: Command): void {
+  const config = program.command("config").description("Server configuration: its schema, variables and current values");
+  config
+    .command("schema")
+    .description("Print the JSON Schema of plinth.yaml (server settings), or of a job spec with --job")
+    .option("--job", "the job spec's schema instead (for editors validating job files)")
+    .action((o: { job?: boolean }) => {
+      printJson(o.job ? z.toJSONSchema(JobSpecSchema, { io: "input", unrepresentable: "any" }) : configJsonSchema());
+    });
+  config
+    .command("env")
+    .description("List the PLINTH_* environment variables and the setting each one sets")
+    .action(() => {
+      for (const [name, leaf] of environmentVariables()) process.stdout.write(`${name.padEnd(44)} ${leaf.path.join(".")}\n`);
+    });
+  config
+    .command("show")
+    .description("Print the configuration `plinth up` would use here, after plinth.yaml and PLINTH_* variables")
+    .option("-c, --config <file>", "configuration file")
+    .action((o: { config?: string }) => {
+      const { config: c } = loadConfig(o.config ? { file: o.config } : {});
+      const safe = { ...c, database: { ...c.database, ...(c.database.url && { url: c.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@") }) } };
+      printJson(safe);
+    });
+}

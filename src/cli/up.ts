@@ -1,0 +1,67 @@
+import type { Command } from "commander";
+import { startPlatform } from "../app.ts";
+import { loadConfig } from "../config/load.ts";
+import { saveCredentials, loadCredentials } from "./credentials.ts";
+import { CliError } from "./client.ts";
+
+export function registerUp(program: Command): void {
+  program
+    .command("up")
+    .description("Start Plinth here: API, scheduler, job runner and portal in one process")
+    .option("--data-dir <dir>", "where the database, objects and job directories live (default ./.plinth)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .option("--port <port>", "port (default 8420; 0 picks a free one)")
+    .option("-c, --config <file>", "configuration file (default ./plinth.yaml if present)")
+    .action(async (o: { dataDir?: string; host?: string; port?: string; config?: string }) => {
+      const overrides: Record<string, any> = {};
+      if (o.dataDir) overrides.dataDir = o.dataDir;
+      if (o.host || o.port !== undefined) {
+        overrides.server = {};
+        if (o.host) overrides.server.host = o.host;
+        if (o.port !== undefined) {
+          const port = Number(o.port);
+          if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port takes a port number, not '${o.port}'.`, "For example --port 8420, or 0 for any free port.");
+          overrides.server.port = port;
+        }
+      }
+      const { config, unknownVariables } = loadConfig({ ...(o.config && { file: o.config }), overrides });
+      const platform = await startPlatform(config, { ...(process.env.PLINTH_BOOTSTRAP_TOKEN && { bootstrapToken: process.env.PLINTH_BOOTSTRAP_TOKEN }) });
+      for (const name of unknownVariables) platform.logger.warn(`${name} matches no setting and is ignored; see \`plinth config schema\``);
+
+      const out: string[] = ["", `  Plinth is running at ${platform.url}`, ""];
+      if (platform.firstToken) {
+        // Signing this machine's CLI in saves a step; only when nobody is signed in yet.
+        const existing = loadCredentials();
+        let saved = "";
+        if (!existing.token && !process.env.CI) saved = saveCredentials({ url: platform.url, token: platform.firstToken });
+        out.push(
+          "  Admin token (shown once, stored only hashed — keep it somewhere safe):",
+          `    ${platform.firstToken}`,
+          "",
+          saved ? `  This machine's CLI is signed in (${saved}).` : `  Sign in the CLI:  plinth login ${platform.url} --token <the token above>`,
+        );
+      } else {
+        out.push("  Sign in with a token you created before (plinth login), or set PLINTH_BOOTSTRAP_TOKEN.");
+      }
+      out.push(
+        `  Open the portal: ${platform.url}/`,
+        "  Try a first job: plinth run -- echo hello from plinth",
+        "",
+        `  Data directory: ${config.dataDir} · database: ${platform.database.describe}`,
+        "  Stop with Ctrl-C.",
+        "",
+      );
+      process.stdout.write(`${out.join("\n")}\n`);
+
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        platform.logger.info({ signal }, "stopping; running jobs keep running and are re-attached on the next start");
+        await platform.close();
+        process.exit(0);
+      };
+      process.on("SIGINT", () => void stop("SIGINT"));
+      process.on("SIGTERM", () => void stop("SIGTERM"));
+    });
+}

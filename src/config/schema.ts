@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { parseDuration, parseMemory } from "../core/units.ts";
+
+// The whole server configuration. `plinth.yaml` and PLINTH_* variables are both validated by
+// this one schema; `plinth config schema` prints it as JSON Schema.
+
+const duration = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((v) => parseDuration(v) !== null, { message: "not a duration; write 90s, 30m, 2h (a number means seconds)" });
+
+const memory = z
+  .union([z.string(), z.number().int().nonnegative()])
+  .refine((v) => parseMemory(v) !== null, { message: "not an amount of memory; write 512M, 8G (a number means bytes)" });
+
+const FakeGpuSchema = z.strictObject({
+  model: z.string().min(1).meta({ description: "Model name the fake GPU reports, e.g. 'RTX 3090'." }),
+  memory: memory.meta({ description: "Memory the fake GPU reports, e.g. 24G." }),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    dataDir: z.string().min(1).default(".plinth").meta({ description: "Where Plinth keeps its database, objects and job directories." }),
+    server: z
+      .strictObject({
+        host: z.string().min(1).default("127.0.0.1").meta({ description: "Address to listen on; 0.0.0.0 to accept other machines." }),
+        port: z.number().int().min(0).max(65535).default(8420).meta({ description: "TCP port; 0 picks a free one." }),
+        publicUrl: z.url().optional().meta({ description: "URL people use to reach this server, if different from host:port." }),
+        bodyLimit: memory.default("10M").meta({ description: "Largest JSON request body accepted." }),
+      })
+      .default({ host: "127.0.0.1", port: 8420, bodyLimit: "10M" }),
+    database: z
+      .strictObject({
+        url: z
+          .string()
+          .regex(/^(postgres(ql)?:\/\/|sqlite:)/, "use postgres://user:pass@host:5432/db or sqlite:/path/to/file.db")
+          .optional()
+          .meta({ description: "PostgreSQL URL. Unset: an embedded SQLite file in the data directory." }),
+      })
+      .default({}),
+    executor: z
+      .strictObject({
+        kind: z.enum(["local"]).default("local"),
+        sandbox: z.enum(["auto", "bubblewrap", "none"]).default("auto").meta({ description: "Run jobs inside bubblewrap: auto = when it is installed and works." }),
+        cpus: z.number().positive().optional().meta({ description: "CPUs jobs may use; default: all of this machine's." }),
+        memory: memory.optional().meta({ description: "Memory jobs may use; default: all of this machine's." }),
+        fakeGpus: z
+          .union([z.number().int().min(0).max(64), z.array(FakeGpuSchema).max(64)])
+          .default(0)
+          .meta({ description: "Stand-in GPUs for machines without NVIDIA GPUs: a count, or a list of {model, memory}." }),
+        cancelGracePeriod: duration.default("10s").meta({ description: "Time between SIGTERM and SIGKILL when a job is cancelled." }),
+      })
+      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s" }),
+    scheduler: z
+      .strictObject({
+        maxGpusPerUser: z.number().int().min(0).optional().meta({ description: "Most GPUs one user may hold at once." }),
+        maxRunningJobsPerUser: z.number().int().min(1).optional().meta({ description: "Most jobs one user may run at once." }),
+        fairShareHalfLife: duration.default("1h").meta({ description: "How fast past usage is forgotten for fair share." }),
+        defaultDuration: duration.default("10m").meta({ description: "Run time assumed for a job with no estimate and no history." }),
+      })
+      .default({ fairShareHalfLife: "1h", defaultDuration: "10m" }),
+    log: z
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+      })
+      .default({ level: "info" }),
+  })
+  .meta({ id: "PlinthConfig", description: "Plinth server configuration (plinth.yaml)." });
+
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ConfigSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+}

@@ -1,0 +1,33 @@
+import type { Kysely } from "kysely";
+import type { Database, Dialect } from "./database.ts";
+import * as m001 from "./migrations/001-initial.ts";
+
+// Migrations run at start, in order, each once, each in a transaction. Add a file under
+// migrations/ and a line here; never edit one that has shipped.
+interface Migration {
+  name: string;
+  up(db: Kysely<any>, dialect: Dialect): Promise<void>;
+}
+
+const MIGRATIONS: Migration[] = [{ name: "001-initial", ...m001 }];
+
+export async function migrate(database: Database): Promise<string[]> {
+  const db = database.db as unknown as Kysely<any>;
+  await db.schema
+    .createTable("plinth_migrations")
+    .ifNotExists()
+    .addColumn("name", "text", (c) => c.primaryKey())
+    .addColumn("applied_at", "bigint", (c) => c.notNull())
+    .execute();
+  const done = new Set((await db.selectFrom("plinth_migrations").select("name").execute()).map((r) => r.name as string));
+  const applied: string[] = [];
+  for (const migration of MIGRATIONS) {
+    if (done.has(migration.name)) continue;
+    await db.transaction().execute(async (trx) => {
+      await migration.up(trx, database.dialect);
+      await trx.insertInto("plinth_migrations").values({ name: migration.name, applied_at: Date.now() }).execute();
+    });
+    applied.push(migration.name);
+  }
+  return applied;
+}

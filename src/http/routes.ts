@@ -1,0 +1,98 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { fieldErrorsFromZod, problems } from "../core/errors.ts";
+import type { Principal } from "../identity/service.ts";
+
+// One way to declare a route: zod schemas for params, query, body and response. The same
+// declaration validates requests and feeds the OpenAPI document, so nothing is described twice.
+
+export type Access = "public" | "user" | "admin";
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  user: Principal;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R extends z.ZodType> {
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  url: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access?: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Response schema for the success status; `null` for raw streams (described by `produces`). */
+  response: R | null;
+  status?: number;
+  produces?: string;
+  consumes?: string;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined | void>;
+}
+
+export interface RegisteredRoute {
+  def: RouteDef<any, any, any, any>;
+}
+
+export class RouteRegistry {
+  readonly routes: RegisteredRoute[] = [];
+  readonly #app: FastifyInstance;
+  readonly #authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+
+  constructor(app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) {
+    this.#app = app;
+    this.#authenticate = authenticate;
+  }
+
+  add<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
+    def: RouteDef<P, Q, B, R>,
+  ): void {
+    this.routes.push({ def: def as RouteDef<any, any, any, any> });
+    const access = def.access ?? "user";
+    this.#app.route({
+      method: def.method,
+      url: def.url.replace(/\{(\w+)\}/g, ":$1"),
+      handler: async (request, reply) => {
+        let user: Principal | null = null;
+        if (access !== "public") {
+          user = await this.#authenticate(request);
+          if (!user) throw problems.unauthorized("This API needs a valid token.");
+          if (access === "admin" && user.role !== "admin") {
+            throw problems.forbidden("This action is for admins.", "Ask one of your platform's admins.");
+          }
+        }
+        const params = parse(def.params, request.params ?? {}, "path");
+        const query = parse(def.query, request.query ?? {}, "query");
+        const body = def.body ? parse(def.body, request.body, "body") : undefined;
+        const result = await def.handler({ params, query, body, user: user!, request, reply } as any);
+        if (reply.sent || def.response === null) return reply;
+        reply.code(def.status ?? 200);
+        if (result === undefined) return reply.send();
+        return result;
+      },
+    });
+  }
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "query" | "body"): any {
+  if (!schema) return value;
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = fieldErrorsFromZod(result.error.issues, where);
+  const first = errors[0]!;
+  throw problems.badRequest(
+    errors.length === 1 ? `${first.path}: ${first.message}` : `${errors.length} problems, first ${first.path}: ${first.message}`,
+    where === "body" ? "Fix the fields listed in `errors`; the OpenAPI document at /api/v1/openapi.json describes every field." : `Check the ${where} parameters listed in \`errors\`.`,
+    errors,
+  );
+}
+
+/** Query-string booleans: "true"/"1" and "false"/"0". */
+export const queryBoolean = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0"])])
+  .transform((v) => v === true || v === "true" || v === "1");

@@ -1,0 +1,137 @@
+import { createHash } from "node:crypto";
+import { copyFile, chmod, mkdir } from "node:fs/promises";
+import { dirname, join, normalize, isAbsolute } from "node:path";
+import type { Readable } from "node:stream";
+import { Transform } from "node:stream";
+import { z } from "zod";
+import { problems } from "../core/errors.ts";
+import type { FsObjectStore } from "../storage/fs-store.ts";
+import type { ObjectStore } from "../storage/object-store.ts";
+
+// A job's code travels as a content-addressed bundle: a manifest of files, each stored once
+// by its sha256. The CLI sends the manifest first and uploads only the blobs the server lacks,
+// so an unchanged directory costs one small request.
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 hex digest");
+
+export const ManifestSchema = z
+  .strictObject({
+    files: z
+      .array(
+        z.strictObject({
+          path: z.string().min(1).max(4096),
+          sha256,
+          size: z.number().int().min(0),
+          executable: z.boolean().default(false),
+        }),
+      )
+      .max(100_000),
+  })
+  .meta({ id: "CodeManifest", description: "Files of a code bundle: relative paths with their content hashes." });
+export type Manifest = z.output<typeof ManifestSchema>;
+
+export const BundleResultSchema = z
+  .object({
+    bundle: sha256.nullable().meta({ description: "The bundle id, once every blob is present." }),
+    missing: z.array(sha256).meta({ description: "Blobs to upload with PUT /api/v1/code/blobs/{sha256} before posting the manifest again." }),
+  })
+  .meta({ id: "CodeBundleResult" });
+
+export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
+
+const blobKey = (hash: string) => `code/blobs/${hash.slice(0, 2)}/${hash}`;
+const bundleKey = (hash: string) => `code/bundles/${hash}.json`;
+
+export class CodeBundles {
+  readonly #store: ObjectStore;
+  constructor(store: ObjectStore) {
+    this.#store = store;
+  }
+
+  /** Records the manifest if all blobs are present; otherwise lists the missing ones. */
+  async register(manifest: Manifest): Promise<{ bundle: string | null; missing: string[] }> {
+    const seen = new Set<string>();
+    let total = 0;
+    for (const f of manifest.files) {
+      checkRelativePath(f.path);
+      if (seen.has(f.path)) throw problems.badRequest(`'${f.path}' is listed twice.`, "List each file once.");
+      seen.add(f.path);
+      total += f.size;
+    }
+    if (total > MAX_BUNDLE_BYTES) {
+      throw problems.unprocessable("Code too large", `The code adds up to ${total} bytes.`, "Keep data out of the code directory (add it to .plinthignore) and use datasets for data.");
+    }
+    const unique = [...new Set(manifest.files.map((f) => f.sha256))];
+    const missing: string[] = [];
+    for (const hash of unique) if (!(await this.#store.head(blobKey(hash)))) missing.push(hash);
+    if (missing.length) return { bundle: null, missing };
+    const canonical = JSON.stringify({ files: [...manifest.files].sort((a, b) => (a.path < b.path ? -1 : 1)) });
+    const bundle = createHash("sha256").update(canonical).digest("hex");
+    if (!(await this.#store.head(bundleKey(bundle)))) await this.#store.put(bundleKey(bundle), canonical);
+    return { bundle, missing: [] };
+  }
+
+  /** Stores a blob, checking its content against the claimed hash while it streams in. */
+  async putBlob(hash: string, body: Readable): Promise<{ size: number }> {
+    if (await this.#store.head(blobKey(hash))) {
+      body.resume();
+      return { size: (await this.#store.head(blobKey(hash)))!.size };
+    }
+    const digest = createHash("sha256");
+    let size = 0;
+    const hasher = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        digest.update(chunk);
+        size += chunk.length;
+        cb(null, chunk);
+      },
+      flush(cb) {
+        const actual = digest.digest("hex");
+        cb(actual === hash ? null : problems.badRequest(`The uploaded bytes hash to ${actual}, not ${hash}.`, "Upload the file whose sha256 is in the URL."));
+      },
+    });
+    // The store writes to a temporary name and renames only after flush succeeded.
+    await this.#store.put(blobKey(hash), body.pipe(hasher));
+    return { size };
+  }
+
+  async exists(bundle: string): Promise<boolean> {
+    return (await this.#store.head(bundleKey(bundle))) !== null;
+  }
+
+  /** Writes the bundle's files into a job's working directory. */
+  async materialize(bundle: string, dir: string): Promise<void> {
+    const stream = await this.#store.get(bundleKey(bundle));
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    const manifest = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Manifest;
+    const fsStore = this.#store as FsObjectStore;
+    const made = new Set<string>();
+    for (const f of manifest.files) {
+      const target = join(dir, checkRelativePath(f.path));
+      const parent = dirname(target);
+      if (!made.has(parent)) {
+        await mkdir(parent, { recursive: true });
+        made.add(parent);
+      }
+      if (typeof fsStore.pathOf === "function") {
+        await copyFile(fsStore.pathOf(blobKey(f.sha256)), target);
+      } else {
+        const { createWriteStream } = await import("node:fs");
+        const { pipeline } = await import("node:stream/promises");
+        await pipeline(await this.#store.get(blobKey(f.sha256)), createWriteStream(target));
+      }
+      if (f.executable) await chmod(target, 0o755);
+    }
+  }
+}
+
+function checkRelativePath(path: string): string {
+  const n = normalize(path);
+  if (isAbsolute(path) || n.startsWith("..") || n.includes("\0") || n === ".") {
+    throw problems.badRequest(`'${path}' is not a relative path inside the code directory.`, "Paths in a manifest are relative and stay inside the directory.", [
+      { path: "body.files", message: `bad path '${path}'` },
+    ]);
+  }
+  return n;
+}

@@ -1,0 +1,212 @@
+import { z } from "zod";
+import type { EventBus } from "../core/events.ts";
+import type { RouteRegistry } from "../http/routes.ts";
+import { queryBoolean } from "../http/routes.ts";
+import type { IdentityService } from "../identity/service.ts";
+import { BundleResultSchema, type CodeBundles, ManifestSchema } from "./code-bundles.ts";
+import { logStream } from "./log-stream.ts";
+import { GpuInfoSchema } from "./view.ts";
+import type { JobService } from "./service.ts";
+import { JOB_STATES, JobSpecSchema } from "./spec.ts";
+import { JobDetailSchema, JobSchema } from "./view.ts";
+
+const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
+
+const ListQuery = z.strictObject({
+  state: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined;
+      const states = s.split(",").map((x) => x.trim());
+      for (const st of states) {
+        if (!(JOB_STATES as readonly string[]).includes(st)) {
+          ctx.addIssue({ code: "custom", message: `unknown state '${st}'; one of ${JOB_STATES.join(", ")}` });
+          return z.NEVER;
+        }
+      }
+      return states as (typeof JOB_STATES)[number][];
+    })
+    .meta({ description: "Comma-separated states, e.g. queued,running." }),
+  user: z.string().optional().meta({ description: "User name; `me` for yourself." }),
+  name: z.string().optional(),
+  label: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v, ctx) => {
+      const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+      const pairs: Array<[string, string]> = [];
+      for (const item of list) {
+        const i = item.indexOf("=");
+        if (i <= 0) {
+          ctx.addIssue({ code: "custom", message: `label filter '${item}' must be key=value` });
+          return z.NEVER;
+        }
+        pairs.push([item.slice(0, i), item.slice(i + 1)]);
+      }
+      return pairs;
+    })
+    .meta({ description: "key=value; repeat for several." }),
+  order: z.enum(["asc", "desc"]).default("desc").meta({ description: "By submission time; newest first by default." }),
+  cursor: z.string().max(64).optional().meta({ description: "`nextCursor` from the previous page." }),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; identity: IdentityService; bundles: CodeBundles; bus: EventBus }): void {
+  const { jobs, identity, bundles, bus } = deps;
+
+  r.add({
+    method: "POST",
+    url: "/api/v1/jobs",
+    summary: "Submit a job",
+    tags: ["jobs"],
+    body: JobSpecSchema,
+    response: JobSchema,
+    status: 201,
+    handler: ({ user, request }) => jobs.submit(user, request.body),
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/jobs",
+    summary: "List jobs, newest first, one page at a time",
+    tags: ["jobs"],
+    query: ListQuery,
+    response: z.object({ items: z.array(JobSchema), nextCursor: z.string().nullable() }).meta({ id: "JobPage" }),
+    handler: async ({ query, user }) => {
+      let userId: string | undefined;
+      if (query.user === "me") userId = user.userId;
+      else if (query.user) {
+        const found = (await identity.listUsers()).find((u) => u.name === query.user);
+        if (!found) return { items: [], nextCursor: null };
+        userId = found.id;
+      }
+      return jobs.list({
+        states: query.state,
+        userId,
+        name: query.name,
+        labels: query.label,
+        after: query.cursor,
+        order: query.order,
+        limit: query.limit,
+      });
+    },
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/jobs/{id}",
+    summary: "A job with its timeline",
+    tags: ["jobs"],
+    params: IdParams,
+    response: JobDetailSchema,
+    handler: ({ params }) => jobs.get(params.id),
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/jobs/{id}/logs",
+    summary: "A job's output (stdout and stderr); with follow=true, streams until the job ends",
+    tags: ["jobs"],
+    params: IdParams,
+    query: z.strictObject({ follow: queryBoolean.default(false), offset: z.coerce.number().int().min(0).default(0) }),
+    response: null,
+    produces: "text/plain",
+    handler: async ({ params, query, reply }) => {
+      await jobs.get(params.id); // 404 for unknown jobs
+      const stream = logStream({ path: jobs.logPath(params.id), offset: query.offset, follow: query.follow, jobId: params.id, bus, isActive: () => jobs.isActive(params.id) });
+      reply.raw.on("close", () => stream.destroy());
+      return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff").send(stream);
+    },
+  });
+
+  r.add({
+    method: "POST",
+    url: "/api/v1/jobs/{id}/cancel",
+    summary: "Cancel a job (SIGTERM to its processes, SIGKILL after the grace period)",
+    tags: ["jobs"],
+    params: IdParams,
+    response: JobSchema,
+    handler: ({ params, user }) => jobs.cancel(user, params.id),
+  });
+
+  r.add({
+    method: "POST",
+    url: "/api/v1/jobs/{id}/retry",
+    summary: "Run a finished job again as a new job",
+    tags: ["jobs"],
+    params: IdParams,
+    response: JobSchema,
+    status: 201,
+    handler: ({ params, user }) => jobs.retry(user, params.id),
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/cluster",
+    summary: "Nodes, their CPUs, memory and GPUs, what holds each GPU, and the queue in run order",
+    tags: ["jobs"],
+    response: z
+      .object({
+        nodes: z.array(
+          z.object({
+            name: z.string(),
+            cpus: z.number(),
+            memoryBytes: z.number(),
+            cpusAllocated: z.number(),
+            memoryAllocated: z.number(),
+            gpus: z.array(GpuInfoSchema.extend({ jobId: z.string().nullable() })),
+          }),
+        ),
+        queue: z.array(z.object({ jobId: z.string(), position: z.number().int(), expectedStartAt: z.string().nullable() })),
+      })
+      .meta({ id: "Cluster" }),
+    handler: async () => {
+      const { forecast, allocations } = jobs.queue();
+      const held = new Map<string, string>();
+      for (const a of allocations) for (const g of a.gpuIndices) held.set(`${a.node}/${g}`, a.id);
+      return {
+        nodes: jobs.nodes.map((n) => {
+          const mine = allocations.filter((a) => a.node === n.name);
+          return {
+            name: n.name,
+            cpus: n.cpus,
+            memoryBytes: n.memoryBytes,
+            cpusAllocated: mine.reduce((s, a) => s + a.cpus, 0),
+            memoryAllocated: mine.reduce((s, a) => s + a.memoryBytes, 0),
+            gpus: n.gpus.map((g) => ({ ...g, jobId: held.get(`${n.name}/${g.index}`) ?? null })),
+          };
+        }),
+        queue: forecast.map((f) => ({ jobId: f.jobId, position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() })),
+      };
+    },
+  });
+
+  r.add({
+    method: "POST",
+    url: "/api/v1/code/bundles",
+    summary: "Register a code bundle by its manifest; lists blobs the server still needs",
+    tags: ["code"],
+    body: ManifestSchema,
+    response: BundleResultSchema,
+    handler: ({ body }) => bundles.register(body),
+  });
+
+  r.add({
+    method: "PUT",
+    url: "/api/v1/code/blobs/{sha256}",
+    summary: "Upload one file's bytes; the URL names their sha256",
+    tags: ["code"],
+    params: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "a sha256 hex digest") }),
+    consumes: "application/octet-stream",
+    response: z.object({ size: z.number() }),
+    handler: async ({ params, request }) => {
+      const body = request.body as import("node:stream").Readable | undefined;
+      if (!body || typeof (body as any).pipe !== "function") {
+        const { problems } = await import("../core/errors.ts");
+        throw problems.badRequest("Send the file's bytes with Content-Type: application/octet-stream.", "`plinth run` does this for you.");
+      }
+      return bundles.putBlob(params.sha256, body);
+    },
+  });
+}

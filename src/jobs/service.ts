@@ -1,0 +1,500 @@
+import type { Logger } from "pino";
+import type { Clock } from "../core/clock.ts";
+import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
+import type { EventBus } from "../core/events.ts";
+import { newId } from "../core/ids.ts";
+import { formatBytes, formatDuration } from "../core/units.ts";
+import type { Principal } from "../identity/service.ts";
+import type { CodeBundles } from "./code-bundles.ts";
+import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
+import { explainFailure } from "./failure.ts";
+import { assertTransition } from "./lifecycle.ts";
+import type { RunDirs } from "./run-dirs.ts";
+import { type Allocation, RuntimeState } from "./runtime-state.ts";
+import { canEverFit, forecast, schedule } from "./scheduler/policy.ts";
+import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
+import { UsageLedger, usageAmount } from "./scheduler/usage-ledger.ts";
+import { type FailureReason, JobSpecSchema, type JobState, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
+import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
+import { type JobDetailView, type JobView, toEventView, toJobView } from "./view.ts";
+
+export interface JobServiceOptions {
+  store: JobStore;
+  executor: Executor;
+  bundles: CodeBundles;
+  runDirs: RunDirs;
+  bus: EventBus;
+  clock: Clock;
+  logger: Logger;
+  policy: PolicyConfig;
+  cancelGraceMs: number;
+}
+
+const USAGE_KEY = "scheduler.usage";
+const HISTORY_RUNS = 20;
+
+export class JobService {
+  readonly #o: JobServiceOptions;
+  readonly #state = new RuntimeState();
+  readonly #ledger: UsageLedger;
+  readonly #medians = new Map<string, number | null>();
+  #dispatchQueued = false;
+  #dispatching = false;
+  #forecastCache: { at: number; byId: Map<string, QueueForecast> } | null = null;
+  #persistTimer: NodeJS.Timeout | null = null;
+  #stopped = false;
+
+  constructor(opts: JobServiceOptions) {
+    this.#o = opts;
+    this.#ledger = new UsageLedger(opts.policy.fairShareHalfLifeMs);
+  }
+
+  get nodes() {
+    return this.#state.nodes;
+  }
+
+  /** Loads inventory and the queue, re-attaches to jobs that survived a restart, then dispatches. */
+  async start(): Promise<void> {
+    this.#state.nodes = await this.#o.executor.inventory();
+    const saved = await this.#o.store.getKv(USAGE_KEY);
+    if (saved) this.#ledger.restore(JSON.parse(saved));
+    for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
+    for (const row of await this.#o.store.inStates(["starting", "running"])) await this.#reconcile(row);
+    this.#persistTimer = setInterval(() => void this.#persistUsage(), 10_000);
+    this.#persistTimer.unref();
+    this.wake("start");
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#persistTimer) clearInterval(this.#persistTimer);
+    for (const id of [...this.#state.timeouts.keys()]) this.#state.clearTimeout(id);
+    await Promise.allSettled(this.#state.launches.values());
+    await this.#persistUsage();
+    await this.#o.executor.close();
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+
+  async get(id: string): Promise<JobDetailView> {
+    const row = await this.#mustGet(id);
+    const [labels, events] = await Promise.all([this.#o.store.labels(id), this.#o.store.events(id)]);
+    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events);
+    return { ...view, events: events.map(toEventView) };
+  }
+
+  async list(filter: JobFilter): Promise<{ items: JobView[]; nextCursor: string | null }> {
+    const rows = await this.#o.store.list({ ...filter, limit: filter.limit + 1 });
+    const page = rows.slice(0, filter.limit);
+    const labels = await this.#o.store.labelsOf(page.map((r) => r.id));
+    return {
+      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r))),
+      nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
+    };
+  }
+
+  /** The queue in run order with positions and expected starts, and what holds each GPU. */
+  queue(): { forecast: QueueForecast[]; allocations: Allocation[] } {
+    return { forecast: [...this.#forecast().values()].sort((a, b) => a.position - b.position), allocations: [...this.#state.allocations.values()] };
+  }
+
+  logPath(id: string): string {
+    return this.#o.runDirs.logPath(id);
+  }
+
+  async isActive(id: string): Promise<boolean> {
+    const row = await this.#o.store.get(id);
+    return row !== undefined && !TERMINAL_STATES.has(row.state);
+  }
+
+  // ---- commands ------------------------------------------------------------------------
+
+  async submit(user: Principal, input: unknown, extra: { retryOf?: JobRow } = {}): Promise<JobView> {
+    const parsed = JobSpecSchema.safeParse(input);
+    if (!parsed.success) {
+      const errors = fieldErrorsFromZod(parsed.error.issues);
+      throw problems.badRequest(`${errors[0]!.path}: ${errors[0]!.message}`, "Fix the fields listed in `errors`; `plinth run --help` and the job spec reference describe each field.", errors);
+    }
+    const job = normalizeSpec(parsed.data);
+    const verdict = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
+    if (!verdict.ok) {
+      throw new ProblemError({ status: 422, title: "This job can never run here", code: "unschedulable", detail: verdict.reason, hint: verdict.hint, errors: [{ path: "resources", message: verdict.reason }] });
+    }
+    if (job.codeBundle && !(await this.#o.bundles.exists(job.codeBundle))) {
+      throw problems.unprocessable("Code bundle not found", `No code bundle ${job.codeBundle} was uploaded.`, "Let `plinth run` upload the directory, or post its manifest to /api/v1/code/bundles first.", [
+        { path: "code.bundle", message: "unknown bundle" },
+      ]);
+    }
+    const now = this.#o.clock.now();
+    const row: JobRow = {
+      id: newId("job", now),
+      user_id: user.userId,
+      name: job.name,
+      state: "queued",
+      priority: job.priority,
+      spec: JSON.stringify(input),
+      normalized: JSON.stringify(job),
+      cpus: job.resources.cpus,
+      memory_bytes: job.resources.memoryBytes,
+      gpus: job.resources.gpus,
+      estimate_ms: job.estimateMs,
+      timeout_ms: job.timeoutMs,
+      attempt: extra.retryOf ? extra.retryOf.attempt + 1 : 1,
+      retry_of: extra.retryOf?.id ?? null,
+      retried_by: null,
+      created_at: now,
+      started_at: null,
+      finished_at: null,
+      node: null,
+      gpu_assignment: null,
+      pid: null,
+      pid_start_time: null,
+      exit_code: null,
+      signal: null,
+      reason: null,
+      message: null,
+      hint: null,
+      log_tail: null,
+      peak_memory_bytes: null,
+    };
+    await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
+    if (extra.retryOf) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
+    this.#state.pending.set(row.id, await this.#pendingOf(row, job));
+    this.#changed(row);
+    this.wake("submit");
+    return toJobView(row, job.labels, this.#queueInfo(row));
+  }
+
+  async cancel(user: Principal, id: string): Promise<JobView> {
+    const row = await this.#mustGet(id);
+    this.#mayControl(user, row, "cancel");
+    if (TERMINAL_STATES.has(row.state)) {
+      throw problems.conflict(`Job ${id} already ended (${row.state}).`, "Nothing to cancel. `plinth jobs retry` runs it again.");
+    }
+    const now = this.#o.clock.now();
+    const patch: JobPatch = { reason: "cancelled", message: `Cancelled by ${user.name}.`, hint: null, finished_at: now };
+    if (!(await this.#o.store.transition(id, row.state, "cancelled", now, patch, { by: user.name }))) return this.cancel(user, id);
+    this.#state.pending.delete(id);
+    this.#state.clearTimeout(id);
+    if (row.state !== "queued") await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
+    this.#changed({ ...row, state: "cancelled" });
+    this.wake("cancel");
+    return toJobView({ ...row, ...patch, state: "cancelled" }, {}, null);
+  }
+
+  async retry(user: Principal, id: string): Promise<JobView> {
+    const row = await this.#mustGet(id);
+    this.#mayControl(user, row, "retry");
+    if (!TERMINAL_STATES.has(row.state)) {
+      throw problems.conflict(`Job ${id} is still ${row.state}.`, "Retry runs a finished job again; cancel it first if you want to restart it.");
+    }
+    return this.submit(user, JSON.parse(row.spec), { retryOf: row });
+  }
+
+  /** Asks the dispatcher to run; many wakes in one tick coalesce into one pass. */
+  wake(_reason: string): void {
+    this.#forecastCache = null;
+    if (this.#dispatchQueued || this.#stopped) return;
+    this.#dispatchQueued = true;
+    setImmediate(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
+  }
+
+  // ---- dispatch ------------------------------------------------------------------------
+
+  #scheduleInput(): ScheduleInput {
+    const now = this.#o.clock.now();
+    const usage = this.#ledger.usageAt(now);
+    // Running jobs count toward fair share as they run, not only when they end.
+    for (const a of this.#state.allocations.values()) {
+      usage.set(a.userId, (usage.get(a.userId) ?? 0) + usageAmount({ gpus: a.gpuIndices.length, cpus: a.cpus }, now - a.startedAt));
+    }
+    return { now, nodes: this.#state.nodes, running: [...this.#state.allocations.values()], pending: [...this.#state.pending.values()], usage, config: this.#o.policy };
+  }
+
+  #dispatch(): void {
+    if (this.#dispatching || this.#stopped || this.#state.pending.size === 0) return;
+    this.#dispatching = true;
+    try {
+      const decision = schedule(this.#scheduleInput());
+      const now = this.#o.clock.now();
+      for (const placement of decision.start) {
+        const pending = this.#state.pending.get(placement.jobId);
+        if (!pending) continue;
+        this.#state.pending.delete(placement.jobId);
+        const node = this.#state.nodes.find((n) => n.name === placement.node)!;
+        const gpus = placement.gpuIndices.map((i) => node.gpus.find((g) => g.index === i)!);
+        const allocation: Allocation = {
+          id: pending.id,
+          userId: pending.userId,
+          node: placement.node,
+          cpus: pending.resources.cpus,
+          memoryBytes: pending.resources.memoryBytes,
+          gpuIndices: placement.gpuIndices,
+          gpus,
+          startedAt: now,
+          expectedEndAt: pending.expectedDurationMs !== null ? now + pending.expectedDurationMs : null,
+        };
+        this.#state.allocations.set(pending.id, allocation);
+        const launch = this.#launch(pending, allocation).finally(() => this.#state.launches.delete(pending.id));
+        this.#state.launches.set(pending.id, launch);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  async #launch(pending: PendingJob, allocation: Allocation): Promise<void> {
+    const id = pending.id;
+    const startingAt = this.#o.clock.now();
+    const moved = await this.#o.store.transition(id, "queued", "starting", startingAt, { node: allocation.node, gpu_assignment: JSON.stringify(allocation.gpus) }, { node: allocation.node, gpus: allocation.gpuIndices });
+    if (!moved) {
+      // Cancelled between the decision and now.
+      this.#free(id);
+      return;
+    }
+    this.#o.bus.emit("job.changed", { jobId: id, state: "starting", userId: pending.userId });
+    let req: LaunchRequest;
+    try {
+      const row = (await this.#o.store.get(id))!;
+      req = this.#launchRequest(row, allocation);
+      await this.#o.runDirs.create(id);
+      const job = JSON.parse(row.normalized) as NormalizedJob;
+      if (job.codeBundle) await this.#o.bundles.materialize(job.codeBundle, req.workdir);
+    } catch (err) {
+      await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
+      return;
+    }
+    let handle: Awaited<ReturnType<Executor["launch"]>>;
+    try {
+      handle = await this.#o.executor.launch(req, (info) => void this.#onExit(id, info));
+    } catch (err) {
+      await this.#failStart(id, "start_failed", (err as Error).message);
+      return;
+    }
+    const runningAt = this.#o.clock.now();
+    allocation.startedAt = runningAt;
+    const ok = await this.#o.store.transition(id, "starting", "running", runningAt, { started_at: runningAt, pid: handle.pid, pid_start_time: handle.startTime }, { pid: handle.pid });
+    if (!ok) {
+      // Cancelled while starting: the cancel is committed; make sure the process goes too.
+      await this.#o.store.patch(id, { pid: handle.pid, pid_start_time: handle.startTime });
+      await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
+      return;
+    }
+    this.#o.bus.emit("job.changed", { jobId: id, state: "running", userId: pending.userId });
+    this.#armTimeout(id, pending.userId, runningAt, JSON.parse((await this.#o.store.get(id))!.normalized).timeoutMs);
+  }
+
+  #launchRequest(row: JobRow, allocation: Allocation): LaunchRequest {
+    const job = JSON.parse(row.normalized) as NormalizedJob;
+    return {
+      jobId: row.id,
+      argv: job.argv,
+      env: job.env,
+      workdir: this.#o.runDirs.workdir(row.id),
+      logPath: this.#o.runDirs.logPath(row.id),
+      stateDir: this.#o.runDirs.stateDir(row.id),
+      cpus: allocation.cpus,
+      memoryBytes: allocation.memoryBytes,
+      gpus: allocation.gpus,
+    };
+  }
+
+  async #failStart(id: string, reason: FailureReason, message: string): Promise<void> {
+    const now = this.#o.clock.now();
+    await this.#o.store.transition(id, "starting", "failed", now, { finished_at: now, reason, message, hint: "Check that the command exists and the data directory is writable; the server log has details." }, null);
+    this.#free(id);
+    const row = await this.#o.store.get(id);
+    if (row) this.#changed(row);
+    this.wake("start failed");
+  }
+
+  #armTimeout(id: string, userId: string, startedAt: number, timeoutMs: number | null): void {
+    if (timeoutMs === null) return;
+    const remaining = Math.max(0, startedAt + timeoutMs - this.#o.clock.now());
+    const timer = setTimeout(() => void this.#timeOut(id, userId, timeoutMs), remaining);
+    timer.unref();
+    this.#state.timeouts.set(id, timer);
+  }
+
+  async #timeOut(id: string, userId: string, timeoutMs: number): Promise<void> {
+    this.#state.timeouts.delete(id);
+    const now = this.#o.clock.now();
+    const patch: JobPatch = {
+      finished_at: now,
+      reason: "time_limit",
+      message: `Stopped after ${formatDuration(timeoutMs)}, its time limit.`,
+      hint: "Give it more time with --timeout (e.g. --timeout 4h), or save checkpoints so a retry can resume.",
+    };
+    if (!(await this.#o.store.transition(id, "running", "timed_out", now, patch, { timeoutMs }))) return;
+    this.#o.bus.emit("job.changed", { jobId: id, state: "timed_out", userId });
+    await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
+  }
+
+  async #onExit(id: string, info: ExitInfo): Promise<void> {
+    // A quick job can end before its launch is recorded; let the record land first.
+    await this.#state.launches.get(id);
+    this.#state.clearTimeout(id);
+    const allocation = this.#free(id);
+    const now = this.#o.clock.now();
+    if (allocation) this.#ledger.record(allocation.userId, usageAmount({ gpus: allocation.gpuIndices.length, cpus: allocation.cpus }, now - allocation.startedAt), now);
+    const row = await this.#o.store.get(id);
+    if (!row) return;
+    const logTail = await this.#o.runDirs.tail(id, 8 * 1024);
+    const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
+    if (row.state === "running" || row.state === "starting") {
+      const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail });
+      const state = outcome.state as JobState;
+      assertTransition(id, row.state, state);
+      const patch: JobPatch = {
+        ...exitPatch,
+        finished_at: now,
+        reason: outcome.reason,
+        message: outcome.reason ? outcome.message : null,
+        hint: outcome.reason ? outcome.hint : null,
+        ...(row.started_at === null && { started_at: now }),
+      };
+      if (outcome.reason === "out_of_memory" && !outcome.hint) patch.hint = `It had ${formatBytes(row.memory_bytes)}; ask for more with --memory.`;
+      if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) return this.#onExit(id, info);
+      const ended = { ...row, ...patch, state };
+      this.#medians.delete(row.name);
+      this.#changed(ended);
+      await this.#maybeRetry(ended);
+    } else {
+      // Cancelled or timed out earlier: the state is already recorded; add how the process ended.
+      await this.#o.store.patch(id, exitPatch);
+      this.#changed({ ...row, ...exitPatch });
+      await this.#maybeRetry({ ...row, ...exitPatch });
+    }
+    this.wake("exit");
+  }
+
+  async #maybeRetry(row: JobRow): Promise<void> {
+    if (row.state === "succeeded" || row.state === "cancelled" || !row.reason) return;
+    const job = JSON.parse(row.normalized) as NormalizedJob;
+    if (row.attempt > job.retry.count || !job.retry.on.includes(row.reason as FailureReason)) return;
+    const user = { userId: row.user_id, name: "retry policy", role: "member" as const, tokenId: "" };
+    try {
+      await this.submit(user, JSON.parse(row.spec), { retryOf: row });
+    } catch (err) {
+      this.#o.logger.warn({ err, jobId: row.id }, "automatic retry was refused");
+    }
+  }
+
+  /** After a restart: re-attach to a job's process, record how it ended, or mark it lost. */
+  async #reconcile(row: JobRow): Promise<void> {
+    const gpus = row.gpu_assignment ? (JSON.parse(row.gpu_assignment) as Allocation["gpus"]) : [];
+    const job = JSON.parse(row.normalized) as NormalizedJob;
+    const allocation: Allocation = {
+      id: row.id,
+      userId: row.user_id,
+      node: row.node ?? this.#state.nodes[0]?.name ?? "local",
+      cpus: row.cpus,
+      memoryBytes: row.memory_bytes,
+      gpuIndices: gpus.map((g) => g.index),
+      gpus,
+      startedAt: row.started_at ?? row.created_at,
+      expectedEndAt: null,
+    };
+    const req = this.#launchRequest(row, allocation);
+    const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => void this.#onExit(row.id, info)) : "gone";
+    if (outcome === "running") {
+      this.#state.allocations.set(row.id, allocation);
+      if (row.state === "running") this.#armTimeout(row.id, row.user_id, allocation.startedAt, job.timeoutMs);
+      else await this.#o.store.transition(row.id, "starting", "running", this.#o.clock.now(), { started_at: this.#o.clock.now() }, { reattached: true });
+      this.#o.logger.info({ jobId: row.id, pid: row.pid }, "re-attached to a running job");
+      return;
+    }
+    if (outcome !== "gone") {
+      await this.#onExit(row.id, outcome);
+      return;
+    }
+    const now = this.#o.clock.now();
+    const patch: JobPatch = {
+      finished_at: now,
+      reason: "lost",
+      message: "The server stopped while the job was running, and its process was gone when it came back.",
+      hint: job.retry.on.includes("lost") && row.attempt <= job.retry.count ? "It is being retried automatically." : "Run it again with `plinth jobs retry`; add `retries: 1` to retry lost jobs automatically.",
+    };
+    if (await this.#o.store.transition(row.id, row.state, "lost", now, patch, null)) {
+      const lost = { ...row, ...patch, state: "lost" as const };
+      this.#changed(lost);
+      await this.#maybeRetry(lost);
+    }
+  }
+
+  // ---- helpers -------------------------------------------------------------------------
+
+  #free(id: string): Allocation | undefined {
+    const a = this.#state.allocations.get(id);
+    this.#state.allocations.delete(id);
+    return a;
+  }
+
+  #changed(row: Pick<JobRow, "id" | "state" | "user_id">): void {
+    this.#forecastCache = null;
+    this.#o.bus.emit("job.changed", { jobId: row.id, state: row.state, userId: row.user_id });
+  }
+
+  async #pendingOf(row: JobRow, job: NormalizedJob = JSON.parse(row.normalized)): Promise<PendingJob> {
+    return {
+      id: row.id,
+      userId: row.user_id,
+      name: row.name,
+      priority: row.priority,
+      queuedAt: row.created_at,
+      expectedDurationMs: job.estimateMs ?? (await this.#median(row.name)),
+      resources: job.resources,
+    };
+  }
+
+  /** Median run time of the last successful jobs with this name; cached until one ends. */
+  async #median(name: string): Promise<number | null> {
+    if (this.#medians.has(name)) return this.#medians.get(name)!;
+    const runs = (await this.#o.store.recentDurations(name, HISTORY_RUNS)).sort((a, b) => a - b);
+    const median = runs.length ? runs[Math.floor(runs.length / 2)]! : null;
+    this.#medians.set(name, median);
+    return median;
+  }
+
+  #forecast(): Map<string, QueueForecast> {
+    const now = this.#o.clock.now();
+    if (this.#forecastCache && now - this.#forecastCache.at < 1000) return this.#forecastCache.byId;
+    const byId = new Map(forecast(this.#scheduleInput()).map((f) => [f.jobId, f]));
+    this.#forecastCache = { at: now, byId };
+    return byId;
+  }
+
+  #queueInfo(row: JobRow): JobView["queue"] {
+    if (row.state !== "queued") return null;
+    const f = this.#forecast().get(row.id);
+    return f ? { position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() } : null;
+  }
+
+  async #mustGet(id: string): Promise<JobRow> {
+    const row = await this.#o.store.get(id);
+    if (!row) throw problems.notFound("Job", id, "List jobs with `plinth jobs ls`.");
+    return row;
+  }
+
+  #mayControl(user: Principal, row: JobRow, what: string): void {
+    if (user.role !== "admin" && user.userId !== row.user_id) {
+      throw problems.forbidden(`Job ${row.id} belongs to someone else.`, `Only its owner or an admin may ${what} it.`);
+    }
+  }
+
+  async #persistUsage(): Promise<void> {
+    try {
+      await this.#o.store.setKv(USAGE_KEY, JSON.stringify(this.#ledger.snapshot()), this.#o.clock.now());
+    } catch (err) {
+      this.#o.logger.warn({ err }, "could not save fair-share usage");
+    }
+  }
+}
+
+export function lastLines(text: string, n: number): string {
+  const lines = text.replace(/\n$/, "").split("\n");
+  return lines.slice(-n).join("\n");
+}

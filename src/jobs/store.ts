@@ -1,0 +1,162 @@
+import { sql } from "kysely";
+import type { DB } from "../db/database.ts";
+import type { JobState } from "./spec.ts";
+import type { JobEventsTable, JobsTable } from "./tables.ts";
+
+export type JobRow = JobsTable;
+export type JobPatch = Partial<Omit<JobsTable, "id" | "state" | "user_id">>;
+
+export interface JobFilter {
+  states?: JobState[];
+  userId?: string;
+  name?: string;
+  labels?: Array<[string, string]>;
+  /** Keyset cursor: the last id of the previous page. */
+  after?: string;
+  order: "asc" | "desc";
+  limit: number;
+}
+
+export interface JobEvent {
+  id: number;
+  job_id: string;
+  from_state: string | null;
+  to_state: string;
+  at: number;
+  detail: string | null;
+}
+
+export class JobStore {
+  readonly #db: DB;
+  constructor(db: DB) {
+    this.#db = db;
+  }
+
+  async insert(job: JobRow, labels: Record<string, string>, detail: Record<string, unknown> | null): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto("jobs").values(job).execute();
+      const entries = Object.entries(labels);
+      if (entries.length) {
+        await trx
+          .insertInto("job_labels")
+          .values(entries.map(([key, value]) => ({ job_id: job.id, key, value })))
+          .execute();
+      }
+      await trx
+        .insertInto("job_events")
+        .values({ job_id: job.id, from_state: null, to_state: job.state, at: job.created_at, detail: detail ? JSON.stringify(detail) : null })
+        .execute();
+    });
+  }
+
+  /**
+   * Moves a job from one state to another, with its event row, in one transaction.
+   * Returns false when the job was no longer in `from` (someone else moved it first).
+   */
+  async transition(id: string, from: JobState, to: JobState, at: number, patch: JobPatch, detail: Record<string, unknown> | null): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const r = await trx
+        .updateTable("jobs")
+        .set({ ...patch, state: to })
+        .where("id", "=", id)
+        .where("state", "=", from)
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
+      await trx
+        .insertInto("job_events")
+        .values({ job_id: id, from_state: from, to_state: to, at, detail: detail ? JSON.stringify(detail) : null } satisfies Omit<JobEventsTable, "id">)
+        .execute();
+      return true;
+    });
+  }
+
+  /** Updates fields without a change of state (exit details arriving after a cancel). */
+  async patch(id: string, patch: JobPatch): Promise<void> {
+    await this.#db.updateTable("jobs").set(patch).where("id", "=", id).execute();
+  }
+
+  get(id: string): Promise<JobRow | undefined> {
+    return this.#db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  inStates(states: JobState[]): Promise<JobRow[]> {
+    return this.#db.selectFrom("jobs").selectAll().where("state", "in", states).orderBy("id").execute();
+  }
+
+  async list(filter: JobFilter): Promise<JobRow[]> {
+    let q = this.#db.selectFrom("jobs").selectAll("jobs");
+    if (filter.states?.length) q = q.where("jobs.state", "in", filter.states);
+    if (filter.userId) q = q.where("jobs.user_id", "=", filter.userId);
+    if (filter.name) q = q.where("jobs.name", "=", filter.name);
+    for (const [key, value] of filter.labels ?? []) {
+      q = q.where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("job_labels")
+            .select(sql.lit(1).as("one"))
+            .whereRef("job_labels.job_id", "=", "jobs.id")
+            .where("job_labels.key", "=", key)
+            .where("job_labels.value", "=", value),
+        ),
+      );
+    }
+    if (filter.after) q = q.where("jobs.id", filter.order === "desc" ? "<" : ">", filter.after);
+    return q.orderBy("jobs.id", filter.order).limit(filter.limit).execute();
+  }
+
+  async countByState(): Promise<Record<string, number>> {
+    const rows = await this.#db
+      .selectFrom("jobs")
+      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+      .groupBy("state")
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  }
+
+  labels(id: string): Promise<Array<{ key: string; value: string }>> {
+    return this.#db.selectFrom("job_labels").select(["key", "value"]).where("job_id", "=", id).orderBy("key").execute();
+  }
+
+  async labelsOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
+    const out = new Map<string, Record<string, string>>();
+    if (ids.length === 0) return out;
+    const rows = await this.#db.selectFrom("job_labels").selectAll().where("job_id", "in", ids).execute();
+    for (const r of rows) {
+      const m = out.get(r.job_id) ?? {};
+      m[r.key] = r.value;
+      out.set(r.job_id, m);
+    }
+    return out;
+  }
+
+  events(id: string): Promise<JobEvent[]> {
+    return this.#db.selectFrom("job_events").selectAll().where("job_id", "=", id).orderBy("id").execute() as Promise<JobEvent[]>;
+  }
+
+  /** Run times (ms) of the most recent successful jobs with this name, for estimates. */
+  async recentDurations(name: string, limit: number): Promise<number[]> {
+    const rows = await this.#db
+      .selectFrom("jobs")
+      .select(["started_at", "finished_at"])
+      .where("name", "=", name)
+      .where("state", "=", "succeeded")
+      .where("finished_at", "is not", null)
+      .orderBy("finished_at", "desc")
+      .limit(limit)
+      .execute();
+    return rows.filter((r) => r.started_at !== null && r.finished_at !== null).map((r) => r.finished_at! - r.started_at!);
+  }
+
+  async getKv(key: string): Promise<string | null> {
+    const r = await this.#db.selectFrom("kv").select("value").where("key", "=", key).executeTakeFirst();
+    return r?.value ?? null;
+  }
+
+  async setKv(key: string, value: string, at: number): Promise<void> {
+    await this.#db
+      .insertInto("kv")
+      .values({ key, value, updated_at: at })
+      .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: at }))
+      .execute();
+  }
+}

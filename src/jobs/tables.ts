@@ -1,0 +1,58 @@
+import type { Generated } from "kysely";
+import type { JobState } from "./spec.ts";
+
+export interface JobsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  state: JobState;
+  priority: number;
+  /** The spec as submitted (JSON), for "edit and resubmit". */
+  spec: string;
+  /** The normalised spec (JSON): argv, env, resources in plain units, policies. */
+  normalized: string;
+  cpus: number;
+  memory_bytes: number;
+  gpus: number;
+  estimate_ms: number | null;
+  timeout_ms: number | null;
+  attempt: number;
+  retry_of: string | null;
+  retried_by: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  node: string | null;
+  /** GPUs given to the job (JSON array of GpuInfo). */
+  gpu_assignment: string | null;
+  pid: number | null;
+  pid_start_time: string | null;
+  exit_code: number | null;
+  signal: string | null;
+  reason: string | null;
+  message: string | null;
+  hint: string | null;
+  log_tail: string | null;
+  peak_memory_bytes: number | null;
+}
+
+export interface JobEventsTable {
+  id: Generated<number>;
+  job_id: string;
+  from_state: string | null;
+  to_state: string;
+  at: number;
+  detail: string | null;
+}
+
+export interface JobLabelsTable {
+  job_id: string;
+  key: string;
+  value: string;
+}
+
+export interface JobTables {
+  jobs: JobsTable;
+  job_events: JobEventsTable;
+  job_labels: JobLabelsTable;
+}

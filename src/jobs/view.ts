@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { FAILURE_REASONS, JOB_STATES, type JobState } from "./spec.ts";
+import type { JobEvent, JobRow } from "./store.ts";
+import type { GpuInfo } from "./scheduler/types.ts";
+
+// How a job looks from outside (API, CLI --json, portal). Derived from a stored row.
+
+export const GpuInfoSchema = z
+  .object({ index: z.number().int(), uuid: z.string(), model: z.string(), memoryBytes: z.number(), fake: z.boolean() })
+  .meta({ id: "Gpu" });
+
+export const JobEventSchema = z
+  .object({ from: z.enum(JOB_STATES).nullable(), to: z.enum(JOB_STATES), at: z.string(), detail: z.record(z.string(), z.unknown()).nullable() })
+  .meta({ id: "JobEvent" });
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    userId: z.string(),
+    state: z.enum(JOB_STATES),
+    priority: z.number().int(),
+    attempt: z.number().int(),
+    retryOf: z.string().nullable(),
+    retriedBy: z.string().nullable(),
+    createdAt: z.string(),
+    startedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+    resources: z.object({
+      cpus: z.number(),
+      memoryBytes: z.number(),
+      gpus: z.number().int(),
+      gpuModel: z.string().optional(),
+      gpuMinMemoryBytes: z.number().optional(),
+    }),
+    estimateMs: z.number().nullable(),
+    timeoutMs: z.number().nullable(),
+    node: z.string().nullable(),
+    assignedGpus: z.array(GpuInfoSchema),
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    failure: z
+      .object({ reason: z.enum(FAILURE_REASONS), message: z.string(), hint: z.string().nullable(), logTail: z.string().nullable() })
+      .nullable()
+      .meta({ description: "Why the job did not succeed, with what to do about it." }),
+    peakMemoryBytes: z.number().nullable(),
+    labels: z.record(z.string(), z.string()),
+    spec: z.record(z.string(), z.unknown()).meta({ description: "The spec as submitted." }),
+    durations: z
+      .object({ queuedMs: z.number().nullable(), startingMs: z.number().nullable(), runningMs: z.number().nullable() })
+      .meta({ description: "Where the time went: waiting in the queue, starting up, running." }),
+    queue: z
+      .object({ position: z.number().int(), expectedStartAt: z.string().nullable() })
+      .nullable()
+      .meta({ description: "For a queued job: its place in line and when it is expected to start." }),
+  })
+  .meta({ id: "Job" });
+export type JobView = z.infer<typeof JobSchema>;
+
+export const JobDetailSchema = JobSchema.extend({ events: z.array(JobEventSchema) }).meta({ id: "JobDetail" });
+export type JobDetailView = z.infer<typeof JobDetailSchema>;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function toJobView(row: JobRow, labels: Record<string, string>, queue: JobView["queue"], events?: JobEvent[]): JobView {
+  const normalized = JSON.parse(row.normalized) as { resources: JobView["resources"] & { memoryBytes: number } };
+  const firstAt = (state: JobState) => events?.find((e) => e.to_state === state)?.at ?? null;
+  const startingAt = firstAt("starting");
+  const runningAt = row.started_at;
+  const end = row.finished_at;
+  return {
+    id: row.id,
+    name: row.name,
+    userId: row.user_id,
+    state: row.state,
+    priority: row.priority,
+    attempt: row.attempt,
+    retryOf: row.retry_of,
+    retriedBy: row.retried_by,
+    createdAt: new Date(row.created_at).toISOString(),
+    startedAt: iso(row.started_at),
+    finishedAt: iso(row.finished_at),
+    resources: normalized.resources,
+    estimateMs: row.estimate_ms,
+    timeoutMs: row.timeout_ms,
+    node: row.node,
+    assignedGpus: row.gpu_assignment ? (JSON.parse(row.gpu_assignment) as GpuInfo[]) : [],
+    exitCode: row.exit_code,
+    signal: row.signal,
+    failure: row.reason
+      ? { reason: row.reason as JobView["failure"] extends infer F ? (F extends { reason: infer R } ? R : never) : never, message: row.message ?? "", hint: row.hint, logTail: row.log_tail }
+      : null,
+    peakMemoryBytes: row.peak_memory_bytes,
+    labels,
+    spec: JSON.parse(row.spec),
+    durations: {
+      queuedMs: startingAt !== null ? startingAt - row.created_at : runningAt !== null ? runningAt - row.created_at : null,
+      startingMs: startingAt !== null && runningAt !== null ? runningAt - startingAt : null,
+      runningMs: runningAt !== null && end !== null ? end - runningAt : null,
+    },
+    queue,
+  };
+}
+
+export function toEventView(e: JobEvent): z.infer<typeof JobEventSchema> {
+  return {
+    from: e.from_state as JobState | null,
+    to: e.to_state as JobState,
+    at: new Date(e.at).toISOString(),
+    detail: e.detail ? JSON.parse(e.detail) : null,
+  };
+}

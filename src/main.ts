@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { registerConfig } from "./cli/config.ts";
+import { registerJobs } from "./cli/jobs.ts";
+import { registerLogin } from "./cli/login.ts";
+import { reportError } from "./cli/output.ts";
+import { registerRun } from "./cli/run.ts";
+import { registerTokens } from "./cli/tokens.ts";
+import { registerUp } from "./cli/up.ts";
+import { VERSION } from "./core/version.ts";
+
+// The `plinth` command: one file per command group under cli/.
+const major = Number(process.versions.node.split(".")[0]);
+if (major < 24) {
+  process.stderr.write(`error: Plinth needs Node.js 24 or newer; this is ${process.version}.\nhint: run it through \`npm start\` / \`npx plinth\` after \`npm ci\`, which bring Node 24, or install Node 24.\n`);
+  process.exit(2);
+}
+
+let exitCode = 0;
+const exit = (code: number) => {
+  exitCode = code;
+};
+
+const program = new Command()
+  .name("plinth")
+  .description("Plinth: a research team's platform — run jobs on GPUs, track data and results.")
+  .version(VERSION)
+  .showHelpAfterError("(add --help for usage)")
+  .exitOverride();
+
+registerUp(program);
+registerLogin(program);
+registerRun(program, exit);
+registerJobs(program, exit);
+registerTokens(program);
+registerConfig(program);
+
+try {
+  await program.parseAsync(process.argv);
+  process.exitCode = exitCode;
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportError(err);
+  }
+}
