@@ -51,11 +51,26 @@ export interface SchedulerLimits {
   maxRunningJobsPerUser?: number;
 }
 
+/**
+ * How much each factor moves a job in the queue, in seconds of waiting: a job's rank is the
+ * time it has waited plus these terms, so ageing always wins in the end and nothing starves.
+ */
+export interface PolicyWeights {
+  /** Seconds of waiting that one point of priority is worth. */
+  priorityS: number;
+  /** Seconds of waiting a job loses each time its expected run time doubles. */
+  shortJobS: number;
+  /** Seconds of waiting a job loses when its user accounts for all recent usage. */
+  fairShareS: number;
+}
+
 export interface PolicyConfig extends SchedulerLimits {
   /** Half-life of recorded usage for fair share. */
   fairShareHalfLifeMs: number;
   /** Duration assumed for a job with no estimate and no history. */
   defaultDurationMs: number;
+  /** Ranking weights; missing ones take DEFAULT_WEIGHTS from policy.ts. */
+  weights?: Partial<PolicyWeights>;
 }
 
 export interface Placement {

@@ -1,0 +1,415 @@
+import { formatBytes } from "../../core/units.ts";
+import type { ResourceRequest } from "../spec.ts";
+import type {
+  FitVerdict,
+  GpuInfo,
+  NodeCapacity,
+  PendingJob,
+  Placement,
+  PolicyConfig,
+  PolicyWeights,
+  QueueForecast,
+  RunningJob,
+  ScheduleDecision,
+  ScheduleInput,
+  SchedulerLimits,
+} from "./types.ts";
+
+// The local pool's scheduling policy: rank the queue, then place jobs in that order with EASY
+// backfill. Pure functions of their input, so the server, the property tests and the bench's
+// virtual clock all run exactly this code. docs/explanation/scheduling.md explains the why.
+
+/**
+ * Tuned on bench/policy.ts. One priority point is worth a day of waiting, more than the whole
+ * range of the other terms, so priority dominates; halving a job's expected run time gains it
+ * an hour (a 1-minute job is 12 hours ahead of a 3-day one); a user with all recent usage
+ * loses 4 hours against one with none.
+ */
+export const DEFAULT_WEIGHTS: PolicyWeights = { priorityS: 24 * 3600, shortJobS: 3600, fairShareS: 4 * 3600 };
+
+// CPUs may be fractional; sums of fractions are not exact in floating point.
+const EPS = 1e-9;
+
+// ---------------------------------------------------------------------------------------------
+// GPU matching
+
+const patternCache = new Map<string, RegExp>();
+
+/** Whether a GPU model matches a pattern: case-insensitive, `*` matches anything, the rest literally. */
+export function gpuModelMatches(pattern: string, model: string): boolean {
+  let re = patternCache.get(pattern);
+  if (!re) {
+    const body = pattern
+      .trim()
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*");
+    re = new RegExp(`^${body}$`, "is");
+    if (patternCache.size >= 1000) patternCache.clear();
+    patternCache.set(pattern, re);
+  }
+  return re.test(model.trim());
+}
+
+/** Whether a GPU satisfies a request's model pattern and minimum memory. */
+export function gpuQualifies(gpu: GpuInfo, req: ResourceRequest): boolean {
+  if (req.gpuModel !== undefined && !gpuModelMatches(req.gpuModel, gpu.model)) return false;
+  return req.gpuMinMemoryBytes === undefined || gpu.memoryBytes >= req.gpuMinMemoryBytes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs that can never run
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+/** Memory as a user would write it in a spec, rounded down (8G, 512M). */
+const memSpec = (bytes: number) => (bytes >= 1024 ** 3 ? `${Math.floor(bytes / 1024 ** 3)}G` : `${Math.floor(bytes / 1024 ** 2)}M`);
+const no = (reason: string, hint: string): FitVerdict => ({ ok: false, reason, hint });
+
+/**
+ * Whether some node could hold the job if it were empty (and the per-user GPU limit allows
+ * it). When not, says why in words and what to change, so the job is refused at submission
+ * instead of waiting forever.
+ */
+export function canEverFit(req: ResourceRequest, nodes: NodeCapacity[], limits: SchedulerLimits = {}): FitVerdict {
+  if (nodes.length === 0) return no("there are no nodes to run jobs on", "Ask an admin to configure at least one node.");
+  if (limits.maxRunningJobsPerUser !== undefined && limits.maxRunningJobsPerUser < 1) {
+    return no("no user may run any job (the per-user job limit is 0)", "Ask an admin to raise the per-user running job limit.");
+  }
+  if (limits.maxGpusPerUser !== undefined && req.gpus > limits.maxGpusPerUser) {
+    return no(
+      `asks for ${plural(req.gpus, "GPU")} but each user may hold at most ${limits.maxGpusPerUser} at once`,
+      `Ask for at most ${plural(limits.maxGpusPerUser, "GPU")}, or ask an admin to raise the per-user GPU limit.`,
+    );
+  }
+  if (req.gpus > 0) {
+    const all = nodes.flatMap((n) => n.gpus);
+    if (all.length === 0) {
+      return no(`asks for ${plural(req.gpus, "GPU")} but no node here has a GPU`, "Set resources.gpus to 0 to run on CPUs, or ask an admin to add a GPU node.");
+    }
+    const pattern = req.gpuModel;
+    const byModel = pattern === undefined ? all : all.filter((g) => gpuModelMatches(pattern, g.model));
+    if (pattern !== undefined && byModel.length === 0) {
+      const models = [...new Set(all.map((g) => g.model))];
+      const contained = !pattern.includes("*") && models.some((m) => m.toLowerCase().includes(pattern.trim().toLowerCase()));
+      return no(
+        `no GPU matches model '${pattern}'; GPUs here: ${models.join(", ")}`,
+        contained
+          ? `Write '*${pattern.trim()}*' to match any model whose name contains '${pattern.trim()}'.`
+          : "Ask for one of the models listed (wildcards work, e.g. '*3090*'), or drop resources.gpu.model.",
+      );
+    }
+    const min = req.gpuMinMemoryBytes;
+    if (min !== undefined && !byModel.some((g) => g.memoryBytes >= min)) {
+      const largest = Math.max(...byModel.map((g) => g.memoryBytes));
+      return no(
+        `no GPU${pattern === undefined ? "" : ` matching '${pattern}'`} has ${formatBytes(min)} of memory; the largest has ${formatBytes(largest)}`,
+        `Lower resources.gpu.minMemory to ${memSpec(largest)} or less.`,
+      );
+    }
+    const most = Math.max(...nodes.map((n) => n.gpus.filter((g) => gpuQualifies(g, req)).length));
+    if (most < req.gpus) {
+      const constrained = pattern !== undefined || min !== undefined;
+      return no(
+        `asks for ${plural(req.gpus, "GPU")} but the largest node has ${most}${constrained ? " that qualify" : ""}`,
+        `Ask for at most ${plural(most, "GPU")}${constrained ? ", loosen resources.gpu" : ""}, or split the work into jobs that need fewer GPUs each.`,
+      );
+    }
+  }
+  const maxCpus = Math.max(...nodes.map((n) => n.cpus));
+  if (req.cpus > maxCpus + EPS) {
+    return no(`asks for ${plural(req.cpus, "CPU")} but the largest node has ${maxCpus}`, `Ask for at most ${plural(maxCpus, "CPU")}.`);
+  }
+  const maxMem = Math.max(...nodes.map((n) => n.memoryBytes));
+  if (req.memoryBytes > maxMem) {
+    return no(
+      `asks for ${formatBytes(req.memoryBytes)} of memory but the largest node has ${formatBytes(maxMem)}`,
+      `Ask for at most ${memSpec(maxMem)} of memory.`,
+    );
+  }
+  const holds = (n: NodeCapacity) =>
+    n.cpus + EPS >= req.cpus && n.memoryBytes >= req.memoryBytes && n.gpus.filter((g) => gpuQualifies(g, req)).length >= req.gpus;
+  if (!nodes.some(holds)) {
+    const describe = (n: NodeCapacity) => `${n.name}: ${plural(n.gpus.filter((g) => gpuQualifies(g, req)).length, "GPU")}, ${plural(n.cpus, "CPU")}, ${formatBytes(n.memoryBytes)}`;
+    return no(
+      `no single node has ${plural(req.gpus, "GPU")}, ${plural(req.cpus, "CPU")} and ${formatBytes(req.memoryBytes)} together (${nodes.map(describe).join("; ")})`,
+      "Lower the GPUs, CPUs or memory asked for so that one node can hold the whole job.",
+    );
+  }
+  return { ok: true };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ranking
+
+function weightsOf(config: PolicyConfig): PolicyWeights {
+  const w = config.weights ?? {};
+  return {
+    priorityS: w.priorityS ?? DEFAULT_WEIGHTS.priorityS,
+    shortJobS: w.shortJobS ?? DEFAULT_WEIGHTS.shortJobS,
+    fairShareS: w.fairShareS ?? DEFAULT_WEIGHTS.fairShareS,
+  };
+}
+
+/** The run time the policy plans with: the job's estimate, else the configured default. */
+export function expectedDuration(job: PendingJob, config: PolicyConfig): number {
+  return job.expectedDurationMs ?? config.defaultDurationMs;
+}
+
+/**
+ * A job's rank, in seconds of waiting: time waited, plus priority, minus a term that grows
+ * with the log of its expected run time (a 1-minute job and a 2-minute one differ as much as
+ * 1 hour and 2 hours), minus its user's share of recent usage. Every term but waiting is
+ * bounded, so every job eventually outranks anything submitted after it. Ageing is linear and
+ * equal for all jobs, so the order between two waiting jobs never changes as time passes.
+ */
+export function rankScore(job: PendingJob, now: number, userShare: number, config: PolicyConfig): number {
+  const w = weightsOf(config);
+  const minutes = expectedDuration(job, config) / 60_000;
+  return w.priorityS * job.priority + (now - job.queuedAt) / 1000 - w.shortJobS * Math.log2(1 + minutes) - w.fairShareS * userShare;
+}
+
+/** The pending queue in run order, best first. */
+export function rankQueue(input: Pick<ScheduleInput, "now" | "pending" | "usage" | "config">): PendingJob[] {
+  let total = 0;
+  for (const v of input.usage.values()) if (v > 0) total += v;
+  const share = (user: string) => (total > 0 ? Math.max(0, input.usage.get(user) ?? 0) / total : 0);
+  return input.pending
+    .map((job) => ({ job, score: rankScore(job, input.now, share(job.userId), input.config) }))
+    .sort((a, b) => b.score - a.score || a.job.queuedAt - b.job.queuedAt || (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0))
+    .map((s) => s.job);
+}
+
+/**
+ * When the policy expects a running job to end. A job past its expected end (or past the
+ * default, when it had no estimate) is assumed to run as long again as it has run so far:
+ * run times are heavy-tailed, and for such jobs the time still to go grows with the time gone.
+ */
+export function plannedEnd(job: RunningJob, now: number, config: PolicyConfig): number {
+  const end = job.expectedEndAt ?? job.startedAt + config.defaultDurationMs;
+  if (end > now) return end;
+  return now + Math.max(now - job.startedAt, 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Placement
+
+interface NodeState {
+  cap: NodeCapacity;
+  cpus: number;
+  mem: number;
+  busy: Set<number>;
+}
+
+/** Resources a running (or just started) job gives back when it is expected to end. */
+interface Release {
+  at: number;
+  node: string;
+  userId: string;
+  cpus: number;
+  mem: number;
+  gpus: number[];
+}
+
+/** What the blocked head of the queue holds from time `at`: its GPUs, and the CPUs and memory left beside it. */
+interface Reservation {
+  at: number;
+  userId: string;
+  node: string;
+  gpus: Set<number>;
+  spareCpus: number;
+  spareMem: number;
+}
+
+interface World {
+  now: number;
+  config: PolicyConfig;
+  nodes: NodeState[];
+  byName: Map<string, NodeState>;
+  releases: Release[];
+  userJobs: Map<string, number>;
+  userGpus: Map<string, number>;
+}
+
+function buildWorld(input: ScheduleInput): World {
+  const nodes = input.nodes.map((cap) => ({ cap, cpus: cap.cpus, mem: cap.memoryBytes, busy: new Set<number>() }));
+  const byName = new Map(nodes.map((n) => [n.cap.name, n]));
+  const world: World = { now: input.now, config: input.config, nodes, byName, releases: [], userJobs: new Map(), userGpus: new Map() };
+  for (const r of input.running) {
+    const ns = byName.get(r.node);
+    // A job on a node that is gone still counts against its user's limits.
+    bump(world, r.userId, 1, r.gpuIndices.length);
+    if (!ns) continue;
+    ns.cpus -= r.cpus;
+    ns.mem -= r.memoryBytes;
+    for (const g of r.gpuIndices) ns.busy.add(g);
+    world.releases.push({ at: plannedEnd(r, input.now, input.config), node: r.node, userId: r.userId, cpus: r.cpus, mem: r.memoryBytes, gpus: r.gpuIndices });
+  }
+  return world;
+}
+
+function bump(w: World, user: string, jobs: number, gpus: number): void {
+  w.userJobs.set(user, (w.userJobs.get(user) ?? 0) + jobs);
+  w.userGpus.set(user, (w.userGpus.get(user) ?? 0) + gpus);
+}
+
+function withinLimits(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): boolean {
+  const { maxRunningJobsPerUser, maxGpusPerUser } = w.config;
+  if (maxRunningJobsPerUser !== undefined && (w.userJobs.get(job.userId) ?? 0) + 1 > maxRunningJobsPerUser) return false;
+  return maxGpusPerUser === undefined || (w.userGpus.get(job.userId) ?? 0) + job.resources.gpus <= maxGpusPerUser;
+}
+
+const hasLimits = (config: PolicyConfig) => config.maxRunningJobsPerUser !== undefined || config.maxGpusPerUser !== undefined;
+
+/**
+ * Where the job fits now, or null. Best fit: the node left with the fewest free GPUs, then
+ * the fewest free CPUs, so that big holes stay open for big jobs; on that node, the smallest
+ * qualifying GPUs. With `avoid`, the reservation's GPUs and the CPUs and memory it needs are
+ * off limits.
+ */
+function findPlacement(jobId: string, req: ResourceRequest, nodes: NodeState[], avoid?: Reservation): Placement | null {
+  let best: { ns: NodeState; fit: GpuInfo[]; gpusLeft: number; cpusLeft: number } | null = null;
+  for (const ns of nodes) {
+    const reserved = avoid !== undefined && avoid.node === ns.cap.name ? avoid : undefined;
+    const cpus = reserved ? Math.min(ns.cpus, reserved.spareCpus) : ns.cpus;
+    const mem = reserved ? Math.min(ns.mem, reserved.spareMem) : ns.mem;
+    if (cpus + EPS < req.cpus || mem < req.memoryBytes) continue;
+    let free = 0;
+    const fit: GpuInfo[] = [];
+    for (const g of ns.cap.gpus) {
+      if (ns.busy.has(g.index) || reserved?.gpus.has(g.index)) continue;
+      free++;
+      if (req.gpus > 0 && gpuQualifies(g, req)) fit.push(g);
+    }
+    if (fit.length < req.gpus) continue;
+    const gpusLeft = free - req.gpus;
+    const cpusLeft = cpus - req.cpus;
+    if (!best || gpusLeft < best.gpusLeft || (gpusLeft === best.gpusLeft && cpusLeft < best.cpusLeft)) best = { ns, fit, gpusLeft, cpusLeft };
+  }
+  if (!best) return null;
+  const gpuIndices = best.fit
+    .sort((a, b) => a.memoryBytes - b.memoryBytes || a.index - b.index)
+    .slice(0, req.gpus)
+    .map((g) => g.index);
+  return { jobId, node: best.ns.cap.name, gpuIndices };
+}
+
+function start(job: PendingJob, p: Placement, w: World): void {
+  const ns = w.byName.get(p.node)!;
+  const { cpus, memoryBytes } = job.resources;
+  ns.cpus -= cpus;
+  ns.mem -= memoryBytes;
+  for (const g of p.gpuIndices) ns.busy.add(g);
+  bump(w, job.userId, 1, p.gpuIndices.length);
+  w.releases.push({ at: w.now + expectedDuration(job, w.config), node: p.node, userId: job.userId, cpus, mem: memoryBytes, gpus: p.gpuIndices });
+}
+
+function release(r: Release, w: World): void {
+  const ns = w.byName.get(r.node);
+  if (ns) {
+    ns.cpus += r.cpus;
+    ns.mem += r.mem;
+    for (const g of r.gpus) ns.busy.delete(g);
+  }
+  bump(w, r.userId, -1, -r.gpus.length);
+}
+
+/**
+ * The earliest expected time the job fits (resources and its user's limits), replaying
+ * expected ends in order, and what it would hold then.
+ */
+function reserve(job: PendingJob, w: World): Reservation | null {
+  const nodes = w.nodes.map((n) => ({ cap: n.cap, cpus: n.cpus, mem: n.mem, busy: new Set(n.busy) }));
+  const sim: World = { ...w, nodes, byName: new Map(nodes.map((n) => [n.cap.name, n])), userJobs: new Map(w.userJobs), userGpus: new Map(w.userGpus) };
+  const releases = [...w.releases].sort((a, b) => a.at - b.at);
+  for (let i = 0; i < releases.length; i++) {
+    release(releases[i]!, sim);
+    const at = releases[i]!.at;
+    if (i + 1 < releases.length && releases[i + 1]!.at === at) continue;
+    if (!withinLimits(job, sim)) continue;
+    const p = findPlacement(job.id, job.resources, nodes);
+    if (p) {
+      const ns = sim.byName.get(p.node)!;
+      return {
+        at,
+        userId: job.userId,
+        node: p.node,
+        gpus: new Set(p.gpuIndices),
+        spareCpus: ns.cpus - job.resources.cpus,
+        spareMem: ns.mem - job.resources.memoryBytes,
+      };
+    }
+  }
+  return null;
+}
+
+/**
+ * One scheduling pass over a ranked queue (EASY backfill). Jobs start in rank order while
+ * they fit. The first job that fits nowhere becomes the head: it gets a reservation at the
+ * earliest time enough resources are expected to free up. After that a job may start only if
+ * it fits now and either is expected to end before the reservation or leaves the reserved
+ * resources alone, so backfilling never delays the head. Jobs over their user's limits are
+ * passed over without blocking anyone. Mutates `w`.
+ */
+function placePass(queue: PendingJob[], w: World): Placement[] {
+  const starts: Placement[] = [];
+  let headSeen = false;
+  let reservation: Reservation | null = null;
+  for (const job of queue) {
+    if (!withinLimits(job, w)) continue;
+    const outlasts = reservation !== null && w.now + expectedDuration(job, w.config) > reservation.at;
+    // A job of the head's own user still running at the reservation would take the limit
+    // headroom the head needs then.
+    if (outlasts && job.userId === reservation!.userId && hasLimits(w.config)) continue;
+    const p = findPlacement(job.id, job.resources, w.nodes, outlasts ? reservation! : undefined);
+    if (p) {
+      start(job, p, w);
+      starts.push(p);
+      if (outlasts && p.node === reservation!.node) {
+        reservation!.spareCpus -= job.resources.cpus;
+        reservation!.spareMem -= job.resources.memoryBytes;
+      }
+    } else if (!headSeen) {
+      headSeen = true;
+      reservation = reserve(job, w);
+    }
+  }
+  return starts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points
+
+/** Which jobs to start now, and the queue's run order. */
+export function schedule(input: ScheduleInput): ScheduleDecision {
+  const ranked = rankQueue(input);
+  const runnable = ranked.filter((j) => canEverFit(j.resources, input.nodes, input.config).ok);
+  return { start: placePass(runnable, buildWorld(input)), order: ranked.map((j) => j.id) };
+}
+
+/**
+ * Position and expected start of every pending job: the policy run forward on expected run
+ * times, with no new arrivals. Jobs that can never fit get null. Each step ends at least one
+ * job, so the work is bounded by (running + pending) passes over the queue.
+ */
+export function forecast(input: ScheduleInput): QueueForecast[] {
+  const ranked = rankQueue(input);
+  const w = buildWorld(input);
+  const startAt = new Map<string, number>();
+  // Ranks do not change as time passes (see rankScore), so one sort serves the whole run.
+  let queue = ranked.filter((j) => canEverFit(j.resources, input.nodes, input.config).ok);
+  for (;;) {
+    const started = placePass(queue, w);
+    for (const p of started) startAt.set(p.jobId, w.now);
+    if (started.length > 0) queue = queue.filter((j) => !startAt.has(j.id));
+    if (queue.length === 0 || w.releases.length === 0) break;
+    let next = Number.POSITIVE_INFINITY;
+    for (const r of w.releases) next = Math.min(next, r.at);
+    w.now = Math.max(w.now, next);
+    w.releases = w.releases.filter((r) => {
+      if (r.at > next) return true;
+      release(r, w);
+      return false;
+    });
+  }
+  return ranked.map((j, i) => ({ jobId: j.id, position: i + 1, expectedStartAt: startAt.get(j.id) ?? null }));
+}
