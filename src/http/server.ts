@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { ProblemError, type Problem } from "../core/errors.ts";
 
@@ -12,7 +13,7 @@ export interface HttpOptions {
 export function createHttpServer(opts: HttpOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     // Keep-alive connections must not hold the server open on shutdown.
@@ -38,6 +39,8 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
       } satisfies Problem);
   });
 
+  // JSON and raw bytes only: a text/plain body is a mistake worth a clear 415.
+  app.removeContentTypeParser("text/plain");
   // Accept an empty body with a JSON content type (common from scripts) as no body.
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = (body as string).trim();

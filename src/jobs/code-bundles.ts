@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
 import { copyFile, chmod, mkdir } from "node:fs/promises";
 import { dirname, join, normalize, isAbsolute } from "node:path";
 import type { Readable } from "node:stream";
-import { Transform } from "node:stream";
+import { PassThrough, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { problems } from "../core/errors.ts";
 import type { FsObjectStore } from "../storage/fs-store.ts";
@@ -90,8 +92,11 @@ export class CodeBundles {
         cb(actual === hash ? null : problems.badRequest(`The uploaded bytes hash to ${actual}, not ${hash}.`, "Upload the file whose sha256 is in the URL."));
       },
     });
-    // The store writes to a temporary name and renames only after flush succeeded.
-    await this.#store.put(blobKey(hash), body.pipe(hasher));
+    // The store writes to a temporary name and renames only after the hash matched; a
+    // mismatch destroys `verified`, which aborts the store's write.
+    const verified = new PassThrough();
+    pipeline(body, hasher, verified).catch((err) => verified.destroy(err));
+    await this.#store.put(blobKey(hash), verified);
     return { size };
   }
 
@@ -117,8 +122,6 @@ export class CodeBundles {
       if (typeof fsStore.pathOf === "function") {
         await copyFile(fsStore.pathOf(blobKey(f.sha256)), target);
       } else {
-        const { createWriteStream } = await import("node:fs");
-        const { pipeline } = await import("node:stream/promises");
         await pipeline(await this.#store.get(blobKey(f.sha256)), createWriteStream(target));
       }
       if (f.executable) await chmod(target, 0o755);

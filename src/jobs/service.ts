@@ -7,7 +7,7 @@ import { formatBytes, formatDuration } from "../core/units.ts";
 import type { Principal } from "../identity/service.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
-import { explainFailure } from "./failure.ts";
+import { explainFailure, lastLines } from "./failure.ts";
 import { assertTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
@@ -492,9 +492,4 @@ export class JobService {
       this.#o.logger.warn({ err }, "could not save fair-share usage");
     }
   }
-}
-
-export function lastLines(text: string, n: number): string {
-  const lines = text.replace(/\n$/, "").split("\n");
-  return lines.slice(-n).join("\n");
 }
