@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
+import { testDatabases } from "../helpers/databases.ts";
+import { databaseUrlFor, freePort, makeApi, spawnServer, waitForJob } from "../helpers/platform.ts";
+
+// `kill -9` of the server: jobs keep running, and the next start re-attaches to them, records
+// how the ones that ended meanwhile went, and marks the vanished ones lost (then retries them).
+for (const database of testDatabases()) describe(`restart after kill -9 (${database.name})`, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "plinth-restart-"));
+  const children: Array<import("node:child_process").ChildProcess> = [];
+  let db: { url: string | undefined; cleanup: () => Promise<void> } = { url: undefined, cleanup: async () => {} };
+  afterAll(async () => {
+    for (const c of children) c.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+    await db.cleanup();
+  });
+
+  it("re-attaches to running jobs, records finished ones and retries lost ones", async () => {
+    db = await databaseUrlFor(database, "restart");
+    const env: Record<string, string> = db.url ? { PLINTH_DATABASE_URL: db.url } : {};
+    const port = await freePort();
+    const api = makeApi(`http://127.0.0.1:${port}`);
+    const first = await spawnServer({ dataDir, port, env });
+    children.push(first);
+
+    // The slow job waits for a signal file, so it is certainly still running at the restart.
+    const go = join(dataDir, "go");
+    const slow = (await api("POST", "/api/v1/jobs", { script: `while [ ! -e ${go} ]; do sleep 0.05; done; echo finished-slow` })).body;
+    const quick = (await api("POST", "/api/v1/jobs", { script: "sleep 0.3; echo finished-quick; exit 4" })).body;
+    const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1 })).body;
+    for (const j of [slow, quick, doomed]) await waitForJob(api, j.id, ["running"]);
+
+    first.kill("SIGKILL");
+    await new Promise((r) => first.once("exit", r));
+
+    // While the server is away: one job ends by itself, another is killed outright.
+    process.kill(-(await recordedPid(db.url, dataDir, doomed.id)), "SIGKILL");
+    await new Promise((r) => setTimeout(r, 800));
+
+    const second = await spawnServer({ dataDir, port, env });
+    children.push(second);
+
+    const slowNow = (await api("GET", `/api/v1/jobs/${slow.id}`)).body;
+    expect(slowNow.state).toBe("running");
+    writeFileSync(go, "");
+    const slowDone = await waitForJob(api, slow.id);
+    expect(slowDone.state).toBe("succeeded");
+    expect((await api("GET", `/api/v1/jobs/${slow.id}/logs`)).body).toBe("finished-slow\n");
+
+    const quickDone = await waitForJob(api, quick.id);
+    expect(quickDone.state).toBe("failed");
+    expect(quickDone.exitCode).toBe(4);
+
+    const lost = await waitForJob(api, doomed.id);
+    expect(lost.state).toBe("lost");
+    expect(lost.failure.reason).toBe("lost");
+    expect(lost.retriedBy).toBeTruthy();
+    const retry = await waitForJob(api, lost.retriedBy, ["running"]);
+    expect(retry.attempt).toBe(2);
+    await api("POST", `/api/v1/jobs/${retry.id}/cancel`);
+    await waitForJob(api, retry.id);
+    // No job is left running forever.
+    const active = (await api("GET", "/api/v1/jobs?state=starting,running")).body.items;
+    expect(active).toEqual([]);
+    second.kill("SIGTERM");
+  });
+});
+
+/** The job's pid as the server recorded it, read straight from its database while it is down. */
+async function recordedPid(url: string | undefined, dataDir: string, jobId: string): Promise<number> {
+  if (!url) {
+    const sqlite = new DatabaseSync(join(dataDir, "plinth.db"));
+    const row = sqlite.prepare("select pid from jobs where id = ?").get(jobId) as { pid: number };
+    sqlite.close();
+    return row.pid;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query("select pid from jobs where id = $1", [jobId]);
+  await client.end();
+  return rows[0].pid;
+}
