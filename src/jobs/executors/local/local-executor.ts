@@ -1,0 +1,435 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle } from "../executor.ts";
+import type { NodeCapacity } from "../../scheduler/types.ts";
+import { detectInventory, type InventoryOptions } from "./inventory.ts";
+import { detectMemoryCgroups, type MemoryCgroups, RssWatcher } from "./memory.ts";
+import { decodeShellStatus, isRunning, listProcesses, readStartTime } from "./proc.ts";
+import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
+
+// Runs jobs as processes on this machine.
+//
+// Each job runs under a small /bin/sh supervisor that stays outside the sandbox, joins the
+// job's memory cgroup, waits for the job and writes its exit status to the job's state dir, so
+// the status survives a server restart. The supervisor traps TERM/INT/HUP with a handler (not
+// an ignore, which the job would inherit) so a cancel reaches the job with default signal
+// dispositions while the supervisor lives on to record the result. Jobs get their own session
+// and process group (detached) and write their output straight into the log file.
+
+const SUPERVISOR = 'trap : TERM INT HUP; [ -z "$1" ] || echo $$ > "$1"; shift; "$@"; s=$?; echo $s > "$0"; exit $s';
+const STATUS_FILE = "exit-status";
+const START_ERROR_FILE = "start-error.json";
+const OOM_FILE = "oom-killed";
+const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export interface LocalExecutorOptions extends InventoryOptions {
+  /** "auto" uses bubblewrap when installed and working, else runs unsandboxed with a warning. */
+  sandbox?: "auto" | "bubblewrap" | "none";
+  /** Plinth's data directory: never visible to sandboxed jobs (except each job's own workdir). */
+  dataDir?: string;
+  /** More host paths hidden from sandboxed jobs (the config file's directory, secrets…). */
+  hiddenPaths?: string[];
+  /** Host paths sandboxed jobs may read besides the system (a conda install, shared datasets). */
+  readOnlyPaths?: string[];
+  /** Sandboxed jobs reach the network unless this is false. */
+  network?: boolean;
+  /** "auto" prefers a memory cgroup per job and falls back to watching RSS. */
+  memoryLimit?: "auto" | "cgroup" | "watch" | "none";
+  memoryWatchIntervalMs?: number;
+  /** How often to look for the end of jobs found running after a restart (not our children). */
+  reattachPollMs?: number;
+  logger?: { warn(msg: string): void };
+}
+
+export interface LocalExecutorFeatures {
+  sandbox: "bubblewrap" | "none";
+  /** Why the sandbox is off in "auto" mode, when bubblewrap is missing or fails. */
+  sandboxUnavailable: string | null;
+  memoryLimit: "cgroup-v1" | "cgroup-v2" | "watch" | "none";
+}
+
+interface Job {
+  req: LaunchRequest;
+  pid: number;
+  startTime: string;
+  onExit: ExitListener;
+  child: ChildProcess | null;
+  sandboxed: boolean;
+  cgroup: boolean;
+  oomKilled: boolean;
+  cancelling: boolean;
+  timers: NodeJS.Timeout[];
+  done: boolean;
+}
+
+type StartError = NonNullable<ExitInfo["startError"]>;
+
+export class LocalExecutor implements Executor {
+  readonly name = "local";
+  readonly #opts: LocalExecutorOptions;
+  readonly #jobs = new Map<string, Job>();
+  readonly #reattached = new Set<Job>();
+  readonly #log: { warn(msg: string): void };
+  #ready: Promise<LocalExecutorFeatures> | null = null;
+  #features: LocalExecutorFeatures | null = null;
+  #inventory: Promise<NodeCapacity> | null = null;
+  #cgroups: MemoryCgroups | null = null;
+  #watcher: RssWatcher | null = null;
+  #bwrap: string | null = null;
+  #layout: SandboxLayout | null = null;
+  #hidden: string[];
+  #pollTimer: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(opts: LocalExecutorOptions = {}) {
+    this.#opts = opts;
+    this.#log = opts.logger ?? { warn: (msg) => process.emitWarning(msg) };
+    this.#hidden = [...(opts.dataDir ? [opts.dataDir] : []), ...(opts.hiddenPaths ?? [])].map((p) => resolve(p));
+  }
+
+  /** Detects the sandbox and memory limiting once; launch waits for it on first use. */
+  ready(): Promise<LocalExecutorFeatures> {
+    this.#ready ??= this.#detect().then((f) => {
+      this.#features = f;
+      return f;
+    });
+    return this.#ready;
+  }
+
+  async inventory(): Promise<NodeCapacity[]> {
+    this.#inventory ??= detectInventory(this.#opts);
+    return [await this.#inventory];
+  }
+
+  async launch(req: LaunchRequest, onExit: ExitListener): Promise<ProcessHandle> {
+    const features = this.#features ?? (await this.ready());
+    const sandboxed = features.sandbox === "bubblewrap";
+    const env = this.#env(req, sandboxed);
+    // In a sandbox the shell would search PATH among what the job can see, so do the same.
+    const visible = sandboxed ? (path: string) => visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path) : undefined;
+    const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible);
+    if ("reason" in program) return this.#failStart(req, program, onExit);
+
+    // A state dir that already existed may hold a previous attempt's records.
+    if (mkdirSync(req.stateDir, { recursive: true }) === undefined) for (const f of [STATUS_FILE, OOM_FILE]) removeIfPresent(join(req.stateDir, f));
+    let cgroupProcs = "";
+    if (this.#cgroups && req.memoryBytes > 0) cgroupProcs = this.#cgroups.create(req.jobId, req.memoryBytes);
+
+    const argv = [program.path, ...req.argv.slice(1)];
+    const inner = sandboxed ? [this.#bwrap!, ...this.#sandboxArgs(req), ...argv] : argv;
+    let child: ChildProcess;
+    const fd = openSync(req.logPath, "a");
+    try {
+      child = spawn("/bin/sh", ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupProcs, ...inner], {
+        cwd: req.workdir,
+        env,
+        detached: true,
+        stdio: ["ignore", fd, fd],
+      });
+    } catch (err) {
+      return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
+    } finally {
+      closeSync(fd);
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      const err = await new Promise<Error>((done) => child.once("error", done));
+      return this.#failStart(req, { reason: "start_failed", message: err.message }, onExit);
+    }
+    const startTime = readStartTime(pid) ?? "0";
+    const job: Job = { req, pid, startTime, onExit, child, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, timers: [], done: false };
+    this.#jobs.set(req.jobId, job);
+    child.once("exit", (code, signal) => {
+      this.#finish(job, signal ? { exitCode: null, signal } : decodeShellStatus(code ?? 0));
+    });
+    this.#watchMemory(job);
+    return { pid, startTime };
+  }
+
+  async cancel(jobId: string, graceMs: number): Promise<void> {
+    const job = this.#jobs.get(jobId);
+    if (!job || job.done || job.cancelling) return;
+    job.cancelling = true;
+    if (job.sandboxed) {
+      // bwrap itself dies on SIGTERM, which would let the supervisor record an exit while the
+      // job is still cleaning up: signal only the job's own processes.
+      for (const pid of this.#members(job)) if (pid !== job.pid && !isBwrap(pid)) trySignal(pid, "SIGTERM");
+    } else {
+      trySignal(-job.pid, "SIGTERM");
+    }
+    job.timers.push(setTimeout(() => this.#kill(job), graceMs));
+  }
+
+  async reattach(req: LaunchRequest, handle: ProcessHandle, onExit: ExitListener): Promise<"running" | "gone" | ExitInfo> {
+    const features = this.#features ?? (await this.ready());
+    if (handle.pid === 0) {
+      const text = readIfPresent(join(req.stateDir, START_ERROR_FILE));
+      return text ? startErrorInfo(JSON.parse(text) as StartError) : "gone";
+    }
+    if (isRunning(handle.pid, handle.startTime)) {
+      const job: Job = {
+        req,
+        pid: handle.pid,
+        startTime: handle.startTime,
+        onExit,
+        child: null,
+        sandboxed: features.sandbox === "bubblewrap",
+        cgroup: this.#cgroups?.exists(req.jobId) ?? false,
+        oomKilled: false,
+        cancelling: false,
+        timers: [],
+        done: false,
+      };
+      this.#jobs.set(req.jobId, job);
+      this.#reattached.add(job);
+      this.#watchMemory(job);
+      this.#pollTimer ??= setInterval(() => this.#pollReattached(), this.#opts.reattachPollMs ?? 1000);
+      return "running";
+    }
+    const status = readIfPresent(join(req.stateDir, STATUS_FILE));
+    const cgroup = this.#cgroups?.exists(req.jobId) ? this.#cgroups : null;
+    const result = cgroup?.result(req.jobId);
+    cgroup?.remove(req.jobId);
+    if (status === null || !/^\d+\s*$/.test(status)) return "gone";
+    return {
+      ...decodeShellStatus(Number(status)),
+      outOfMemory: (result?.oomKilled ?? false) || readIfPresent(join(req.stateDir, OOM_FILE)) !== null,
+      startError: null,
+      peakMemoryBytes: result?.peakBytes ?? null,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    this.#pollTimer = null;
+    this.#watcher?.stop();
+    for (const job of this.#jobs.values()) {
+      for (const t of job.timers) clearTimeout(t);
+      job.child?.removeAllListeners("exit");
+      job.child?.unref();
+    }
+    this.#jobs.clear();
+    this.#reattached.clear();
+  }
+
+  async #detect(): Promise<LocalExecutorFeatures> {
+    const memoryMode = this.#opts.memoryLimit ?? "auto";
+    let memoryLimit: LocalExecutorFeatures["memoryLimit"] = "none";
+    if (memoryMode === "auto" || memoryMode === "cgroup") {
+      this.#cgroups = await detectMemoryCgroups();
+      if (this.#cgroups) memoryLimit = this.#cgroups.version === 1 ? "cgroup-v1" : "cgroup-v2";
+      else if (memoryMode === "cgroup") throw new Error("memoryLimit is 'cgroup' but no writable memory cgroup was found below this process's own");
+    }
+    if (memoryLimit === "none" && memoryMode !== "none") {
+      this.#watcher = new RssWatcher(this.#opts.memoryWatchIntervalMs ?? 250);
+      memoryLimit = "watch";
+    }
+
+    const sandboxMode = this.#opts.sandbox ?? "auto";
+    let sandboxUnavailable: string | null = null;
+    if (sandboxMode !== "none") {
+      this.#bwrap = findBwrap();
+      this.#layout = systemLayout(this.#opts.readOnlyPaths);
+      const probe = this.#bwrap ? await probeBubblewrap(this.#bwrap, this.#layout) : { ok: false as const, error: "bwrap is not installed" };
+      if (!probe.ok) {
+        sandboxUnavailable = probe.error;
+        if (sandboxMode === "bubblewrap") throw new Error(`sandbox is 'bubblewrap' but it cannot run here: ${probe.error}`);
+        this.#log.warn(`Jobs run without a sandbox (${probe.error}); install bubblewrap to keep them away from Plinth's data and each other.`);
+        this.#bwrap = null;
+      }
+    }
+    return { sandbox: this.#bwrap ? "bubblewrap" : "none", sandboxUnavailable, memoryLimit };
+  }
+
+  #env(req: LaunchRequest, sandboxed: boolean): Record<string, string> {
+    // Real GPUs in a sandbox are named by UUID: with only some /dev/nvidia* present the driver
+    // may renumber what the job sees, and a UUID means the same GPU either way.
+    const gpus = req.gpus.map((g) => (sandboxed && !g.fake ? g.uuid : String(g.index))).join(",");
+    return {
+      PATH: process.env.PATH || DEFAULT_PATH,
+      HOME: sandboxed ? req.workdir : (process.env.HOME ?? req.workdir),
+      LANG: process.env.LANG || "C.UTF-8",
+      CUDA_DEVICE_ORDER: "PCI_BUS_ID",
+      ...req.env,
+      PLINTH_JOB_ID: req.jobId,
+      CUDA_VISIBLE_DEVICES: gpus,
+      NVIDIA_VISIBLE_DEVICES: gpus,
+    };
+  }
+
+  #sandboxArgs(req: LaunchRequest): string[] {
+    return bwrapArgs(this.#layout!, {
+      workdir: resolve(req.workdir),
+      hiddenPaths: this.#hidden,
+      gpuIndices: req.gpus.filter((g) => !g.fake).map((g) => g.index),
+      network: this.#opts.network ?? true,
+    });
+  }
+
+  #failStart(req: LaunchRequest, error: StartError, onExit: ExitListener): ProcessHandle {
+    // Recorded so a restart before the service stores the outcome still finds it; pid 0 marks it.
+    try {
+      mkdirSync(req.stateDir, { recursive: true });
+      writeFileSync(join(req.stateDir, START_ERROR_FILE), JSON.stringify(error));
+      writeFileSync(req.logPath, `plinth: ${error.message}\n`, { flag: "a" });
+    } catch {
+      // the outcome still reaches onExit
+    }
+    setImmediate(() => onExit(startErrorInfo(error)));
+    return { pid: 0, startTime: "0" };
+  }
+
+  #watchMemory(job: Job): void {
+    if (!this.#watcher || job.req.memoryBytes <= 0) return;
+    this.#watcher.watch(job.pid, job.req.memoryBytes, () => {
+      job.oomKilled = true;
+      try {
+        writeFileSync(join(job.req.stateDir, OOM_FILE), "");
+      } catch {
+        // reported live regardless
+      }
+      this.#kill(job);
+    });
+  }
+
+  /** Every process of the job: its process group, plus its cgroup (which also holds any that called setsid). */
+  #members(job: Job): number[] {
+    const pids = new Set(listProcesses().filter((p) => p.pgrp === job.pid).map((p) => p.pid));
+    if (job.cgroup) for (const pid of this.#cgroups!.pids(job.req.jobId)) pids.add(pid);
+    return [...pids];
+  }
+
+  /** SIGKILL to all of the job but its supervisor, which then records the kill; the supervisor too if it lingers. */
+  #kill(job: Job): void {
+    if (job.done) return;
+    for (const pid of this.#members(job)) if (pid !== job.pid) trySignal(pid, "SIGKILL");
+    const last = setTimeout(() => {
+      if (!job.done) trySignal(-job.pid, "SIGKILL");
+    }, 2000);
+    last.unref();
+    job.timers.push(last);
+  }
+
+  #pollReattached(): void {
+    for (const job of this.#reattached) {
+      if (isRunning(job.pid, job.startTime)) continue;
+      const status = readIfPresent(join(job.req.stateDir, STATUS_FILE));
+      job.oomKilled ||= readIfPresent(join(job.req.stateDir, OOM_FILE)) !== null;
+      // No record means the supervisor itself was killed, which only SIGKILL does.
+      this.#finish(job, status && /^\d+\s*$/.test(status) ? decodeShellStatus(Number(status)) : { exitCode: null, signal: "SIGKILL" });
+    }
+  }
+
+  #finish(job: Job, status: { exitCode: number | null; signal: string | null }): void {
+    if (job.done || this.#closed) return;
+    job.done = true;
+    for (const t of job.timers) clearTimeout(t);
+    this.#jobs.delete(job.req.jobId);
+    this.#reattached.delete(job);
+    if (this.#reattached.size === 0 && this.#pollTimer) {
+      clearInterval(this.#pollTimer);
+      this.#pollTimer = null;
+    }
+    // Whatever the job left running in its group ends with it.
+    trySignal(-job.pid, "SIGKILL");
+    let outOfMemory = job.oomKilled;
+    let peak: number | null = null;
+    if (job.cgroup) {
+      const id = job.req.jobId;
+      for (const pid of this.#cgroups!.pids(id)) trySignal(pid, "SIGKILL");
+      const r = this.#cgroups!.result(id);
+      outOfMemory ||= r.oomKilled;
+      peak = r.peakBytes;
+      this.#removeCgroup(id, 20);
+    } else if (this.#watcher) {
+      peak = this.#watcher.unwatch(job.pid);
+    }
+    job.onExit({ ...status, outOfMemory, startError: null, peakMemoryBytes: peak });
+  }
+
+  #removeCgroup(jobId: string, triesLeft: number): void {
+    if (this.#cgroups!.remove(jobId) || triesLeft === 0) return;
+    setTimeout(() => this.#removeCgroup(jobId, triesLeft - 1), 100).unref();
+  }
+}
+
+/**
+ * Resolves argv[0] as the shell would, to report a missing or non-executable program before
+ * launch. `visible` narrows the search to what a sandboxed job can see.
+ */
+export function resolveProgram(program: string, pathEnv: string, cwd: string, visible?: (path: string) => boolean): { path: string } | StartError {
+  if (program === "") return { reason: "command_not_found", message: "empty command" };
+  const hiddenHint = (path: string) => `${program}: only found at ${path}, which jobs cannot see; add its directory to the sandbox's read-only paths`;
+  if (program.includes("/")) {
+    const path = resolve(cwd, program);
+    const kind = fileKind(path);
+    if (kind !== "missing" && visible && !visible(path)) return { reason: "command_not_found", message: hiddenHint(path) };
+    if (kind === "executable") return { path };
+    if (kind === "missing") return { reason: "command_not_found", message: `${program}: no such file` };
+    return { reason: "permission_denied", message: `${program}: ${kind === "directory" ? "is a directory" : "permission denied (not executable)"}` };
+  }
+  let denied: string | null = null;
+  let hidden: string | null = null;
+  for (const dir of pathEnv.split(":")) {
+    const path = resolve(cwd, dir || ".", program);
+    const kind = fileKind(path);
+    if (kind === "missing" || kind === "directory") continue;
+    if (visible && !visible(path)) hidden ??= path;
+    else if (kind === "executable") return { path };
+    else denied ??= path;
+  }
+  if (denied) return { reason: "permission_denied", message: `${program}: ${denied} is not executable` };
+  if (hidden) return { reason: "command_not_found", message: hiddenHint(hidden) };
+  return { reason: "command_not_found", message: `${program}: command not found (PATH=${pathEnv})` };
+}
+
+function fileKind(path: string): "executable" | "not-executable" | "directory" | "missing" {
+  let st: ReturnType<typeof statSync>;
+  try {
+    st = statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return "missing";
+  }
+  if (!st) return "missing";
+  if (st.isDirectory()) return "directory";
+  try {
+    accessSync(path, constants.X_OK);
+    return "executable";
+  } catch {
+    return "not-executable";
+  }
+}
+
+function startErrorInfo(error: StartError): ExitInfo {
+  return { exitCode: null, signal: null, outOfMemory: false, startError: error, peakMemoryBytes: null };
+}
+
+function isBwrap(pid: number): boolean {
+  return readIfPresent(`/proc/${pid}/comm`)?.trim() === "bwrap";
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function readIfPresent(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function removeIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // not there
+  }
+}

@@ -1,0 +1,372 @@
+import { randomUUID } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { ExitInfo, LaunchRequest } from "../../src/jobs/executors/executor.ts";
+import { fakeGpus } from "../../src/jobs/executors/local/inventory.ts";
+import { LocalExecutor, type LocalExecutorOptions } from "../../src/jobs/executors/local/local-executor.ts";
+import { detectMemoryCgroups } from "../../src/jobs/executors/local/memory.ts";
+import { isRunning, processGroupMembers, readStat } from "../../src/jobs/executors/local/proc.ts";
+import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
+
+// Real processes, real signals, real cgroups and bubblewrap where this machine has them.
+
+let root: string;
+const executors: LocalExecutor[] = [];
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "plinth-local-exec-"));
+});
+afterEach(async () => {
+  for (const ex of executors.splice(0)) await ex.close();
+});
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+function executor(opts: LocalExecutorOptions = {}): LocalExecutor {
+  const ex = new LocalExecutor({ sandbox: "none", dataDir: root, logger: { warn: () => {} }, ...opts });
+  executors.push(ex);
+  return ex;
+}
+
+interface TestJob {
+  req: LaunchRequest;
+  exited: Promise<ExitInfo>;
+  onExit: (info: ExitInfo) => void;
+  log: () => string;
+}
+
+function job(argv: string[], extra: Partial<LaunchRequest> = {}, base = root): TestJob {
+  const jobId = `t-${randomUUID()}`;
+  const dir = join(base, "jobs", jobId);
+  mkdirSync(join(dir, "work"), { recursive: true });
+  const req: LaunchRequest = {
+    jobId,
+    argv,
+    env: {},
+    workdir: join(dir, "work"),
+    logPath: join(dir, "log"),
+    stateDir: join(dir, "state"),
+    cpus: 1,
+    memoryBytes: 0,
+    gpus: [],
+    ...extra,
+  };
+  let onExit!: (info: ExitInfo) => void;
+  const exited = new Promise<ExitInfo>((resolve) => {
+    onExit = resolve;
+  });
+  return { req, exited, onExit, log: () => (existsSync(req.logPath) ? readFileSync(req.logPath, "utf8") : "") };
+}
+
+async function run(ex: LocalExecutor, argv: string[], extra: Partial<LaunchRequest> = {}): Promise<{ info: ExitInfo; log: string; req: LaunchRequest }> {
+  const j = job(argv, extra);
+  await ex.launch(j.req, j.onExit);
+  const info = await j.exited;
+  return { info, log: j.log(), req: j.req };
+}
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("local executor", () => {
+  it("passes the request's env, the job id and only the assigned GPUs, without the server's environment", async () => {
+    process.env.PLINTH_TEST_SERVER_SECRET = "do-not-leak";
+    try {
+      const ex = executor({ fakeGpus: 3 });
+      const [node] = await ex.inventory();
+      const gpus = node!.gpus.filter((g) => g.index !== 1);
+      const script = 'echo "cuda=$CUDA_VISIBLE_DEVICES nvidia=$NVIDIA_VISIBLE_DEVICES id=$PLINTH_JOB_ID foo=$FOO secret=$(printenv PLINTH_TEST_SERVER_SECRET || echo unset) cwd=$(pwd)"';
+      const { info, log, req } = await run(ex, ["sh", "-c", script], { env: { FOO: "bar baz" }, gpus });
+      expect(info).toEqual({ exitCode: 0, signal: null, outOfMemory: false, startError: null, peakMemoryBytes: null });
+      expect(log.trim()).toBe(`cuda=0,2 nvidia=0,2 id=${req.jobId} foo=bar baz secret=unset cwd=${req.workdir}`);
+
+      // Set but empty, so a job without GPUs cannot grab them all.
+      const none = await run(ex, ["sh", "-c", "env | grep '^CUDA_VISIBLE_DEVICES='"]);
+      expect(none.log).toBe("CUDA_VISIBLE_DEVICES=\n");
+    } finally {
+      delete process.env.PLINTH_TEST_SERVER_SECRET;
+    }
+  });
+
+  it("writes output to the log file while the job runs", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", 'echo first; while [ ! -f go ]; do sleep 0.02; done; echo second >&2']);
+    let ended = false;
+    await ex.launch(j.req, (info) => {
+      ended = true;
+      j.onExit(info);
+    });
+    await waitFor(() => j.log().includes("first"), "the first line");
+    expect(ended).toBe(false);
+    writeFileSync(join(j.req.workdir, "go"), "");
+    expect((await j.exited).exitCode).toBe(0);
+    expect(j.log()).toBe("first\nsecond\n");
+  });
+
+  it("reports exit codes and signals", async () => {
+    const ex = executor();
+    expect((await run(ex, ["sh", "-c", "exit 3"])).info).toMatchObject({ exitCode: 3, signal: null });
+    expect((await run(ex, ["sh", "-c", "kill -SEGV $$"])).info).toMatchObject({ exitCode: null, signal: "SIGSEGV" });
+    expect((await run(ex, ["sh", "-c", "kill -9 $$"])).info).toMatchObject({ exitCode: null, signal: "SIGKILL", outOfMemory: false });
+    // Program paths are looked up like the shell would, relative ones in the workdir.
+    const j = job(["./hello.sh"]);
+    writeFileSync(join(j.req.workdir, "hello.sh"), "#!/bin/sh\necho hello from $0\n", { mode: 0o755 });
+    await ex.launch(j.req, j.onExit);
+    expect((await j.exited).exitCode).toBe(0);
+    expect(j.log()).toContain("hello from");
+  });
+
+  it("reports a missing program and a file that is not executable before starting anything", async () => {
+    const ex = executor();
+    const missing = job(["definitely-not-a-program-xyz", "--flag"]);
+    const handle = await ex.launch(missing.req, missing.onExit);
+    expect(handle.pid).toBe(0);
+    const info = await missing.exited;
+    expect(info.startError?.reason).toBe("command_not_found");
+    expect(info.startError?.message).toContain("definitely-not-a-program-xyz");
+    expect(missing.log()).toContain("command not found");
+    // The outcome is recorded for a restart that comes before the service stored it.
+    expect(await executor().reattach(missing.req, handle, () => {})).toMatchObject({ startError: { reason: "command_not_found" } });
+
+    const notExec = job(["./train.sh"]);
+    writeFileSync(join(notExec.req.workdir, "train.sh"), "#!/bin/sh\necho hi\n", { mode: 0o644 });
+    await ex.launch(notExec.req, notExec.onExit);
+    expect((await notExec.exited).startError).toMatchObject({ reason: "permission_denied" });
+
+    const dir = job(["./data"]);
+    mkdirSync(join(dir.req.workdir, "data"));
+    await ex.launch(dir.req, dir.onExit);
+    expect((await dir.exited).startError).toMatchObject({ reason: "permission_denied" });
+  });
+
+  it("cancel stops the whole process group, grandchildren included, and is idempotent", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", "sleep 100 & sleep 100 & echo started; wait"]);
+    const handle = await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started") && processGroupMembers(handle.pid).filter((p) => p.comm === "sleep").length === 2, "the sleeps");
+    await ex.cancel(j.req.jobId, 10_000);
+    await ex.cancel(j.req.jobId, 10_000);
+    expect(await j.exited).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+    await waitFor(() => processGroupMembers(handle.pid).length === 0, "the group to be empty");
+    await ex.cancel(j.req.jobId, 10_000);
+  });
+
+  it("cancel escalates to SIGKILL after the grace period when the job ignores SIGTERM", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", "trap '' TERM; sleep 100 & echo started; while :; do sleep 0.05; done"]);
+    const handle = await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    await ex.cancel(j.req.jobId, 300);
+    expect(await j.exited).toMatchObject({ exitCode: null, signal: "SIGKILL" });
+    // The supervisor outlived the kill and recorded it.
+    expect(readFileSync(join(j.req.stateDir, "exit-status"), "utf8").trim()).toBe("137");
+    await waitFor(() => processGroupMembers(handle.pid).length === 0, "the group to be empty");
+  });
+
+  it("gives a job that handles SIGTERM its grace period to clean up", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", "trap 'sleep 0.2; echo cleaned up; exit 0' TERM; echo started; while :; do sleep 0.05; done"]);
+    await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    await ex.cancel(j.req.jobId, 10_000);
+    expect((await j.exited).exitCode).toBe(0);
+    expect(j.log()).toContain("cleaned up");
+  });
+
+  it("kills what the job leaves behind in its process group when it exits", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", "sleep 100 & echo $! > bg.pid"]);
+    await ex.launch(j.req, j.onExit);
+    expect((await j.exited).exitCode).toBe(0);
+    const pid = Number(readFileSync(join(j.req.workdir, "bg.pid"), "utf8"));
+    await waitFor(() => readStat(pid) === null || readStat(pid)!.state === "Z", "the background sleep to end");
+  });
+});
+
+describe("memory limits", async () => {
+  const cgroups = await detectMemoryCgroups();
+  const modes: Array<"cgroup" | "watch"> = cgroups ? ["cgroup", "watch"] : ["watch"];
+  if (!cgroups) console.warn("No writable memory cgroup on this machine: testing only the RSS watcher.");
+  const hog = ["python3", "-c", "import time; x = b'x' * (300 << 20); time.sleep(30)"];
+
+  it.each(modes)("a job over its limit is killed and reported out of memory (%s)", async (mode) => {
+    const ex = executor({ memoryLimit: mode, memoryWatchIntervalMs: 100 });
+    expect((await ex.ready()).memoryLimit).toMatch(mode === "cgroup" ? /^cgroup-v/ : /^watch$/);
+    const { info } = await run(ex, hog, { memoryBytes: 100 << 20 });
+    expect(info).toMatchObject({ exitCode: null, signal: "SIGKILL", outOfMemory: true });
+    expect(info.peakMemoryBytes).toBeGreaterThan(50 << 20);
+  });
+
+  it.each(modes)("a job within its limit runs to the end (%s)", async (mode) => {
+    const ex = executor({ memoryLimit: mode, memoryWatchIntervalMs: 100 });
+    const { info } = await run(ex, ["python3", "-c", "x = b'x' * (20 << 20); print(len(x))"], { memoryBytes: 200 << 20 });
+    expect(info).toMatchObject({ exitCode: 0, outOfMemory: false });
+  });
+
+  it.skipIf(!cgroups)("the cgroup also holds processes that left the process group, and they end with the job", async () => {
+    const ex = executor({ memoryLimit: "cgroup" });
+    const j = job(["sh", "-c", "setsid sleep 100 & echo $! > bg.pid; sleep 0.2"], { memoryBytes: 100 << 20 });
+    await ex.launch(j.req, j.onExit);
+    expect((await j.exited).exitCode).toBe(0);
+    const pid = Number(readFileSync(join(j.req.workdir, "bg.pid"), "utf8"));
+    await waitFor(() => readStat(pid) === null || readStat(pid)!.state === "Z", "the escaped sleep to end");
+    await waitFor(() => !cgroups!.exists(j.req.jobId), "the job's cgroup to be removed");
+  });
+});
+
+describe("reattach after a restart", () => {
+  it("finds a running job, watches it again and reports its exit", async () => {
+    const first = executor();
+    const j = job(["sh", "-c", "while [ ! -f go ]; do sleep 0.02; done; exit 7"]);
+    const handle = await first.launch(j.req, () => {
+      throw new Error("the closed executor must not report");
+    });
+    await first.close();
+
+    const second = executor({ reattachPollMs: 50 });
+    expect(await second.reattach(j.req, handle, j.onExit)).toBe("running");
+    writeFileSync(join(j.req.workdir, "go"), "");
+    expect(await j.exited).toMatchObject({ exitCode: 7, signal: null });
+  });
+
+  it("can cancel a reattached job", async () => {
+    const first = executor();
+    const j = job(["sh", "-c", "echo started; sleep 100"]);
+    const handle = await first.launch(j.req, () => {});
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    await first.close();
+
+    const second = executor({ reattachPollMs: 50 });
+    expect(await second.reattach(j.req, handle, j.onExit)).toBe("running");
+    await second.cancel(j.req.jobId, 10_000);
+    expect(await j.exited).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+  });
+
+  it("returns the recorded exit of a job that ended while the server was away", async () => {
+    const first = executor();
+    const j = job(["sh", "-c", "exit 5"]);
+    const handle = await first.launch(j.req, () => {});
+    await first.close();
+    await waitFor(() => !isRunning(handle.pid, handle.startTime), "the job to end");
+
+    const info = await executor().reattach(j.req, handle, () => {
+      throw new Error("an ended job is returned, not reported");
+    });
+    expect(info).toEqual({ exitCode: 5, signal: null, outOfMemory: false, startError: null, peakMemoryBytes: null });
+  });
+
+  it("says gone when the pid now belongs to another process", async () => {
+    const ex = executor();
+    const j = job(["sh", "-c", "echo started; sleep 100"]);
+    const handle = await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    expect(await executor().reattach(j.req, { pid: handle.pid, startTime: "1" }, () => {})).toBe("gone");
+    expect(await executor().reattach(j.req, { pid: 2 ** 22 + 1, startTime: handle.startTime }, () => {})).toBe("gone");
+    await ex.cancel(j.req.jobId, 1000);
+    await j.exited;
+  });
+});
+
+describe("bubblewrap sandbox", async () => {
+  const bwrap = findBwrap();
+  const probe = bwrap ? await probeBubblewrap(bwrap, systemLayout()) : { ok: false as const, error: "bwrap is not installed" };
+  if (!probe.ok) console.warn(`Skipping sandbox tests: bubblewrap is not usable here (${probe.error}).`);
+
+  // A data dir laid out like Plinth's: a database, the object store and job dirs.
+  function dataDir(): { data: string; secret: string; otherJob: string } {
+    const data = mkdtempSync(join(root, "data-"));
+    writeFileSync(join(data, "plinth.db"), "secret");
+    mkdirSync(join(data, "jobs", "other", "work"), { recursive: true });
+    writeFileSync(join(data, "jobs", "other", "work", "private.txt"), "other job's data");
+    return { data, secret: join(data, "plinth.db"), otherJob: join(data, "jobs", "other", "work") };
+  }
+
+  async function check(ex: LocalExecutor, base: string, shell: string): Promise<string> {
+    const j = job(["sh", "-c", shell], {}, base);
+    await ex.launch(j.req, j.onExit);
+    const info = await j.exited;
+    expect(info.exitCode, j.log()).toBe(0);
+    return j.log();
+  }
+
+  it.skipIf(!probe.ok)("keeps the job to its workdir: no data dir, no other jobs, private /tmp, read-only system", async () => {
+    const { data, secret, otherJob } = dataDir();
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data });
+    expect((await ex.ready()).sandbox).toBe("bubblewrap");
+    const hostTmp = join(tmpdir(), `plinth-host-${randomUUID()}`);
+    const jobTmp = `plinth-job-${randomUUID()}`;
+    writeFileSync(hostTmp, "host");
+    try {
+      const log = await check(
+        ex,
+        data,
+        [
+          `cat ${secret} 2>/dev/null && echo READ-SECRET`,
+          `ls ${otherJob} 2>/dev/null && echo READ-OTHER`,
+          `[ -e ${hostTmp} ] && echo SEES-HOST-TMP`,
+          "echo mine > out.txt && cat out.txt",
+          `echo scratch > /tmp/${jobTmp} && cat /tmp/${jobTmp}`,
+          "touch /usr/plinth-test 2>/dev/null && echo WROTE-USR",
+          "touch /etc/plinth-test 2>/dev/null && echo WROTE-ETC",
+          'echo "procs=$(ls /proc | grep -c "^[0-9]")"',
+          'echo "home=$HOME pwd=$(pwd)"',
+        ].join("; "),
+      );
+      expect(log).not.toMatch(/READ-SECRET|READ-OTHER|SEES-HOST-TMP|WROTE-USR|WROTE-ETC/);
+      expect(log).toContain("mine\nscratch\n");
+      // Its own pid namespace: bwrap's init, the shell, ls and grep, not the host's processes.
+      expect(Number(/procs=(\d+)/.exec(log)![1])).toBeLessThan(8);
+      expect(existsSync(join("/tmp", jobTmp))).toBe(false);
+    } finally {
+      rmSync(hostTmp, { force: true });
+    }
+  });
+
+  it.skipIf(!probe.ok)("hides the data dir even where it lies under a path bound read-only", async () => {
+    const { data, secret, otherJob } = dataDir();
+    writeFileSync(join(root, "shared.txt"), "shared");
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data, readOnlyPaths: [root] });
+    const log = await check(ex, data, `cat ${join(root, "shared.txt")}; echo; cat ${secret} 2>/dev/null && echo READ-SECRET; ls ${otherJob} 2>/dev/null && echo READ-OTHER; echo ok > out.txt && echo wrote`);
+    expect(log).toBe("shared\nwrote\n");
+  });
+
+  it.skipIf(!probe.ok)("reports signals and honours the grace period inside the sandbox", async () => {
+    const { data } = dataDir();
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data });
+    expect((await run(ex, ["sh", "-c", "kill -SEGV $$"])).info).toMatchObject({ signal: "SIGSEGV" });
+    const j = job(["sh", "-c", "trap 'sleep 0.2; echo cleaned up; exit 3' TERM; echo started; while :; do sleep 0.05; done"], {}, data);
+    const handle = await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    await ex.cancel(j.req.jobId, 10_000);
+    expect((await j.exited).exitCode).toBe(3);
+    expect(j.log()).toContain("cleaned up");
+    await waitFor(() => processGroupMembers(handle.pid).length === 0, "the sandbox to be gone");
+  });
+
+  it.skipIf(!probe.ok)("finds programs on PATH among what the sandbox shows, and names ones it hides", async () => {
+    const { data } = dataDir();
+    const hiddenBin = mkdtempSync(join(root, "bin-"));
+    writeFileSync(join(hiddenBin, "only-here"), "#!/bin/sh\necho hi\n");
+    chmodSync(join(hiddenBin, "only-here"), 0o755);
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data });
+    const { info } = await run(ex, ["only-here"], { env: { PATH: `${hiddenBin}:/usr/bin:/bin` } });
+    expect(info.startError?.reason).toBe("command_not_found");
+    expect(info.startError?.message).toContain("read-only paths");
+  });
+
+  it.skipIf(!probe.ok)("passes real GPUs by UUID and fake ones by index", async () => {
+    const { data } = dataDir();
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data });
+    const real = { index: 0, uuid: "GPU-0a1b2c3d-aaaa-bbbb-cccc-000000000000", model: "RTX 3090", memoryBytes: 24 << 30, fake: false };
+    const { log } = await run(ex, ["sh", "-c", 'echo "$CUDA_VISIBLE_DEVICES"'], { gpus: [real, ...fakeGpus(1, 1)] });
+    expect(log.trim()).toBe(`${real.uuid},1`);
+  });
+});
