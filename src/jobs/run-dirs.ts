@@ -1,4 +1,5 @@
-import { open, mkdir, rm } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 // Each job gets runs/<id>/ in the data directory: work/ (its code, writable by the job),
@@ -20,9 +21,10 @@ export class RunDirs {
   stateDir(jobId: string): string {
     return join(this.root, jobId, "state");
   }
-  async create(jobId: string): Promise<void> {
-    await mkdir(this.workdir(jobId), { recursive: true });
-    await mkdir(this.stateDir(jobId), { recursive: true });
+  /** Synchronous on purpose: two mkdirs cost microseconds, a trip through the thread pool milliseconds. */
+  create(jobId: string): void {
+    mkdirSync(this.workdir(jobId), { recursive: true });
+    mkdirSync(this.stateDir(jobId), { recursive: true });
   }
   async remove(jobId: string): Promise<void> {
     await rm(this.runDir(jobId), { recursive: true, force: true });

@@ -38,6 +38,8 @@ export class JobService {
   readonly #state = new RuntimeState();
   readonly #ledger: UsageLedger;
   readonly #medians = new Map<string, number | null>();
+  /** Normalised specs of queued jobs, so a launch needs no read of its row. */
+  readonly #specs = new Map<string, NormalizedJob>();
   #dispatchQueued = false;
   #dispatching = false;
   #forecastCache: { at: number; byId: Map<string, QueueForecast> } | null = null;
@@ -160,6 +162,7 @@ export class JobService {
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
     if (extra.retryOf) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
+    this.#specs.set(row.id, job);
     this.#changed(row);
     this.wake("submit");
     return toJobView(row, job.labels, this.#queueInfo(row));
@@ -175,6 +178,7 @@ export class JobService {
     const patch: JobPatch = { reason: "cancelled", message: `Cancelled by ${user.name}.`, hint: null, finished_at: now };
     if (!(await this.#o.store.transition(id, row.state, "cancelled", now, patch, { by: user.name }))) return this.cancel(user, id);
     this.#state.pending.delete(id);
+    this.#specs.delete(id);
     this.#state.clearTimeout(id);
     if (row.state !== "queued") await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
     this.#changed({ ...row, state: "cancelled" });
@@ -256,12 +260,12 @@ export class JobService {
       return;
     }
     this.#o.bus.emit("job.changed", { jobId: id, state: "starting", userId: pending.userId });
+    const job = this.#specs.get(id) ?? (JSON.parse((await this.#o.store.get(id))!.normalized) as NormalizedJob);
+    this.#specs.delete(id);
     let req: LaunchRequest;
     try {
-      const row = (await this.#o.store.get(id))!;
-      req = this.#launchRequest(row, allocation);
-      await this.#o.runDirs.create(id);
-      const job = JSON.parse(row.normalized) as NormalizedJob;
+      req = this.#launchRequest(id, job, allocation);
+      this.#o.runDirs.create(id);
       if (job.codeBundle) await this.#o.bundles.materialize(job.codeBundle, req.workdir);
     } catch (err) {
       await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
@@ -284,18 +288,17 @@ export class JobService {
       return;
     }
     this.#o.bus.emit("job.changed", { jobId: id, state: "running", userId: pending.userId });
-    this.#armTimeout(id, pending.userId, runningAt, JSON.parse((await this.#o.store.get(id))!.normalized).timeoutMs);
+    this.#armTimeout(id, pending.userId, runningAt, job.timeoutMs);
   }
 
-  #launchRequest(row: JobRow, allocation: Allocation): LaunchRequest {
-    const job = JSON.parse(row.normalized) as NormalizedJob;
+  #launchRequest(id: string, job: NormalizedJob, allocation: Allocation): LaunchRequest {
     return {
-      jobId: row.id,
+      jobId: id,
       argv: job.argv,
       env: job.env,
-      workdir: this.#o.runDirs.workdir(row.id),
-      logPath: this.#o.runDirs.logPath(row.id),
-      stateDir: this.#o.runDirs.stateDir(row.id),
+      workdir: this.#o.runDirs.workdir(id),
+      logPath: this.#o.runDirs.logPath(id),
+      stateDir: this.#o.runDirs.stateDir(id),
       cpus: allocation.cpus,
       memoryBytes: allocation.memoryBytes,
       gpus: allocation.gpus,
@@ -398,7 +401,7 @@ export class JobService {
       startedAt: row.started_at ?? row.created_at,
       expectedEndAt: null,
     };
-    const req = this.#launchRequest(row, allocation);
+    const req = this.#launchRequest(row.id, job, allocation);
     const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => void this.#onExit(row.id, info)) : "gone";
     if (outcome === "running") {
       this.#state.allocations.set(row.id, allocation);
