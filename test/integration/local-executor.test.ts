@@ -159,6 +159,15 @@ describe("local executor", () => {
     await ex.cancel(j.req.jobId, 10_000);
   });
 
+  it("cancel right after launch, before the job has even started, still stops it", async () => {
+    const ex = executor();
+    const jobs = Array.from({ length: 5 }, () => job(["sh", "-c", "sleep 100"]));
+    const handles = await Promise.all(jobs.map((j) => ex.launch(j.req, j.onExit)));
+    await Promise.all(jobs.map((j) => ex.cancel(j.req.jobId, 30_000)));
+    for (const j of jobs) expect(await j.exited).toMatchObject({ exitCode: null, signal: "SIGTERM" });
+    for (const h of handles) await waitFor(() => processGroupMembers(h.pid).length === 0, "the group to be empty");
+  });
+
   it("cancel escalates to SIGKILL after the grace period when the job ignores SIGTERM", async () => {
     const ex = executor();
     const j = job(["sh", "-c", "trap '' TERM; sleep 100 & echo started; while :; do sleep 0.05; done"]);

@@ -59,6 +59,7 @@ interface Job {
   cgroup: boolean;
   oomKilled: boolean;
   cancelling: boolean;
+  killed: boolean;
   timers: NodeJS.Timeout[];
   done: boolean;
 }
@@ -138,7 +139,7 @@ export class LocalExecutor implements Executor {
       return this.#failStart(req, { reason: "start_failed", message: err.message }, onExit);
     }
     const startTime = readStartTime(pid) ?? "0";
-    const job: Job = { req, pid, startTime, onExit, child, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, timers: [], done: false };
+    const job: Job = { req, pid, startTime, onExit, child, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false };
     this.#jobs.set(req.jobId, job);
     child.once("exit", (code, signal) => {
       this.#finish(job, signal ? { exitCode: null, signal } : decodeShellStatus(code ?? 0));
@@ -148,16 +149,12 @@ export class LocalExecutor implements Executor {
   }
 
   async cancel(jobId: string, graceMs: number): Promise<void> {
+    // A launch waiting for detection registers its job first (promise continuations run in order).
+    if (!this.#features) await this.ready();
     const job = this.#jobs.get(jobId);
     if (!job || job.done || job.cancelling) return;
     job.cancelling = true;
-    if (job.sandboxed) {
-      // bwrap itself dies on SIGTERM, which would let the supervisor record an exit while the
-      // job is still cleaning up: signal only the job's own processes.
-      for (const pid of this.#members(job)) if (pid !== job.pid && !isBwrap(pid)) trySignal(pid, "SIGTERM");
-    } else {
-      trySignal(-job.pid, "SIGTERM");
-    }
+    this.#terminate(job);
     job.timers.push(setTimeout(() => this.#kill(job), graceMs));
   }
 
@@ -178,6 +175,7 @@ export class LocalExecutor implements Executor {
         cgroup: this.#cgroups?.exists(req.jobId) ?? false,
         oomKilled: false,
         cancelling: false,
+        killed: false,
         timers: [],
         done: false,
       };
@@ -301,9 +299,31 @@ export class LocalExecutor implements Executor {
     return [...pids];
   }
 
+  #terminate(job: Job): void {
+    if (job.done || job.killed) return;
+    // Signal only once the job's process has exec'd: between fork and exec the child still runs
+    // the supervisor's trap handler, which would swallow the signal. It shows as the same
+    // cmdline as the supervisor. bwrap itself dies on SIGTERM, which would let the supervisor
+    // record an exit while the job is still cleaning up, so a sandboxed job's own processes
+    // get the signal, not bwrap.
+    const supervisor = readIfPresent(`/proc/${job.pid}/cmdline`);
+    const targets = this.#members(job).filter((pid) => {
+      if (pid === job.pid) return false;
+      const cmdline = readIfPresent(`/proc/${pid}/cmdline`);
+      return cmdline !== null && cmdline !== supervisor && !(job.sandboxed && isBwrap(pid));
+    });
+    if (targets.length === 0) {
+      job.timers.push(setTimeout(() => this.#terminate(job), 20));
+      return;
+    }
+    if (job.sandboxed) for (const pid of targets) trySignal(pid, "SIGTERM");
+    else trySignal(-job.pid, "SIGTERM");
+  }
+
   /** SIGKILL to all of the job but its supervisor, which then records the kill; the supervisor too if it lingers. */
   #kill(job: Job): void {
     if (job.done) return;
+    job.killed = true;
     for (const pid of this.#members(job)) if (pid !== job.pid) trySignal(pid, "SIGKILL");
     const last = setTimeout(() => {
       if (!job.done) trySignal(-job.pid, "SIGKILL");
