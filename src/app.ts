@@ -13,7 +13,7 @@ import { migrate } from "./db/migrate.ts";
 import { registerHealthRoutes } from "./http/health.ts";
 import { buildOpenApi } from "./http/openapi.ts";
 import { RouteRegistry } from "./http/routes.ts";
-import { bearerToken, createHttpServer } from "./http/server.ts";
+import { createHttpServer } from "./http/server.ts";
 import { registerIdentityRoutes } from "./identity/routes.ts";
 import { IdentityService } from "./identity/service.ts";
 import { IdentityStore } from "./identity/store.ts";
@@ -23,6 +23,7 @@ import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
 import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
+import { createPortal } from "./portal/portal.ts";
 import { FsObjectStore } from "./storage/fs-store.ts";
 
 // The only place that wires modules together: plain constructor arguments, no container.
@@ -90,14 +91,14 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   });
   await jobs.start();
 
-  const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)! });
-  const routes = new RouteRegistry(http, async (request) => {
-    const token = bearerToken(request);
-    return token ? identity.authenticate(token) : null;
-  });
+  const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });
+  const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)!, fallback: portal.web.serve });
+  // A Bearer token or the portal's session cookie.
+  const routes = new RouteRegistry(http, portal.auth.authenticate);
   registerHealthRoutes(routes, { database });
   registerIdentityRoutes(routes, identity);
   registerJobRoutes(routes, { jobs, identity, bundles, bus });
+  portal.register(routes, http);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 

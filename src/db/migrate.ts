@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
+import * as m002 from "./migrations/002-portal-sessions.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -9,7 +10,10 @@ interface Migration {
   up(db: Kysely<any>, dialect: Dialect): Promise<void>;
 }
 
-const MIGRATIONS: Migration[] = [{ name: "001-initial", ...m001 }];
+const MIGRATIONS: Migration[] = [
+  { name: "001-initial", ...m001 },
+  { name: "002-portal-sessions", ...m002 },
+];
 
 export async function migrate(database: Database): Promise<string[]> {
   const db = database.db as unknown as Kysely<any>;

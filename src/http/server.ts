@@ -1,11 +1,13 @@
 import Fastify, {
-  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+  LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { ProblemError, type Problem } from "../core/errors.ts";
 
 export interface HttpOptions {
   logger: Logger;
   bodyLimit: number;
+  /** Answers requests no route matched (the portal's pages); returns false to leave them a 404 problem. */
+  fallback?: (request: FastifyRequest, reply: FastifyReply) => boolean;
 }
 
 // Fastify with every failure turned into a problem document: a client never sees an HTML
@@ -27,6 +29,7 @@ export function createHttpServer(opts: HttpOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (opts.fallback?.(request, reply)) return;
     void reply
       .code(404)
       .type("application/problem+json")

@@ -8,6 +8,7 @@ import { logStream } from "./log-stream.ts";
 import { GpuInfoSchema } from "./view.ts";
 import type { JobService } from "./service.ts";
 import { JOB_STATES, JobSpecSchema } from "./spec.ts";
+import { JOB_SORTS } from "./store.ts";
 import { JobDetailSchema, JobSchema } from "./view.ts";
 
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
@@ -47,7 +48,8 @@ const ListQuery = z.strictObject({
       return pairs;
     })
     .meta({ description: "key=value; repeat for several." }),
-  order: z.enum(["asc", "desc"]).default("desc").meta({ description: "By submission time; newest first by default." }),
+  sort: z.enum(JOB_SORTS).default("created").meta({ description: "created (submission time), name or state; ties by submission time." }),
+  order: z.enum(["asc", "desc"]).default("desc").meta({ description: "Direction of the sort; newest first by default." }),
   cursor: z.string().max(64).optional().meta({ description: "`nextCursor` from the previous page." }),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -87,6 +89,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
         name: query.name,
         labels: query.label,
         after: query.cursor,
+        sort: query.sort,
         order: query.order,
         limit: query.limit,
       });

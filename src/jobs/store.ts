@@ -13,9 +13,14 @@ export interface JobFilter {
   labels?: Array<[string, string]>;
   /** Keyset cursor: the last id of the previous page. */
   after?: string;
+  /** Sort key; ties (and `created`) go by id, which sorts by submission time. */
+  sort?: JobSort;
   order: "asc" | "desc";
   limit: number;
 }
+
+export const JOB_SORTS = ["created", "name", "state"] as const;
+export type JobSort = (typeof JOB_SORTS)[number];
 
 export interface JobEvent {
   id: number;
@@ -100,8 +105,17 @@ export class JobStore {
         ),
       );
     }
-    if (filter.after) q = q.where("jobs.id", filter.order === "desc" ? "<" : ">", filter.after);
-    return q.orderBy("jobs.id", filter.order).limit(filter.limit).execute();
+    const op = filter.order === "desc" ? "<" : ">";
+    const sort = filter.sort ?? "created";
+    if (sort === "created") {
+      if (filter.after) q = q.where("jobs.id", op, filter.after);
+      return q.orderBy("jobs.id", filter.order).limit(filter.limit).execute();
+    }
+    // Keyset on (column, id): the cursor stays the last id; its column value is looked up,
+    // so every page is an index range scan however deep it is.
+    const col = sql.ref(`jobs.${sort}`);
+    if (filter.after) q = q.where(sql<boolean>`(${col}, jobs.id) ${sql.raw(op)} (select c.${sql.ref(sort)}, c.id from jobs c where c.id = ${filter.after})`);
+    return q.orderBy(`jobs.${sort}`, filter.order).orderBy("jobs.id", filter.order).limit(filter.limit).execute();
   }
 
   async countByState(): Promise<Record<string, number>> {

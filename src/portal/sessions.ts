@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Clock } from "../core/clock.ts";
+import { newId } from "../core/ids.ts";
+import type { IdentityService, Principal } from "../identity/service.ts";
+import type { PortalDB, SessionsTable } from "./tables.ts";
+
+// Browser sessions. A session is created after someone proved who they are by any method
+// (an API token today; a password or SSO later call the same createSession), and is
+// presented as an HttpOnly cookie holding a random secret. Only the secret's sha256 is
+// stored: like an API token it is 32 random bytes, so a fast hash cannot be reversed.
+
+export const SESSION_TTL_MS = 30 * 86_400_000;
+const CACHE_MS = 5_000;
+const TOUCH_EVERY_MS = 60_000;
+
+export type SignInMethod = "token";
+
+export interface SessionInfo {
+  id: string;
+  method: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export class SessionService {
+  readonly #db: PortalDB;
+  readonly #identity: IdentityService;
+  readonly #clock: Clock;
+  readonly #cache = new Map<string, { principal: Principal; until: number; expiresAt: number }>();
+
+  constructor(db: PortalDB, identity: IdentityService, clock: Clock) {
+    this.#db = db;
+    this.#identity = identity;
+    this.#clock = clock;
+  }
+
+  /** Starts a session for a user who has just proved who they are; returns the cookie secret. */
+  async createSession(userId: string, method: SignInMethod, userAgent?: string): Promise<{ secret: string; session: SessionInfo }> {
+    const now = this.#clock.now();
+    const secret = randomBytes(32).toString("base64url");
+    const row: SessionsTable = {
+      id: newId("ses", now),
+      user_id: userId,
+      secret_hash: hashSecret(secret),
+      method,
+      created_at: now,
+      last_seen_at: now,
+      expires_at: now + SESSION_TTL_MS,
+      revoked_at: null,
+      user_agent: userAgent?.slice(0, 256) ?? null,
+    };
+    await this.#db.insertInto("sessions").values(row).execute();
+    return { secret, session: toInfo(row) };
+  }
+
+  /** The signed-in person for a cookie secret, or null. `tokenId` carries the session id. */
+  async authenticate(secret: string): Promise<Principal | null> {
+    if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) return null;
+    const hash = hashSecret(secret);
+    const now = this.#clock.now();
+    const hit = this.#cache.get(hash);
+    if (hit && hit.until > now && hit.expiresAt > now) return hit.principal;
+    const row = await this.#db.selectFrom("sessions").selectAll().where("secret_hash", "=", hash).executeTakeFirst();
+    if (!row || row.revoked_at !== null || row.expires_at <= now) {
+      this.#cache.delete(hash);
+      return null;
+    }
+    const user = await this.#identity.userById(row.user_id);
+    if (!user) return null;
+    const principal: Principal = { userId: user.id, name: user.name, role: user.role, tokenId: row.id };
+    this.#cache.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at });
+    if (this.#cache.size > 10_000) this.#cache.clear();
+    if (row.last_seen_at + TOUCH_EVERY_MS < now) {
+      await this.#db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", row.id).execute();
+    }
+    return principal;
+  }
+
+  /** Ends one of a user's sessions (sign-out). */
+  async revoke(userId: string, sessionId: string): Promise<boolean> {
+    const r = await this.#db
+      .updateTable("sessions")
+      .set({ revoked_at: this.#clock.now() })
+      .where("id", "=", sessionId)
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    // Cached principals would outlive the revocation by a few seconds; drop them all.
+    this.#cache.clear();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+function toInfo(row: SessionsTable): SessionInfo {
+  return { id: row.id, method: row.method, createdAt: new Date(row.created_at).toISOString(), expiresAt: new Date(row.expires_at).toISOString() };
+}
