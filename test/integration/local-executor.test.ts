@@ -7,7 +7,7 @@ import type { ExitInfo, LaunchRequest } from "../../src/jobs/executors/executor.
 import { fakeGpus } from "../../src/jobs/executors/local/inventory.ts";
 import { LocalExecutor, type LocalExecutorOptions } from "../../src/jobs/executors/local/local-executor.ts";
 import { detectMemoryCgroups } from "../../src/jobs/executors/local/memory.ts";
-import { isRunning, processGroupMembers, readStat } from "../../src/jobs/executors/local/proc.ts";
+import { isRunning, listProcesses, processGroupMembers, readStat } from "../../src/jobs/executors/local/proc.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 
 // Real processes, real signals, real cgroups and bubblewrap where this machine has them.
@@ -25,7 +25,7 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function executor(opts: LocalExecutorOptions = {}): LocalExecutor {
+function newExecutor(opts: LocalExecutorOptions = {}): LocalExecutor {
   const ex = new LocalExecutor({ sandbox: "none", dataDir: root, logger: { warn: () => {} }, ...opts });
   executors.push(ex);
   return ex;
@@ -76,7 +76,9 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): P
   }
 }
 
-describe("local executor", () => {
+describe.each(["process", "inline"] as const)("local executor (%s launcher)", (launcher) => {
+  const executor = (opts: LocalExecutorOptions = {}) => newExecutor({ launcher, ...opts });
+
   it("passes the request's env, the job id and only the assigned GPUs, without the server's environment", async () => {
     process.env.PLINTH_TEST_SERVER_SECRET = "do-not-leak";
     try {
@@ -200,6 +202,8 @@ describe("local executor", () => {
   });
 });
 
+const executor = newExecutor;
+
 describe("memory limits", async () => {
   const cgroups = await detectMemoryCgroups();
   const modes: Array<"cgroup" | "watch"> = cgroups ? ["cgroup", "watch"] : ["watch"];
@@ -232,6 +236,21 @@ describe("memory limits", async () => {
 });
 
 describe("reattach after a restart", () => {
+  it("keeps watching jobs when the launcher process dies", async () => {
+    const ex = executor({ reattachPollMs: 50 });
+    const j = job(["sh", "-c", "echo started; while [ ! -f go ]; do sleep 0.02; done; exit 4"]);
+    await ex.launch(j.req, j.onExit);
+    await waitFor(() => j.log().includes("started"), "the job to start");
+    const launchers = listProcesses().filter((p) => p.ppid === process.pid && readFileSync(`/proc/${p.pid}/cmdline`, "utf8").includes("launcher-main"));
+    expect(launchers).toHaveLength(1);
+    process.kill(launchers[0]!.pid, "SIGKILL");
+    await waitFor(() => readStat(launchers[0]!.pid)?.state !== "S", "the launcher to die");
+    writeFileSync(join(j.req.workdir, "go"), "");
+    expect(await j.exited).toMatchObject({ exitCode: 4, signal: null });
+    // A new launcher takes over for later jobs.
+    expect((await run(ex, ["sh", "-c", "exit 6"])).info.exitCode).toBe(6);
+  });
+
   it("finds a running job, watches it again and reports its exit", async () => {
     const first = executor();
     const j = job(["sh", "-c", "while [ ! -f go ]; do sleep 0.02; done; exit 7"]);

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
+import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent } from "./launcher.ts";
 import { detectMemoryCgroups, type MemoryCgroups, RssWatcher } from "./memory.ts";
-import { decodeShellStatus, isRunning, listProcesses, readStartTime } from "./proc.ts";
+import { decodeShellStatus, isRunning, listProcesses } from "./proc.ts";
 import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
 
 // Runs jobs as processes on this machine.
@@ -37,6 +37,11 @@ export interface LocalExecutorOptions extends InventoryOptions {
   /** "auto" prefers a memory cgroup per job and falls back to watching RSS. */
   memoryLimit?: "auto" | "cgroup" | "watch" | "none";
   memoryWatchIntervalMs?: number;
+  /**
+   * "process" (default) creates jobs from a small launcher process, so the cost of fork() does
+   * not grow with the server's memory nor block its event loop; "inline" spawns from the server.
+   */
+  launcher?: "process" | "inline";
   /** How often to look for the end of jobs found running after a restart (not our children). */
   reattachPollMs?: number;
   logger?: { warn(msg: string): void };
@@ -54,7 +59,6 @@ interface Job {
   pid: number;
   startTime: string;
   onExit: ExitListener;
-  child: ChildProcess | null;
   sandboxed: boolean;
   cgroup: boolean;
   oomKilled: boolean;
@@ -80,6 +84,7 @@ export class LocalExecutor implements Executor {
   #bwrap: string | null = null;
   #layout: SandboxLayout | null = null;
   #hidden: string[];
+  #launcher: Launcher | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #closed = false;
 
@@ -119,33 +124,25 @@ export class LocalExecutor implements Executor {
 
     const argv = [program.path, ...req.argv.slice(1)];
     const inner = sandboxed ? [this.#bwrap!, ...this.#sandboxArgs(req), ...argv] : argv;
-    let child: ChildProcess;
-    const fd = openSync(req.logPath, "a");
+    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false };
+    let started: { pid: number; startTime: string };
     try {
-      child = spawn("/bin/sh", ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupProcs, ...inner], {
-        cwd: req.workdir,
-        env,
-        detached: true,
-        stdio: ["ignore", fd, fd],
-      });
+      started = await this.#launcher!.spawn(
+        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupProcs, ...inner], cwd: req.workdir, env, log: req.logPath },
+        (event) => this.#launcherEvent(job, event),
+      );
     } catch (err) {
+      if (job.cgroup) this.#cgroups!.remove(req.jobId);
       return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
-    } finally {
-      closeSync(fd);
     }
-    const pid = child.pid;
-    if (pid === undefined) {
-      const err = await new Promise<Error>((done) => child.once("error", done));
-      return this.#failStart(req, { reason: "start_failed", message: err.message }, onExit);
+    job.pid = started.pid;
+    job.startTime = started.startTime;
+    // A quick job may already have ended and been reported.
+    if (!job.done) {
+      this.#jobs.set(req.jobId, job);
+      this.#watchMemory(job);
     }
-    const startTime = readStartTime(pid) ?? "0";
-    const job: Job = { req, pid, startTime, onExit, child, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false };
-    this.#jobs.set(req.jobId, job);
-    child.once("exit", (code, signal) => {
-      this.#finish(job, signal ? { exitCode: null, signal } : decodeShellStatus(code ?? 0));
-    });
-    this.#watchMemory(job);
-    return { pid, startTime };
+    return started;
   }
 
   async cancel(jobId: string, graceMs: number): Promise<void> {
@@ -170,7 +167,6 @@ export class LocalExecutor implements Executor {
         pid: handle.pid,
         startTime: handle.startTime,
         onExit,
-        child: null,
         sandboxed: features.sandbox === "bubblewrap",
         cgroup: this.#cgroups?.exists(req.jobId) ?? false,
         oomKilled: false,
@@ -180,9 +176,8 @@ export class LocalExecutor implements Executor {
         done: false,
       };
       this.#jobs.set(req.jobId, job);
-      this.#reattached.add(job);
       this.#watchMemory(job);
-      this.#pollTimer ??= setInterval(() => this.#pollReattached(), this.#opts.reattachPollMs ?? 1000);
+      this.#poll(job);
       return "running";
     }
     const status = readIfPresent(join(req.stateDir, STATUS_FILE));
@@ -203,11 +198,8 @@ export class LocalExecutor implements Executor {
     if (this.#pollTimer) clearInterval(this.#pollTimer);
     this.#pollTimer = null;
     this.#watcher?.stop();
-    for (const job of this.#jobs.values()) {
-      for (const t of job.timers) clearTimeout(t);
-      job.child?.removeAllListeners("exit");
-      job.child?.unref();
-    }
+    this.#launcher?.close();
+    for (const job of this.#jobs.values()) for (const t of job.timers) clearTimeout(t);
     this.#jobs.clear();
     this.#reattached.clear();
   }
@@ -237,6 +229,13 @@ export class LocalExecutor implements Executor {
         this.#log.warn(`Jobs run without a sandbox (${probe.error}); install bubblewrap to keep them away from Plinth's data and each other.`);
         this.#bwrap = null;
       }
+    }
+    if ((this.#opts.launcher ?? "process") === "process") {
+      const launcher = new ProcessLauncher();
+      launcher.warm();
+      this.#launcher = launcher;
+    } else {
+      this.#launcher = new InlineLauncher();
     }
     return { sandbox: this.#bwrap ? "bubblewrap" : "none", sandboxUnavailable, memoryLimit };
   }
@@ -330,6 +329,21 @@ export class LocalExecutor implements Executor {
     }, 2000);
     last.unref();
     job.timers.push(last);
+  }
+
+  #launcherEvent(job: Job, event: SpawnEvent): void {
+    job.pid = event.pid;
+    if ("lost" in event) {
+      // The launcher died: watch the job like one found after a restart.
+      if (!job.done && !this.#closed) this.#poll(job);
+      return;
+    }
+    this.#finish(job, event.signal ? { exitCode: null, signal: event.signal } : decodeShellStatus(event.code ?? 0));
+  }
+
+  #poll(job: Job): void {
+    this.#reattached.add(job);
+    this.#pollTimer ??= setInterval(() => this.#pollReattached(), this.#opts.reattachPollMs ?? 1000);
   }
 
   #pollReattached(): void {
@@ -431,6 +445,8 @@ function isBwrap(pid: number): boolean {
 }
 
 function trySignal(pid: number, signal: NodeJS.Signals): void {
+  // 0 and ±1 mean "our own group" and "every process" to kill(2): never what is meant here.
+  if (Math.abs(pid) <= 1) return;
   try {
     process.kill(pid, signal);
   } catch {
@@ -447,9 +463,11 @@ function readIfPresent(path: string): string | null {
 }
 
 function removeIfPresent(path: string): void {
+  // existsSync first: a failed unlink throws, and building that error costs more than the check.
+  if (!existsSync(path)) return;
   try {
     unlinkSync(path);
   } catch {
-    // not there
+    // raced with another remover
   }
 }

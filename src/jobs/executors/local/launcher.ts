@@ -1,0 +1,147 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import { readStartTime } from "./proc.ts";
+
+// How job processes get created: from a small launcher process (the default; see
+// launcher-main.ts for why), or straight from the server ("inline").
+
+export interface SpawnSpec {
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Opened for append and given to the process as stdout and stderr. */
+  log: string;
+}
+
+export type SpawnEvent = { pid: number; code: number | null; signal: string | null } | { pid: number; lost: true };
+/** Called once: with the exit, or with `lost` when the launcher can no longer tell. */
+export type SpawnListener = (event: SpawnEvent) => void;
+
+export interface Launcher {
+  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }>;
+  /** Stops reporting; running processes are left alone. */
+  close(): void;
+}
+
+export class InlineLauncher implements Launcher {
+  readonly #children = new Set<ChildProcess>();
+
+  async spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
+    const fd = openSync(spec.log, "a");
+    let child: ChildProcess;
+    try {
+      child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", fd, fd] });
+    } finally {
+      closeSync(fd);
+    }
+    const pid = child.pid;
+    if (pid === undefined) throw await new Promise<Error>((resolve) => child.once("error", resolve));
+    this.#children.add(child);
+    child.once("exit", (code, signal) => {
+      this.#children.delete(child);
+      listener({ pid, code, signal });
+    });
+    return { pid, startTime: readStartTime(pid) ?? "0" };
+  }
+
+  close(): void {
+    for (const child of this.#children) {
+      child.removeAllListeners("exit");
+      child.unref();
+    }
+    this.#children.clear();
+  }
+}
+
+interface Waiting {
+  resolve: (r: { pid: number; startTime: string }) => void;
+  reject: (err: Error) => void;
+  listener: SpawnListener;
+}
+
+export class ProcessLauncher implements Launcher {
+  #child: ChildProcess | null = null;
+  #next = 1;
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #running = new Map<number, SpawnListener>();
+
+  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
+    const child = this.#child ?? this.#start();
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.set(id, { resolve, reject, listener });
+      this.#refresh();
+      child.stdin!.write(`${JSON.stringify({ id, ...spec })}\n`);
+    });
+  }
+
+  /** Starts the launcher ahead of the first job. */
+  warm(): void {
+    this.#child ??= this.#start();
+  }
+
+  close(): void {
+    const child = this.#child;
+    this.#child = null;
+    this.#running.clear();
+    for (const w of this.#waiting.values()) w.reject(new Error("the executor was closed"));
+    this.#waiting.clear();
+    if (child) {
+      // End of input tells it to exit once its children have.
+      child.stdin!.end();
+      child.unref();
+      (child.stdout as unknown as { unref(): void }).unref();
+    }
+  }
+
+  #start(): ChildProcess {
+    const main = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
+    // Own session, so a Ctrl-C meant for the server does not reach it; empty env, so none of
+    // the server's settings or secrets are passed along.
+    const child = spawn(process.execPath, [main], { stdio: ["pipe", "pipe", "inherit"], detached: true, env: {} });
+    child.stdin!.on("error", () => {});
+    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => this.#receive(line));
+    child.on("close", () => {
+      if (this.#child === child) this.#child = null;
+      for (const w of this.#waiting.values()) w.reject(new Error("the launcher process exited"));
+      this.#waiting.clear();
+      const lost = [...this.#running];
+      this.#running.clear();
+      for (const [pid, listener] of lost) listener({ pid, lost: true });
+    });
+    return child;
+  }
+
+  #receive(line: string): void {
+    const msg = JSON.parse(line) as { id?: number; pid?: number; startTime?: string; error?: string; exit?: number; code?: number | null; signal?: string | null };
+    if (msg.exit !== undefined) {
+      const listener = this.#running.get(msg.exit);
+      this.#running.delete(msg.exit);
+      this.#refresh();
+      listener?.({ pid: msg.exit, code: msg.code ?? null, signal: msg.signal ?? null });
+      return;
+    }
+    const w = this.#waiting.get(msg.id!);
+    if (!w) return;
+    this.#waiting.delete(msg.id!);
+    if (msg.pid === undefined) {
+      this.#refresh();
+      w.reject(new Error(msg.error ?? "the launcher could not start the process"));
+      return;
+    }
+    // Registered before anything else runs, so an exit on the next line finds its listener.
+    this.#running.set(msg.pid, w.listener);
+    w.resolve({ pid: msg.pid, startTime: msg.startTime ?? "0" });
+  }
+
+  /** Keeps the server's event loop alive only while something is running or starting. */
+  #refresh(): void {
+    const stdout = this.#child?.stdout as unknown as { ref(): void; unref(): void } | undefined;
+    if (this.#waiting.size + this.#running.size > 0) stdout?.ref();
+    else stdout?.unref();
+    this.#child?.unref();
+  }
+}
