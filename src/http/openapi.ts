@@ -57,7 +57,9 @@ export function buildOpenApi(registry: RouteRegistry, info: { version: string })
     paths[def.url] ??= {};
     paths[def.url]![def.method.toLowerCase()] = op;
   }
-  components.Problem = toSchema(ProblemSchema, "output");
+  // ProblemSchema has an id, so toSchema files its definition under components itself;
+  // assigning the result would replace it with a $ref to itself.
+  toSchema(ProblemSchema, "output");
   return {
     openapi: "3.1.0",
     info: { title: "Plinth API", version: info.version, description: "The Plinth platform API. Every error is an RFC 9457 problem document with a hint." },

@@ -1,0 +1,189 @@
+import { Anchor, Badge, Button, Group, Select, Stack, Table, Text, Title, UnstyledButton } from "@mantine/core";
+import { IconArrowDown, IconArrowUp, IconArrowsSort, IconPlayerPlay } from "@tabler/icons-react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useCallback, useState } from "react";
+import { Link, useSearchParams } from "react-router";
+import { api, call } from "../../api/client";
+import type { Job } from "../../api/types";
+import { Loaded } from "../../components/Loaded";
+import { ProblemAlert } from "../../components/ProblemAlert";
+import { StateBadge } from "../../components/StateBadge";
+import { formatBytes, formatDuration, formatRelative, formatTime } from "../../lib/format";
+import { usePageTitle } from "../../lib/usePageTitle";
+import { useUsers } from "../../lib/users";
+import { JobFilters } from "./JobFilters";
+import { type ListView, PAGE_SIZES, readView, type Sort, toQuery, writeView } from "./jobParams";
+
+export default function JobsList() {
+  usePageTitle("Jobs");
+  const [params, setParams] = useSearchParams();
+  const view = readView(params);
+  // Cursors of the pages before this one, for "Previous page" (keyset pages have no numbers).
+  const [history, setHistory] = useState<string[]>([]);
+  const { nameOf } = useUsers();
+
+  const update = useCallback(
+    (patch: Partial<ListView>, keepCursor = false) => {
+      const next = { ...readView(params), ...patch };
+      if (!keepCursor) {
+        next.cursor = "";
+        setHistory([]);
+      }
+      setParams(writeView(next));
+    },
+    [params, setParams],
+  );
+
+  const jobs = useQuery({
+    queryKey: ["jobs", toQuery(view)],
+    queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: toQuery(view) } })),
+    placeholderData: keepPreviousData,
+  });
+
+  const sortBy = (sort: Sort) => update({ sort, order: view.sort === sort && view.order === "desc" ? "asc" : "desc" });
+
+  return (
+    <Stack gap="md">
+      <Group justify="space-between" align="flex-end">
+        <Title order={1}>Jobs</Title>
+        <Button component={Link} to="/jobs/new" leftSection={<IconPlayerPlay size={16} aria-hidden />}>
+          New job
+        </Button>
+      </Group>
+      <JobFilters view={view} onChange={update} />
+      {jobs.error && <ProblemAlert error={jobs.error} onRetry={() => void jobs.refetch()} />}
+      <Loaded when={jobs.isSuccess} name="jobs" />
+      <Table.ScrollContainer minWidth={760}>
+        <Table striped highlightOnHover verticalSpacing="xs" aria-label="Jobs" aria-busy={jobs.isFetching} data-testid="jobs-table">
+          <Table.Thead>
+            <Table.Tr>
+              <SortHeader label="Job" sort="name" view={view} onSort={sortBy} />
+              <SortHeader label="State" sort="state" view={view} onSort={sortBy} />
+              <Table.Th>User</Table.Th>
+              <SortHeader label="Submitted" sort="created" view={view} onSort={sortBy} />
+              <Table.Th>Time</Table.Th>
+              <Table.Th>Resources</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {jobs.data?.items.map((job) => (
+              <JobRow key={job.id} job={job} user={nameOf(job.userId)} />
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {jobs.data && jobs.data.items.length === 0 && (
+        <Text c="dimmed" ta="center" py="lg">
+          {view.cursor ? "No more jobs." : "No jobs match. Clear the filters, or run a new job."}
+        </Text>
+      )}
+      <Group justify="space-between">
+        <Group gap="xs">
+          <Button
+            variant="default"
+            disabled={!view.cursor}
+            onClick={() => {
+              const prev = history.slice(0, -1);
+              update({ cursor: history[history.length - 1] ?? "" }, true);
+              setHistory(prev);
+            }}
+          >
+            Previous page
+          </Button>
+          <Button
+            variant="default"
+            disabled={!jobs.data?.nextCursor}
+            onClick={() => {
+              setHistory([...history, view.cursor]);
+              update({ cursor: jobs.data!.nextCursor! }, true);
+            }}
+          >
+            Next page
+          </Button>
+          {view.cursor && (
+            <Button variant="subtle" onClick={() => update({ cursor: "" })}>
+              First page
+            </Button>
+          )}
+        </Group>
+        <Select
+          label="Jobs per page"
+          data={PAGE_SIZES}
+          value={String(view.limit)}
+          onChange={(v) => v && update({ limit: Number(v) })}
+          w={130}
+          allowDeselect={false}
+          size="xs"
+        />
+      </Group>
+    </Stack>
+  );
+}
+
+function SortHeader({ label, sort, view, onSort }: { label: string; sort: Sort; view: ListView; onSort: (s: Sort) => void }) {
+  const active = view.sort === sort;
+  const Icon = !active ? IconArrowsSort : view.order === "asc" ? IconArrowUp : IconArrowDown;
+  return (
+    <Table.Th aria-sort={active ? (view.order === "asc" ? "ascending" : "descending") : "none"}>
+      <UnstyledButton onClick={() => onSort(sort)} aria-label={`Sort by ${label.toLowerCase()}`} style={{ fontWeight: 700 }}>
+        <Group gap={4} wrap="nowrap">
+          {label}
+          <Icon size={14} aria-hidden />
+        </Group>
+      </UnstyledButton>
+    </Table.Th>
+  );
+}
+
+function JobRow({ job, user }: { job: Job; user: string }) {
+  const r = job.resources;
+  const time =
+    job.state === "queued"
+      ? job.queue
+        ? `#${job.queue.position} in queue`
+        : "waiting"
+      : job.durations.runningMs !== null
+        ? formatDuration(job.durations.runningMs)
+        : job.startedAt
+          ? `${formatDuration(Date.now() - new Date(job.startedAt).getTime())} so far`
+          : "—";
+  return (
+    <Table.Tr data-job-id={job.id}>
+      <Table.Td>
+        <Anchor component={Link} to={`/jobs/${job.id}`} fw={500}>
+          {job.name}
+        </Anchor>
+        <Text size="xs" c="dimmed" ff="monospace">
+          {job.id}
+        </Text>
+        {Object.keys(job.labels).length > 0 && (
+          <Group gap={4} mt={2}>
+            {Object.entries(job.labels).map(([k, v]) => (
+              <Badge key={k} size="xs" variant="outline" color="gray" tt="none">
+                {k}={v}
+              </Badge>
+            ))}
+          </Group>
+        )}
+      </Table.Td>
+      <Table.Td>
+        <StateBadge state={job.state} />
+      </Table.Td>
+      <Table.Td>{user}</Table.Td>
+      <Table.Td>
+        <Text size="sm" title={formatTime(job.createdAt)}>
+          {formatRelative(job.createdAt)}
+        </Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">{time}</Text>
+      </Table.Td>
+      <Table.Td>
+        <Text size="sm">
+          {r.cpus} CPU · {formatBytes(r.memoryBytes)}
+          {r.gpus > 0 && ` · ${r.gpus} GPU`}
+        </Text>
+      </Table.Td>
+    </Table.Tr>
+  );
+}
