@@ -210,7 +210,11 @@ interface Release {
   gpus: number[];
 }
 
-/** What the blocked head of the queue holds from time `at`: its GPUs, and the CPUs and memory left beside it. */
+/**
+ * What the blocked head of the queue holds from time `at`: its GPUs, the CPUs and memory left
+ * beside it on its node, and how many more jobs and GPUs its user may hold beside it then
+ * (Infinity where there is no limit).
+ */
 interface Reservation {
   at: number;
   userId: string;
@@ -218,6 +222,8 @@ interface Reservation {
   gpus: Set<number>;
   spareCpus: number;
   spareMem: number;
+  spareJobs: number;
+  spareGpus: number;
 }
 
 interface World {
@@ -252,13 +258,28 @@ function bump(w: World, user: string, jobs: number, gpus: number): void {
   w.userGpus.set(user, (w.userGpus.get(user) ?? 0) + gpus);
 }
 
-function withinLimits(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): boolean {
-  const { maxRunningJobsPerUser, maxGpusPerUser } = w.config;
-  if (maxRunningJobsPerUser !== undefined && (w.userJobs.get(job.userId) ?? 0) + 1 > maxRunningJobsPerUser) return false;
-  return maxGpusPerUser === undefined || (w.userGpus.get(job.userId) ?? 0) + job.resources.gpus <= maxGpusPerUser;
+/** The user's headroom once `job` runs beside what they hold in `w`; negative = over a limit. */
+function headroom(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): { jobs: number; gpus: number } {
+  const { maxRunningJobsPerUser = Number.POSITIVE_INFINITY, maxGpusPerUser = Number.POSITIVE_INFINITY } = w.config;
+  return {
+    jobs: maxRunningJobsPerUser - (w.userJobs.get(job.userId) ?? 0) - 1,
+    gpus: maxGpusPerUser - (w.userGpus.get(job.userId) ?? 0) - job.resources.gpus,
+  };
 }
 
-const hasLimits = (config: PolicyConfig) => config.maxRunningJobsPerUser !== undefined || config.maxGpusPerUser !== undefined;
+function withinLimits(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): boolean {
+  const room = headroom(job, w);
+  return room.jobs >= 0 && room.gpus >= 0;
+}
+
+/** Whether a job ending at `end` would still run at the reservation and count against the same user's limits. */
+function sharesHeadroom(r: Reservation | null, job: PendingJob, end: number): r is Reservation {
+  return r !== null && job.userId === r.userId && end > r.at;
+}
+
+function fitsHeadroom(r: Reservation, job: PendingJob): boolean {
+  return r.spareJobs >= 1 && r.spareGpus >= job.resources.gpus;
+}
 
 /**
  * Where the job fits now, or null. Best fit: the node left with the fewest free GPUs, then
@@ -325,13 +346,16 @@ function reserve(job: PendingJob, w: World): Reservation | null {
     release(releases[i]!, sim);
     const at = releases[i]!.at;
     if (i + 1 < releases.length && releases[i + 1]!.at === at) continue;
-    if (!withinLimits(job, sim)) continue;
+    const room = headroom(job, sim);
+    if (room.jobs < 0 || room.gpus < 0) continue;
     const p = findPlacement(job.id, job.resources, nodes);
     if (p) {
       const ns = sim.byName.get(p.node)!;
       return {
         at,
         userId: job.userId,
+        spareJobs: room.jobs,
+        spareGpus: room.gpus,
         node: p.node,
         gpus: new Set(p.gpuIndices),
         spareCpus: ns.cpus - job.resources.cpus,
@@ -344,26 +368,32 @@ function reserve(job: PendingJob, w: World): Reservation | null {
 
 /**
  * One scheduling pass over a ranked queue (EASY backfill). Jobs start in rank order while
- * they fit. The first job that fits nowhere becomes the head: it gets a reservation at the
- * earliest time enough resources are expected to free up. After that a job may start only if
- * it fits now and either is expected to end before the reservation or leaves the reserved
- * resources alone, so backfilling never delays the head. Jobs over their user's limits are
- * passed over without blocking anyone. Mutates `w`.
+ * they can. The first job that cannot start, for lack of resources or because its user is
+ * at a limit, becomes the head: it gets a reservation at the earliest time both allow. After
+ * that a job may start only if it fits now and either is expected to end before the
+ * reservation or leaves alone what the head needs then (its GPUs, the CPUs and memory beside
+ * it, its user's headroom), so nothing started later delays the head. Other jobs over their
+ * user's limits are passed over and block no one. Mutates `w`.
  */
 function placePass(queue: PendingJob[], w: World): Placement[] {
   const starts: Placement[] = [];
-  let headSeen = false;
   let reservation: Reservation | null = null;
+  let headSeen = false;
   for (const job of queue) {
-    if (!withinLimits(job, w)) continue;
-    const outlasts = reservation !== null && w.now + expectedDuration(job, w.config) > reservation.at;
-    // A job of the head's own user still running at the reservation would take the limit
-    // headroom the head needs then.
-    if (outlasts && job.userId === reservation!.userId && hasLimits(w.config)) continue;
-    const p = findPlacement(job.id, job.resources, w.nodes, outlasts ? reservation! : undefined);
+    const end = w.now + expectedDuration(job, w.config);
+    const outlasts = reservation !== null && end > reservation.at;
+    const shares = sharesHeadroom(reservation, job, end);
+    const p =
+      withinLimits(job, w) && (!shares || fitsHeadroom(reservation!, job))
+        ? findPlacement(job.id, job.resources, w.nodes, outlasts ? reservation! : undefined)
+        : null;
     if (p) {
       start(job, p, w);
       starts.push(p);
+      if (shares) {
+        reservation!.spareJobs -= 1;
+        reservation!.spareGpus -= job.resources.gpus;
+      }
       if (outlasts && p.node === reservation!.node) {
         reservation!.spareCpus -= job.resources.cpus;
         reservation!.spareMem -= job.resources.memoryBytes;
