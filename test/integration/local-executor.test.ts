@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ExitInfo, LaunchRequest } from "../../src/jobs/executors/executor.ts";
 import { fakeGpus } from "../../src/jobs/executors/local/inventory.ts";
+import { ProcessLauncher, type SpawnEvent } from "../../src/jobs/executors/local/launcher.ts";
 import { LocalExecutor, type LocalExecutorOptions } from "../../src/jobs/executors/local/local-executor.ts";
 import { detectMemoryCgroups } from "../../src/jobs/executors/local/memory.ts";
 import { isRunning, listProcesses, processGroupMembers, readStat } from "../../src/jobs/executors/local/proc.ts";
@@ -143,6 +144,11 @@ describe.each(["process", "inline"] as const)("local executor (%s launcher)", (l
     await ex.launch(notExec.req, notExec.onExit);
     expect((await notExec.exited).startError).toMatchObject({ reason: "permission_denied" });
 
+    const gone = job(["sh", "-c", "true"]);
+    rmSync(gone.req.workdir, { recursive: true });
+    await ex.launch(gone.req, gone.onExit);
+    expect((await gone.exited).startError).toMatchObject({ reason: "start_failed", message: expect.stringContaining("working directory") });
+
     const dir = job(["./data"]);
     mkdirSync(join(dir.req.workdir, "data"));
     await ex.launch(dir.req, dir.onExit);
@@ -232,6 +238,21 @@ describe("memory limits", async () => {
     const pid = Number(readFileSync(join(j.req.workdir, "bg.pid"), "utf8"));
     await waitFor(() => readStat(pid) === null || readStat(pid)!.state === "Z", "the escaped sleep to end");
     await waitFor(() => !cgroups!.exists(j.req.jobId), "the job's cgroup to be removed");
+  });
+});
+
+describe("launcher", () => {
+  it("falls back to spawning from the server when the launcher process cannot start", async () => {
+    const warnings: string[] = [];
+    const launcher = new ProcessLauncher((msg) => warnings.push(msg), ["/bin/false"]);
+    const j = job(["sh"]);
+    const exited = new Promise<SpawnEvent>((resolve) => {
+      void launcher.spawn({ file: "/bin/sh", args: ["-c", "echo via fallback; exit 3"], cwd: j.req.workdir, env: {}, log: j.req.logPath }, resolve);
+    });
+    expect(await exited).toMatchObject({ code: 3 });
+    expect(j.log()).toBe("via fallback\n");
+    expect(warnings).toHaveLength(1);
+    launcher.close();
   });
 });
 
@@ -388,6 +409,13 @@ describe("bubblewrap sandbox", async () => {
     const { info } = await run(ex, ["only-here"], { env: { PATH: `${hiddenBin}:/usr/bin:/bin` } });
     expect(info.startError?.reason).toBe("command_not_found");
     expect(info.startError?.message).toContain("read-only paths");
+  });
+
+  it.skipIf(!probe.ok)("enforces the memory limit inside the sandbox", async () => {
+    const { data } = dataDir();
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data, memoryWatchIntervalMs: 100 });
+    const { info } = await run(ex, ["python3", "-c", "import time; x = b'x' * (300 << 20); time.sleep(30)"], { memoryBytes: 100 << 20 });
+    expect(info).toMatchObject({ signal: "SIGKILL", outOfMemory: true });
   });
 
   it.skipIf(!probe.ok)("passes real GPUs by UUID and fake ones by index", async () => {

@@ -24,6 +24,9 @@ const send = (msg: object): void => {
 // The server may be gone; its exit handling covers what we could not tell it.
 process.stdout.on("error", () => {});
 
+// Tells the server this process came up; until then it has started nothing.
+send({ ready: true });
+
 let live = 0;
 let inputClosed = false;
 const maybeExit = () => {

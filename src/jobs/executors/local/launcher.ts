@@ -57,6 +57,7 @@ export class InlineLauncher implements Launcher {
 }
 
 interface Waiting {
+  spec: SpawnSpec;
   resolve: (r: { pid: number; startTime: string }) => void;
   reject: (err: Error) => void;
   listener: SpawnListener;
@@ -67,12 +68,23 @@ export class ProcessLauncher implements Launcher {
   #next = 1;
   readonly #waiting = new Map<number, Waiting>();
   readonly #running = new Map<number, SpawnListener>();
+  /** Used when the launcher cannot run at all. */
+  #inline: InlineLauncher | null = null;
+  readonly #warn: (msg: string) => void;
+  readonly #command: string[];
+
+  /** `command` runs the launcher; tests replace it to see the fallback. */
+  constructor(warn: (msg: string) => void, command = [process.execPath, fileURLToPath(new URL("./launcher-main.ts", import.meta.url))]) {
+    this.#warn = warn;
+    this.#command = command;
+  }
 
   spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
+    if (this.#inline) return this.#inline.spawn(spec, listener);
     const child = this.#child ?? this.#start();
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject, listener });
+      this.#waiting.set(id, { spec, resolve, reject, listener });
       this.#refresh();
       child.stdin!.write(`${JSON.stringify({ id, ...spec })}\n`);
     });
@@ -84,6 +96,7 @@ export class ProcessLauncher implements Launcher {
   }
 
   close(): void {
+    this.#inline?.close();
     const child = this.#child;
     this.#child = null;
     this.#running.clear();
@@ -98,20 +111,36 @@ export class ProcessLauncher implements Launcher {
   }
 
   #start(): ChildProcess {
-    const main = fileURLToPath(new URL("./launcher-main.ts", import.meta.url));
     // Own session, so a Ctrl-C meant for the server does not reach it; empty env, so none of
     // the server's settings or secrets are passed along.
-    const child = spawn(process.execPath, [main], { stdio: ["pipe", "pipe", "inherit"], detached: true, env: {} });
+    const child = spawn(this.#command[0]!, this.#command.slice(1), { stdio: ["pipe", "pipe", "inherit"], detached: true, env: {} });
+    let ready = false;
+    let ended = false;
     child.stdin!.on("error", () => {});
-    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => this.#receive(line));
-    child.on("close", () => {
+    createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => {
+      if (ready) this.#receive(line);
+      else ready = line.includes('"ready"');
+    });
+    const end = () => {
+      if (ended) return;
+      ended = true;
       if (this.#child === child) this.#child = null;
-      for (const w of this.#waiting.values()) w.reject(new Error("the launcher process exited"));
+      const waiting = [...this.#waiting.values()];
       this.#waiting.clear();
+      if (!ready && !this.#inline) {
+        // It never came up, so it started nothing: spawn from here instead, now and from now on.
+        this.#warn("The job launcher process could not start; jobs are spawned from the server process instead.");
+        this.#inline = new InlineLauncher();
+        for (const w of waiting) this.#inline.spawn(w.spec, w.listener).then(w.resolve, w.reject);
+      } else {
+        for (const w of waiting) w.reject(new Error("the launcher process exited"));
+      }
       const lost = [...this.#running];
       this.#running.clear();
       for (const [pid, listener] of lost) listener({ pid, lost: true });
-    });
+    };
+    child.on("close", end);
+    child.on("error", end);
     return child;
   }
 

@@ -133,7 +133,9 @@ export class LocalExecutor implements Executor {
       );
     } catch (err) {
       if (job.cgroup) this.#cgroups!.remove(req.jobId);
-      return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
+      // spawn() reports a missing cwd as if the program were missing.
+      const message = existsSync(req.workdir) ? (err as Error).message : `the job's working directory ${req.workdir} does not exist`;
+      return this.#failStart(req, { reason: "start_failed", message }, onExit);
     }
     job.pid = started.pid;
     job.startTime = started.startTime;
@@ -231,7 +233,7 @@ export class LocalExecutor implements Executor {
       }
     }
     if ((this.#opts.launcher ?? "process") === "process") {
-      const launcher = new ProcessLauncher();
+      const launcher = new ProcessLauncher((msg) => this.#log.warn(msg));
       launcher.warm();
       this.#launcher = launcher;
     } else {
