@@ -15,7 +15,8 @@ import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout
 // the status survives a server restart. The supervisor traps TERM/INT/HUP with a handler (not
 // an ignore, which the job would inherit) so a cancel reaches the job with default signal
 // dispositions while the supervisor lives on to record the result. Jobs get their own session
-// and process group (detached) and write their output straight into the log file.
+// and process group (detached), write their output straight into the log file, and are
+// created by a small launcher process (launcher.ts) rather than by the server itself.
 
 const SUPERVISOR = 'trap : TERM INT HUP; [ -z "$1" ] || echo $$ > "$1"; shift; "$@"; s=$?; echo $s > "$0"; exit $s';
 const STATUS_FILE = "exit-status";
@@ -300,7 +301,7 @@ export class LocalExecutor implements Executor {
     return [...pids];
   }
 
-  #terminate(job: Job): void {
+  #terminate(job: Job, attempt = 0): void {
     if (job.done || job.killed) return;
     // Signal only once the job's process has exec'd: between fork and exec the child still runs
     // the supervisor's trap handler, which would swallow the signal. It shows as the same
@@ -314,7 +315,7 @@ export class LocalExecutor implements Executor {
       return cmdline !== null && cmdline !== supervisor && !(job.sandboxed && isBwrap(pid));
     });
     if (targets.length === 0) {
-      job.timers.push(setTimeout(() => this.#terminate(job), 20));
+      job.timers.push(setTimeout(() => this.#terminate(job, attempt + 1), Math.min(1000, 20 * 2 ** attempt)));
       return;
     }
     if (job.sandboxed) for (const pid of targets) trySignal(pid, "SIGTERM");
