@@ -28,12 +28,21 @@ export interface LoadedConfig {
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const file = opts.file ?? env.PLINTH_CONFIG ?? (existsSync(resolve(cwd, "plinth.yaml")) ? "plinth.yaml" : undefined);
+  const explicit = opts.file ?? env.PLINTH_CONFIG;
+  const file = explicit ?? (existsSync(resolve(cwd, "plinth.yaml")) ? "plinth.yaml" : undefined);
   let fromFile: Record<string, unknown> = {};
   let filePath: string | null = null;
   if (file) {
     filePath = resolve(cwd, file);
     fromFile = readConfigFile(filePath);
+    // A project's plinth.yaml may be a job spec (for `plinth run -f`), not server settings.
+    if (isJobSpec(fromFile)) {
+      if (explicit) {
+        throw new ProblemError({ status: 400, title: "Invalid configuration", code: "invalid-config", detail: `${filePath} is a job spec, not server settings.`, hint: "Run it with `plinth run -f`; server settings look like `server:`, `database:`, `executor:` (see `plinth config schema`)." });
+      }
+      fromFile = {};
+      filePath = null;
+    }
   }
   const { values: fromEnv, unknown } = configFromEnv(env);
   const merged = deepMerge(deepMerge(fromFile, fromEnv), opts.overrides ?? {});
@@ -52,6 +61,10 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const config = result.data;
   config.dataDir = resolve(cwd, config.dataDir);
   return { config, unknownVariables: unknown, file: filePath };
+}
+
+function isJobSpec(data: Record<string, unknown>): boolean {
+  return "command" in data || "script" in data;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {
