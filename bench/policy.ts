@@ -19,8 +19,8 @@ import { fifo, type JobOutcome, normal, prng, type SimResult, simulate, type Tra
 //   in the long run, though after a burst of long jobs its queue grows days long.
 // - 3% of jobs have priority 5 (a deadline); the rest 0.
 // - What the scheduler is told about run time is imperfect: 70% of jobs carry an estimate
-//   off by a lognormal factor (σ 0.5: one in five is off by more than a factor of two); the rest
-//   have none and the policy assumes the configured default (10 minutes).
+//   off by a lognormal factor (σ 0.5: about one in six is off by more than a factor of two);
+//   the rest have none and the policy assumes the configured default (10 minutes).
 
 const JOBS = 10_000;
 const GPU_LOAD = 0.8;
