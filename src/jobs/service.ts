@@ -8,7 +8,7 @@ import type { Principal } from "../identity/service.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import { explainFailure, lastLines } from "./failure.ts";
-import { assertTransition } from "./lifecycle.ts";
+import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
 import { canEverFit, forecast, schedule } from "./scheduler/policy.ts";
@@ -345,11 +345,22 @@ export class JobService {
     if (allocation) this.#ledger.record(allocation.userId, usageAmount({ gpus: allocation.gpuIndices.length, cpus: allocation.cpus }, now - allocation.startedAt), now);
     const row = await this.#o.store.get(id);
     if (!row) return;
+    await this.#recordExit(row, info, now);
+    this.wake("exit");
+  }
+
+  /** Records how a job's process ended: its final state, or only the exit details if a cancel or timeout came first. */
+  async #recordExit(row: JobRow, info: ExitInfo, now: number): Promise<void> {
+    const id = row.id;
     const logTail = await this.#o.runDirs.tail(id, 8 * 1024);
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail });
       const state = outcome.state as JobState;
+      if (row.state === "starting" && !canTransition("starting", state)) {
+        // It ran and ended while the server was away before "running" was recorded.
+        if (await this.#o.store.transition(id, "starting", "running", now, { started_at: now }, { recovered: true })) return this.#recordExit({ ...row, state: "running", started_at: now }, info, now);
+      }
       assertTransition(id, row.state, state);
       const patch: JobPatch = {
         ...exitPatch,
@@ -360,7 +371,12 @@ export class JobService {
         ...(row.started_at === null && { started_at: now }),
       };
       if (outcome.reason === "out_of_memory" && !outcome.hint) patch.hint = `It had ${formatBytes(row.memory_bytes)}; ask for more with --memory.`;
-      if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) return this.#onExit(id, info);
+      if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) {
+        // Cancelled or timed out in the meantime: record the exit against that state instead.
+        const current = await this.#o.store.get(id);
+        if (current && current.state !== row.state) await this.#recordExit(current, info, now);
+        return;
+      }
       const ended = { ...row, ...patch, state };
       this.#medians.delete(row.name);
       this.#changed(ended);
@@ -371,7 +387,6 @@ export class JobService {
       this.#changed({ ...row, ...exitPatch });
       await this.#maybeRetry({ ...row, ...exitPatch });
     }
-    this.wake("exit");
   }
 
   async #maybeRetry(row: JobRow): Promise<void> {
