@@ -184,7 +184,7 @@ describe.each(["process", "inline"] as const)("local executor (%s launcher)", (l
     await ex.cancel(j.req.jobId, 300);
     expect(await j.exited).toMatchObject({ exitCode: null, signal: "SIGKILL" });
     // The supervisor outlived the kill and recorded it.
-    expect(readFileSync(join(j.req.stateDir, "exit-status"), "utf8").trim()).toBe("137");
+    expect(readFileSync(join(j.req.stateDir, "exit-status"), "utf8")).toBe("137 0\n");
     await waitFor(() => processGroupMembers(handle.pid).length === 0, "the group to be empty");
   });
 
@@ -228,6 +228,19 @@ describe("memory limits", async () => {
     const ex = executor({ memoryLimit: mode, memoryWatchIntervalMs: 100 });
     const { info } = await run(ex, ["python3", "-c", "x = b'x' * (20 << 20); print(len(x))"], { memoryBytes: 200 << 20 });
     expect(info).toMatchObject({ exitCode: 0, outOfMemory: false });
+  });
+
+  it.skipIf(!cgroups)("records an out-of-memory kill so a restarted server still reports it, cgroup or not", async () => {
+    const first = executor({ memoryLimit: "cgroup" });
+    const j = job(hog, { memoryBytes: 100 << 20 });
+    const handle = await first.launch(j.req, () => {});
+    await first.close();
+    await waitFor(() => !isRunning(handle.pid, handle.startTime), "the job to be killed");
+    expect(readFileSync(join(j.req.stateDir, "exit-status"), "utf8")).toMatch(/^137 [1-9]\d* \d+\n$/);
+    cgroups!.remove(j.req.jobId);
+    const info = await executor({ memoryLimit: "cgroup" }).reattach(j.req, handle, () => {});
+    expect(info).toMatchObject({ exitCode: null, signal: "SIGKILL", outOfMemory: true, startError: null });
+    expect((info as ExitInfo).peakMemoryBytes).toBeGreaterThan(50 << 20);
   });
 
   it.skipIf(!cgroups)("the cgroup also holds processes that left the process group, and they end with the job", async () => {

@@ -18,7 +18,16 @@ import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout
 // and process group (detached), write their output straight into the log file, and are
 // created by a small launcher process (launcher.ts) rather than by the server itself.
 
-const SUPERVISOR = 'trap : TERM INT HUP; [ -z "$1" ] || echo $$ > "$1"; shift; "$@"; s=$?; echo $s > "$0"; exit $s';
+const SUPERVISOR = [
+  "trap : TERM INT HUP",
+  '_plinth_cg=$1; shift; [ -z "$_plinth_cg" ] || echo $$ > "$_plinth_cg/cgroup.procs"',
+  '"$@"; s=$?; o=0; p=',
+  // Read the cgroup's OOM-kill count and peak while it exists, so the record is complete
+  // even if the cgroup is gone by the time a restarted server reads it. Builtins only: no forks.
+  'if [ -n "$_plinth_cg" ]; then for f in "$_plinth_cg/memory.oom_control" "$_plinth_cg/memory.events"; do [ -r "$f" ] && while read -r k v; do [ "$k" = oom_kill ] && o=$v; done < "$f"; done',
+  'for f in "$_plinth_cg/memory.max_usage_in_bytes" "$_plinth_cg/memory.peak"; do [ -r "$f" ] && read -r p < "$f"; done; fi',
+  'echo $s $o $p > "$0"; exit $s',
+].join("\n");
 const STATUS_FILE = "exit-status";
 const START_ERROR_FILE = "start-error.json";
 const OOM_FILE = "oom-killed";
@@ -67,6 +76,8 @@ interface Job {
   killed: boolean;
   timers: NodeJS.Timeout[];
   done: boolean;
+  /** From the supervisor's record, for jobs whose end was found by polling. */
+  peak: number | null;
 }
 
 type StartError = NonNullable<ExitInfo["startError"]>;
@@ -120,16 +131,16 @@ export class LocalExecutor implements Executor {
 
     // A state dir that already existed may hold a previous attempt's records.
     if (mkdirSync(req.stateDir, { recursive: true }) === undefined) for (const f of [STATUS_FILE, OOM_FILE]) removeIfPresent(join(req.stateDir, f));
-    let cgroupProcs = "";
-    if (this.#cgroups && req.memoryBytes > 0) cgroupProcs = this.#cgroups.create(req.jobId, req.memoryBytes);
+    let cgroupDir = "";
+    if (this.#cgroups && req.memoryBytes > 0) cgroupDir = this.#cgroups.create(req.jobId, req.memoryBytes);
 
     const argv = [program.path, ...req.argv.slice(1)];
     const inner = sandboxed ? [this.#bwrap!, ...this.#sandboxArgs(req), ...argv] : argv;
-    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroupProcs !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false };
+    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroupDir !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false, peak: null };
     let started: { pid: number; startTime: string };
     try {
       started = await this.#launcher!.spawn(
-        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupProcs, ...inner], cwd: req.workdir, env, log: req.logPath },
+        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupDir, ...inner], cwd: req.workdir, env, log: req.logPath },
         (event) => this.#launcherEvent(job, event),
       );
     } catch (err) {
@@ -177,23 +188,17 @@ export class LocalExecutor implements Executor {
         killed: false,
         timers: [],
         done: false,
+        peak: null,
       };
       this.#jobs.set(req.jobId, job);
       this.#watchMemory(job);
       this.#poll(job);
       return "running";
     }
-    const status = readIfPresent(join(req.stateDir, STATUS_FILE));
-    const cgroup = this.#cgroups?.exists(req.jobId) ? this.#cgroups : null;
-    const result = cgroup?.result(req.jobId);
-    cgroup?.remove(req.jobId);
-    if (status === null || !/^\d+\s*$/.test(status)) return "gone";
-    return {
-      ...decodeShellStatus(Number(status)),
-      outOfMemory: (result?.oomKilled ?? false) || readIfPresent(join(req.stateDir, OOM_FILE)) !== null,
-      startError: null,
-      peakMemoryBytes: result?.peakBytes ?? null,
-    };
+    const record = readStatusRecord(req.stateDir);
+    if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
+    if (!record) return "gone";
+    return { ...record, startError: null };
   }
 
   async close(): Promise<void> {
@@ -247,7 +252,7 @@ export class LocalExecutor implements Executor {
     // Real GPUs in a sandbox are named by UUID: with only some /dev/nvidia* present the driver
     // may renumber what the job sees, and a UUID means the same GPU either way.
     const gpus = req.gpus.map((g) => (sandboxed && !g.fake ? g.uuid : String(g.index))).join(",");
-    return {
+    const env: Record<string, string> = {
       PATH: process.env.PATH || DEFAULT_PATH,
       HOME: sandboxed ? req.workdir : (process.env.HOME ?? req.workdir),
       LANG: process.env.LANG || "C.UTF-8",
@@ -257,6 +262,9 @@ export class LocalExecutor implements Executor {
       CUDA_VISIBLE_DEVICES: gpus,
       NVIDIA_VISIBLE_DEVICES: gpus,
     };
+    // The supervisor's own variable: one that came with the request would be exported to the job.
+    delete env._plinth_cg;
+    return env;
   }
 
   #sandboxArgs(req: LaunchRequest): string[] {
@@ -352,10 +360,11 @@ export class LocalExecutor implements Executor {
   #pollReattached(): void {
     for (const job of this.#reattached) {
       if (isRunning(job.pid, job.startTime)) continue;
-      const status = readIfPresent(join(job.req.stateDir, STATUS_FILE));
-      job.oomKilled ||= readIfPresent(join(job.req.stateDir, OOM_FILE)) !== null;
       // No record means the supervisor itself was killed, which only SIGKILL does.
-      this.#finish(job, status && /^\d+\s*$/.test(status) ? decodeShellStatus(Number(status)) : { exitCode: null, signal: "SIGKILL" });
+      const record = readStatusRecord(job.req.stateDir) ?? { exitCode: null, signal: "SIGKILL", outOfMemory: job.oomKilled, peakMemoryBytes: null };
+      job.oomKilled ||= record.outOfMemory;
+      job.peak = record.peakMemoryBytes;
+      this.#finish(job, record);
     }
   }
 
@@ -372,16 +381,16 @@ export class LocalExecutor implements Executor {
     // Whatever the job left running in its group ends with it.
     trySignal(-job.pid, "SIGKILL");
     let outOfMemory = job.oomKilled;
-    let peak: number | null = null;
+    let peak = job.peak;
     if (job.cgroup) {
       const id = job.req.jobId;
       for (const pid of this.#cgroups!.pids(id)) trySignal(pid, "SIGKILL");
       const r = this.#cgroups!.result(id);
       outOfMemory ||= r.oomKilled;
-      peak = r.peakBytes;
+      peak = r.peakBytes ?? peak;
       this.#removeCgroup(id, 20);
     } else if (this.#watcher) {
-      peak = this.#watcher.unwatch(job.pid);
+      peak = this.#watcher.unwatch(job.pid) ?? peak;
     }
     job.onExit({ ...status, outOfMemory, startError: null, peakMemoryBytes: peak });
   }
@@ -437,6 +446,17 @@ function fileKind(path: string): "executable" | "not-executable" | "directory" |
   } catch {
     return "not-executable";
   }
+}
+
+/** The supervisor's record: "<status> <oom kills> <peak bytes>", the last two when a cgroup was used. */
+function readStatusRecord(stateDir: string): Omit<ExitInfo, "startError"> | null {
+  const m = /^(\d+)(?: (\d+))?(?: (\d+))?\s*$/.exec(readIfPresent(join(stateDir, STATUS_FILE)) ?? "");
+  if (!m) return null;
+  return {
+    ...decodeShellStatus(Number(m[1])),
+    outOfMemory: Number(m[2] ?? 0) > 0 || existsSync(join(stateDir, OOM_FILE)),
+    peakMemoryBytes: m[3] ? Number(m[3]) : null,
+  };
 }
 
 function startErrorInfo(error: StartError): ExitInfo {

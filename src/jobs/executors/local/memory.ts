@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { rssByProcessGroup } from "./proc.ts";
 
@@ -29,7 +29,7 @@ export class MemoryCgroups {
     return join(this.base, jobId);
   }
 
-  /** Creates the job's cgroup with its limit; returns the file a process writes its pid to, to join. */
+  /** Creates the job's cgroup with its limit; returns its directory (a process joins by writing its pid to cgroup.procs there). */
   create(jobId: string, limitBytes: number): string {
     const dir = this.path(jobId);
     mkdirSync(dir, { recursive: true });
@@ -39,7 +39,7 @@ export class MemoryCgroups {
     if (this.#swapKnob) {
       this.#swapKnob = tryWrite(join(dir, this.version === 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"), this.version === 1 ? limit : "0");
     }
-    return join(dir, "cgroup.procs");
+    return dir;
   }
 
   exists(jobId: string): boolean {
@@ -57,6 +57,24 @@ export class MemoryCgroups {
     const oom = /^oom_kill (\d+)/m.exec(events);
     const peak = readText(join(dir, this.version === 1 ? "memory.max_usage_in_bytes" : "memory.peak"));
     return { oomKilled: oom !== null && Number(oom[1]) > 0, peakBytes: peak === null ? null : Number(peak.trim()) };
+  }
+
+  /**
+   * Removes empty job cgroups older than `minAgeMs`: left by jobs that ended while no server
+   * watched them (their supervisors recorded the outcome). Young ones may be a launch under way.
+   */
+  sweep(minAgeMs: number): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.base);
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const name of names) {
+      const st = statSync(join(this.base, name), { throwIfNoEntry: false });
+      if (st?.isDirectory() && now - st.mtimeMs >= minAgeMs && this.pids(name).length === 0) this.remove(name);
+    }
   }
 
   /** Removes the job's cgroup; false while processes remain in it. */
@@ -84,13 +102,15 @@ export async function detectMemoryCgroups(): Promise<MemoryCgroups | null> {
     if (base.version === 2) enableV2Controller(base.dir);
     mkdirSync(cgroups.base, { recursive: true });
     if (base.version === 2) enableV2Controller(cgroups.base);
-    const procs = cgroups.create(probe, 64 << 20);
+    const dir = cgroups.create(probe, 64 << 20);
     const ok = await new Promise<boolean>((resolve) => {
-      const child = spawn("/bin/sh", ["-c", 'echo $$ > "$0"', procs], { stdio: "ignore" });
+      const child = spawn("/bin/sh", ["-c", 'echo $$ > "$0"', join(dir, "cgroup.procs")], { stdio: "ignore" });
       child.on("error", () => resolve(false));
       child.on("exit", (code) => resolve(code === 0));
     });
-    return ok ? cgroups : null;
+    if (!ok) return null;
+    cgroups.sweep(60_000);
+    return cgroups;
   } catch {
     return null;
   } finally {
