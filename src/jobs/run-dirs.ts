@@ -1,8 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { open, rm } from "node:fs/promises";
 import { join } from "node:path";
 
-// Each job gets runs/<id>/ in the data directory: work/ (its code, writable by the job),
+// Each job gets runs/<id>/ in the data directory (the executor makes it): work/ (its code, writable by the job),
 // output.log (stdout and stderr as written) and state/ (the executor's bookkeeping).
 export class RunDirs {
   readonly root: string;
@@ -20,11 +19,6 @@ export class RunDirs {
   }
   stateDir(jobId: string): string {
     return join(this.root, jobId, "state");
-  }
-  /** Synchronous on purpose: two mkdirs cost microseconds, a trip through the thread pool milliseconds. */
-  create(jobId: string): void {
-    mkdirSync(this.workdir(jobId), { recursive: true });
-    mkdirSync(this.stateDir(jobId), { recursive: true });
   }
   async remove(jobId: string): Promise<void> {
     await rm(this.runDir(jobId), { recursive: true, force: true });

@@ -165,7 +165,9 @@ export class JobService {
     this.#specs.set(row.id, job);
     this.#changed(row);
     this.wake("submit");
-    return toJobView(row, job.labels, this.#queueInfo(row));
+    // The queue position comes with the job's next read: working it out here would put a
+    // forecast of the whole queue on every submit.
+    return toJobView(row, job.labels, null);
   }
 
   async cancel(user: Principal, id: string): Promise<JobView> {
@@ -197,7 +199,6 @@ export class JobService {
 
   /** Asks the dispatcher to run; many wakes in one tick coalesce into one pass. */
   wake(_reason: string): void {
-    this.#forecastCache = null;
     if (this.#dispatchQueued || this.#stopped) return;
     this.#dispatchQueued = true;
     setImmediate(() => {
@@ -265,7 +266,7 @@ export class JobService {
     let req: LaunchRequest;
     try {
       req = this.#launchRequest(id, job, allocation);
-      this.#o.runDirs.create(id);
+      // The executor makes the job's directories; code must be in place before it starts.
       if (job.codeBundle) await this.#o.bundles.materialize(job.codeBundle, req.workdir);
     } catch (err) {
       await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
@@ -452,7 +453,6 @@ export class JobService {
   }
 
   #changed(row: Pick<JobRow, "id" | "state" | "user_id">): void {
-    this.#forecastCache = null;
     this.#o.bus.emit("job.changed", { jobId: row.id, state: row.state, userId: row.user_id });
   }
 
@@ -477,9 +477,11 @@ export class JobService {
     return median;
   }
 
-  #forecast(): Map<string, QueueForecast> {
+  /** Forecasts are estimates: one computed in the last second serves, unless it lacks the job asked about. */
+  #forecast(jobId?: string): Map<string, QueueForecast> {
     const now = this.#o.clock.now();
-    if (this.#forecastCache && now - this.#forecastCache.at < 1000) return this.#forecastCache.byId;
+    const cached = this.#forecastCache;
+    if (cached && now - cached.at < 1000 && (jobId === undefined || cached.byId.has(jobId))) return cached.byId;
     const byId = new Map(forecast(this.#scheduleInput()).map((f) => [f.jobId, f]));
     this.#forecastCache = { at: now, byId };
     return byId;
@@ -487,7 +489,7 @@ export class JobService {
 
   #queueInfo(row: JobRow): JobView["queue"] {
     if (row.state !== "queued") return null;
-    const f = this.#forecast().get(row.id);
+    const f = this.#forecast(row.id).get(row.id);
     return f ? { position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() } : null;
   }
 

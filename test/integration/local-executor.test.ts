@@ -144,10 +144,12 @@ describe.each(["process", "inline"] as const)("local executor (%s launcher)", (l
     await ex.launch(notExec.req, notExec.onExit);
     expect((await notExec.exited).startError).toMatchObject({ reason: "permission_denied" });
 
-    const gone = job(["sh", "-c", "true"]);
-    rmSync(gone.req.workdir, { recursive: true });
-    await ex.launch(gone.req, gone.onExit);
-    expect((await gone.exited).startError).toMatchObject({ reason: "start_failed", message: expect.stringContaining("working directory") });
+    // The executor makes a job's directories itself (in the launcher, off the server's thread).
+    const fresh = job(["sh", "-c", "pwd"]);
+    rmSync(fresh.req.workdir, { recursive: true });
+    await ex.launch(fresh.req, fresh.onExit);
+    expect((await fresh.exited).exitCode).toBe(0);
+    expect(fresh.log()).toContain(fresh.req.workdir);
 
     const dir = job(["./data"]);
     mkdirSync(join(dir.req.workdir, "data"));

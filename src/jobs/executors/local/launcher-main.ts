@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { createInterface } from "node:readline";
+import { type Preparation, prepare } from "./prepare.ts";
 import { readStartTime } from "./proc.ts";
 
 // The launcher process: spawns jobs for the server, one JSON line in, one out. fork() copies
@@ -16,6 +17,7 @@ interface LaunchLine {
   cwd: string;
   env: Record<string, string>;
   log: string;
+  prepare?: Preparation;
 }
 
 const send = (msg: object): void => {
@@ -38,6 +40,7 @@ createInterface({ input: process.stdin, crlfDelay: Infinity })
     const req = JSON.parse(line) as LaunchLine;
     let fd: number | null = null;
     try {
+      prepare(req.prepare);
       fd = openSync(req.log, "a");
       const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd] });
       const pid = child.pid;

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { type Preparation, prepare } from "./prepare.ts";
 import { readStartTime } from "./proc.ts";
 
 // How job processes get created: from a small launcher process (the default; see
@@ -14,6 +15,8 @@ export interface SpawnSpec {
   env: Record<string, string>;
   /** Opened for append and given to the process as stdout and stderr. */
   log: string;
+  /** Directories and files to make first, by whoever spawns. */
+  prepare?: Preparation;
 }
 
 export type SpawnEvent = { pid: number; code: number | null; signal: string | null } | { pid: number; lost: true };
@@ -30,6 +33,7 @@ export class InlineLauncher implements Launcher {
   readonly #children = new Set<ChildProcess>();
 
   async spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
+    prepare(spec.prepare);
     const fd = openSync(spec.log, "a");
     let child: ChildProcess;
     try {

@@ -5,6 +5,7 @@ import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent } from "./launcher.ts";
 import { detectMemoryCgroups, type MemoryCgroups, RssWatcher } from "./memory.ts";
+import type { Preparation } from "./prepare.ts";
 import { decodeShellStatus, isRunning, listProcesses } from "./proc.ts";
 import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
 
@@ -129,10 +130,16 @@ export class LocalExecutor implements Executor {
     const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
-    // A state dir that already existed may hold a previous attempt's records.
-    if (mkdirSync(req.stateDir, { recursive: true }) === undefined) for (const f of [STATUS_FILE, OOM_FILE]) removeIfPresent(join(req.stateDir, f));
+    // The launcher makes the directories and the cgroup; a state dir that already existed may
+    // hold a previous attempt's records.
+    const preparation: Required<Preparation> = { dirs: [req.workdir, req.stateDir], remove: [STATUS_FILE, OOM_FILE].map((f) => join(req.stateDir, f)), writes: [] };
     let cgroupDir = "";
-    if (this.#cgroups && req.memoryBytes > 0) cgroupDir = this.#cgroups.create(req.jobId, req.memoryBytes);
+    if (this.#cgroups && req.memoryBytes > 0) {
+      const plan = this.#cgroups.plan(req.jobId, req.memoryBytes);
+      cgroupDir = plan.dir;
+      preparation.dirs.push(...plan.preparation.dirs!);
+      preparation.writes.push(...plan.preparation.writes!);
+    }
 
     const argv = [program.path, ...req.argv.slice(1)];
     const inner = sandboxed ? [this.#bwrap!, ...this.#sandboxArgs(req), ...argv] : argv;
@@ -140,7 +147,7 @@ export class LocalExecutor implements Executor {
     let started: { pid: number; startTime: string };
     try {
       started = await this.#launcher!.spawn(
-        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupDir, ...inner], cwd: req.workdir, env, log: req.logPath },
+        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupDir, ...inner], cwd: req.workdir, env, log: req.logPath, prepare: preparation },
         (event) => this.#launcherEvent(job, event),
       );
     } catch (err) {
@@ -485,12 +492,3 @@ function readIfPresent(path: string): string | null {
   }
 }
 
-function removeIfPresent(path: string): void {
-  // existsSync first: a failed unlink throws, and building that error costs more than the check.
-  if (!existsSync(path)) return;
-  try {
-    unlinkSync(path);
-  } catch {
-    // raced with another remover
-  }
-}

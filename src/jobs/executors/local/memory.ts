@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Preparation, prepare } from "./prepare.ts";
 import { rssByProcessGroup } from "./proc.ts";
 
 // Memory limits. Preferred: one memory cgroup per job under the server's own cgroup (the
@@ -17,9 +18,6 @@ export class MemoryCgroups {
   readonly version: 1 | 2;
   /** Directory that holds one child cgroup per job. */
   readonly base: string;
-  /** Whether the swap knob can be set; learnt on first use so later jobs skip a failing write. */
-  #swapKnob = true;
-
   constructor(version: 1 | 2, base: string) {
     this.version = version;
     this.base = base;
@@ -29,17 +27,28 @@ export class MemoryCgroups {
     return join(this.base, jobId);
   }
 
-  /** Creates the job's cgroup with its limit; returns its directory (a process joins by writing its pid to cgroup.procs there). */
+  /** Creates the job's cgroup with its limit now; returns its directory. */
   create(jobId: string, limitBytes: number): string {
+    const plan = this.plan(jobId, limitBytes);
+    prepare(plan.preparation);
+    return plan.dir;
+  }
+
+  /** What creating the job's cgroup takes, to be done by whoever starts the process. */
+  plan(jobId: string, limitBytes: number): { dir: string; preparation: Preparation } {
     const dir = this.path(jobId);
-    mkdirSync(dir, { recursive: true });
     const limit = String(Math.max(limitBytes, 1 << 20));
-    writeFileSync(join(dir, this.version === 1 ? "memory.limit_in_bytes" : "memory.max"), limit);
-    // Keeps swap inside the limit where swap accounting is on; harmless to skip where it is not.
-    if (this.#swapKnob) {
-      this.#swapKnob = tryWrite(join(dir, this.version === 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"), this.version === 1 ? limit : "0");
-    }
-    return dir;
+    return {
+      dir,
+      preparation: {
+        dirs: [dir],
+        writes: [
+          { path: join(dir, this.version === 1 ? "memory.limit_in_bytes" : "memory.max"), content: limit },
+          // Keeps swap inside the limit where swap accounting is on; harmless where it is not.
+          { path: join(dir, this.version === 1 ? "memory.memsw.limit_in_bytes" : "memory.swap.max"), content: this.version === 1 ? limit : "0", optional: true },
+        ],
+      },
+    };
   }
 
   exists(jobId: string): boolean {
@@ -160,15 +169,6 @@ function readText(path: string): string | null {
     return readFileSync(path, "latin1");
   } catch {
     return null;
-  }
-}
-
-function tryWrite(path: string, value: string): boolean {
-  try {
-    writeFileSync(path, value);
-    return true;
-  } catch {
-    return false;
   }
 }
 
