@@ -356,7 +356,7 @@ export class JobService {
     const logTail = await this.#o.runDirs.tail(id, 8 * 1024);
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
-      const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail });
+      const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
       const state = outcome.state as JobState;
       if (row.state === "starting" && !canTransition("starting", state)) {
         // It ran and ended while the server was away before "running" was recorded.
@@ -371,7 +371,6 @@ export class JobService {
         hint: outcome.reason ? outcome.hint : null,
         ...(row.started_at === null && { started_at: now }),
       };
-      if (outcome.reason === "out_of_memory" && !outcome.hint) patch.hint = `It had ${formatBytes(row.memory_bytes)}; ask for more with --memory.`;
       if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) {
         // Cancelled or timed out in the meantime: record the exit against that state instead.
         const current = await this.#o.store.get(id);
