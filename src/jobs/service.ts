@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
-import { formatBytes, formatDuration } from "../core/units.ts";
+import { formatDuration } from "../core/units.ts";
 import type { Principal } from "../identity/service.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";

@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
