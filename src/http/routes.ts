@@ -32,7 +32,7 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   status?: number;
   produces?: string;
   consumes?: string;
-  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined | void>;
+  handler(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>): Promise<z.input<R> | undefined>;
 }
 
 export interface RegisteredRoute {
@@ -49,7 +49,7 @@ export class RouteRegistry {
     this.#authenticate = authenticate;
   }
 
-  add<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
+  add<P extends z.ZodType = z.ZodObject<Record<string, never>>, Q extends z.ZodType = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
     def: RouteDef<P, Q, B, R>,
   ): void {
     this.routes.push({ def: def as RouteDef<any, any, any, any> });
