@@ -26,60 +26,45 @@ export function logStream(opts: {
   });
   let watcher: ReturnType<typeof watch> | null = null;
 
-  async function* chunks(): AsyncGenerator<Buffer> {
-    const buf = Buffer.alloc(64 * 1024);
+  const buf = Buffer.alloc(64 * 1024);
+  /** Everything written since `position`, or nothing when the file does not exist yet. */
+  async function* readNew(): AsyncGenerator<Buffer> {
+    const handle = await open(path, "r").catch(() => null);
+    if (!handle) return;
     try {
       while (true) {
-        let handle: import("node:fs/promises").FileHandle | null = null;
-        try {
-          handle = await open(path, "r");
-        } catch {
-          // Not created yet (job still queued).
-        }
-        if (handle) {
-          try {
-            while (true) {
-              const { bytesRead } = await handle.read(buf, 0, buf.length, position);
-              if (bytesRead === 0) break;
-              position += bytesRead;
-              yield Buffer.from(buf.subarray(0, bytesRead));
-            }
-          } finally {
-            await handle.close();
-          }
-          if (opts.follow && !watcher) {
-            try {
-              watcher = watch(path, nudge);
-            } catch {
-              // The file vanished; the job-ended event still wakes us.
-            }
-          }
-        }
+        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        if (bytesRead === 0) return;
+        position += bytesRead;
+        yield Buffer.from(buf.subarray(0, bytesRead));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      while (true) {
+        yield* readNew();
         if (!opts.follow) return;
-        const active = await opts.isActive();
-        if (!active) {
-          // One last read after the end so nothing written at the very end is missed.
-          if (handle) {
-            const h = await open(path, "r").catch(() => null);
-            if (h) {
-              try {
-                while (true) {
-                  const { bytesRead } = await h.read(buf, 0, buf.length, position);
-                  if (bytesRead === 0) break;
-                  position += bytesRead;
-                  yield Buffer.from(buf.subarray(0, bytesRead));
-                }
-              } finally {
-                await h.close();
-              }
-            }
+        const exists = position > 0 || (await open(path, "r").then((h) => h.close().then(() => true), () => false));
+        if (exists && !watcher) {
+          try {
+            watcher = watch(path, nudge);
+          } catch {
+            // The file vanished; the job-ended event still wakes us.
           }
+        }
+        if (!(await opts.isActive())) {
+          // One last read after the end so nothing written at the very end is missed.
+          yield* readNew();
           return;
         }
         // Wait for a write, a state change, or (for a file not yet created) a short while.
         await new Promise<void>((resolve) => {
           wake = resolve;
-          setTimeout(nudge, handle ? 2000 : 250).unref();
+          setTimeout(nudge, exists ? 2000 : 250).unref();
         });
       }
     } finally {

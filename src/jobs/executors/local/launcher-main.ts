@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { type Preparation, prepare } from "./prepare.ts";
+import type { SpawnSpec } from "./launcher.ts";
+import { prepare } from "./prepare.ts";
 import { readStartTime } from "./proc.ts";
 
 // The launcher process: spawns jobs for the server, one JSON line in, one out. fork() copies
@@ -10,15 +11,8 @@ import { readStartTime } from "./proc.ts";
 // It outlives the server until its last child ends; the jobs' own supervisors record their exit
 // statuses, so nothing is lost if it goes.
 
-interface LaunchLine {
-  id: number;
-  file: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  log: string;
-  prepare?: Preparation;
-}
+/** One request: what to spawn, with the id its answer carries. */
+type LaunchLine = SpawnSpec & { id: number };
 
 const send = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
