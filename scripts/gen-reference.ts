@@ -475,7 +475,11 @@ const REASONS: Record<FailureReason, { state: JobState; when: string; example: (
   out_of_memory: {
     state: "failed",
     when: "The job used more memory than `resources.memory` (the kernel's or Plinth's memory limit stopped it), Python raised MemoryError, or the GPU ran out of memory (CUDA out of memory).",
-    example: () => explainFailure({ exit: exit({ signal: "SIGKILL", outOfMemory: true }), timedOut: false, cancelled: false, logTail: "", memoryBytes: 4 * 1024 ** 3 }),
+    // The service classifies without the limit and, when that gives no hint, names the limit itself.
+    example: () => {
+      const e = explainFailure({ exit: exit({ signal: "SIGKILL", outOfMemory: true }), timedOut: false, cancelled: false, logTail: "" });
+      return { message: e.message, hint: e.hint ?? "It had 4.0 GiB; ask for more with --memory." };
+    },
   },
   time_limit: {
     state: "timed_out",
