@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "./config/schema.ts";
 import { systemClock } from "./core/clock.ts";
+import { ProblemError } from "./core/errors.ts";
 import { EventBus } from "./core/events.ts";
 import { createLogger } from "./core/logger.ts";
 import { parseDuration, parseMemory } from "./core/units.ts";
@@ -53,8 +54,17 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   try {
     await migrate(database);
   } catch (err) {
-    await database.close();
-    throw err;
+    await database.close().catch(() => undefined);
+    throw new ProblemError({
+      status: 503,
+      title: "Cannot use the database",
+      code: "database-unavailable",
+      detail: `${database.describe}: ${(err as Error).message}`,
+      hint:
+        database.dialect === "postgres"
+          ? "Check database.url (PLINTH_DATABASE_URL): host, port, user, password and database name, and that PostgreSQL is running and reachable from here."
+          : "Check that the data directory is writable and not used by another Plinth of a different version.",
+    });
   }
   const clock = systemClock;
   const bus = new EventBus();
@@ -69,6 +79,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     dataDir: config.dataDir,
     sandbox: config.executor.sandbox,
     fakeGpus: fakeGpuList(config.executor.fakeGpus),
+    readOnlyPaths: config.executor.readOnlyPaths,
     ...(config.executor.cpus !== undefined && { cpus: config.executor.cpus }),
     ...(config.executor.memory !== undefined && { memoryBytes: parseMemory(config.executor.memory)! }),
     logger,

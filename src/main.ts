@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerCluster } from "./cli/cluster.ts";
 import { registerConfig } from "./cli/config.ts";
 import { registerJobs } from "./cli/jobs.ts";
 import { registerLogin } from "./cli/login.ts";
@@ -32,6 +33,7 @@ registerUp(program);
 registerLogin(program);
 registerRun(program, exit);
 registerJobs(program, exit);
+registerCluster(program);
 registerTokens(program);
 registerConfig(program);
 
@@ -42,6 +44,7 @@ try {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else {
-    process.exitCode = reportError(err);
+    // Exit at once: an upload or a stream still in flight must not keep a failed command alive.
+    process.exit(reportError(err));
   }
 }

@@ -7,7 +7,7 @@ import { type ApiClient, CliError } from "./client.ts";
 
 // Sends a directory as a job's code. Files are named by content hash: the server is asked
 // which it lacks and only those are uploaded, so re-running unchanged code sends one request.
-// .gitignore and .plinthignore files are respected at every level; .git is never sent.
+// .gitignore and .plinthignore files are respected at every level; .git and .plinth are never sent.
 
 export const MAX_FILES = 20_000;
 export const MAX_BYTES = 512 * 1024 ** 2;
@@ -34,7 +34,8 @@ export async function collectFiles(root: string): Promise<ManifestFile[]> {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
-      if (e.name === ".git") continue;
+      // Version control and Plinth's own data directory are never a job's code.
+      if (e.name === ".git" || (e.name === ".plinth" && e.isDirectory())) continue;
       const full = join(dir, e.name);
       const isDir = e.isDirectory();
       if (here.some(({ base, ig }) => ig.ignores(relative(base, full).split(sep).join("/") + (isDir ? "/" : "")))) continue;

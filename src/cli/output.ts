@@ -27,10 +27,10 @@ export function ago(iso: string | null, now = Date.now()): string {
 
 export function reportError(err: unknown): number {
   if (err instanceof CliError) {
-    process.stderr.write(`error: ${err.message}\n`);
-    if (err.problem?.errors?.length) {
-      for (const e of err.problem.errors) process.stderr.write(`  ${e.path}: ${e.message}\n`);
-    }
+    const fields = err.problem?.errors ?? [];
+    // With field errors the list says it all; the detail would repeat the first one.
+    process.stderr.write(`error: ${fields.length ? err.problem!.title : err.message}\n`);
+    for (const e of fields) process.stderr.write(`  ${e.path.replace(/^body\./, "")}: ${e.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
     return err.exitCode;
   }

@@ -65,7 +65,7 @@ Examples:
         const up = await uploadCode(client, process.cwd());
         spec.code = { bundle: up.bundle };
         if (!flags.quiet && !flags.json) {
-          process.stderr.write(`code: ${up.files} files${up.uploaded ? `, ${up.uploaded} uploaded (${Math.round(up.uploadedBytes / 1024)} KiB)` : ", unchanged"}\n`);
+          process.stderr.write(`code: ${up.files} file${up.files === 1 ? "" : "s"}${up.uploaded ? `, ${up.uploaded} uploaded (${Math.round(up.uploadedBytes / 1024)} KiB)` : ", unchanged"}\n`);
         }
       }
       const job = await client.request<JobView>("POST", "/api/v1/jobs", spec);

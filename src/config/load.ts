@@ -112,7 +112,8 @@ export function environmentVariables(): Map<string, Leaf> {
       return;
     }
     const types = node?.type ? [node.type] : (node?.anyOf ?? []).map((b: any) => b.type);
-    const type = types.includes("number") || types.includes("integer") ? (types.includes("string") ? "string-or-number" : "number") : types.includes("boolean") ? "boolean" : types.includes("array") ? "json" : "string";
+    const numeric = types.includes("number") || types.includes("integer");
+    const type = types.includes("array") || types.includes("object") ? "json" : numeric ? (types.includes("string") ? "string-or-number" : "number") : types.includes("boolean") ? "boolean" : "string";
     leaves.set(`PLINTH_${path.map(toSnake).join("_")}`, { path, type });
   };
   walk(root, []);

@@ -39,7 +39,7 @@ export const ConfigSchema = z
       .default({}),
     executor: z
       .strictObject({
-        kind: z.enum(["local"]).default("local"),
+        kind: z.enum(["local"]).default("local").meta({ description: "Where jobs run: local = processes on this machine." }),
         sandbox: z.enum(["auto", "bubblewrap", "none"]).default("auto").meta({ description: "Run jobs inside bubblewrap: auto = when it is installed and works." }),
         cpus: z.number().positive().optional().meta({ description: "CPUs jobs may use; default: all of this machine's." }),
         memory: memory.optional().meta({ description: "Memory jobs may use; default: all of this machine's." }),
@@ -48,8 +48,12 @@ export const ConfigSchema = z
           .default(0)
           .meta({ description: "Stand-in GPUs for machines without NVIDIA GPUs: a count, or a list of {model, memory}." }),
         cancelGracePeriod: duration.default("10s").meta({ description: "Time between SIGTERM and SIGKILL when a job is cancelled." }),
+        readOnlyPaths: z
+          .array(z.string().regex(/^\//, "an absolute path"))
+          .default([])
+          .meta({ description: "Host folders sandboxed jobs may read besides the system: a shared conda install, read-only datasets." }),
       })
-      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s" }),
+      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s", readOnlyPaths: [] }),
     scheduler: z
       .strictObject({
         maxGpusPerUser: z.number().int().min(0).optional().meta({ description: "Most GPUs one user may hold at once." }),
@@ -60,7 +64,7 @@ export const ConfigSchema = z
       .default({ fairShareHalfLife: "1h", defaultDuration: "10m" }),
     log: z
       .strictObject({
-        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "How much the server logs." }),
       })
       .default({ level: "info" }),
   })

@@ -27,6 +27,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   params?: P;
   query?: Q;
   body?: B;
+  /** What to tell someone whose body did not validate, when the generic advice is not the best. */
+  bodyHint?: string;
   /** Response schema for the success status; `null` for raw streams (described by `produces`). */
   response: R | null;
   status?: number;
@@ -68,7 +70,7 @@ export class RouteRegistry {
         }
         const params = parse(def.params, request.params ?? {}, "path");
         const query = parse(def.query, request.query ?? {}, "query");
-        const body = def.body ? parse(def.body, request.body, "body") : undefined;
+        const body = def.body ? parse(def.body, request.body, "body", def.bodyHint) : undefined;
         const result = await def.handler({ params, query, body, user: user!, request, reply } as any);
         if (reply.sent || def.response === null) return reply;
         reply.code(def.status ?? 200);
@@ -79,7 +81,7 @@ export class RouteRegistry {
   }
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "query" | "body"): any {
+function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "query" | "body", hint?: string): any {
   if (!schema) return value;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -87,7 +89,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "q
   const first = errors[0]!;
   throw problems.badRequest(
     errors.length === 1 ? `${first.path}: ${first.message}` : `${errors.length} problems, first ${first.path}: ${first.message}`,
-    where === "body" ? "Fix the fields listed in `errors`; the OpenAPI document at /api/v1/openapi.json describes every field." : `Check the ${where} parameters listed in \`errors\`.`,
+    hint ?? (where === "body" ? "Fix the fields listed in `errors`; the OpenAPI document at /api/v1/openapi.json describes every field." : `Check the ${where} parameters listed in \`errors\`.`),
     errors,
   );
 }

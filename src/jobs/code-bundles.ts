@@ -89,7 +89,7 @@ export class CodeBundles {
       },
       flush(cb) {
         const actual = digest.digest("hex");
-        cb(actual === hash ? null : problems.badRequest(`The uploaded bytes hash to ${actual}, not ${hash}.`, "Upload the file whose sha256 is in the URL."));
+        cb(actual === hash ? null : problems.badRequest(`The uploaded bytes hash to ${actual}, not ${hash}.`, "The file probably changed while it was being sent (a log or a database?): list it in .plinthignore, or run again once it stops changing."));
       },
     });
     // The store writes to a temporary name and renames only after the hash matched; a

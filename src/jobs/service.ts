@@ -62,6 +62,8 @@ export class JobService {
     if (saved) this.#ledger.restore(JSON.parse(saved));
     for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
     for (const row of await this.#o.store.inStates(["starting", "running"])) await this.#reconcile(row);
+    // A cancel or timeout recorded just before a crash may not have reached the process.
+    for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await this.#reconcile(row);
     this.#persistTimer = setInterval(() => void this.#persistUsage(), 10_000);
     this.#persistTimer.unref();
     this.wake("start");
@@ -418,6 +420,11 @@ export class JobService {
     };
     const req = this.#launchRequest(row.id, job, allocation);
     const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => void this.#onExit(row.id, info)) : "gone";
+    if (outcome === "running" && (row.state === "cancelled" || row.state === "timed_out")) {
+      this.#state.allocations.set(row.id, allocation);
+      await this.#o.executor.cancel(row.id, this.#o.cancelGraceMs);
+      return;
+    }
     if (outcome === "running") {
       this.#state.allocations.set(row.id, allocation);
       if (row.state === "running") this.#armTimeout(row.id, row.user_id, allocation.startedAt, job.timeoutMs);
@@ -429,6 +436,7 @@ export class JobService {
       await this.#onExit(row.id, outcome);
       return;
     }
+    if (row.state === "cancelled" || row.state === "timed_out") return;
     const now = this.#o.clock.now();
     const patch: JobPatch = {
       finished_at: now,

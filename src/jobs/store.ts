@@ -88,6 +88,19 @@ export class JobStore {
     return this.#db.selectFrom("jobs").selectAll().where("state", "in", states).orderBy("id").execute();
   }
 
+  /** Jobs cancelled or timed out whose process was not yet seen to end (the server may have stopped in between). */
+  endedWithoutExit(since: number): Promise<JobRow[]> {
+    return this.#db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("state", "in", ["cancelled", "timed_out"])
+      .where("pid", "is not", null)
+      .where("exit_code", "is", null)
+      .where("signal", "is", null)
+      .where("finished_at", ">=", since)
+      .execute();
+  }
+
   async list(filter: JobFilter): Promise<JobRow[]> {
     let q = this.#db.selectFrom("jobs").selectAll("jobs");
     if (filter.states?.length) q = q.where("jobs.state", "in", filter.states);

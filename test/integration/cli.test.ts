@@ -96,7 +96,7 @@ describe("plinth CLI", () => {
     expect(tooBig.stderr).toContain("This job can never run here");
     expect(tooBig.stderr).toContain("hint:");
     const badMemory = await runCli(["run", "--no-code", "--memory", "lots", "--", "true"], { url: t.url });
-    expect(badMemory.stderr).toContain("body.resources.memory");
+    expect(badMemory.stderr).toContain("  resources.memory: not an amount of memory");
     const unreachable = await runCli(["jobs", "ls"], { url: "http://127.0.0.1:9" });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toMatch(/Cannot reach/);
@@ -111,6 +111,16 @@ describe("plinth CLI", () => {
     const ls = await runCli(["jobs", "ls", "--json", "--limit", "1"], { url: "", token: "", env: { XDG_CONFIG_HOME: home } });
     expect(JSON.parse(ls.stdout).items).toHaveLength(1);
     rmSync(home, { recursive: true, force: true });
+  });
+
+  it("shows the cluster's GPUs and who holds them", async () => {
+    const { body: job } = await t.api("POST", "/api/v1/jobs", { command: ["sleep", "5"], resources: { gpus: 1 } });
+    await t.waitFor(job.id, ["running"]);
+    const r = await runCli(["cluster"], { url: t.url });
+    expect(r.stdout).toMatch(/GPU\s+MODEL\s+MEMORY\s+JOB/);
+    expect(r.stdout).toContain(job.id);
+    expect(r.stdout).toContain("free");
+    await t.api("POST", `/api/v1/jobs/${job.id}/cancel`);
   });
 
   it("prints the configuration schema", async () => {

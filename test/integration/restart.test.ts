@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
+import { processGroupMembers } from "../../src/jobs/executors/local/proc.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { databaseUrlFor, freePort, makeApi, spawnServer, waitForJob } from "../helpers/platform.ts";
 
@@ -27,18 +28,24 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
     const first = await spawnServer({ dataDir, port, env });
     children.push(first);
 
+    // Small requests, so all of them run at once on a two-core machine.
+    const small = { cpus: 0.25, memory: "64M" };
     // The slow job waits for a signal file, so it is certainly still running at the restart.
     const go = join(dataDir, "go");
-    const slow = (await api("POST", "/api/v1/jobs", { script: `while [ ! -e ${go} ]; do sleep 0.05; done; echo finished-slow` })).body;
-    const quick = (await api("POST", "/api/v1/jobs", { script: "sleep 0.3; echo finished-quick; exit 4" })).body;
-    const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1 })).body;
-    for (const j of [slow, quick, doomed]) await waitForJob(api, j.id, ["running"]);
+    const slow = (await api("POST", "/api/v1/jobs", { script: `while [ ! -e ${go} ]; do sleep 0.05; done; echo finished-slow`, resources: small })).body;
+    const quick = (await api("POST", "/api/v1/jobs", { script: "sleep 0.3; echo finished-quick; exit 4", resources: small })).body;
+    const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1, resources: small })).body;
+    const unsignalled = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], resources: small })).body;
+    for (const j of [slow, quick, doomed, unsignalled]) await waitForJob(api, j.id, ["running"]);
 
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
 
     // While the server is away: one job ends by itself, another is killed outright.
     process.kill(-(await recordedPid(db.url, dataDir, doomed.id)), "SIGKILL");
+    // A cancel committed just before the crash, whose signal never went out.
+    await runSql(db.url, dataDir, `update jobs set state = 'cancelled', reason = 'cancelled', finished_at = ${Date.now()} where id = ?`, unsignalled.id);
+    const unsignalledPid = await recordedPid(db.url, dataDir, unsignalled.id);
     await new Promise((r) => setTimeout(r, 800));
 
     const second = await spawnServer({ dataDir, port, env });
@@ -63,12 +70,30 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
     expect(retry.attempt).toBe(2);
     await api("POST", `/api/v1/jobs/${retry.id}/cancel`);
     await waitForJob(api, retry.id);
+    // The cancel reaches the process after the restart.
+    const gone = Date.now() + 10_000;
+    while (processGroupMembers(unsignalledPid).some((p) => p.state !== "Z") && Date.now() < gone) await new Promise((r) => setTimeout(r, 50));
+    expect(processGroupMembers(unsignalledPid).filter((p) => p.state !== "Z")).toEqual([]);
     // No job is left running forever.
     const active = (await api("GET", "/api/v1/jobs?state=starting,running")).body.items;
     expect(active).toEqual([]);
     second.kill("SIGTERM");
   });
 });
+
+/** Changes the server's database behind its back while it is down. */
+async function runSql(url: string | undefined, dataDir: string, sql: string, id: string): Promise<void> {
+  if (!url) {
+    const sqlite = new DatabaseSync(join(dataDir, "plinth.db"));
+    sqlite.prepare(sql).run(id);
+    sqlite.close();
+    return;
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query(sql.replace("?", "$1"), [id]);
+  await client.end();
+}
 
 /** The job's pid as the server recorded it, read straight from its database while it is down. */
 async function recordedPid(url: string | undefined, dataDir: string, jobId: string): Promise<number> {

@@ -54,8 +54,14 @@ export function gpuModelMatches(pattern: string, model: string): boolean {
 /** Whether a GPU satisfies a request's model pattern and minimum memory. */
 export function gpuQualifies(gpu: GpuInfo, req: ResourceRequest): boolean {
   if (req.gpuModel !== undefined && !gpuModelMatches(req.gpuModel, gpu.model)) return false;
-  return req.gpuMinMemoryBytes === undefined || gpu.memoryBytes >= req.gpuMinMemoryBytes;
+  return req.gpuMinMemoryBytes === undefined || gpu.memoryBytes >= req.gpuMinMemoryBytes * (1 - GPU_MEMORY_SLACK);
 }
+
+/**
+ * Drivers report a little less than a card's nominal memory (an RTX 6000 Ada "48 GB" shows
+ * 49140 MiB, not 49152), so asking for 48G must still match it.
+ */
+export const GPU_MEMORY_SLACK = 0.02;
 
 // ---------------------------------------------------------------------------------------------
 // Jobs that can never run

@@ -414,7 +414,7 @@ export class LocalExecutor implements Executor {
  */
 export function resolveProgram(program: string, pathEnv: string, cwd: string, visible?: (path: string) => boolean): { path: string } | StartError {
   if (program === "") return { reason: "command_not_found", message: "empty command" };
-  const hiddenHint = (path: string) => `${program}: only found at ${path}, which jobs cannot see; add its directory to the sandbox's read-only paths`;
+  const hiddenHint = (path: string) => `${program}: only found at ${path}, which sandboxed jobs cannot see; a keeper can add its directory to executor.readOnlyPaths in plinth.yaml`;
   if (program.includes("/")) {
     const path = resolve(cwd, program);
     const kind = fileKind(path);
