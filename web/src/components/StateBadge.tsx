@@ -25,7 +25,7 @@ export const STATE_LABELS: Record<JobState, string> = {
 
 export function StateBadge({ state }: { state: JobState }) {
   return (
-    <Badge color={COLORS[state]} variant={state === "running" || state === "starting" ? "filled" : "light"} data-state={state}>
+    <Badge color={COLORS[state]} variant={state === "running" ? "filled" : "light"} data-state={state}>
       {STATE_LABELS[state]}
     </Badge>
   );

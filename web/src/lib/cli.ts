@@ -1,49 +1,8 @@
 import type { JobSpecInput } from "../api/types";
+import { joinCommand, shellQuote } from "./shell";
 
 // The `plinth run` command that submits the same spec, shown beside forms and jobs so people
 // pick up the CLI as they go.
-
-export function shellQuote(arg: string): string {
-  if (arg !== "" && /^[A-Za-z0-9_\-./=:@,+%^]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Splits a command line the way a POSIX shell would (quotes and backslashes), without running anything. */
-export function splitCommand(line: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let has = false;
-  let quote: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = null;
-      else cur += c;
-    } else if (quote === '"') {
-      if (c === '"') quote = null;
-      else if (c === "\\" && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) cur += line[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      has = true;
-    } else if (c === "\\" && i + 1 < line.length) {
-      cur += line[++i];
-      has = true;
-    } else if (/\s/.test(c)) {
-      if (has || cur) out.push(cur);
-      cur = "";
-      has = false;
-    } else {
-      cur += c;
-    }
-  }
-  if (has || cur) out.push(cur);
-  return out;
-}
-
-export function joinCommand(argv: string[]): string {
-  return argv.map(shellQuote).join(" ");
-}
 
 export function plinthRunCommand(spec: JobSpecInput): string {
   const parts = ["plinth", "run"];

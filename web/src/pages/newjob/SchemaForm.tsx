@@ -77,7 +77,7 @@ export function SchemaField({ path, schema, ctx }: { path: string; schema: JsonS
           </Text>
         )}
         {ctx.errors[path] && (
-          <Text size="sm" c="red" mb="xs" role="alert">
+          <Text size="sm" c="var(--mantine-color-error)" mb="xs" role="alert">
             {ctx.errors[path]}
           </Text>
         )}

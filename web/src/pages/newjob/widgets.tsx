@@ -1,6 +1,6 @@
 import { Autocomplete, NumberInput, SegmentedControl, Stack, Text, Textarea, TextInput } from "@mantine/core";
 import { useRef, useState } from "react";
-import { joinCommand, splitCommand } from "../../lib/cli";
+import { joinCommand, splitCommand } from "../../lib/shell";
 import type { FieldProps, FormContext } from "./SchemaForm";
 
 // Widgets for the job spec's fields whose type alone would make a poor input.
