@@ -202,7 +202,9 @@ function splitHash(href: string): [string, string] {
 }
 
 function byPlace(a: GuideSummary, b: GuideSummary): number {
+  // Files at the top of docs/ (its README) come first, as an overview.
   const rank = (s: string) => {
+    if (s === "") return -1;
     const i = (SECTIONS as readonly string[]).indexOf(s);
     return i < 0 ? SECTIONS.length : i;
   };
@@ -219,11 +221,23 @@ function count(haystack: string, needle: string): number {
   return n;
 }
 
+/** The passage around the place where most of the search words appear close together. */
 function snippet(plain: string, lower: string, terms: string[]): string {
-  const at = Math.min(...terms.map((t) => lower.indexOf(t)).filter((i) => i >= 0));
-  if (!Number.isFinite(at)) return plain.slice(0, 160);
-  const start = Math.max(0, at - 60);
-  const end = Math.min(plain.length, at + 120);
+  const positions: number[] = [];
+  for (const t of terms) for (let i = lower.indexOf(t); i >= 0 && positions.length < 500; i = lower.indexOf(t, i + t.length)) positions.push(i);
+  if (positions.length === 0) return plain.slice(0, 160);
+  let best = positions[0]!;
+  let bestCount = 0;
+  for (const p of positions) {
+    const window = lower.slice(Math.max(0, p - 60), p + 120);
+    const n = terms.filter((t) => window.includes(t)).length;
+    if (n > bestCount) {
+      best = p;
+      bestCount = n;
+    }
+  }
+  const start = Math.max(0, best - 60);
+  const end = Math.min(plain.length, best + 120);
   return (start > 0 ? "…" : "") + plain.slice(start, end).trim() + (end < plain.length ? "…" : "");
 }
 

@@ -4,7 +4,7 @@ import { Anchor, createTheme } from "@mantine/core";
 // enough contrast (WCAG AA) in both light and dark schemes.
 export const theme = createTheme({
   primaryColor: "blue",
-  primaryShade: { light: 8, dark: 4 },
+  primaryShade: { light: 8, dark: 8 },
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   fontFamilyMonospace: "ui-monospace, SFMono-Regular, Menlo, Consolas, 'Liberation Mono', monospace",
   defaultRadius: "md",

@@ -42,7 +42,13 @@ export function GuideContent({ html, guideId }: { html: string; guideId: string 
     if (diagrams.length) {
       void import("mermaid").then(async ({ default: mermaid }) => {
         if (cancelled) return;
-        mermaid.initialize({ startOnLoad: false, securityLevel: "strict", theme: scheme === "dark" ? "dark" : "default" });
+        mermaid.initialize({
+          startOnLoad: false,
+          securityLevel: "strict",
+          theme: scheme === "dark" ? "dark" : "default",
+          // The dark theme's label background is too close to its text colour to read well.
+          ...(scheme === "dark" && { themeVariables: { edgeLabelBackground: "#2e2e2e" } }),
+        });
         await mermaid.run({ nodes: diagrams });
         for (const d of diagrams) d.setAttribute("data-rendered", "true");
       });

@@ -12,6 +12,7 @@ import { usePageTitle } from "../../lib/usePageTitle";
 import { GuideContent } from "./GuideContent";
 
 const SECTIONS: Array<{ id: string; title: string; blurb: string }> = [
+  { id: "", title: "Overview", blurb: "Where to begin." },
   { id: "tutorials", title: "Tutorials", blurb: "Learn by doing, step by step." },
   { id: "how-to", title: "How-to guides", blurb: "Recipes for a task at hand." },
   { id: "reference", title: "Reference", blurb: "Every command, field and setting." },
@@ -35,7 +36,7 @@ export default function Guides() {
 
   const list = useQuery({ queryKey: ["guides"], queryFn: () => call(api.GET("/api/v1/guides")) });
   const items = list.data?.items ?? [];
-  const sections = [...SECTIONS, ...[...new Set(items.map((g) => g.section))].filter((s) => !SECTIONS.some((x) => x.id === s)).map((s) => ({ id: s, title: s || "Other", blurb: "" }))];
+  const sections = [...SECTIONS, ...[...new Set(items.map((g) => g.section))].filter((s) => !SECTIONS.some((x) => x.id === s)).map((s) => ({ id: s, title: s, blurb: "" }))];
 
   return (
     <Grid gap="lg">
