@@ -30,9 +30,9 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
 
     // Small requests, so all of them run at once on a two-core machine.
     const small = { cpus: 0.25, memory: "64M" };
-    // The slow job waits for a signal file, so it is certainly still running at the restart.
+    // The slow job waits for a signal file (at most 30 s), so it is certainly still running at the restart.
     const go = join(dataDir, "go");
-    const slow = (await api("POST", "/api/v1/jobs", { script: `while [ ! -e ${go} ]; do sleep 0.05; done; echo finished-slow`, resources: small })).body;
+    const slow = (await api("POST", "/api/v1/jobs", { script: `i=0; while [ ! -e ${go} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo finished-slow`, resources: small })).body;
     const quick = (await api("POST", "/api/v1/jobs", { script: "sleep 0.3; echo finished-quick; exit 4", resources: small })).body;
     const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1, resources: small })).body;
     const unsignalled = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], resources: small })).body;
