@@ -80,6 +80,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     sandbox: config.executor.sandbox,
     fakeGpus: fakeGpuList(config.executor.fakeGpus),
     readOnlyPaths: config.executor.readOnlyPaths,
+    memoryLimit: config.executor.memoryLimit,
     ...(config.executor.cpus !== undefined && { cpus: config.executor.cpus }),
     ...(config.executor.memory !== undefined && { memoryBytes: parseMemory(config.executor.memory)! }),
     logger,

@@ -48,12 +48,16 @@ export const ConfigSchema = z
           .default(0)
           .meta({ description: "Stand-in GPUs for machines without NVIDIA GPUs: a count, or a list of {model, memory}." }),
         cancelGracePeriod: duration.default("10s").meta({ description: "Time between SIGTERM and SIGKILL when a job is cancelled." }),
+        memoryLimit: z
+          .enum(["auto", "cgroup", "watch", "none"])
+          .default("auto")
+          .meta({ description: "How a job's memory limit is enforced: cgroup = the kernel's memory cgroup per job; watch = Plinth sums each job's memory and stops it when over; auto = cgroup where this machine allows it, else watch." }),
         readOnlyPaths: z
           .array(z.string().regex(/^\//, "an absolute path"))
           .default([])
           .meta({ description: "Host folders sandboxed jobs may read besides the system: a shared conda install, read-only datasets." }),
       })
-      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s", readOnlyPaths: [] }),
+      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s", memoryLimit: "auto", readOnlyPaths: [] }),
     scheduler: z
       .strictObject({
         maxGpusPerUser: z.number().int().min(0).optional().meta({ description: "Most GPUs one user may hold at once." }),
