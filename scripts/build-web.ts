@@ -18,7 +18,13 @@ if (!existsSync(vite)) {
   process.exit(0);
 }
 process.stdout.write("portal: building web/dist with Vite…\n");
-const r = spawnSync(process.execPath, [vite, "build", "--config", resolve(root, "web/vite.config.ts"), "--logLevel", "warn"], { cwd: root, stdio: "inherit" });
+// NODE_ENV decides which React Vite bundles: a test runner's "test" would ship React's slow
+// development build.
+const r = spawnSync(process.execPath, [vite, "build", "--config", resolve(root, "web/vite.config.ts"), "--mode", "production", "--logLevel", "warn"], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, NODE_ENV: "production" },
+});
 if (r.status !== 0) {
   process.stderr.write("portal: the build failed (output above). The API still starts; the portal's pages will say they are not built.\n");
   process.exit(r.status ?? 1);

@@ -3,8 +3,8 @@ import { extname, resolve, sep } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
-// Serves the built portal (web/dist): files as they are, gzip-compressed once and kept in
-// memory (the whole build is a few MB), content-hashed assets cached for a year, and
+// Serves the built portal (web/dist): files as they are, gzip-compressed (by the build, or
+// here once) and kept in memory (the whole build is a few MB), content-hashed assets cached for a year, and
 // index.html for every other page path so the single-page app can route in the browser.
 // /api and /healthz are never answered here, so unknown API routes keep their problem 404.
 
@@ -24,6 +24,7 @@ const TYPES: Record<string, string> = {
 const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".json", ".svg", ".txt", ".map"]);
 
 interface Cached {
+  mtimeMs: number;
   body: Buffer;
   gzip: Buffer | null;
   type: string;
@@ -44,15 +45,19 @@ export function webApp(distDir: string): WebApp {
   const cache = new Map<string, Cached | null>();
 
   const load = (path: string): Cached | null => {
-    if (cache.has(path)) return cache.get(path)!;
-    let entry: Cached | null = null;
+    const hit = cache.get(path);
     const full = resolve(root, `.${path}`);
+    // Hashed assets never change; other files (index.html) are re-read after a rebuild.
+    if (hit !== undefined && (hit === null || hit.immutable || statSync(full, { throwIfNoEntry: false })?.mtimeMs === hit.mtimeMs)) return hit;
+    let entry: Cached | null = null;
     if (full.startsWith(root + sep) && existsSync(full) && statSync(full).isFile() && realpathSync(full).startsWith(realpathSync(root) + sep)) {
       const ext = extname(full).toLowerCase();
       const body = readFileSync(full);
       entry = {
+        mtimeMs: statSync(full).mtimeMs,
         body,
-        gzip: COMPRESSIBLE.has(ext) && body.length > 512 ? gzipSync(body, { level: 9 }) : null,
+        // The build writes .gz files beside its assets; anything else is compressed here once.
+        gzip: !COMPRESSIBLE.has(ext) || body.length <= 512 ? null : existsSync(`${full}.gz`) ? readFileSync(`${full}.gz`) : gzipSync(body, { level: 9 }),
         type: TYPES[ext] ?? "application/octet-stream",
         immutable: path.startsWith("/assets/"),
       };

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
+import { expectAccessible, expectStyled, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
 
 // Every page of the portal in a real Chromium: accessible (axe, light and dark), the guides
 // with search, copy buttons and lazily loaded diagrams, tokens, keyboard use, a phone-sized
@@ -48,6 +48,7 @@ describe("portal pages (Chromium)", () => {
       await page.goto(p.path);
       await loaded(page, p.name);
       await expectAccessible(page, `${p.path} (${scheme})`);
+      await expectStyled(page, p.path);
     }
     await page.goto("/no/such/page");
     await page.getByRole("heading", { name: "Page not found" }).waitFor();

@@ -1,27 +1,19 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { expect } from "vitest";
 import { testDatabases } from "../../helpers/databases.ts";
 import { REPO, startTestPlatform, TOKEN, type TestPlatform } from "../../helpers/platform.ts";
+import { ensurePortalBuilt } from "./build.ts";
+
+export { ensurePortalBuilt };
 
 // Browser tests drive Debian's Chromium (apt install chromium) through playwright-core
 // against a real Plinth serving the built portal.
 
 export const CHROMIUM = process.env.PLINTH_CHROMIUM ?? "/usr/bin/chromium";
-const DIST = join(REPO, "web/dist/index.html");
 export const SCREENSHOTS = process.env.PLINTH_SCREENSHOTS === "1";
 const IMAGES = join(REPO, "docs/images");
-
-/** Builds the portal when web/dist is missing or older than its sources. */
-export function ensurePortalBuilt(): void {
-  const newest = (dir: string): number =>
-    Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
-  if (existsSync(DIST) && statSync(DIST).mtimeMs >= Math.max(newest(join(REPO, "web/src")), statSync(join(REPO, "web/index.html")).mtimeMs)) return;
-  const r = spawnSync(process.execPath, [join(REPO, "scripts/build-web.ts")], { cwd: REPO, stdio: "inherit" });
-  if (r.status !== 0) throw new Error("building the portal failed (output above)");
-}
 
 export interface PortalSession {
   t: TestPlatform;
@@ -103,4 +95,19 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(IMAGES, { recursive: true });
   await page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: false });
+}
+
+/**
+ * Fails when a Mantine component on the page has no styles: the portal imports only the
+ * component stylesheets it uses (web/src/app/mantine.css), so a new component needs its file.
+ */
+export async function expectStyled(page: Page, where: string): Promise<void> {
+  const missing = await page.evaluate(() => {
+    const g = globalThis as any;
+    const css = [...g.document.styleSheets].map((sheet: any) => [...sheet.cssRules].map((r: any) => r.cssText).join("\n")).join("\n");
+    const used = new Set<string>();
+    for (const el of g.document.querySelectorAll("[class]")) for (const c of el.classList) if (/^m_[0-9a-f]{8}$/.test(c)) used.add(c);
+    return [...used].filter((c) => !css.includes(`.${c}`));
+  });
+  expect(missing, `Mantine classes without styles on ${where} (add the component's CSS to web/src/app/mantine.css)`).toEqual([]);
 }

@@ -1,26 +1,25 @@
 import { Center, Loader } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { lazy, Suspense } from "react";
 import { Route, Routes } from "react-router";
-import { api, call } from "../api/client";
 import { ApiProblem } from "../api/problem";
+import { meQuery } from "../api/queries";
 import { ProblemAlert } from "../components/ProblemAlert";
+import Cluster from "../pages/Cluster";
+import Guides from "../pages/guides/Guides";
+import JobPage from "../pages/jobs/JobPage";
+import JobsList from "../pages/jobs/JobsList";
+import NewJob from "../pages/newjob/NewJob";
+import NotFound from "../pages/NotFound";
 import { SignIn } from "../pages/SignIn";
+import StartHere from "../pages/StartHere";
+import Tokens from "../pages/Tokens";
 import { MeContext } from "./me";
 import { Shell } from "./Shell";
 
-// Each page is its own chunk: the first load carries the shell and the page asked for.
-const StartHere = lazy(() => import("../pages/StartHere"));
-const JobsList = lazy(() => import("../pages/jobs/JobsList"));
-const JobPage = lazy(() => import("../pages/jobs/JobPage"));
-const NewJob = lazy(() => import("../pages/newjob/NewJob"));
-const Cluster = lazy(() => import("../pages/Cluster"));
-const Guides = lazy(() => import("../pages/guides/Guides"));
-const Tokens = lazy(() => import("../pages/Tokens"));
-const NotFound = lazy(() => import("../pages/NotFound"));
-
+// All pages ship in the first download (about 20 KB compressed together): a page's first data
+// then waits for one round of code, not two. Only the diagram library is loaded on demand.
 export function App() {
-  const me = useQuery({ queryKey: ["me"], queryFn: () => call(api.GET("/api/v1/me")), staleTime: 60_000 });
+  const me = useQuery(meQuery);
   if (me.isPending) {
     return (
       <Center h="100vh">
@@ -41,24 +40,16 @@ export function App() {
   return (
     <MeContext.Provider value={me.data}>
       <Shell>
-        <Suspense
-          fallback={
-            <Center py="xl">
-              <Loader aria-label="Loading page" />
-            </Center>
-          }
-        >
-          <Routes>
-            <Route path="/" element={<StartHere />} />
-            <Route path="/jobs" element={<JobsList />} />
-            <Route path="/jobs/new" element={<NewJob />} />
-            <Route path="/jobs/:id" element={<JobPage />} />
-            <Route path="/cluster" element={<Cluster />} />
-            <Route path="/guides/*" element={<Guides />} />
-            <Route path="/tokens" element={<Tokens />} />
-            <Route path="*" element={<NotFound />} />
-          </Routes>
-        </Suspense>
+        <Routes>
+          <Route path="/" element={<StartHere />} />
+          <Route path="/jobs" element={<JobsList />} />
+          <Route path="/jobs/new" element={<NewJob />} />
+          <Route path="/jobs/:id" element={<JobPage />} />
+          <Route path="/cluster" element={<Cluster />} />
+          <Route path="/guides/*" element={<Guides />} />
+          <Route path="/tokens" element={<Tokens />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
       </Shell>
     </MeContext.Provider>
   );

@@ -1,7 +1,7 @@
 import { Anchor, Badge, Group, Paper, Progress, SimpleGrid, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { Link } from "react-router";
-import { api, call } from "../api/client";
+import { activeJobsQuery, clusterQuery, queuedJobsQuery } from "../api/queries";
 import type { Cluster as ClusterData, Job } from "../api/types";
 import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
@@ -14,10 +14,10 @@ type Node = ClusterData["nodes"][number];
 /** The machines, what is using their GPUs, and the queue in the order it will run. */
 export default function Cluster() {
   usePageTitle("Cluster");
-  const cluster = useQuery({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")), refetchInterval: 30_000 });
+  const cluster = useQuery({ ...clusterQuery, refetchInterval: 30_000 });
   // Names for the job ids the cluster view mentions: the queue and what holds the GPUs.
-  const queued = useQuery({ queryKey: ["queued-jobs"], queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: { state: "queued", limit: 500, order: "asc" } } })) });
-  const active = useQuery({ queryKey: ["active-jobs"], queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: { state: "starting,running", limit: 500 } } })) });
+  const queued = useQuery(queuedJobsQuery);
+  const active = useQuery(activeJobsQuery);
   const jobs = new Map<string, Job>([...(queued.data?.items ?? []), ...(active.data?.items ?? [])].map((j) => [j.id, j]));
   const { nameOf } = useUsers();
 

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { api, call } from "../api/client";
+import { guidesQuery, journeyQuery } from "../api/queries";
 import type { Journey } from "../api/types";
 import { useMe } from "../app/me";
 import { CommandBlock } from "../components/CommandBlock";
@@ -17,7 +18,7 @@ export const FIRST_JOB_COMMAND = `python3 -c "print('hello from Plinth')"`;
 export default function StartHere() {
   usePageTitle("Start here");
   const me = useMe();
-  const journey = useQuery({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
+  const journey = useQuery(journeyQuery);
   const j = journey.data;
   const steps: Array<keyof Omit<Journey, "latestJobId">> = ["signedIn", "cli", "firstJob", "watched", "read"];
   const done = j ? steps.filter((s) => j[s].done).length : 0;
@@ -157,7 +158,7 @@ function CliStep() {
 }
 
 function GuideLinks() {
-  const guides = useQuery({ queryKey: ["guides"], queryFn: () => call(api.GET("/api/v1/guides")) });
+  const guides = useQuery(guidesQuery);
   const items = guides.data?.items ?? [];
   if (items.length === 0) return null;
   const bySection = ["tutorials", "how-to"].map((s) => ({ s, items: items.filter((g) => g.section === s).slice(0, 6) })).filter((g) => g.items.length > 0);

@@ -3,6 +3,7 @@ import { IconKey } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { api, call } from "../api/client";
+import { tokensQuery } from "../api/queries";
 import { ApiProblem, fieldErrors } from "../api/problem";
 import type { TokenInfo } from "../api/types";
 import { CommandBlock } from "../components/CommandBlock";
@@ -15,7 +16,7 @@ import { usePageTitle } from "../lib/usePageTitle";
 export default function Tokens() {
   usePageTitle("Tokens");
   const queryClient = useQueryClient();
-  const tokens = useQuery({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
+  const tokens = useQuery(tokensQuery);
   const [name, setName] = useState("");
   const [days, setDays] = useState<number | "">("");
   const [revoking, setRevoking] = useState<TokenInfo | null>(null);

@@ -4,7 +4,7 @@ import { IconSearch } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode, useEffect, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
-import { api, call } from "../../api/client";
+import { guideQuery, guideSearchQuery, guidesQuery } from "../../api/queries";
 import type { GuideSummary } from "../../api/types";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -34,7 +34,7 @@ export default function Guides() {
     setParams(next, { replace: true });
   }, [debounced, params, setParams]);
 
-  const list = useQuery({ queryKey: ["guides"], queryFn: () => call(api.GET("/api/v1/guides")) });
+  const list = useQuery(guidesQuery);
   const items = list.data?.items ?? [];
   const sections = [...SECTIONS, ...[...new Set(items.map((g) => g.section))].filter((s) => !SECTIONS.some((x) => x.id === s)).map((s) => ({ id: s, title: s, blurb: "" }))];
 
@@ -115,7 +115,7 @@ function GuidesHome({ items, sections, loaded }: { items: GuideSummary[]; sectio
 }
 
 function GuidePage({ id }: { id: string }) {
-  const guide = useQuery({ queryKey: ["guide", id], queryFn: () => call(api.GET("/api/v1/guides/{id}", { params: { path: { id } } })) });
+  const guide = useQuery(guideQuery(id));
   usePageTitle(guide.data?.title ?? "Guide");
   if (guide.error) return <ProblemAlert error={guide.error} />;
   if (!guide.data) return <Text c="dimmed">Loading guide…</Text>;
@@ -153,7 +153,7 @@ function GuidePage({ id }: { id: string }) {
 
 function SearchResults({ q }: { q: string }) {
   usePageTitle(`Search: ${q}`);
-  const results = useQuery({ queryKey: ["guide-search", q], queryFn: () => call(api.GET("/api/v1/guides/search", { params: { query: { q } } })) });
+  const results = useQuery(guideSearchQuery(q));
   if (results.error) return <ProblemAlert error={results.error} />;
   const items = results.data?.items;
   const terms = q.toLowerCase().split(/\s+/).filter((t) => t.length >= 2);

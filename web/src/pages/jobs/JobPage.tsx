@@ -3,7 +3,7 @@ import { IconAlertTriangle, IconClock } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { useRef } from "react";
 import { Link, useParams } from "react-router";
-import { api, call } from "../../api/client";
+import { jobQuery } from "../../api/queries";
 import type { JobDetail, JobSpecInput } from "../../api/types";
 import { CommandBlock } from "../../components/CommandBlock";
 import { Loaded } from "../../components/Loaded";
@@ -23,8 +23,7 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost
 export default function JobPage() {
   const { id = "" } = useParams();
   const job = useQuery({
-    queryKey: ["job", id],
-    queryFn: () => call(api.GET("/api/v1/jobs/{id}", { params: { path: { id } } })),
+    ...jobQuery(id),
     // Live events refresh the page; a slow poll covers a dropped event stream.
     refetchInterval: (q) => (q.state.data && !TERMINAL.has(q.state.data.state) ? 15_000 : false),
   });

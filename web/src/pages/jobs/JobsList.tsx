@@ -3,7 +3,7 @@ import { IconArrowDown, IconArrowUp, IconArrowsSort, IconPlayerPlay } from "@tab
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
-import { api, call } from "../../api/client";
+import { jobsQuery } from "../../api/queries";
 import type { Job } from "../../api/types";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -34,11 +34,7 @@ export default function JobsList() {
     [params, setParams],
   );
 
-  const jobs = useQuery({
-    queryKey: ["jobs", toQuery(view)],
-    queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: toQuery(view) } })),
-    placeholderData: keepPreviousData,
-  });
+  const jobs = useQuery({ ...jobsQuery(toQuery(view)), placeholderData: keepPreviousData });
 
   const sortBy = (sort: Sort) => update({ sort, order: view.sort === sort && view.order === "desc" ? "asc" : "desc" });
 

@@ -4,6 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { api, call } from "../../api/client";
+import { clusterQuery, jobQuery, jobSpecSchemaQuery } from "../../api/queries";
 import { ApiProblem, fieldErrors } from "../../api/problem";
 import type { JobSpecInput } from "../../api/types";
 import { CommandBlock } from "../../components/CommandBlock";
@@ -48,13 +49,9 @@ export default function NewJob() {
   const [params] = useSearchParams();
   const from = params.get("from");
   const example = params.get("example");
-  const schema = useQuery({ queryKey: ["job-spec-schema"], queryFn: () => call(api.GET("/api/v1/schemas/job-spec.json")), staleTime: Number.POSITIVE_INFINITY });
-  const cluster = useQuery({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
-  const source = useQuery({
-    queryKey: ["job", from],
-    queryFn: () => call(api.GET("/api/v1/jobs/{id}", { params: { path: { id: from! } } })),
-    enabled: !!from,
-  });
+  const schema = useQuery(jobSpecSchemaQuery);
+  const cluster = useQuery(clusterQuery);
+  const source = useQuery({ ...jobQuery(from ?? ""), enabled: !!from });
   const [value, setValue] = useState<SpecValue>(() => (example && EXAMPLES[example]) || {});
   const loadedFrom = useRef<string | null>(null);
   useEffect(() => {

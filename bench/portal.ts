@@ -1,0 +1,286 @@
+// Portal speed with 100,000 jobs: how long each page takes to show its first data in
+// Chromium against a local Plinth, how fast the job-list queries behind it are, and how much
+// JavaScript (gzip) a first visit downloads.
+//
+//   node bench/portal.ts [--jobs 100000] [--runs 5]
+//
+// Jobs are written straight into a fresh database (batched inserts, as the job store's tables
+// hold them), then a real platform is started on it. Time to first data is measured in the page:
+// from navigation start to the moment the page marks that its first data is on screen
+// (the `data-loaded` marker every page sets), median of several loads with a warm cache, plus the
+// first, cold load. Ends with one JSON line of figures.
+
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Kysely } from "kysely";
+import { chromium } from "playwright-core";
+import { startPlatform } from "../src/app.ts";
+import { loadConfig } from "../src/config/load.ts";
+import { newId } from "../src/core/ids.ts";
+import { openDatabase } from "../src/db/database.ts";
+import { migrate } from "../src/db/migrate.ts";
+import type { JobsTable } from "../src/jobs/tables.ts";
+import { ensurePortalBuilt } from "../test/browser/helpers/build.ts";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const JOBS = arg("jobs", 100_000);
+const RUNS = arg("runs", 5);
+const CHROMIUM = process.env.PLINTH_CHROMIUM ?? "/usr/bin/chromium";
+const TOKEN = `plt_${randomBytes(24).toString("base64url")}`;
+const USERS = ["alice", "bob", "chen", "dana", "emeka", "farah", "goran", "hana", "ivan", "julia", "kofi", "lena"];
+const NAMES = ["train-resnet", "eval", "preprocess", "sweep-lr", "simulate-md", "fit-glm", "tokenize", "render", "align-reads", "bootstrap"];
+const MIN = 60_000;
+
+function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function seed(dataDir: string): Promise<{ seconds: number; sampleJob: string; failedJob: string }> {
+  const started = performance.now();
+  const database = openDatabase(undefined, dataDir);
+  await migrate(database);
+  const db = database.db as unknown as Kysely<any>;
+  const now = Date.now();
+  const userIds = USERS.map((name, i) => ({ id: newId("usr", now - 100 * 86_400_000 + i), name, role: i === 0 ? "admin" : "member", created_at: now - 100 * 86_400_000 }));
+  await db.insertInto("users").values(userIds).execute();
+  await db
+    .insertInto("api_tokens")
+    .values({
+      id: newId("tok", now),
+      user_id: userIds[0]!.id,
+      name: "bench",
+      token_hash: createHash("sha256").update(TOKEN).digest("hex"),
+      prefix: TOKEN.slice(0, 8),
+      created_at: now,
+      last_used_at: null,
+      expires_at: null,
+      revoked_at: null,
+    })
+    .execute();
+
+  const rand = prng(42);
+  const span = 90 * 86_400_000;
+  const BATCH = 500;
+  let sampleJob = "";
+  let failedJob = "";
+  for (let from = 0; from < JOBS; from += BATCH) {
+    const jobs: JobsTable[] = [];
+    const events: any[] = [];
+    const labels: any[] = [];
+    for (let i = from; i < Math.min(JOBS, from + BATCH); i++) {
+      // The last few dozen are still waiting; the rest ended at some point in the past 90 days.
+      const queued = i >= JOBS - 40;
+      const created = queued ? now - (JOBS - i) * 1000 : now - span + Math.floor((i / JOBS) * (span - 3_600_000));
+      const id = newId("job", created);
+      const user = userIds[Math.floor(rand() ** 2 * userIds.length)]!;
+      const name = `${NAMES[Math.floor(rand() * NAMES.length)]}-${Math.floor(rand() * 20)}`;
+      const r = rand();
+      const state = queued ? "queued" : r < 0.8 ? "succeeded" : r < 0.93 ? "failed" : r < 0.98 ? "cancelled" : "timed_out";
+      const gpus = rand() < 0.5 ? 1 : 0;
+      const wait = Math.floor(rand() * 10 * MIN);
+      const run = Math.floor(rand() ** 3 * 600 * MIN);
+      const startedAt = queued ? null : created + wait + 800;
+      const finishedAt = startedAt === null ? null : startedAt + run;
+      const resources = { cpus: 1 + Math.floor(rand() * 8), memoryBytes: 2 ** (30 + Math.floor(rand() * 5)), gpus };
+      const spec = { name, command: ["python3", "train.py", "--seed", String(i)], resources: { cpus: resources.cpus, memory: resources.memoryBytes, gpus } };
+      jobs.push({
+        id,
+        user_id: user.id,
+        name,
+        state: state as JobsTable["state"],
+        priority: 0,
+        spec: JSON.stringify(spec),
+        normalized: JSON.stringify({ name, argv: spec.command, env: {}, resources, timeoutMs: null, estimateMs: null, priority: 0, labels: {}, retry: { count: 0, on: ["lost"] }, codeBundle: null }),
+        cpus: resources.cpus,
+        memory_bytes: resources.memoryBytes,
+        gpus,
+        estimate_ms: null,
+        timeout_ms: null,
+        attempt: 1,
+        retry_of: null,
+        retried_by: null,
+        created_at: created,
+        started_at: startedAt,
+        finished_at: finishedAt,
+        node: queued ? null : "bench",
+        gpu_assignment: gpus && !queued ? JSON.stringify([{ index: 0, uuid: "GPU-0", model: "NVIDIA GeForce RTX 3090", memoryBytes: 24 * 1024 ** 3, fake: true }]) : null,
+        pid: null,
+        pid_start_time: null,
+        exit_code: state === "succeeded" ? 0 : state === "failed" ? 1 : null,
+        signal: state === "cancelled" ? "SIGTERM" : null,
+        reason: state === "failed" ? "python_exception" : state === "cancelled" ? "cancelled" : state === "timed_out" ? "time_limit" : null,
+        message: state === "failed" ? "KeyError: 'label'" : null,
+        hint: state === "failed" ? "The script looked up a key that is not there; check the column names of the input." : null,
+        log_tail: null,
+        peak_memory_bytes: queued ? null : Math.floor(resources.memoryBytes * rand()),
+      });
+      events.push({ job_id: id, from_state: null, to_state: "queued", at: created, detail: null });
+      if (!queued) {
+        events.push({ job_id: id, from_state: "queued", to_state: "starting", at: startedAt! - 800, detail: null });
+        events.push({ job_id: id, from_state: "starting", to_state: "running", at: startedAt, detail: null });
+        events.push({ job_id: id, from_state: "running", to_state: state, at: finishedAt, detail: null });
+      }
+      if (rand() < 0.3) labels.push({ job_id: id, key: "project", value: ["vision", "nlp", "md", "genomics"][Math.floor(rand() * 4)] });
+      if (rand() < 0.1) labels.push({ job_id: id, key: "sweep", value: `s${Math.floor(rand() * 50)}` });
+      if (i === Math.floor(JOBS / 2)) sampleJob = id;
+      if (state === "failed") failedJob = id;
+    }
+    await db.transaction().execute(async (trx) => {
+      await trx.insertInto("jobs").values(jobs).execute();
+      for (let k = 0; k < events.length; k += 1000) await trx.insertInto("job_events").values(events.slice(k, k + 1000)).execute();
+      if (labels.length) await trx.insertInto("job_labels").values(labels).execute();
+    });
+  }
+  await database.close();
+  return { seconds: (performance.now() - started) / 1000, sampleJob, failedJob };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+async function main(): Promise<void> {
+  ensurePortalBuilt();
+  const dataDir = mkdtempSync(join(tmpdir(), "plinth-bench-portal-"));
+  const seeded = await seed(dataDir);
+  console.log(`seeded ${JOBS.toLocaleString("en")} jobs (with events and labels) in ${seeded.seconds.toFixed(1)} s`);
+
+  const { config } = loadConfig({ env: {}, cwd: dataDir, overrides: { dataDir, server: { port: 0 }, executor: { sandbox: "none", fakeGpus: 2 }, log: { level: "warn" } } });
+  const platform = await startPlatform(config);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  try {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    // API: the job-list queries the portal makes, on the server side of the wire.
+    const apiCases: Array<[string, string]> = [
+      ["newest 50", "/api/v1/jobs?limit=50"],
+      ["state=failed", "/api/v1/jobs?limit=50&state=failed"],
+      ["user=lena", "/api/v1/jobs?limit=50&user=lena"],
+      ["name", `/api/v1/jobs?limit=50&name=${NAMES[3]}-7`],
+      ["label", "/api/v1/jobs?limit=50&label=sweep=s7"],
+      ["sort=name", "/api/v1/jobs?limit=50&sort=name&order=asc"],
+      ["sort=state", "/api/v1/jobs?limit=50&sort=state"],
+      ["state+user+sort=name", "/api/v1/jobs?limit=50&state=succeeded&user=bob&sort=name"],
+      ["page 1000 deep", `/api/v1/jobs?limit=50&cursor=${seeded.sampleJob}`],
+      ["one job", `/api/v1/jobs/${seeded.sampleJob}`],
+      ["cluster", "/api/v1/cluster"],
+    ];
+    const api: Record<string, number> = {};
+    for (const [label, path] of apiCases) {
+      const times: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        const t0 = performance.now();
+        const res = await fetch(platform.url + path, { headers: auth });
+        await res.arrayBuffer();
+        if (!res.ok) throw new Error(`${path}: ${res.status}`);
+        times.push(performance.now() - t0);
+      }
+      api[label] = Math.round(median(times) * 10) / 10;
+    }
+
+    const signIn = await fetch(`${platform.url}/api/v1/sessions`, { method: "POST", headers: auth });
+    const secret = /plinth_session=([^;]+)/.exec(signIn.headers.get("set-cookie") ?? "")?.[1];
+    if (!secret) throw new Error("could not sign in");
+    const pages: Array<{ name: string; path: string; marker: string }> = [
+      { name: "Start here", path: "/", marker: "start" },
+      { name: "Jobs", path: "/jobs", marker: "jobs" },
+      { name: "Jobs, filtered", path: "/jobs?state=failed&user=bob", marker: "jobs" },
+      { name: "Jobs, by name", path: "/jobs?sort=name&order=asc", marker: "jobs" },
+      { name: "Job page", path: `/jobs/${seeded.failedJob}`, marker: "job" },
+      { name: "New job", path: "/jobs/new", marker: "new-job" },
+      { name: "Cluster", path: "/cluster", marker: "cluster" },
+      { name: "Guides", path: "/guides", marker: "guides" },
+      { name: "A guide", path: "/guides/how-to/use-the-portal", marker: "guide" },
+      { name: "Guide search", path: "/guides?q=gpu+memory", marker: "guide-search" },
+      { name: "Tokens", path: "/tokens", marker: "tokens" },
+    ];
+    const results: Array<{ name: string; coldMs: number; warmMs: number; jsGzipKB: number; mermaid: boolean }> = [];
+    for (const p of pages) {
+      // A fresh context per page: its first load is a first visit, with nothing cached.
+      const context = await browser.newContext({ baseURL: platform.url, viewport: { width: 1280, height: 800 } });
+      await context.addCookies([{ name: "plinth_session", value: secret, url: platform.url, httpOnly: true, sameSite: "Strict" }]);
+      // Records when the page first marks real data on screen, measured inside the page.
+      await context.addInitScript(() => {
+        const g = globalThis as any;
+        const seen = () => {
+          if (g.__firstData === undefined && g.document.querySelector("[data-loaded]")) g.__firstData = g.performance.now();
+        };
+        new g.MutationObserver(seen).observe(g.document, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-loaded"] });
+      });
+      const page = await context.newPage();
+      let js = 0;
+      let mermaid = false;
+      const pending: Promise<void>[] = [];
+      page.on("response", (res) => {
+        if (res.request().resourceType() !== "script") return;
+        if (/mermaid/i.test(res.url())) mermaid = true;
+        pending.push(
+          res.body().then(
+            (body) => {
+              js += gzipSync(body, { level: 9 }).length;
+            },
+            () => {},
+          ),
+        );
+      });
+      const times: number[] = [];
+      for (let run = 0; run <= RUNS; run++) {
+        await page.goto(p.path);
+        await page.locator(`[data-loaded="${p.marker}"]`).first().waitFor({ state: "attached", timeout: 30_000 });
+        times.push(await page.evaluate(() => (globalThis as any).__firstData as number));
+        if (run === 0) {
+          await page.waitForLoadState("networkidle");
+          await Promise.all(pending);
+          page.removeAllListeners("response");
+        }
+      }
+      results.push({ name: p.name, coldMs: Math.round(times[0]!), warmMs: Math.round(median(times.slice(1))), jsGzipKB: Math.round(js / 102.4) / 10, mermaid });
+      await context.close();
+    }
+
+    console.log(`\nTime to first data in Chromium, ${JOBS.toLocaleString("en")} jobs (first visit / median of ${RUNS} reloads), and JavaScript of a first visit:`);
+    for (const r of results) {
+      console.log(`  ${r.name.padEnd(16)} ${String(r.coldMs).padStart(5)} ms / ${String(r.warmMs).padStart(4)} ms   JS ${r.jsGzipKB.toFixed(1).padStart(6)} KB gzip${r.mermaid ? "  (includes mermaid)" : ""}`);
+    }
+    console.log("\nJob-list API, median of 15 requests:");
+    for (const [k, v] of Object.entries(api)) console.log(`  ${k.padEnd(22)} ${v.toFixed(1).padStart(6)} ms`);
+    const start = results[0]!;
+    const worst = results.reduce((a, b) => (b.coldMs > a.coldMs ? b : a));
+    const budgetOk = results.every((r) => r.mermaid || r.jsGzipKB <= 300) && start.jsGzipKB <= 300;
+    console.log(`\nFirst page (Start here) JS: ${start.jsGzipKB} KB gzip (budget 300 KB) — ${budgetOk ? "within budget" : "OVER BUDGET"}`);
+    console.log(`Slowest first data: ${worst.name}, ${worst.coldMs} ms on a first visit (budget 500 ms) — ${worst.coldMs <= 500 ? "within budget" : "OVER BUDGET"}`);
+    console.log(
+      JSON.stringify({
+        bench: "portal",
+        jobs: JOBS,
+        seedSeconds: Math.round(seeded.seconds * 10) / 10,
+        firstLoadJsGzipKB: start.jsGzipKB,
+        maxFirstDataMs: worst.coldMs,
+        pages: Object.fromEntries(results.map((r) => [r.name, { coldMs: r.coldMs, warmMs: r.warmMs, jsGzipKB: r.jsGzipKB }])),
+        apiMs: api,
+      }),
+    );
+  } finally {
+    await browser.close();
+    await platform.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

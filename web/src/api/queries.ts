@@ -1,0 +1,31 @@
+import { queryOptions } from "@tanstack/react-query";
+import type { ListQuery } from "../pages/jobs/jobParams";
+import { api, call } from "./client";
+
+// Every read the portal makes, in one place: pages use them, and the router starts the ones a
+// page needs while its code is still downloading.
+
+export const meQuery = queryOptions({ queryKey: ["me"], queryFn: () => call(api.GET("/api/v1/me")), staleTime: 60_000 });
+export const usersQuery = queryOptions({ queryKey: ["users"], queryFn: () => call(api.GET("/api/v1/users")), staleTime: 60_000 });
+export const journeyQuery = queryOptions({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
+export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
+export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
+export const guidesQuery = queryOptions({ queryKey: ["guides"], queryFn: () => call(api.GET("/api/v1/guides")) });
+export const jobSpecSchemaQuery = queryOptions({
+  queryKey: ["job-spec-schema"],
+  queryFn: () => call(api.GET("/api/v1/schemas/job-spec.json")),
+  staleTime: Number.POSITIVE_INFINITY,
+});
+
+export const jobsQuery = (query: ListQuery) => queryOptions({ queryKey: ["jobs", query], queryFn: () => call(api.GET("/api/v1/jobs", { params: { query } })) });
+export const jobQuery = (id: string) => queryOptions({ queryKey: ["job", id], queryFn: () => call(api.GET("/api/v1/jobs/{id}", { params: { path: { id } } })) });
+export const guideQuery = (id: string) => queryOptions({ queryKey: ["guide", id], queryFn: () => call(api.GET("/api/v1/guides/{id}", { params: { path: { id } } })) });
+export const guideSearchQuery = (q: string) => queryOptions({ queryKey: ["guide-search", q], queryFn: () => call(api.GET("/api/v1/guides/search", { params: { query: { q } } })) });
+export const queuedJobsQuery = queryOptions({
+  queryKey: ["queued-jobs"],
+  queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: { state: "queued", limit: 500, order: "asc" } } })),
+});
+export const activeJobsQuery = queryOptions({
+  queryKey: ["active-jobs"],
+  queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: { state: "starting,running", limit: 500 } } })),
+});
