@@ -3,6 +3,7 @@
 // JavaScript (gzip) a first visit downloads.
 //
 //   node bench/portal.ts [--jobs 100000] [--runs 5]
+//   node bench/portal.ts --serve     seed, start, print the URL and a token, and keep running
 //
 // Jobs are written straight into a fresh database (batched inserts, as the job store's tables
 // hold them), then a real platform is started on it. Time to first data is measured in the page:
@@ -161,6 +162,11 @@ async function main(): Promise<void> {
 
   const { config } = loadConfig({ env: {}, cwd: dataDir, overrides: { dataDir, server: { port: 0 }, executor: { sandbox: "none", fakeGpus: 2 }, log: { level: "warn" } } });
   const platform = await startPlatform(config);
+  if (process.argv.includes("--serve")) {
+    console.log(`serving ${platform.url} with token ${TOKEN} (Ctrl-C stops and deletes ${dataDir})`);
+    process.on("SIGINT", () => void platform.close().then(() => rmSync(dataDir, { recursive: true, force: true })).then(() => process.exit(0)));
+    return;
+  }
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],

@@ -8,7 +8,7 @@ import type { Job } from "../../api/types";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { StateBadge } from "../../components/StateBadge";
-import { formatBytes, formatDuration, formatRelative, formatTime } from "../../lib/format";
+import { formatBytes, formatDuration, formatRelative, formatStamp } from "../../lib/format";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { JobFilters } from "./JobFilters";
@@ -167,7 +167,7 @@ function JobRow({ job, user }: { job: Job; user: string }) {
       </Table.Td>
       <Table.Td>{user}</Table.Td>
       <Table.Td>
-        <Text size="sm" title={formatTime(job.createdAt)}>
+        <Text size="sm" component="time" dateTime={job.createdAt} title={formatStamp(job.createdAt)}>
           {formatRelative(job.createdAt)}
         </Text>
       </Table.Td>
