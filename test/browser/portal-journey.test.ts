@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/platform.ts";
-import { expectAccessible, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
+import { expectAccessible, poll, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
 
 // A newcomer's way through the portal in a real Chromium: sign in, follow Start here with
 // the real CLI, submit jobs from the form (with a mistake first), watch output arrive,
@@ -30,7 +30,7 @@ describe("portal journey (Chromium)", () => {
     await page.getByLabel("API token").fill("plt_this_is_not_a_valid_token_000");
     await page.getByRole("button", { name: "Sign in" }).click();
     const problem = page.getByTestId("problem");
-    await expect.poll(() => problem.textContent()).toContain("Not signed in");
+    await poll(() => problem.textContent()).toContain("Not signed in");
     expect(await problem.textContent()).toContain("Tokens page");
     expect(await page.locator("body").textContent()).not.toMatch(/\b401\b/);
     await signIn(page);
@@ -66,13 +66,13 @@ describe("portal journey (Chromium)", () => {
     expect(await page.getByTestId("cli-preview").textContent()).toBe(`plinth run --name hello -- python3 -c "print('hello from Plinth')"`);
     await page.getByRole("button", { name: "Submit job" }).click();
     await page.waitForURL(/\/jobs\/job_/);
-    await expect.poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("hello from Plinth");
+    await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("hello from Plinth");
     await state("succeeded").waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByTestId("log-status").textContent()).toBe("complete");
+    await poll(() => page.getByTestId("log-status").textContent(), { timeout: 10_000 }).toBe("complete");
     await page.getByRole("link", { name: "Start here" }).click();
     await loaded(page, "start");
     for (const step of ["signedIn", "cli", "firstJob", "watched", "read"]) {
-      await expect.poll(() => page.getByTestId(`step-${step}`).getAttribute("data-done"), { message: step }).toBe("true");
+      await poll(() => page.getByTestId(`step-${step}`).getAttribute("data-done"), { message: step }).toBe("true");
     }
     expect(await page.getByText("5 of 5 steps done").count()).toBe(1);
   });
@@ -86,7 +86,7 @@ describe("portal journey (Chromium)", () => {
     await field("resources.memory").fill("lots");
     await page.getByRole("button", { name: "Submit job" }).click();
     const memory = field("resources.memory");
-    await expect.poll(() => memory.getAttribute("aria-invalid")).toBe("true");
+    await poll(() => memory.getAttribute("aria-invalid")).toBe("true");
     const describedBy = (await memory.getAttribute("aria-describedby")) ?? "";
     const messages = await Promise.all(describedBy.split(/\s+/).filter(Boolean).map((id) => page.locator(`[id="${id}"]`).textContent()));
     expect(messages.join(" ")).toContain("not an amount of memory");
@@ -100,15 +100,17 @@ describe("portal journey (Chromium)", () => {
     await field("resources.gpu.model").fill("*3090*");
     await field("timeout").fill("10m");
     await field("labels").fill("project=vision");
-    await expect
-      .poll(() => page.getByTestId("cli-preview").textContent())
+    await poll(() => page.getByTestId("cli-preview").textContent())
       .toBe(`plinth run --name gpu-check --gpus 1 --memory 512M --gpu-model '*3090*' --timeout 10m -l project=vision -- sh -c 'echo gpu=$CUDA_VISIBLE_DEVICES; echo done'`);
-    await screenshot(page, "portal-new-job");
+    // Edited fields drop their messages; with all fixed, the problem box goes too.
+    expect(await memory.getAttribute("aria-invalid")).toBeNull();
+    expect(await page.getByTestId("problem").count()).toBe(0);
+    await screenshot(page, "portal-new-job", { fullPage: true });
     await page.getByRole("button", { name: "Submit job" }).click();
     await page.waitForURL(/\/jobs\/job_/);
     await state("succeeded").waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByTestId("assigned-gpus").textContent()).toContain("NVIDIA GeForce RTX 3090");
-    await expect.poll(() => page.getByTestId("log").textContent()).toContain("gpu=1");
+    await poll(() => page.getByTestId("assigned-gpus").textContent()).toContain("NVIDIA GeForce RTX 3090");
+    await poll(() => page.getByTestId("log").textContent()).toContain("gpu=1");
     expect(await page.getByTestId("job-cli").textContent()).toContain("--gpu-model '*3090*'");
   });
 
@@ -117,12 +119,12 @@ describe("portal journey (Chromium)", () => {
     const original = page.url();
     await page.getByRole("link", { name: "Edit and resubmit" }).click();
     await loaded(page, "new-job");
-    await expect.poll(() => field("name").inputValue()).toBe("gpu-check");
+    await poll(() => field("name").inputValue()).toBe("gpu-check");
     expect(await field("resources.gpu.model").inputValue()).toBe("*3090*");
     await field("name").fill("gpu-check-2");
     await page.getByRole("button", { name: "Submit job" }).click();
     await page.waitForURL((u) => /\/jobs\/job_/.test(u.pathname) && u.href !== original);
-    await expect.poll(() => page.locator("h1").textContent()).toBe("gpu-check-2");
+    await poll(() => page.locator("h1").textContent()).toBe("gpu-check-2");
   });
 
   it("shows output as it is written, searches it and downloads it", async () => {
@@ -130,16 +132,16 @@ describe("portal journey (Chromium)", () => {
     const { body: job } = await t.api("POST", "/api/v1/jobs", { name: "counting", script: "for i in 1 2 3 4 5 6; do echo \"step $i of 6\"; sleep 0.5; done; echo finished" });
     await page.goto(`/jobs/${job.id}`);
     await loaded(page, "job");
-    await expect.poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("step 1 of 6");
+    await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("step 1 of 6");
     // The first lines are on screen while the job is still running.
     expect(await page.getByTestId("log").textContent()).not.toContain("finished");
-    await expect.poll(() => page.locator("[data-state]").first().getAttribute("data-state")).toBe("running");
+    await poll(() => page.locator("[data-state]").first().getAttribute("data-state")).toBe("running");
     expect(await page.getByTestId("log-status").textContent()).toBe("live");
     await screenshot(page, "portal-job-running");
-    await expect.poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("finished");
+    await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("finished");
     await state("succeeded").waitFor();
     await page.getByLabel("Search the output").fill("step 4");
-    await expect.poll(() => page.getByTestId("log-match-count").textContent()).toBe("1 matching line");
+    await poll(() => page.getByTestId("log-match-count").textContent()).toBe("1 matching line");
     expect(await page.getByTestId("log").locator("mark").allTextContents()).toEqual(["step 4"]);
     await expectAccessible(page, "job page");
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
@@ -156,7 +158,7 @@ describe("portal journey (Chromium)", () => {
     await page.getByRole("button", { name: "Cancel job" }).click();
     await page.getByTestId("confirm-cancel").click();
     await state("cancelled").waitFor({ timeout: 20_000 });
-    await expect.poll(() => page.getByTestId("failure").textContent()).toContain("It was cancelled");
+    await poll(() => page.getByTestId("failure").textContent()).toContain("It was cancelled");
     expect((await t.api("GET", `/api/v1/jobs/${job.id}`)).body.state).toBe("cancelled");
     // A finished job offers Retry instead of Cancel.
     expect(await page.getByRole("button", { name: "Retry" }).count()).toBe(1);
@@ -170,19 +172,19 @@ describe("portal journey (Chromium)", () => {
     const { body: job } = await t.api("POST", "/api/v1/jobs", { name, command: ["sleep", "1"], labels: { sweep: "a" } });
     const row = page.locator(`tr[data-job-id="${job.id}"]`);
     await row.waitFor({ timeout: 10_000 });
-    await expect.poll(() => row.locator("[data-state]").getAttribute("data-state"), { timeout: 20_000 }).toBe("succeeded");
+    await poll(() => row.locator("[data-state]").getAttribute("data-state"), { timeout: 20_000 }).toBe("succeeded");
     await screenshot(page, "portal-jobs");
 
     await page.getByLabel("Name").fill(name);
-    await expect.poll(() => new URL(page.url()).searchParams.get("name")).toBe(name);
-    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await poll(() => new URL(page.url()).searchParams.get("name")).toBe(name);
+    await poll(() => page.locator("tbody tr").count()).toBe(1);
     await page.getByRole("button", { name: "Clear filters" }).click();
-    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
+    await poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
 
     await page.getByRole("button", { name: "Sort by job" }).click();
-    await expect.poll(() => new URL(page.url()).searchParams.get("sort")).toBe("name");
+    await poll(() => new URL(page.url()).searchParams.get("sort")).toBe("name");
     const names = () => page.locator("tbody tr td:first-child a").allTextContents();
-    await expect.poll(async () => {
+    await poll(async () => {
       const shown = await names();
       return shown.join("\n") === [...shown].sort().reverse().join("\n");
     }).toBe(true);
@@ -194,7 +196,7 @@ describe("portal journey (Chromium)", () => {
     const { page } = s;
     await page.goto("/jobs/job_does_not_exist");
     const problem = page.getByTestId("problem");
-    await expect.poll(() => problem.textContent()).toContain("Job not found");
+    await poll(() => problem.textContent()).toContain("Job not found");
     expect(await page.locator("main").textContent()).not.toMatch(/\b404\b/);
     expect(s.pageErrors).toEqual([]);
   });

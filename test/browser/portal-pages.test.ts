@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectAccessible, expectStyled, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
+import { expectAccessible, poll, expectStyled, loaded, type PortalSession, screenshot, signIn, startPortal } from "./helpers/portal.ts";
 
 // Every page of the portal in a real Chromium: accessible (axe, light and dark), the guides
 // with search, copy buttons and lazily loaded diagrams, tokens, keyboard use, a phone-sized
@@ -67,13 +67,13 @@ describe("portal pages (Chromium)", () => {
     await page.goto("/");
     await page.getByTestId("theme-toggle").click();
     const scheme = () => page.evaluate(() => (globalThis as any).document.documentElement.getAttribute("data-mantine-color-scheme"));
-    await expect.poll(scheme).toBe("dark");
+    await poll(scheme).toBe("dark");
     await page.reload();
     await loaded(page, "start");
     expect(await scheme()).toBe("dark");
     await visitAll(page, "dark");
     await page.getByTestId("theme-toggle").click();
-    await expect.poll(scheme).toBe("light");
+    await poll(scheme).toBe("light");
   });
 
   it("shows the machines, who holds each GPU and the queue in run order", async () => {
@@ -81,7 +81,7 @@ describe("portal pages (Chromium)", () => {
     await page.goto("/cluster");
     await loaded(page, "cluster");
     const queue = page.getByTestId("queue-table");
-    await expect.poll(() => queue.locator("tbody tr").count()).toBe(2);
+    await poll(() => queue.locator("tbody tr").count()).toBe(2);
     const rows = await queue.locator("tbody tr").allTextContents();
     expect(rows[0]).toMatch(/^1/);
     expect(rows.join(" ")).toContain("eval-small");
@@ -114,7 +114,7 @@ describe("portal pages (Chromium)", () => {
     await page.goto("/guides");
     await loaded(page, "guides");
     await page.getByLabel("Search the guides").fill("revoke token");
-    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe("revoke token");
+    await poll(() => new URL(page.url()).searchParams.get("q")).toBe("revoke token");
     await loaded(page, "guide-search");
     const results = page.getByTestId("search-result");
     const mine = results.filter({ hasText: "Use the portal" });
@@ -122,7 +122,7 @@ describe("portal pages (Chromium)", () => {
     expect((await mine.locator("mark").allTextContents()).map((m) => m.toLowerCase())).toContain("revoke");
     await screenshot(page, "portal-guides");
     await page.getByLabel("Search the guides").fill("zzqx-nothing-matches");
-    await expect.poll(() => page.getByTestId("search-count").textContent()).toContain("0 guides");
+    await poll(() => page.getByTestId("search-count").textContent()).toContain("0 guides");
   });
 
   it("creates a token that is shown once and works, then revokes it", async () => {
@@ -138,7 +138,7 @@ describe("portal pages (Chromium)", () => {
     const row = page.locator("tr", { hasText: "laptop CLI" });
     await row.getByRole("button", { name: "Revoke token laptop CLI" }).click();
     await page.getByTestId("confirm-revoke").click();
-    await expect.poll(() => row.textContent()).toContain("revoked");
+    await poll(() => row.textContent()).toContain("revoked");
     expect((await t.api("GET", "/api/v1/me", undefined, token)).status).toBe(401);
     // The secret is never shown again.
     await page.reload();

@@ -91,10 +91,11 @@ export async function expectAccessible(page: Page, where: string): Promise<void>
 }
 
 /** Saves a screenshot for the portal guide (docs/images) when PLINTH_SCREENSHOTS=1. */
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
   if (!SCREENSHOTS) return;
   mkdirSync(IMAGES, { recursive: true });
-  await page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: false });
+  await page.evaluate(() => (globalThis as any).scrollTo(0, 0));
+  await page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: opts.fullPage ?? false });
 }
 
 /**
@@ -110,4 +111,9 @@ export async function expectStyled(page: Page, where: string): Promise<void> {
     return [...used].filter((c) => !css.includes(`.${c}`));
   });
   expect(missing, `Mantine classes without styles on ${where} (add the component's CSS to web/src/app/mantine.css)`).toEqual([]);
+}
+
+/** expect.poll with room for a busy machine: pages update live, but not always within a second. */
+export function poll<T>(fn: () => T | Promise<T>, opts: { timeout?: number; message?: string } = {}) {
+  return expect.poll(fn, { timeout: 10_000, interval: 100, ...opts });
 }

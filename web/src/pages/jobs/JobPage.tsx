@@ -1,7 +1,6 @@
 import { Alert, Anchor, Badge, Code, Grid, Group, Paper, Spoiler, Stack, Table, Text, Title } from "@mantine/core";
 import { IconAlertTriangle, IconClock } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
-import { useRef } from "react";
 import { Link, useParams } from "react-router";
 import { jobQuery } from "../../api/queries";
 import type { JobDetail, JobSpecInput } from "../../api/types";
@@ -28,8 +27,6 @@ export default function JobPage() {
     refetchInterval: (q) => (q.state.data && !TERMINAL.has(q.state.data.state) ? 15_000 : false),
   });
   usePageTitle(job.data ? `${job.data.name} (${job.data.state})` : "Job");
-  const latest = useRef(job.data);
-  latest.current = job.data;
 
   if (job.error) return <ProblemAlert error={job.error} onRetry={() => void job.refetch()} />;
   if (!job.data) return <Text c="dimmed">Loading job…</Text>;
@@ -61,7 +58,7 @@ export default function JobPage() {
           <Resources job={j} />
         </Grid.Col>
       </Grid>
-      <LogViewer jobId={j.id} jobName={j.name} isActive={() => !!latest.current && !TERMINAL.has(latest.current.state)} />
+      <LogViewer jobId={j.id} jobName={j.name} />
       <Spec job={j} />
     </Stack>
   );

@@ -7,8 +7,8 @@ import { useLogStream } from "./useLogStream";
 const MAX_MATCH_LINES = 5_000;
 
 /** A job's output as it is written: follows the end, searches, downloads. */
-export function LogViewer({ jobId, jobName, isActive }: { jobId: string; jobName: string; isActive: () => boolean }) {
-  const log = useLogStream(jobId, isActive);
+export function LogViewer({ jobId, jobName }: { jobId: string; jobName: string }) {
+  const log = useLogStream(jobId);
   const [query, setQuery] = useState("");
   const [onlyMatches, setOnlyMatches] = useState(true);
   const [follow, setFollow] = useState(true);

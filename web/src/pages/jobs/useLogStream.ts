@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { toProblem, type Problem } from "../../api/problem";
 
 // Follows a job's log: one long-lived request (?follow=true) that the server keeps open
@@ -13,10 +13,8 @@ export interface LogState {
   problem: Problem | null;
 }
 
-export function useLogStream(jobId: string, isActive: () => boolean): LogState {
+export function useLogStream(jobId: string): LogState {
   const [state, setState] = useState<LogState>({ text: "", truncated: false, status: "loading", problem: null });
-  const active = useRef(isActive);
-  active.current = isActive;
 
   useEffect(() => {
     const ctrl = new AbortController();
@@ -56,7 +54,7 @@ export function useLogStream(jobId: string, isActive: () => boolean): LogState {
           }
           // The server ends the stream when the job ends; if the job still runs, the
           // connection was cut (a restart, a proxy): pick up where it stopped.
-          if (!active.current()) {
+          if (!(await stillRunning(jobId, ctrl.signal))) {
             publish("ended");
             return;
           }
@@ -77,4 +75,14 @@ export function useLogStream(jobId: string, isActive: () => boolean): LogState {
     };
   }, [jobId]);
   return state;
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
+
+/** Asks the server, not the page's possibly older copy, whether the job has ended. */
+async function stillRunning(jobId: string, signal: AbortSignal): Promise<boolean> {
+  const res = await fetch(`/api/v1/jobs/${encodeURIComponent(jobId)}`, { signal, credentials: "same-origin" });
+  if (!res.ok) return false;
+  const job = (await res.json()) as { state: string };
+  return !TERMINAL.has(job.state);
 }

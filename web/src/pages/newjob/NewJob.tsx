@@ -66,7 +66,13 @@ export default function NewJob() {
     onSuccess: (job) => navigate(`/jobs/${job.id}`),
   });
   const problem = submit.error instanceof ApiProblem ? submit.error.problem : undefined;
-  const errors = useMemo(() => fieldErrors(problem), [problem]);
+  // A field's message goes away once it is edited; the rest stay until the next submit.
+  const [edited, setEdited] = useState<Set<string>>(new Set());
+  const errors = useMemo(() => {
+    const all = fieldErrors(problem);
+    return Object.fromEntries(Object.entries(all).filter(([path]) => ![...edited].some((e) => path === e || path.startsWith(`${e}.`))));
+  }, [problem, edited]);
+  const allFixed = problem !== undefined && Object.keys(fieldErrors(problem)).length > 0 && Object.keys(errors).length === 0;
 
   // After a refused submit, move focus to the first field the server named.
   useEffect(() => {
@@ -78,7 +84,10 @@ export default function NewJob() {
 
   const gpus = (cluster.data?.nodes ?? []).flatMap((n) => n.gpus);
   const models = [...new Set(gpus.map((g) => g.model))];
-  const onChange = (path: string, next: unknown) => setValue((v) => setAt(v, path, next));
+  const onChange = (path: string, next: unknown) => {
+    setValue((v) => setAt(v, path, next));
+    if (problem) setEdited((e) => (e.has(path) ? e : new Set(e).add(path)));
+  };
   const ctx: FormContext = {
     value,
     errors,
@@ -97,6 +106,7 @@ export default function NewJob() {
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
+    setEdited(new Set());
     submit.mutate(value);
   };
 
@@ -121,7 +131,7 @@ export default function NewJob() {
           <Stack gap="md">
             {cluster.data && <GpuSummary gpus={gpus} />}
             <SchemaFields schema={schema.data as JsonSchema} path="" ctx={ctx} />
-            {problem && <ProblemAlert problem={problem} />}
+            {problem && !allFixed && <ProblemAlert problem={problem} />}
             <Group>
               <Button type="submit" loading={submit.isPending} leftSection={<IconPlayerPlay size={16} aria-hidden />}>
                 Submit job
