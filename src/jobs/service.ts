@@ -45,6 +45,7 @@ export class JobService {
   #forecastCache: { at: number; byId: Map<string, QueueForecast> } | null = null;
   #persistTimer: NodeJS.Timeout | null = null;
   #stopped = false;
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(opts: JobServiceOptions) {
     this.#o = opts;
@@ -73,9 +74,21 @@ export class JobService {
     this.#stopped = true;
     if (this.#persistTimer) clearInterval(this.#persistTimer);
     for (const id of [...this.#state.timeouts.keys()]) this.#state.clearTimeout(id);
-    await Promise.allSettled(this.#state.launches.values());
-    await this.#persistUsage();
     await this.#o.executor.close();
+    // Work already under way finishes before the database closes; exits that arrive from now
+    // on are left for the next start to find.
+    await Promise.allSettled([...this.#state.launches.values(), ...this.#inFlight]);
+    await this.#persistUsage();
+  }
+
+  #handleExit(id: string, info: ExitInfo): void {
+    if (!this.#stopped) this.#track(this.#onExit(id, info));
+  }
+
+  /** Keeps a background task for stop() to wait on, and logs what it throws. */
+  #track(task: Promise<unknown>): void {
+    const tracked = task.catch((err) => this.#o.logger.error({ err }, "job bookkeeping failed")).finally(() => this.#inFlight.delete(tracked));
+    this.#inFlight.add(tracked);
   }
 
   // ---- queries -------------------------------------------------------------------------
@@ -276,7 +289,7 @@ export class JobService {
     }
     let handle: Awaited<ReturnType<Executor["launch"]>>;
     try {
-      handle = await this.#o.executor.launch(req, (info) => void this.#onExit(id, info));
+      handle = await this.#o.executor.launch(req, (info) => this.#handleExit(id, info));
     } catch (err) {
       await this.#failStart(id, "start_failed", (err as Error).message);
       return;
@@ -320,7 +333,7 @@ export class JobService {
   #armTimeout(id: string, userId: string, startedAt: number, timeoutMs: number | null): void {
     if (timeoutMs === null) return;
     const remaining = Math.max(0, startedAt + timeoutMs - this.#o.clock.now());
-    const timer = setTimeout(() => void this.#timeOut(id, userId, timeoutMs), remaining);
+    const timer = setTimeout(() => this.#track(this.#timeOut(id, userId, timeoutMs)), remaining);
     timer.unref();
     this.#state.timeouts.set(id, timer);
   }
@@ -419,7 +432,7 @@ export class JobService {
       expectedEndAt: null,
     };
     const req = this.#launchRequest(row.id, job, allocation);
-    const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => void this.#onExit(row.id, info)) : "gone";
+    const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => this.#handleExit(row.id, info)) : "gone";
     if (outcome === "running" && (row.state === "cancelled" || row.state === "timed_out")) {
       this.#state.allocations.set(row.id, allocation);
       await this.#o.executor.cancel(row.id, this.#o.cancelGraceMs);

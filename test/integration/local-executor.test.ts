@@ -423,7 +423,7 @@ describe("bubblewrap sandbox", async () => {
     const ex = executor({ sandbox: "bubblewrap", dataDir: data });
     const { info } = await run(ex, ["only-here"], { env: { PATH: `${hiddenBin}:/usr/bin:/bin` } });
     expect(info.startError?.reason).toBe("command_not_found");
-    expect(info.startError?.message).toContain("read-only paths");
+    expect(info.startError?.message).toContain("executor.readOnlyPaths");
   });
 
   it.skipIf(!probe.ok)("enforces the memory limit inside the sandbox", async () => {
