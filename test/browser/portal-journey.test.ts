@@ -181,6 +181,12 @@ describe("portal journey (Chromium)", () => {
     await page.getByRole("button", { name: "Clear filters" }).click();
     await poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
 
+    await page.getByRole("group", { name: "State" }).getByText("Cancelled", { exact: true }).click();
+    await poll(() => new URL(page.url()).searchParams.get("state")).toBe("cancelled");
+    await poll(async () => [...new Set(await page.locator("tbody [data-state]").evaluateAll((els) => els.map((e) => e.getAttribute("data-state"))))]).toEqual(["cancelled"]);
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await poll(() => new URL(page.url()).searchParams.get("state")).toBeNull();
+
     await page.getByRole("button", { name: "Sort by job" }).click();
     await poll(() => new URL(page.url()).searchParams.get("sort")).toBe("name");
     const names = () => page.locator("tbody tr td:first-child a").allTextContents();

@@ -1,4 +1,4 @@
-import { Button, Group, Select, Stack, Table, Text, Title, UnstyledButton } from "@mantine/core";
+import { Button, Group, NativeSelect, Stack, Table, Text, Title, UnstyledButton } from "@mantine/core";
 import { IconArrowDown, IconArrowUp, IconArrowsSort, IconPlayerPlay } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useCallback, useState } from "react";
@@ -102,15 +102,7 @@ export default function JobsList() {
             </Button>
           )}
         </Group>
-        <Select
-          label="Jobs per page"
-          data={PAGE_SIZES}
-          value={String(view.limit)}
-          onChange={(v) => v && update({ limit: Number(v) })}
-          w={130}
-          allowDeselect={false}
-          size="xs"
-        />
+        <NativeSelect label="Jobs per page" data={PAGE_SIZES} value={String(view.limit)} onChange={(e) => update({ limit: Number(e.currentTarget.value) })} w={130} size="xs" />
       </Group>
     </Stack>
   );
