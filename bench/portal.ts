@@ -265,7 +265,7 @@ async function main(): Promise<void> {
       await context.close();
     }
 
-    console.log(`\nTime to first data in Chromium, ${JOBS.toLocaleString("en")} jobs (first visit / median of ${RUNS} reloads), and JavaScript of a first visit:`);
+    console.log(`\nTime to first data in Chromium, ${JOBS.toLocaleString("en")} jobs (first visit / return visit, median of ${RUNS}), and JavaScript of a first visit:`);
     for (const r of results) {
       console.log(`  ${r.name.padEnd(16)} ${String(r.coldMs).padStart(5)} ms / ${String(r.warmMs).padStart(4)} ms   JS ${r.jsGzipKB.toFixed(1).padStart(6)} KB gzip${r.mermaid ? "  (includes mermaid)" : ""}`);
     }
@@ -275,7 +275,9 @@ async function main(): Promise<void> {
     const worst = results.reduce((a, b) => (b.coldMs > a.coldMs ? b : a));
     const budgetOk = results.every((r) => r.mermaid || r.jsGzipKB <= 300) && start.jsGzipKB <= 300;
     console.log(`\nFirst page (Start here) JS: ${start.jsGzipKB} KB gzip (budget 300 KB) — ${budgetOk ? "within budget" : "OVER BUDGET"}`);
-    console.log(`Slowest first data: ${worst.name}, ${worst.coldMs} ms on a first visit (budget 500 ms) — ${worst.coldMs <= 500 ? "within budget" : "OVER BUDGET"}`);
+    const worstWarm = results.reduce((a, b) => (b.warmMs > a.warmMs ? b : a));
+    console.log(`Slowest first data on a first visit (nothing cached): ${worst.name}, ${worst.coldMs} ms (budget 500 ms) — ${worst.coldMs <= 500 ? "within budget" : "OVER BUDGET"}`);
+    console.log(`Slowest first data on a return visit (code cached): ${worstWarm.name}, ${worstWarm.warmMs} ms (budget 500 ms) — ${worstWarm.warmMs <= 500 ? "within budget" : "OVER BUDGET"}`);
     console.log(
       JSON.stringify({
         bench: "portal",
@@ -283,6 +285,7 @@ async function main(): Promise<void> {
         seedSeconds: Math.round(seeded.seconds * 10) / 10,
         firstLoadJsGzipKB: start.jsGzipKB,
         maxFirstDataMs: worst.coldMs,
+        maxReturnFirstDataMs: worstWarm.warmMs,
         pages: Object.fromEntries(results.map((r) => [r.name, { coldMs: r.coldMs, warmMs: r.warmMs, jsGzipKB: r.jsGzipKB }])),
         apiMs: api,
       }),
