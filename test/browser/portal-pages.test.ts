@@ -194,6 +194,17 @@ describe("portal pages (Chromium)", () => {
     }
   });
 
+  it("asks to sign in again when the session has ended elsewhere", async () => {
+    const { page } = s;
+    await page.goto("/");
+    await loaded(page, "start");
+    const cookies = await page.context().cookies();
+    await page.context().clearCookies();
+    await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: "Tokens" }).click();
+    await page.getByLabel("API token").waitFor();
+    await page.context().addCookies(cookies);
+  });
+
   it("signs out: back to the sign-in page, and the old session no longer works", async () => {
     const { page, t } = s;
     await page.goto("/");
