@@ -121,7 +121,7 @@ async function main(): Promise<number> {
 
   try {
     // A folder with nothing committed in it yet does not exist in a fresh clone.
-    const lintPaths = ["src", "test", "bench", "scripts"].filter((folder) => existsSync(path.join(root, folder)));
+    const lintPaths = ["src", "test", "bench", "scripts", "web/src"].filter((folder) => existsSync(path.join(root, folder)));
     const steps: Step[] = [
       { name: "lint", tool: "biome", args: ["check", ...lintPaths] },
       { name: "type-check", tool: "tsc", args: ["--noEmit", "-p", "tsconfig.json"] },
