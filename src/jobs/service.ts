@@ -359,16 +359,19 @@ export class JobService {
     const allocation = this.#free(id);
     const now = this.#o.clock.now();
     if (allocation) this.#ledger.record(allocation.userId, usageAmount({ gpus: allocation.gpuIndices.length, cpus: allocation.cpus }, now - allocation.startedAt), now);
+    // The resources are free now: the next job may start while this one's end is written down.
+    this.wake("exit");
     const row = await this.#o.store.get(id);
     if (!row) return;
     await this.#recordExit(row, info, now);
-    this.wake("exit");
   }
 
   /** Records how a job's process ended: its final state, or only the exit details if a cancel or timeout came first. */
   async #recordExit(row: JobRow, info: ExitInfo, now: number): Promise<void> {
     const id = row.id;
-    const logTail = await this.#o.runDirs.tail(id, 8 * 1024);
+    // The end of the log explains a failure; a clean exit of a running job needs no reading.
+    const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && (row.state === "running" || row.state === "starting");
+    const logTail = clean ? "" : await this.#o.runDirs.tail(id, 8 * 1024);
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
