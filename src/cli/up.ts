@@ -45,7 +45,7 @@ export function registerUp(program: Command): void {
       }
       out.push(
         `  Open the portal: ${platform.url}/`,
-        "  Try a first job: plinth run -- echo hello from plinth",
+        "  Try a first job: npx plinth run -- echo hello from plinth   (plinth, once bin/ is on your PATH)",
         "",
         `  Data directory: ${config.dataDir} · database: ${platform.database.describe}`,
         "  Stop with Ctrl-C.",
