@@ -8,6 +8,7 @@ import { ProblemAlert } from "../components/ProblemAlert";
 import { formatBytes, formatRelative, formatTime } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
 import { useUsers } from "../lib/users";
+import { GpuModel } from "../components/GpuModel";
 
 type Node = ClusterData["nodes"][number];
 
@@ -109,12 +110,7 @@ function NodeCard({ node, jobs }: { node: Node; jobs: Map<string, Job> }) {
                 <Table.Tr key={g.uuid}>
                   <Table.Td>{g.index}</Table.Td>
                   <Table.Td>
-                    {g.model}
-                    {g.fake && (
-                      <Badge size="xs" ml={6} variant="light" color="gray">
-                        simulated
-                      </Badge>
-                    )}
+                    <GpuModel model={g.model} fake={g.fake} />
                   </Table.Td>
                   <Table.Td>{formatBytes(g.memoryBytes)}</Table.Td>
                   <Table.Td>

@@ -16,6 +16,7 @@ import { FAILURE_TITLES } from "./failure";
 import { JobActions } from "./JobActions";
 import { LogViewer } from "./LogViewer";
 import { Timeline } from "./Timeline";
+import { GpuModel } from "../../components/GpuModel";
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
@@ -179,12 +180,7 @@ function Resources({ job }: { job: JobDetail }) {
                 <Table.Tr key={g.uuid}>
                   <Table.Td>{g.index}</Table.Td>
                   <Table.Td>
-                    {g.model}
-                    {g.fake && (
-                      <Badge size="xs" ml={6} variant="light" color="gray">
-                        simulated
-                      </Badge>
-                    )}
+                    <GpuModel model={g.model} fake={g.fake} />
                   </Table.Td>
                   <Table.Td>{formatBytes(g.memoryBytes)}</Table.Td>
                 </Table.Tr>
