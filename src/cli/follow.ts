@@ -10,7 +10,7 @@ export async function followJob(client: ApiClient, jobId: string, opts: { quiet:
   let id = jobId;
   let lastNote = "";
   while (true) {
-    let job = await client.request<JobView>("GET", `/api/v1/jobs/${id}`);
+    let job = id === jobId ? await client.request<JobView>("GET", `/api/v1/jobs/${id}`) : await appeared(client, id);
     while (job.state === "queued") {
       const note = job.queue
         ? `queued: position ${job.queue.position}${job.queue.expectedStartAt ? `, expected to start ${whenText(job.queue.expectedStartAt)}` : ""}`
@@ -59,6 +59,18 @@ export function describeEnd(job: JobView): string {
   const lines = [`${job.state}${job.failure ? `: ${job.failure.message}` : ""}`];
   if (job.failure?.hint) lines.push(`hint: ${job.failure.hint}`);
   return lines.join("\n");
+}
+
+/** A retry is named when its job ends and created a moment later (after a timed-out job's processes are gone). */
+async function appeared(client: ApiClient, id: string): Promise<JobView> {
+  for (let i = 0; ; i++) {
+    try {
+      return await client.request<JobView>("GET", `/api/v1/jobs/${id}`);
+    } catch (err) {
+      if (i >= 600 || (err as { problem?: { status?: number } }).problem?.status !== 404) throw err;
+      await sleep(100);
+    }
+  }
 }
 
 function whenText(iso: string): string {

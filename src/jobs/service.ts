@@ -63,6 +63,8 @@ export class JobService {
     if (saved) this.#ledger.restore(JSON.parse(saved));
     for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
     for (const row of await this.#o.store.inStates(["starting", "running"])) await this.#reconcile(row);
+    // Retries promised by jobs that ended just before a crash.
+    for (const row of await this.#o.store.unfulfilledRetries(this.#o.clock.now() - 7 * 86_400_000)) await this.#maybeRetry(row);
     // A cancel or timeout recorded just before a crash may not have reached the process.
     for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await this.#reconcile(row);
     this.#persistTimer = setInterval(() => void this.#persistUsage(), 10_000);
@@ -126,7 +128,7 @@ export class JobService {
 
   // ---- commands ------------------------------------------------------------------------
 
-  async submit(user: Principal, input: unknown, extra: { retryOf?: JobRow } = {}): Promise<JobView> {
+  async submit(user: Principal, input: unknown, extra: { retryOf?: JobRow; id?: string } = {}): Promise<JobView> {
     const parsed = JobSpecSchema.safeParse(input);
     if (!parsed.success) {
       const errors = fieldErrorsFromZod(parsed.error.issues);
@@ -144,7 +146,7 @@ export class JobService {
     }
     const now = this.#o.clock.now();
     const row: JobRow = {
-      id: newId("job", now),
+      id: extra.id ?? newId("job", now),
       user_id: user.userId,
       name: job.name,
       state: "queued",
@@ -175,7 +177,7 @@ export class JobService {
       peak_memory_bytes: null,
     };
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
-    if (extra.retryOf) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
+    if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
     this.#specs.set(row.id, job);
     this.#changed(row);
@@ -323,10 +325,16 @@ export class JobService {
 
   async #failStart(id: string, reason: FailureReason, message: string): Promise<void> {
     const now = this.#o.clock.now();
-    await this.#o.store.transition(id, "starting", "failed", now, { finished_at: now, reason, message, hint: "Check that the command exists and the data directory is writable; the server log has details." }, null);
+    const before = await this.#o.store.get(id);
+    const patch: JobPatch = { finished_at: now, reason, message, hint: "Check that the command exists and the data directory is writable; the server log has details." };
+    if (before) patch.retried_by = this.#retryIdFor(before, reason, now);
+    await this.#o.store.transition(id, "starting", "failed", now, patch, null);
     this.#free(id);
     const row = await this.#o.store.get(id);
-    if (row) this.#changed(row);
+    if (row) {
+      this.#changed(row);
+      await this.#maybeRetry(row);
+    }
     this.wake("start failed");
   }
 
@@ -341,11 +349,13 @@ export class JobService {
   async #timeOut(id: string, userId: string, timeoutMs: number): Promise<void> {
     this.#state.timeouts.delete(id);
     const now = this.#o.clock.now();
+    const row = await this.#o.store.get(id);
     const patch: JobPatch = {
       finished_at: now,
       reason: "time_limit",
       message: `Stopped after ${formatDuration(timeoutMs)}, its time limit.`,
       hint: "Give it more time with --timeout (e.g. --timeout 4h), or save checkpoints so a retry can resume.",
+      retried_by: row ? this.#retryIdFor(row, "time_limit", now) : null,
     };
     if (!(await this.#o.store.transition(id, "running", "timed_out", now, patch, { timeoutMs }))) return;
     this.#o.bus.emit("job.changed", { jobId: id, state: "timed_out", userId });
@@ -387,6 +397,8 @@ export class JobService {
         reason: outcome.reason,
         message: outcome.reason ? outcome.message : null,
         hint: outcome.reason ? outcome.hint : null,
+        // Decided with the end itself, so whoever sees the failure also sees its retry.
+        retried_by: this.#retryIdFor(row, outcome.reason, now),
         ...(row.started_at === null && { started_at: now }),
       };
       if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) {
@@ -407,15 +419,23 @@ export class JobService {
     }
   }
 
-  async #maybeRetry(row: JobRow): Promise<void> {
-    if (row.state === "succeeded" || row.state === "cancelled" || !row.reason) return;
+  /** The id the automatic retry of a job ending for `reason` will have, or null when its policy says no. */
+  #retryIdFor(row: JobRow, reason: string | null, now: number): string | null {
+    if (!reason || reason === "cancelled") return null;
     const job = JSON.parse(row.normalized) as NormalizedJob;
-    if (row.attempt > job.retry.count || !job.retry.on.includes(row.reason as FailureReason)) return;
+    if (row.attempt > job.retry.count || !job.retry.on.includes(reason as FailureReason)) return null;
+    return newId("job", now);
+  }
+
+  /** Creates the retry a job's end promised (its `retried_by`), unless it exists already. */
+  async #maybeRetry(row: JobRow): Promise<void> {
+    if (!row.retried_by || (await this.#o.store.get(row.retried_by))) return;
     const user = { userId: row.user_id, name: "retry policy", role: "member" as const, tokenId: "" };
     try {
-      await this.submit(user, JSON.parse(row.spec), { retryOf: row });
+      await this.submit(user, JSON.parse(row.spec), { retryOf: row, id: row.retried_by });
     } catch (err) {
       this.#o.logger.warn({ err, jobId: row.id }, "automatic retry was refused");
+      await this.#o.store.patch(row.id, { retried_by: null });
     }
   }
 
@@ -459,6 +479,7 @@ export class JobService {
       reason: "lost",
       message: "The server stopped while the job was running, and its process was gone when it came back.",
       hint: job.retry.on.includes("lost") && row.attempt <= job.retry.count ? "It is being retried automatically." : "Run it again with `plinth jobs retry`; add `retries: 1` to retry lost jobs automatically.",
+      retried_by: this.#retryIdFor(row, "lost", now),
     };
     if (await this.#o.store.transition(row.id, row.state, "lost", now, patch, null)) {
       const lost = { ...row, ...patch, state: "lost" as const };

@@ -88,6 +88,17 @@ export class JobStore {
     return this.#db.selectFrom("jobs").selectAll().where("state", "in", states).orderBy("id").execute();
   }
 
+  /** Ended jobs whose automatic retry was decided but not yet created (the server stopped in between). */
+  unfulfilledRetries(since: number): Promise<JobRow[]> {
+    return this.#db
+      .selectFrom("jobs as j")
+      .selectAll("j")
+      .where("j.retried_by", "is not", null)
+      .where("j.finished_at", ">=", since)
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom("jobs as r").select("r.id").whereRef("r.id", "=", "j.retried_by"))))
+      .execute();
+  }
+
   /** Jobs cancelled or timed out whose process was not yet seen to end (the server may have stopped in between). */
   endedWithoutExit(since: number): Promise<JobRow[]> {
     return this.#db
