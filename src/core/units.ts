@@ -1,5 +1,3 @@
-import { problems } from "./errors.ts";
-
 // Human units for memory ("8G", "512Mi") and durations ("2h", "90s", "1h30m").
 
 const MEMORY_UNITS: Record<string, number> = {
@@ -46,16 +44,6 @@ export function parseDuration(value: string | number): number | null {
     matched += m[0].length;
   }
   return matched === text.length && matched > 0 ? total : null;
-}
-
-export function mustParseDuration(value: string | number, field: string): number {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    throw problems.badRequest(`'${value}' is not a duration.`, "Write durations like 90s, 30m, 2h or 1h30m.", [
-      { path: field, message: "not a duration" },
-    ]);
-  }
-  return ms;
 }
 
 export function formatBytes(bytes: number): string {

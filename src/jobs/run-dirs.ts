@@ -1,4 +1,4 @@
-import { open, rm } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 
 // Each job gets runs/<id>/ in the data directory (the executor makes it): work/ (its code, writable by the job),
@@ -20,10 +20,6 @@ export class RunDirs {
   stateDir(jobId: string): string {
     return join(this.root, jobId, "state");
   }
-  async remove(jobId: string): Promise<void> {
-    await rm(this.runDir(jobId), { recursive: true, force: true });
-  }
-
   /** The last `bytes` of a job's log, cut at a line start. */
   async tail(jobId: string, bytes = 16 * 1024): Promise<string> {
     let handle: import("node:fs/promises").FileHandle | undefined;

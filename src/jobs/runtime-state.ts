@@ -21,10 +21,4 @@ export class RuntimeState {
     if (t) clearTimeout(t);
     this.timeouts.delete(jobId);
   }
-
-  gpusHeldBy(): Map<number, string> {
-    const held = new Map<number, string>();
-    for (const a of this.allocations.values()) for (const g of a.gpuIndices) held.set(g, a.id);
-    return held;
-  }
 }

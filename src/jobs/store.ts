@@ -142,15 +142,6 @@ export class JobStore {
     return q.orderBy(`jobs.${sort}`, filter.order).orderBy("jobs.id", filter.order).limit(filter.limit).execute();
   }
 
-  async countByState(): Promise<Record<string, number>> {
-    const rows = await this.#db
-      .selectFrom("jobs")
-      .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
-      .groupBy("state")
-      .execute();
-    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
-  }
-
   labels(id: string): Promise<Array<{ key: string; value: string }>> {
     return this.#db.selectFrom("job_labels").select(["key", "value"]).where("job_id", "=", id).orderBy("key").execute();
   }
