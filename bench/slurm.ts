@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { dispatchLatencies } from "./dispatch.ts";
 import { nowMs, percentile, round, startBenchServer } from "./lib/server.ts";
 
 const DISPATCH_JOBS = Number(process.env.BENCH_SLURM_DISPATCH_JOBS ?? 20);
@@ -40,22 +41,6 @@ async function slurmThroughput(): Promise<number> {
   return THROUGHPUT_JOBS / ((performance.now() - t0) / 1000);
 }
 
-async function plinthDispatch(): Promise<number[]> {
-  const server = await startBenchServer({ PLINTH_EXECUTOR_SANDBOX: "none" });
-  const out: number[] = [];
-  try {
-    for (let i = 0; i < DISPATCH_JOBS + 5; i++) {
-      const t0 = nowMs();
-      const job = await server.api<{ id: string }>("POST", "/api/v1/jobs", { command: ["date", "+%s%N"], resources: { cpus: 1, memory: "64M" } });
-      const log = await server.api<string>("GET", `/api/v1/jobs/${job.id}/logs?follow=true`);
-      if (i >= 5) out.push(Number(BigInt(log.trim()) / 1000n) / 1000 - t0);
-    }
-  } finally {
-    await server.stop();
-  }
-  return out.sort((a, b) => a - b);
-}
-
 async function plinthThroughput(): Promise<number> {
   const server = await startBenchServer({ PLINTH_EXECUTOR_SANDBOX: "none" });
   try {
@@ -73,7 +58,7 @@ export async function benchSlurm(): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "plinth-slurm-bench-"));
   try {
     const sd = await slurmDispatch(dir);
-    const pd = await plinthDispatch();
+    const pd = await dispatchLatencies("none", DISPATCH_JOBS, 1);
     const st = await slurmThroughput();
     const pt = await plinthThroughput();
     return {
