@@ -73,6 +73,22 @@ export function explainFailure(input: FailureInput): FailureExplanation {
   return failed("lost", "The job ended without its exit status being recorded.", null);
 }
 
+/**
+ * `text` with the job's working directory written as a path relative to it, as the person
+ * knows their files: "/data/runs/<id>/work/train.py" becomes "train.py", the directory
+ * itself ".". For what Plinth writes about a job (failure message, hint, log excerpt); the
+ * log itself stays as the job printed it. A job sees its workdir at the same absolute path,
+ * sandboxed or not, so one prefix covers both.
+ */
+export function pathsRelativeTo(text: string, workdir: string): string {
+  const dir = workdir.replace(/\/+$/, "");
+  if (!dir || !text.includes(dir)) return text;
+  const escaped = dir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  // Whole path components only: not "/other/data/runs/…", not "…/work2".
+  const prefix = new RegExp(`(?<![\\w.\\-/])${escaped}(?:/|(?![\\w.\\-]))`, "g");
+  return text.replace(prefix, (m) => (m.endsWith("/") ? "" : "."));
+}
+
 /** The last `n` lines of `text`, without a trailing newline; of lines rewritten with \r (progress bars) only what shows. */
 export function lastLines(text: string, n: number): string {
   const lines = text.split("\n").map((l) => {

@@ -7,7 +7,7 @@ import { formatDuration } from "../core/units.ts";
 import type { Principal } from "../identity/service.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
-import { explainFailure, lastLines } from "./failure.ts";
+import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
@@ -381,7 +381,7 @@ export class JobService {
     const id = row.id;
     // The end of the log explains a failure; a clean exit of a running job needs no reading.
     const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && (row.state === "running" || row.state === "starting");
-    const logTail = clean ? "" : await this.#o.runDirs.tail(id, 8 * 1024);
+    const logTail = clean ? "" : pathsRelativeTo(await this.#o.runDirs.tail(id, 8 * 1024), this.#o.runDirs.workdir(id));
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });

@@ -1,6 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ExitInfo } from "../../src/jobs/executors/executor.ts";
-import { explainFailure, lastLines } from "../../src/jobs/failure.ts";
+import { explainFailure, lastLines, pathsRelativeTo } from "../../src/jobs/failure.ts";
 
 const exit = (over: Partial<ExitInfo> = {}): ExitInfo => ({ exitCode: 1, signal: null, outOfMemory: false, startError: null, peakMemoryBytes: null, ...over });
 const explain = (over: Partial<ExitInfo>, logTail = "", extra: { memoryBytes?: number; timeoutMs?: number } = {}) =>
@@ -155,5 +156,51 @@ describe("lastLines", () => {
 
   it("shows what a progress bar finally displayed", () => {
     expect(lastLines("train\r 10%\r 50%\r100%\ndone\r\n", 2)).toBe("100%\ndone");
+  });
+});
+
+describe("pathsRelativeTo", () => {
+  const workdir = "/tmp/plinth-data/runs/job_01J/work";
+
+  it("turns the job's copy of a file back into the person's own path", () => {
+    const log = `Traceback (most recent call last):\n  File "${workdir}/train.py", line 2, in <module>\n    import model\n  File "${workdir}/src/model.py", line 7\nValueError: bad\n`;
+    const rewritten = pathsRelativeTo(log, workdir);
+    expect(rewritten).toContain(`File "train.py", line 2, in <module>`);
+    expect(rewritten).toContain(`File "src/model.py", line 7`);
+    expect(rewritten).not.toContain(workdir);
+  });
+
+  it("writes the working directory itself as '.'", () => {
+    expect(pathsRelativeTo(`cwd is ${workdir}\n`, workdir)).toBe("cwd is .\n");
+    expect(pathsRelativeTo(`PermissionError: '${workdir}'`, workdir)).toBe("PermissionError: '.'");
+  });
+
+  it("leaves other paths alone, including ones that merely start alike", () => {
+    const log = `/tmp/plinth-data/runs/job_01J/work2/x.py\n/other${workdir}/x.py\n/usr/lib/python3/site.py\n${workdir}.bak\n`;
+    expect(pathsRelativeTo(log, workdir)).toBe(log);
+  });
+
+  it("the hint names train.py, line N once the log's paths are relative", () => {
+    const log = `Traceback (most recent call last):\n  File "${workdir}/train.py", line 2, in <module>\n    raise ValueError("bad shape")\nValueError: bad shape\n`;
+    const r = explain({ exitCode: 1 }, pathsRelativeTo(log, workdir));
+    expect(r.hint).toBe("See the traceback in the log (raised in train.py, line 2, in <module>).");
+    expect(explain({ exitCode: 1 }, pathsRelativeTo(`Traceback (most recent call last):\n  File "${workdir}/train.py", line 5, in <module>\nFileNotFoundError: [Errno 2] No such file or directory: '${workdir}/data/train.csv'\n`, workdir))).toMatchObject({
+      message: "FileNotFoundError: [Errno 2] No such file or directory: 'data/train.csv'",
+    });
+  });
+
+  it("removes every occurrence that stands as a path, and changes nothing else (property)", () => {
+    const word = fc.stringMatching(/^[\w.\-/]{0,12}$/);
+    const token = fc.oneof(word, fc.constant(workdir), word.map((w) => `${workdir}/${w}`));
+    const separator = fc.constantFrom(" ", "\n", "'", '"', ": ", "=");
+    fc.assert(
+      fc.property(fc.array(fc.tuple(token, separator), { maxLength: 10 }), (parts) => {
+        const text = parts.map(([t, sep]) => t + sep).join("");
+        const out = pathsRelativeTo(text, workdir);
+        const standalone = parts.filter(([t]) => t.startsWith(workdir));
+        if (standalone.length === 0 && !text.includes(workdir)) expect(out).toBe(text);
+        for (const [t] of standalone) expect(out).not.toContain(`${t}`);
+      }),
+    );
   });
 });
