@@ -82,9 +82,11 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
     .description("Print a job's output; -f follows it until the job ends")
     .argument("<id>")
     .option("-f, --follow", "keep printing as the job writes")
-    .action(async (id: string, o: { follow?: boolean }) => {
+    .option("--tail <lines>", "start at the last <lines> lines; the server reads only those")
+    .action(async (id: string, o: { follow?: boolean; tail?: string }) => {
       const client = ApiClient.fromEnvironment();
-      const body = await client.stream(`/api/v1/jobs/${encodeURIComponent(id)}/logs?follow=${o.follow ? "true" : "false"}`);
+      const tail = o.tail === undefined ? "" : `&tail=${encodeURIComponent(o.tail)}`;
+      const body = await client.stream(`/api/v1/jobs/${encodeURIComponent(id)}/logs?follow=${o.follow ? "true" : "false"}${tail}`);
       for await (const chunk of body) process.stdout.write(chunk);
     });
 

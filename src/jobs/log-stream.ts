@@ -8,6 +8,8 @@ import type { EventBus } from "../core/events.ts";
 export function logStream(opts: {
   path: string;
   offset: number;
+  /** Stop after this many bytes (a byte range); without it, read to the end. */
+  length?: number;
   follow: boolean;
   jobId: string;
   bus: EventBus;
@@ -15,6 +17,7 @@ export function logStream(opts: {
 }): Readable {
   const { path, jobId, bus } = opts;
   let position = opts.offset;
+  const end = opts.length === undefined ? Number.POSITIVE_INFINITY : opts.offset + opts.length;
   let wake: (() => void) | null = null;
   const nudge = () => {
     const w = wake;
@@ -33,7 +36,9 @@ export function logStream(opts: {
     if (!handle) return;
     try {
       while (true) {
-        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        const want = Math.min(buf.length, end - position);
+        if (want <= 0) return;
+        const { bytesRead } = await handle.read(buf, 0, want, position);
         if (bytesRead === 0) return;
         position += bytesRead;
         yield Buffer.from(buf.subarray(0, bytesRead));

@@ -1,10 +1,12 @@
 import { z } from "zod";
+import { problems } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import type { RouteRegistry } from "../http/routes.ts";
 import { queryBoolean } from "../http/routes.ts";
 import type { IdentityService } from "../identity/service.ts";
 import { BundleResultSchema, type CodeBundles, ManifestSchema } from "./code-bundles.ts";
 import { logStream } from "./log-stream.ts";
+import { byteRange, logSize, rangeNotSatisfiable, startOfLastLines } from "./log-window.ts";
 import { GpuInfoSchema } from "./view.ts";
 import type { JobService } from "./service.ts";
 import { JOB_STATES, JobSpecSchema } from "./spec.ts";
@@ -111,16 +113,56 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     method: "GET",
     url: "/api/v1/jobs/{id}/logs",
     summary: "A job's output (stdout and stderr); with follow=true, streams until the job ends",
+    description: [
+      "Without parameters, the whole log, streamed. For part of it:",
+      "- `Range: bytes=-4194304` (curl -r -4194304) answers 206 with the last 4 MiB and `Content-Range: bytes <first>-<last>/<size>`;",
+      "  `bytes=<from>-` resumes a download (curl -C -); a range beyond the end answers 416 with `Content-Range: bytes */<size>`.",
+      "- `tail=N` starts at the last N lines, as tail -n; with follow=true it then keeps streaming.",
+      "- `offset=N` starts at byte N: to follow on from a range, ask for follow=true&offset=<last + 1>.",
+      "A Range header goes with none of follow, offset or tail.",
+    ].join("\n"),
     tags: ["jobs"],
     params: IdParams,
-    query: z.strictObject({ follow: queryBoolean.default(false), offset: z.coerce.number().int().min(0).default(0) }),
+    query: z
+      .strictObject({
+        follow: queryBoolean.default(false),
+        offset: z.coerce.number().int().min(0).default(0).meta({ description: "Start at this byte of the log." }),
+        tail: z.coerce.number().int().min(0).optional().meta({ description: "Start at the last N lines (as tail -n); not with offset." }),
+      })
+      .refine((q) => q.tail === undefined || q.offset === 0, { path: ["tail"], message: "give tail or offset, not both" }),
     response: null,
     produces: "text/plain",
-    handler: async ({ params, query, reply }) => {
+    handler: async ({ params, query, request, reply }) => {
       await jobs.get(params.id); // 404 for unknown jobs
-      const stream = logStream({ path: jobs.logPath(params.id), offset: query.offset, follow: query.follow, jobId: params.id, bus, isActive: () => jobs.isActive(params.id) });
+      const path = jobs.logPath(params.id);
+      reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+      let offset = query.tail === undefined ? query.offset : await startOfLastLines(path, query.tail);
+      let length: number | undefined;
+      const range = request.headers.range;
+      if (range !== undefined) {
+        if (query.follow || query.offset > 0 || query.tail !== undefined) {
+          throw problems.badRequest(
+            "A Range header goes with none of follow, offset or tail.",
+            "Take the end with 'Range: bytes=-N' first, then follow on with ?follow=true&offset=<the size from Content-Range>.",
+          );
+        }
+        // If-Range asks for the range only if the log is unchanged; a growing log has no validator to match.
+        const size = await logSize(path);
+        const answer = request.headers["if-range"] === undefined ? byteRange(range, size) : ({ kind: "whole" } as const);
+        if (answer.kind === "unsatisfiable") {
+          reply.header("content-range", `bytes */${size}`);
+          throw rangeNotSatisfiable(size);
+        }
+        if (answer.kind === "partial") {
+          offset = answer.start;
+          length = answer.end - answer.start + 1;
+          reply.code(206).header("content-range", `bytes ${answer.start}-${answer.end}/${size}`).header("content-length", length);
+        }
+      }
+      if (!query.follow) reply.header("accept-ranges", "bytes");
+      const stream = logStream({ path, offset, length, follow: query.follow, jobId: params.id, bus, isActive: () => jobs.isActive(params.id) });
       reply.raw.on("close", () => stream.destroy());
-      return reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff").send(stream);
+      return reply.send(stream);
     },
   });
 
