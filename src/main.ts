@@ -4,7 +4,7 @@ import { registerCluster } from "./cli/cluster.ts";
 import { registerConfig } from "./cli/config.ts";
 import { registerJobs } from "./cli/jobs.ts";
 import { registerLogin } from "./cli/login.ts";
-import { reportError } from "./cli/output.ts";
+import { exitQuietlyWhenOutputCloses, reportError } from "./cli/output.ts";
 import { registerRun } from "./cli/run.ts";
 import { registerTokens } from "./cli/tokens.ts";
 import { registerUp } from "./cli/up.ts";
@@ -16,6 +16,8 @@ if (major < 24) {
   process.stderr.write(`error: Plinth needs Node.js 24 or newer; this is ${process.version}.\nhint: run it through \`npm start\` / \`npx plinth\` after \`npm ci\`, which bring Node 24, or install Node 24.\n`);
   process.exit(2);
 }
+
+exitQuietlyWhenOutputCloses();
 
 let exitCode = 0;
 const exit = (code: number) => {

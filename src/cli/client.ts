@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Problem } from "../core/errors.ts";
 import { loadCredentials } from "./credentials.ts";
+import { explainForeignAnswer, explainUnreachable, isPlinthProblem } from "./foreign-answers.ts";
 
 /** An error the CLI prints as its title and hint, then exits with `exitCode`. */
 export class CliError extends Error {
@@ -18,24 +19,46 @@ export class CliError extends Error {
 export class ApiClient {
   readonly baseUrl: string;
   readonly #token: string;
+  /** Where the address came from, for messages when nothing (or something else) answers there. */
+  readonly #urlSource: string | undefined;
 
-  constructor(baseUrl: string, token: string) {
+  constructor(baseUrl: string, token: string, urlSource?: string) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.#token = token;
+    this.#urlSource = urlSource;
   }
 
   static fromEnvironment(): ApiClient {
-    const { url, token } = loadCredentials();
+    const { url, token, urlSource } = loadCredentials();
     if (!url || !token) {
       throw new CliError("Not signed in to a Plinth server.", "Run `plinth login <url>` with the token `plinth up` printed, or set PLINTH_URL and PLINTH_TOKEN.");
     }
-    return new ApiClient(url, token);
+    return new ApiClient(url, token, urlSource);
   }
 
   async request<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
     const res = await this.#fetch(method, path, body, extraHeaders);
     const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      // Plinth answers its API in JSON; a web page here means another program holds the address.
+      throw this.#foreign(res);
+    }
+  }
+
+  /** Asks /healthz, without the token, whether Plinth answers at this address: a token is not for other programs. */
+  async checkIsPlinth(): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+    } catch (err) {
+      const { message, hint } = explainUnreachable(this.baseUrl, err, this.#urlSource);
+      throw new CliError(message, hint);
+    }
+    const health = (await res.json().catch(() => null)) as { status?: unknown; version?: unknown } | null;
+    if (res.ok ? health?.status !== "ok" || typeof health.version !== "string" : !isPlinthProblem(health)) throw this.#foreign(res);
   }
 
   async stream(path: string, signal?: AbortSignal): Promise<ReadableStream<Uint8Array>> {
@@ -63,19 +86,25 @@ export class ApiClient {
       res = await fetch(this.baseUrl + path, { method, headers, body: payload, signal, ...(payload && typeof payload.pipe === "function" && { duplex: "half" }) } as RequestInit);
     } catch (err) {
       if ((err as Error).name === "AbortError") throw err;
-      throw new CliError(`Cannot reach the Plinth server at ${this.baseUrl}.`, "Is `plinth up` running there? Check the URL with `plinth login`, or PLINTH_URL.", 2);
+      const { message, hint } = explainUnreachable(this.baseUrl, err, this.#urlSource);
+      throw new CliError(message, hint);
     }
     if (!res.ok) {
-      let problem: Problem | undefined;
+      let problem: unknown;
       try {
-        problem = (await res.json()) as Problem;
+        problem = await res.json();
       } catch {
-        // not a problem document
+        // not JSON at all
       }
-      const title = problem?.title ?? `The server answered ${res.status}.`;
-      const detail = problem?.detail ? `${title}: ${problem.detail}` : title;
-      throw new CliError(detail, problem?.hint, 2, problem);
+      if (!isPlinthProblem(problem)) throw this.#foreign(res);
+      const detail = problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
+      throw new CliError(detail, problem.hint, 2, problem);
     }
     return res;
+  }
+
+  #foreign(res: Response): CliError {
+    const { message, hint } = explainForeignAnswer(this.baseUrl, { status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") }, this.#urlSource);
+    return new CliError(message, hint);
   }
 }

@@ -23,15 +23,22 @@ export function saveCredentials(creds: Credentials, env = process.env): string {
   return path;
 }
 
-export function loadCredentials(env = process.env): Partial<Credentials> {
+export interface LoadedCredentials extends Partial<Credentials> {
+  /** Where the server address came from, in words, for messages about that address. */
+  urlSource?: string;
+}
+
+export function loadCredentials(env = process.env): LoadedCredentials {
   let saved: Partial<Credentials> = {};
   try {
     saved = JSON.parse(readFileSync(credentialsPath(env), "utf8"));
   } catch {
     // Not logged in yet.
   }
+  const url = env.PLINTH_URL || saved.url;
   return {
-    url: env.PLINTH_URL || saved.url,
+    url,
     token: env.PLINTH_TOKEN || saved.token,
+    ...(url && { urlSource: env.PLINTH_URL ? "from PLINTH_URL" : `saved in ${credentialsPath(env)} by \`plinth login\`` }),
   };
 }

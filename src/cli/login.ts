@@ -11,6 +11,8 @@ export function registerLogin(program: Command): void {
     .option("--token <token>", "API token (otherwise read from PLINTH_TOKEN or asked for)")
     .action(async (url: string, o: { token?: string }) => {
       if (!/^https?:\/\//.test(url)) throw new CliError(`'${url}' is not a URL.`, "Write it with http:// or https://, e.g. http://gpu-box:8420.");
+      // Before asking for a token: a token is for Plinth, not for whatever else answers there.
+      await new ApiClient(url, "").checkIsPlinth();
       const token = o.token ?? process.env.PLINTH_TOKEN ?? (await ask("Token: "));
       if (!token) throw new CliError("No token given.", "`plinth up` prints the admin token; the portal's Tokens page makes new ones.");
       const client = new ApiClient(url, token);

@@ -1,3 +1,4 @@
+import type { Problem } from "../core/errors.ts";
 import { CliError } from "./client.ts";
 
 export function printJson(value: unknown): void {
@@ -25,21 +26,32 @@ export function ago(iso: string | null, now = Date.now()): string {
   return `${Math.floor(s / 86400)}d ago`;
 }
 
+/**
+ * A reader that stops early (`plinth jobs ls | head -1`) closes the pipe: that is the reader's
+ * choice, not a failure, so the command ends at once and quietly, like `cat` or `ls` would.
+ */
+export function exitQuietlyWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(0);
+      throw err;
+    });
+  }
+}
+
+/** Prints an error as its title, each field error (path: message) and the hint; returns the exit code. */
 export function reportError(err: unknown): number {
-  if (err instanceof CliError) {
-    const fields = err.problem?.errors ?? [];
-    // With field errors the list says it all; the detail would repeat the first one.
-    process.stderr.write(`error: ${fields.length ? err.problem!.title : err.message}\n`);
-    for (const e of fields) process.stderr.write(`  ${e.path.replace(/^body\./, "")}: ${e.message}\n`);
-    if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-    return err.exitCode;
+  const problem: Problem | undefined = err instanceof CliError ? err.problem : (err as { problem?: Problem } | null)?.problem;
+  if (!(err instanceof CliError) && !problem) {
+    process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 1;
   }
-  const problem = (err as { problem?: { title: string; detail?: string; hint?: string } }).problem;
-  if (problem) {
-    process.stderr.write(`error: ${problem.title}${problem.detail ? `: ${problem.detail}` : ""}\n`);
-    if (problem.hint) process.stderr.write(`hint: ${problem.hint}\n`);
-    return 2;
-  }
-  process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
-  return 1;
+  const fields = problem?.errors ?? [];
+  // With field errors the list says it all; the detail would repeat them.
+  const message = fields.length ? problem!.title : err instanceof CliError ? err.message : `${problem!.title}${problem!.detail ? `: ${problem!.detail}` : ""}`;
+  process.stderr.write(`error: ${message}\n`);
+  for (const e of fields) process.stderr.write(`  ${e.path.replace(/^body\./, "")}: ${e.message}\n`);
+  const hint = err instanceof CliError ? err.hint : problem!.hint;
+  if (hint) process.stderr.write(`hint: ${hint}\n`);
+  return err instanceof CliError ? err.exitCode : 2;
 }

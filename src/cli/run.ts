@@ -1,11 +1,11 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parse as parseYaml } from "yaml";
 import type { JobView } from "../jobs/view.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { uploadCode } from "./code-upload.ts";
 import { describeEnd, exitCodeOf, followJob } from "./follow.ts";
 import { printJson } from "./output.ts";
+import { checkJobSpec } from "./spec-check.ts";
+import { readSpecFile } from "./spec-file.ts";
 
 interface RunFlags {
   file?: string;
@@ -90,44 +90,52 @@ Examples:
     });
 }
 
+/** The spec from the file and the flags, checked here so that a mistake costs no upload. */
 function buildSpec(command: string[], flags: RunFlags): Record<string, any> {
-  let spec: Record<string, any> = {};
-  if (flags.file) {
-    let text: string;
-    try {
-      text = readFileSync(flags.file, "utf8");
-    } catch (err) {
-      throw new CliError(`Cannot read ${flags.file}: ${(err as Error).message}`, "Give the path of a plinth.yaml job spec.");
-    }
-    try {
-      spec = parseYaml(text) ?? {};
-    } catch (err) {
-      throw new CliError(`${flags.file} is not valid YAML: ${(err as Error).message}`, "Check indentation and quoting near the line shown.");
-    }
-    if (typeof spec !== "object" || Array.isArray(spec)) throw new CliError(`${flags.file} must hold a job spec (a mapping).`, "See docs/reference/job-spec.md.");
-  }
+  const file = flags.file ? readSpecFile(flags.file) : undefined;
+  const spec: Record<string, any> = file ? { ...file.spec } : {};
+  // Paths set by flags: a problem there is the flag's, not a line of the file.
+  const fromFlags: string[] = [];
+  const set = (path: string, apply: () => void) => {
+    fromFlags.push(path);
+    apply();
+  };
   if (command.length) {
-    spec.command = command;
-    delete spec.script;
+    set("command", () => {
+      spec.command = command;
+      delete spec.script;
+    });
   }
-  if (!spec.command && !spec.script) {
+  // A file without a command is explained with the file's other problems (a misspelt `comand:`).
+  if (!file && !spec.command && !spec.script) {
     throw new CliError("Nothing to run.", "Put the command after --, e.g. `plinth run -- python train.py`, or use -f plinth.yaml.");
   }
-  const resources: Record<string, any> = { ...(spec.resources ?? {}) };
-  if (flags.gpus !== undefined) resources.gpus = number(flags.gpus, "--gpus");
-  if (flags.cpus !== undefined) resources.cpus = number(flags.cpus, "--cpus");
-  if (flags.memory !== undefined) resources.memory = flags.memory;
+  const resources: Record<string, any> = typeof spec.resources === "object" && spec.resources !== null ? { ...spec.resources } : {};
+  if (flags.gpus !== undefined) set("resources.gpus", () => (resources.gpus = number(flags.gpus!, "--gpus")));
+  if (flags.cpus !== undefined) set("resources.cpus", () => (resources.cpus = number(flags.cpus!, "--cpus")));
+  if (flags.memory !== undefined) set("resources.memory", () => (resources.memory = flags.memory));
   if (flags.gpuModel !== undefined || flags.gpuMemory !== undefined) {
+    if (flags.gpuModel !== undefined) fromFlags.push("resources.gpu.model");
+    if (flags.gpuMemory !== undefined) fromFlags.push("resources.gpu.minMemory");
     resources.gpu = { ...(resources.gpu ?? {}), ...(flags.gpuModel && { model: flags.gpuModel }), ...(flags.gpuMemory && { minMemory: flags.gpuMemory }) };
   }
   if (Object.keys(resources).length) spec.resources = resources;
-  if (flags.name !== undefined) spec.name = flags.name;
-  if (flags.timeout !== undefined) spec.timeout = flags.timeout;
-  if (flags.estimate !== undefined) spec.estimate = flags.estimate;
-  if (flags.priority !== undefined) spec.priority = number(flags.priority, "--priority");
-  if (flags.retries !== undefined) spec.retries = number(flags.retries, "--retries");
-  if (flags.env.length) spec.env = { ...(spec.env ?? {}), ...pairs(flags.env, "--env") };
-  if (flags.label.length) spec.labels = { ...(spec.labels ?? {}), ...pairs(flags.label, "--label") };
+  if (flags.name !== undefined) set("name", () => (spec.name = flags.name));
+  if (flags.timeout !== undefined) set("timeout", () => (spec.timeout = flags.timeout));
+  if (flags.estimate !== undefined) set("estimate", () => (spec.estimate = flags.estimate));
+  if (flags.priority !== undefined) set("priority", () => (spec.priority = number(flags.priority!, "--priority")));
+  if (flags.retries !== undefined) set("retries", () => (spec.retries = number(flags.retries!, "--retries")));
+  if (flags.env.length) {
+    const env = pairs(flags.env, "--env");
+    fromFlags.push(...Object.keys(env).map((k) => `env.${k}`));
+    spec.env = { ...(spec.env ?? {}), ...env };
+  }
+  if (flags.label.length) {
+    const labels = pairs(flags.label, "--label");
+    fromFlags.push(...Object.keys(labels).map((k) => `labels.${k}`));
+    spec.labels = { ...(spec.labels ?? {}), ...labels };
+  }
+  checkJobSpec(spec, { ...(file && { file }), fromFlags });
   return spec;
 }
 

@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { startPlatform } from "../app.ts";
 import { loadConfig } from "../config/load.ts";
-import { saveCredentials, loadCredentials } from "./credentials.ts";
 import { CliError } from "./client.ts";
+import { addressProblem, ensureAddressFree, type PortSource } from "./port-check.ts";
+import { gpuLines, signInLines } from "./up-message.ts";
 
 export function registerUp(program: Command): void {
   program
@@ -25,24 +26,23 @@ export function registerUp(program: Command): void {
         }
       }
       const { config, unknownVariables } = loadConfig({ ...(o.config && { file: o.config }), overrides });
-      const platform = await startPlatform(config, { ...(process.env.PLINTH_BOOTSTRAP_TOKEN && { bootstrapToken: process.env.PLINTH_BOOTSTRAP_TOKEN }) });
+      const { host, port } = config.server;
+      const portSource: PortSource = o.port !== undefined ? "--port" : process.env.PLINTH_SERVER_PORT ? "PLINTH_SERVER_PORT" : port !== 8420 ? "plinth.yaml" : "default";
+      await ensureAddressFree(host, port, portSource);
+      const platform = await startPlatform(config, { ...(process.env.PLINTH_BOOTSTRAP_TOKEN && { bootstrapToken: process.env.PLINTH_BOOTSTRAP_TOKEN }) }).catch(async (err) => {
+        // Taken between the check and the start.
+        throw await addressProblem(host, port, portSource, err);
+      });
       for (const name of unknownVariables) platform.logger.warn(`${name} matches no setting and is ignored; see \`plinth config schema\``);
 
-      const out: string[] = ["", `  Plinth is running at ${platform.url}`, ""];
-      if (platform.firstToken) {
-        // Signing this machine's CLI in saves a step; only when nobody is signed in yet.
-        const existing = loadCredentials();
-        let saved = "";
-        if (!existing.token && !process.env.CI) saved = saveCredentials({ url: platform.url, token: platform.firstToken });
-        out.push(
-          "  Admin token (shown once, stored only hashed — keep it somewhere safe):",
-          `    ${platform.firstToken}`,
-          "",
-          saved ? `  This machine's CLI is signed in (${saved}).` : `  Sign in the CLI:  plinth login ${platform.url} --token <the token above>`,
-        );
-      } else {
-        out.push("  Sign in with a token you created before (plinth login), or set PLINTH_BOOTSTRAP_TOKEN.");
-      }
+      const out: string[] = [
+        "",
+        `  Plinth is running at ${platform.url}`,
+        "",
+        ...gpuLines(platform.jobs.nodes.flatMap((n) => n.gpus)),
+        "",
+        ...(await signInLines({ url: platform.url, firstToken: platform.firstToken, identity: platform.identity })),
+      ];
       out.push(
         `  Open the portal: ${platform.url}/`,
         "  Try a first job: npx plinth run -- echo hello from plinth   (plinth, once bin/ is on your PATH)",

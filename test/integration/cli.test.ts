@@ -99,7 +99,7 @@ describe("plinth CLI", () => {
     expect(badMemory.stderr).toContain("  resources.memory: not an amount of memory");
     const unreachable = await runCli(["jobs", "ls"], { url: "http://127.0.0.1:9" });
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/Cannot reach/);
+    expect(unreachable.stderr).toMatch(/No Plinth server is running at http:\/\/127\.0\.0\.1:9 \(from PLINTH_URL\)/);
     const badToken = await runCli(["jobs", "ls"], { url: t.url, token: "plt_nope_nope_nope_nope_nope" });
     expect(badToken.stderr).toContain("Not signed in");
   });

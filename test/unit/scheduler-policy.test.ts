@@ -123,6 +123,8 @@ describe("canEverFit", () => {
   it("explains machines without GPUs and per-user GPU limits", () => {
     const none = canEverFit(req({ gpus: 1 }), [node("cpu", 8, 16, [])]);
     expect(none.ok || none.reason).toBe("asks for 1 GPU but no node here has a GPU");
+    // The hint names the flag that asked for the GPU and how to try GPU jobs without one.
+    expect(none.ok || none.hint).toMatch(/`--gpus`.*PLINTH_EXECUTOR_FAKE_GPUS=2/s);
     const v = canEverFit(req({ gpus: 2 }), nodes, { maxGpusPerUser: 1 });
     expect(v.ok || v.reason).toBe("asks for 2 GPUs but each user may hold at most 1 at once");
   });

@@ -90,7 +90,7 @@ export function canEverFit(req: ResourceRequest, nodes: NodeCapacity[], limits: 
   if (req.gpus > 0) {
     const all = nodes.flatMap((n) => n.gpus);
     if (all.length === 0) {
-      return no(`asks for ${plural(req.gpus, "GPU")} but no node here has a GPU`, "Set resources.gpus to 0 to run on CPUs, or ask an admin to add a GPU node.");
+      return no(`asks for ${plural(req.gpus, "GPU")} but no node here has a GPU`, "Run it on CPUs: leave out `--gpus` (or set resources.gpus to 0). To try GPU jobs on a machine without GPUs, start Plinth with pretend ones: `PLINTH_EXECUTOR_FAKE_GPUS=2 plinth up` (or executor.fakeGpus: 2 in plinth.yaml). For real GPUs, ask an admin to add a GPU machine.");
     }
     const pattern = req.gpuModel;
     const byModel = pattern === undefined ? all : all.filter((g) => gpuModelMatches(pattern, g.model));
