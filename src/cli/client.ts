@@ -49,10 +49,10 @@ export class ApiClient {
   }
 
   /** Asks /healthz, without the token, whether Plinth answers at this address: a token is not for other programs. */
-  async checkIsPlinth(): Promise<void> {
+  async checkIsPlinth(timeoutMs = 10_000): Promise<void> {
     let res: Response;
     try {
-      res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(10_000) });
+      res = await fetch(`${this.baseUrl}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       const { message, hint } = explainUnreachable(this.baseUrl, err, this.#urlSource);
       throw new CliError(message, hint);

@@ -27,6 +27,12 @@ export function explainUnreachable(url: string, err: unknown, source?: string): 
   const startOrSwitch = source
     ? "Start Plinth with `plinth up` (`npm start` in the Plinth folder), or sign in to the server you use: `plinth login URL --token TOKEN`."
     : "Check the address, and start Plinth there with `plinth up` (`npm start` in the Plinth folder), which prints the address to use.";
+  if ((err as { cause?: { message?: unknown } } | null)?.cause?.message === "bad port") {
+    return {
+      message: `The CLI may not connect to the port of ${where}: web clients block that port for safety.`,
+      hint: "Run Plinth on another port, such as 8420 (`PLINTH_SERVER_PORT=8420 plinth up`), and sign in to it: `plinth login URL --token TOKEN`.",
+    };
+  }
   if (code === "ECONNREFUSED") return { message: `No Plinth server is running at ${where}: nothing answers there.`, hint: startOrSwitch };
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
     return { message: `Cannot find the machine named in ${where}.`, hint: "Check the spelling of the address, and that this machine is on the same network as the server." };

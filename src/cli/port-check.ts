@@ -42,7 +42,8 @@ export async function addressProblem(host: string, port: number, source: PortSou
 
 async function isPlinth(url: string): Promise<boolean> {
   try {
-    await new ApiClient(url, "").checkIsPlinth();
+    // A program that holds the port but does not speak HTTP must not keep `plinth up` waiting.
+    await new ApiClient(url, "").checkIsPlinth(2000);
     return true;
   } catch {
     return false;

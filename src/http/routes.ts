@@ -89,7 +89,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "q
   const first = errors[0]!;
   throw problems.badRequest(
     errors.length === 1 ? `${first.path}: ${first.message}` : `${errors.length} problems, first ${first.path}: ${first.message}`,
-    hint ?? (where === "body" ? "Fix the fields listed in `errors`; the OpenAPI document at /api/v1/openapi.json describes every field." : `Check the ${where} parameters listed in \`errors\`.`),
+    hint ?? (where === "body" ? "Fix each field this error names; the OpenAPI document at /api/v1/openapi.json describes every field." : `Check each ${where} parameter this error names.`),
     errors,
   );
 }

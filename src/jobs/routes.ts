@@ -65,7 +65,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     summary: "Submit a job",
     tags: ["jobs"],
     body: JobSpecSchema,
-    bodyHint: "Fix the fields listed in `errors`. `plinth run --help` lists the flags; docs/reference/job-spec.md describes every field of a job spec.",
+    bodyHint: "Fix each field this error names. `plinth run --help` lists the flags; docs/reference/job-spec.md describes every field of a job spec.",
     response: JobSchema,
     status: 201,
     handler: ({ user, request }) => jobs.submit(user, request.body),

@@ -132,7 +132,7 @@ export class JobService {
     const parsed = JobSpecSchema.safeParse(input);
     if (!parsed.success) {
       const errors = fieldErrorsFromZod(parsed.error.issues);
-      throw problems.badRequest(`${errors[0]!.path}: ${errors[0]!.message}`, "Fix the fields listed in `errors`; `plinth run --help` and the job spec reference describe each field.", errors);
+      throw problems.badRequest(`${errors[0]!.path}: ${errors[0]!.message}`, "Fix each field this error names; `plinth run --help` and the job spec reference describe each field.", errors);
     }
     const job = normalizeSpec(parsed.data);
     const verdict = canEverFit(job.resources, this.#state.nodes, this.#o.policy);

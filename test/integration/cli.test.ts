@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../helpers/databases.ts";
-import { runCli, startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { freePort, runCli, startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 
 // The real `plinth` command, run as its own process against a real server.
 const db = testDatabases()[0]!;
@@ -97,9 +97,20 @@ describe("plinth CLI", () => {
     expect(tooBig.stderr).toContain("hint:");
     const badMemory = await runCli(["run", "--no-code", "--memory", "lots", "--", "true"], { url: t.url });
     expect(badMemory.stderr).toContain("  resources.memory: not an amount of memory");
-    const unreachable = await runCli(["jobs", "ls"], { url: "http://127.0.0.1:9" });
+    // A problem's field errors are printed one per line; the hint never points at an `errors` field.
+    const badQuery = await runCli(["jobs", "ls", "--state", "bogus", "--limit", "0"], { url: t.url });
+    expect(badQuery.code).toBe(2);
+    expect(badQuery.stderr).toMatch(/^ {2}query\.state: /m);
+    expect(badQuery.stderr).toMatch(/^ {2}query\.limit: /m);
+    expect(badQuery.stderr).toMatch(/^hint: /m);
+    expect(badQuery.stderr).not.toContain("errors");
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const unreachable = await runCli(["jobs", "ls"], { url: closed });
     expect(unreachable.code).toBe(2);
-    expect(unreachable.stderr).toMatch(/No Plinth server is running at http:\/\/127\.0\.0\.1:9 \(from PLINTH_URL\)/);
+    expect(unreachable.stderr).toContain(`error: No Plinth server is running at ${closed} (from PLINTH_URL)`);
+    // Port 9 is one of the ports fetch refuses outright.
+    const blocked = await runCli(["jobs", "ls"], { url: "http://127.0.0.1:9" });
+    expect(blocked.stderr).toContain("web clients block that port");
     const badToken = await runCli(["jobs", "ls"], { url: t.url, token: "plt_nope_nope_nope_nope_nope" });
     expect(badToken.stderr).toContain("Not signed in");
   });
