@@ -26,7 +26,7 @@ const exit = (code: number) => {
 
 const program = new Command()
   .name("plinth")
-  .description("Plinth: a research team's platform — run jobs on GPUs, track data and results.")
+  .description("Plinth: a job queue for a research team's CPUs and GPUs — run scripts as jobs, see why they failed, follow them in a web portal.")
   .version(VERSION)
   .showHelpAfterError("(add --help for usage)")
   .exitOverride();
