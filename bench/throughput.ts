@@ -3,9 +3,10 @@
 // same concurrency, in the same run. Measured with the sandbox on (where bubblewrap works)
 // and off. Targets: ≥ 50% of the bare rate; ≥ 300 jobs/s without the sandbox.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chownSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jobUserFor } from "../src/jobs/executors/local/job-user.ts";
 import { bwrapArgs, findBwrap, probeBubblewrap, systemLayout } from "../src/jobs/executors/local/sandbox.ts";
 import { round, startBenchServer } from "./lib/server.ts";
 
@@ -57,6 +58,7 @@ async function bareRate(sandbox: boolean): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), "plinth-bare-"));
   const bwrap = sandbox ? findBwrap()! : null;
   const layout = systemLayout();
+  const user = jobUserFor("nobody");
   let next = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -65,9 +67,11 @@ async function bareRate(sandbox: boolean): Promise<number> {
         const n = next++;
         const workdir = join(root, String(n));
         mkdirSync(workdir);
-        const argv = bwrap ? [bwrap, ...bwrapArgs(layout, { workdir, hiddenPaths: [root], gpuIndices: [], network: true }), ...COMMAND] : COMMAND;
+        const argv = bwrap ? [bwrap, ...bwrapArgs(layout, { workdir, env: { PATH: "/usr/bin:/bin" }, hiddenPaths: [root], gpuIndices: [], network: true }), ...COMMAND] : COMMAND;
         await new Promise<void>((resolve, reject) => {
-          const child = spawn(argv[0]!, argv.slice(1), { cwd: workdir, stdio: "ignore", detached: true });
+          // As Plinth's jobs do: as an unprivileged user when this runs as root.
+          if (user) chownSync(workdir, user.uid, user.gid);
+          const child = spawn(argv[0]!, argv.slice(1), { cwd: workdir, stdio: "ignore", detached: true, ...(user && { uid: user.uid, gid: user.gid }) });
           child.on("error", reject);
           child.on("exit", () => resolve());
         });

@@ -530,6 +530,24 @@ const REASONS: Record<FailureReason, { state: JobState; when: string; example: (
     when: "Plinth could not prepare the job's directory or start its process (a full disk, an unreadable code bundle).",
     example: () => ({ message: "Could not prepare the job's directory: ENOSPC: no space left on device", hint: "Check that the command exists and the data directory is writable; the server log has details." }),
   },
+  disk_limit: {
+    state: "failed",
+    when: "The job's folder and log grew past its disk allowance (`executor.jobDiskLimit`), or the disk that holds Plinth's data fell below its reserve (`executor.diskReserve`) and this job held the most. Plinth stopped it before the disk filled up.",
+    example: () =>
+      explainFailure({
+        exit: exit({
+          signal: "SIGKILL",
+          stopped: {
+            reason: "disk_limit",
+            message: "Stopped: its folder and log held 21.3 GiB, more than its disk allowance of 20.0 GiB.",
+            hint: "Write large outputs somewhere meant for them, delete temporary files as you go, or ask a keeper to raise executor.jobDiskLimit in plinth.yaml.",
+          },
+        }),
+        timedOut: false,
+        cancelled: false,
+        logTail: "",
+      }),
+  },
 };
 
 export function lifecycleDiagram(): string {

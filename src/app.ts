@@ -19,6 +19,7 @@ import { registerIdentityRoutes } from "./identity/routes.ts";
 import { IdentityService } from "./identity/service.ts";
 import { IdentityStore } from "./identity/store.ts";
 import { CodeBundles } from "./jobs/code-bundles.ts";
+import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
@@ -81,6 +82,10 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     fakeGpus: fakeGpuList(config.executor.fakeGpus),
     readOnlyPaths: config.executor.readOnlyPaths,
     memoryLimit: config.executor.memoryLimit,
+    jobUser: jobUserFor(config.executor.jobUser),
+    maxProcesses: config.executor.maxProcesses,
+    diskLimitBytes: parseMemory(config.executor.jobDiskLimit)!,
+    diskReserveBytes: parseMemory(config.executor.diskReserve)!,
     ...(config.executor.cpus !== undefined && { cpus: config.executor.cpus }),
     ...(config.executor.memory !== undefined && { memoryBytes: parseMemory(config.executor.memory)! }),
     logger,

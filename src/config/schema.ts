@@ -56,8 +56,29 @@ export const ConfigSchema = z
           .array(z.string().regex(/^\//, "an absolute path"))
           .default([])
           .meta({ description: "Host folders sandboxed jobs may read besides the system: a shared conda install, read-only datasets." }),
+        jobUser: z
+          .string()
+          .min(1)
+          .default("nobody")
+          .meta({ description: "When Plinth runs as root, the unprivileged user jobs run as: a name from /etc/passwd, a uid, or uid:gid. Never root." }),
+        maxProcesses: z.number().int().min(0).default(4096).meta({ description: "Most processes and threads one job may have at once, so a fork bomb stops inside its own job; 0 = no cap." }),
+        jobDiskLimit: memory.default("100G").meta({ description: "Disk one job may fill (its folder and its log) before it is stopped; 0 = no allowance of its own." }),
+        diskReserve: memory
+          .default("1G")
+          .meta({ description: "Free space kept on the disk that holds the data directory: below it, the running job holding the most disk is stopped; 0 = no guard." }),
       })
-      .default({ kind: "local", sandbox: "auto", fakeGpus: 0, cancelGracePeriod: "10s", memoryLimit: "auto", readOnlyPaths: [] }),
+      .default({
+        kind: "local",
+        sandbox: "auto",
+        fakeGpus: 0,
+        cancelGracePeriod: "10s",
+        memoryLimit: "auto",
+        readOnlyPaths: [],
+        jobUser: "nobody",
+        maxProcesses: 4096,
+        jobDiskLimit: "100G",
+        diskReserve: "1G",
+      }),
     scheduler: z
       .strictObject({
         maxGpusPerUser: z.number().int().min(0).optional().meta({ description: "Most GPUs one user may hold at once." }),

@@ -33,6 +33,7 @@ export function explainFailure(input: FailureInput): FailureExplanation {
     return timedOut(`Stopped after reaching its time limit${limit}.`, `If it needs longer, ask for more with --timeout ${more}.`);
   }
   if (exit.startError) return failed(exit.startError.reason, exit.startError.message, startHint(exit.startError.reason, exit.startError.message));
+  if (exit.stopped) return failed(exit.stopped.reason, exit.stopped.message, exit.stopped.hint);
   if (exit.exitCode === 0 && exit.signal === null) return { state: "succeeded", reason: null, message: "Succeeded.", hint: null };
   if (exit.outOfMemory) {
     const limit = input.memoryBytes ? ` its ${formatBytes(input.memoryBytes)} limit` : " its memory limit";

@@ -6,7 +6,7 @@ import type { JobState } from "./spec.ts";
 // docs/reference/job-lifecycle.md; a test checks the drawing matches this table.
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   queued: ["starting", "cancelled"],
-  starting: ["running", "failed", "cancelled", "lost"],
+  starting: ["running", "failed", "cancelled", "lost", "queued"],
   running: ["succeeded", "failed", "cancelled", "timed_out", "lost"],
   succeeded: [],
   failed: [],

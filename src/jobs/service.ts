@@ -3,7 +3,7 @@ import type { Clock } from "../core/clock.ts";
 import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
-import { formatDuration } from "../core/units.ts";
+import { formatBytes, formatDuration } from "../core/units.ts";
 import type { Principal } from "../identity/service.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
@@ -385,6 +385,7 @@ export class JobService {
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
+      const warning = outcome.reason ? null : exitWarning(info, row.memory_bytes);
       const state = outcome.state as JobState;
       if (row.state === "starting" && !canTransition("starting", state)) {
         // It ran and ended while the server was away before "running" was recorded.
@@ -395,8 +396,9 @@ export class JobService {
         ...exitPatch,
         finished_at: now,
         reason: outcome.reason,
-        message: outcome.reason ? outcome.message : null,
-        hint: outcome.reason ? outcome.hint : null,
+        // A job that succeeded may still carry a warning (a helper process killed for memory).
+        message: outcome.reason ? outcome.message : (warning?.message ?? null),
+        hint: outcome.reason ? withProcessLimit(outcome.hint, info) : (warning?.hint ?? null),
         // Decided with the end itself, so whoever sees the failure also sees its retry.
         retried_by: this.#retryIdFor(row, outcome.reason, now),
         ...(row.started_at === null && { started_at: now }),
@@ -455,20 +457,33 @@ export class JobService {
       expectedEndAt: null,
     };
     const req = this.#launchRequest(row.id, job, allocation);
-    const outcome = row.pid !== null && row.pid_start_time !== null ? await this.#o.executor.reattach(req, { pid: row.pid, startTime: row.pid_start_time }, (info) => this.#handleExit(row.id, info)) : "gone";
-    if (outcome === "running" && (row.state === "cancelled" || row.state === "timed_out")) {
+    const stored = row.pid !== null && row.pid_start_time !== null ? { pid: row.pid, startTime: row.pid_start_time } : null;
+    const outcome = await this.#o.executor.reattach(req, stored, (info) => this.#handleExit(row.id, info));
+    if (outcome === "not-started") {
+      // The crash came before its process was made, and nothing will make it now: it waits its turn again.
+      if (row.state === "starting" && (await this.#o.store.transition(row.id, "starting", "queued", this.#o.clock.now(), { node: null, gpu_assignment: null }, { notStarted: true }))) {
+        this.#state.pending.set(row.id, await this.#pendingOf(row));
+        this.#changed({ ...row, state: "queued" });
+      }
+      if (row.state === "starting") return;
+    } else if (typeof outcome === "object" && "running" in outcome) {
       this.#state.allocations.set(row.id, allocation);
-      await this.#o.executor.cancel(row.id, this.#o.cancelGraceMs);
-      return;
-    }
-    if (outcome === "running") {
-      this.#state.allocations.set(row.id, allocation);
+      const { pid, startTime } = outcome.running;
+      if (row.state === "cancelled" || row.state === "timed_out") {
+        if (row.pid === null) await this.#o.store.patch(row.id, { pid, pid_start_time: startTime });
+        await this.#o.executor.cancel(row.id, this.#o.cancelGraceMs);
+        return;
+      }
       if (row.state === "running") this.#armTimeout(row.id, row.user_id, allocation.startedAt, job.timeoutMs);
-      else await this.#o.store.transition(row.id, "starting", "running", this.#o.clock.now(), { started_at: this.#o.clock.now() }, { reattached: true });
-      this.#o.logger.info({ jobId: row.id, pid: row.pid }, "re-attached to a running job");
+      else {
+        const now = this.#o.clock.now();
+        allocation.startedAt = now;
+        await this.#o.store.transition(row.id, "starting", "running", now, { started_at: now, pid, pid_start_time: startTime }, { reattached: true, pid });
+        this.#armTimeout(row.id, row.user_id, now, job.timeoutMs);
+      }
+      this.#o.logger.info({ jobId: row.id, pid }, "re-attached to a running job");
       return;
-    }
-    if (outcome !== "gone") {
+    } else if (outcome !== "gone") {
       await this.#onExit(row.id, outcome);
       return;
     }
@@ -556,4 +571,20 @@ export class JobService {
       this.#o.logger.warn({ err }, "could not save fair-share usage");
     }
   }
+}
+
+/** What a job that succeeded should still tell its owner. */
+function exitWarning(info: ExitInfo, memoryBytes: number): { message: string; hint: string } | null {
+  if (!info.outOfMemory) return null;
+  return {
+    message: "It exited 0, but one of its processes was killed by the kernel for running out of memory: some work (a data loader worker, a subprocess) may not have been done.",
+    hint: memoryBytes > 0 ? `Check its output is complete; ask for more memory with --memory (it had ${formatBytes(memoryBytes)}), or use less in its helper processes.` : "Check its output is complete; the machine itself ran short of memory, so ask for less or run fewer jobs at once.",
+  };
+}
+
+/** Adds, to a failure's hint, that the job met its process limit when it did: forks failing explain odd errors. */
+function withProcessLimit(hint: string | null, info: ExitInfo): string | null {
+  if (!info.forkRefusals) return hint;
+  const note = `It reached its limit on processes and threads (${info.forkRefusals} refused); a keeper sets executor.maxProcesses in plinth.yaml.`;
+  return hint ? `${hint} ${note}` : note;
 }

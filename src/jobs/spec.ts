@@ -19,6 +19,7 @@ export const FAILURE_REASONS = [
   "cancelled",
   "lost",
   "start_failed",
+  "disk_limit",
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

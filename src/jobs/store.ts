@@ -95,6 +95,8 @@ export class JobStore {
       .selectAll("j")
       .where("j.retried_by", "is not", null)
       .where("j.finished_at", ">=", since)
+      // Only once the earlier attempt is known to be gone: never started, lost, or its exit seen.
+      .where((eb) => eb.or([eb("j.pid", "is", null), eb("j.state", "=", "lost"), eb("j.exit_code", "is not", null), eb("j.signal", "is not", null)]))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom("jobs as r").select("r.id").whereRef("r.id", "=", "j.retried_by"))))
       .execute();
   }
@@ -105,7 +107,8 @@ export class JobStore {
       .selectFrom("jobs")
       .selectAll()
       .where("state", "in", ["cancelled", "timed_out"])
-      .where("pid", "is not", null)
+      // A job cancelled while starting may have a process the server never stored.
+      .where((eb) => eb.or([eb("pid", "is not", null), eb("node", "is not", null)]))
       .where("exit_code", "is", null)
       .where("signal", "is", null)
       .where("finished_at", ">=", since)

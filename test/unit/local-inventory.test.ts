@@ -93,7 +93,7 @@ describe("process helpers", () => {
 
 describe("sandbox arguments", () => {
   const layout = { readOnly: ["/usr", "/etc", "/srv"], symlinks: [{ path: "/bin", target: "usr/bin" }], extra: [] };
-  const job = { workdir: "/srv/plinth/jobs/j1/work", hiddenPaths: ["/srv/plinth", "/var/lib/other"], gpuIndices: [2], network: true };
+  const job = { workdir: "/srv/plinth/jobs/j1/work", env: { LD_PRELOAD: "./evil.so" }, hiddenPaths: ["/srv/plinth", "/var/lib/other"], gpuIndices: [2], network: true };
 
   it("covers a hidden path under a read-only mount, then binds the workdir writable on top", () => {
     const args = bwrapArgs(layout, job);

@@ -34,7 +34,14 @@ export interface ExitInfo {
   /** The program could not be started at all (not found, not executable). */
   startError: { reason: Extract<FailureReason, "command_not_found" | "permission_denied" | "start_failed">; message: string } | null;
   peakMemoryBytes: number | null;
+  /** Forks refused because the job was at its process limit. */
+  forkRefusals?: number;
+  /** Plinth stopped it for a reason of its own (its disk allowance). */
+  stopped?: { reason: Extract<FailureReason, "disk_limit">; message: string; hint: string } | null;
 }
+
+/** What a restarted server finds of a job it had started, or was starting. */
+export type ReattachOutcome = { running: ProcessHandle } | "gone" | "not-started" | ExitInfo;
 
 export type ExitListener = (info: ExitInfo) => void;
 
@@ -47,12 +54,14 @@ export interface Executor {
   /** SIGTERM to the job's whole process group, SIGKILL after `graceMs`. Idempotent. */
   cancel(jobId: string, graceMs: number): Promise<void>;
   /**
-   * After a server restart. If the process recorded in `handle` still runs (same pid and start
-   * time) it is watched again and `onExit` fires when it ends: returns "running". If it ended
-   * while the server was away and its exit status was recorded, returns that ExitInfo.
-   * Otherwise returns "gone" (the job is lost).
+   * After a server restart, for a job that was starting or running; `handle` is what the server
+   * had stored, if anything (the executor's own record wins). If the process still runs (same
+   * pid and start time) it is watched again and `onExit` fires when it ends: returns
+   * `{ running }`. If it ended while the server was away, returns how (an ExitInfo, recorded or
+   * "gone" when the record is missing), once nothing of it is left running. "not-started": no
+   * process was ever made for it, and none will be.
    */
-  reattach(req: LaunchRequest, handle: ProcessHandle, onExit: ExitListener): Promise<"running" | "gone" | ExitInfo>;
+  reattach(req: LaunchRequest, handle: ProcessHandle | null, onExit: ExitListener): Promise<ReattachOutcome>;
   /** Stops watching (server shutdown) without touching the jobs themselves. */
   close(): Promise<void>;
 }

@@ -1,18 +1,24 @@
-import { spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
-import type { SpawnSpec } from "./launcher.ts";
-import { prepare } from "./prepare.ts";
 import { readStartTime } from "./proc.ts";
+import { type SpawnSpec, spawnJob } from "./spawn-job.ts";
 
 // The launcher process: spawns jobs for the server, one JSON line in, one out. fork() copies
 // the page tables of the process that calls it, so spawning from the server costs more the more
 // memory the server holds, and blocks its event loop meanwhile; this process stays small.
-// It outlives the server until its last child ends; the jobs' own supervisors record their exit
-// statuses, so nothing is lost if it goes.
+// It outlives the server until its last child ends, writing each exit status to the job's
+// state directory, so a restarted server finds how its jobs ended.
+//
+// argv[2], when given, is a folder where it registers itself until it has handled every
+// request the server sent: a restarted server waits for that, so a launch the old server asked
+// for is either found (its process file) or known never to happen.
 
 /** One request: what to spawn, with the id its answer carries. */
 type LaunchLine = SpawnSpec & { id: number };
+
+const registry = process.argv[2] ? join(process.argv[2], `${process.pid}-${readStartTime(process.pid) ?? "0"}`) : null;
+if (registry) writeFileSync(registry, "");
 
 const send = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
@@ -32,31 +38,20 @@ const maybeExit = () => {
 createInterface({ input: process.stdin, crlfDelay: Infinity })
   .on("line", (line) => {
     const req = JSON.parse(line) as LaunchLine;
-    let fd: number | null = null;
     try {
-      prepare(req.prepare);
-      fd = openSync(req.log, "a");
-      const child = spawn(req.file, req.args, { cwd: req.cwd, env: req.env, detached: true, stdio: ["ignore", fd, fd] });
-      const pid = child.pid;
-      if (pid === undefined) {
-        child.once("error", (err) => send({ id: req.id, error: err.message }));
-        return;
-      }
-      live++;
-      // Not yet reaped (that happens on a later tick), so /proc still has it even if it ended.
-      send({ id: req.id, pid, startTime: readStartTime(pid) ?? "0" });
-      child.once("exit", (code, signal) => {
+      const started = spawnJob(req, (code, signal) => {
         live--;
-        send({ exit: pid, code, signal });
+        send({ exit: started.pid, code, signal });
         maybeExit();
       });
+      live++;
+      send({ id: req.id, ...started });
     } catch (err) {
       send({ id: req.id, error: (err as Error).message });
-    } finally {
-      if (fd !== null) closeSync(fd);
     }
   })
   .on("close", () => {
     inputClosed = true;
+    if (registry) rmSync(registry, { force: true });
     maybeExit();
   });

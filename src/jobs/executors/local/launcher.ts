@@ -1,68 +1,46 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
-import { type Preparation, prepare } from "./prepare.ts";
-import { readStartTime } from "./proc.ts";
+import { type SpawnSpec, type Started, spawnJob } from "./spawn-job.ts";
 
 // How job processes get created: from a small launcher process (the default; see
 // launcher-main.ts for why), or straight from the server ("inline").
 
-export interface SpawnSpec {
-  file: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  /** Opened for append and given to the process as stdout and stderr. */
-  log: string;
-  /** Directories and files to make first, by whoever spawns. */
-  prepare?: Preparation;
-}
+export type { SpawnSpec } from "./spawn-job.ts";
 
 export type SpawnEvent = { pid: number; code: number | null; signal: string | null } | { pid: number; lost: true };
 /** Called once: with the exit, or with `lost` when the launcher can no longer tell. */
 export type SpawnListener = (event: SpawnEvent) => void;
 
 export interface Launcher {
-  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }>;
+  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started>;
   /** Stops reporting; running processes are left alone. */
   close(): void;
 }
 
 export class InlineLauncher implements Launcher {
-  readonly #children = new Set<ChildProcess>();
+  readonly #listeners = new Map<number, SpawnListener>();
+  #closed = false;
 
-  async spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
-    prepare(spec.prepare);
-    const fd = openSync(spec.log, "a");
-    let child: ChildProcess;
-    try {
-      child = spawn(spec.file, spec.args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["ignore", fd, fd] });
-    } finally {
-      closeSync(fd);
-    }
-    const pid = child.pid;
-    if (pid === undefined) throw await new Promise<Error>((resolve) => child.once("error", resolve));
-    this.#children.add(child);
-    child.once("exit", (code, signal) => {
-      this.#children.delete(child);
-      listener({ pid, code, signal });
+  async spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started> {
+    const started = spawnJob(spec, (code, signal) => {
+      this.#listeners.delete(started.pid);
+      if (!this.#closed) listener({ pid: started.pid, code, signal });
     });
-    return { pid, startTime: readStartTime(pid) ?? "0" };
+    this.#listeners.set(started.pid, listener);
+    return started;
   }
 
   close(): void {
-    for (const child of this.#children) {
-      child.removeAllListeners("exit");
-      child.unref();
-    }
-    this.#children.clear();
+    this.#closed = true;
+    this.#listeners.clear();
   }
 }
 
 interface Waiting {
   spec: SpawnSpec;
-  resolve: (r: { pid: number; startTime: string }) => void;
+  resolve: (r: Started) => void;
   reject: (err: Error) => void;
   listener: SpawnListener;
 }
@@ -77,13 +55,21 @@ export class ProcessLauncher implements Launcher {
   readonly #warn: (msg: string) => void;
   readonly #command: string[];
 
-  /** `command` runs the launcher; tests replace it to see the fallback. */
-  constructor(warn: (msg: string) => void, command = [process.execPath, fileURLToPath(new URL("./launcher-main.ts", import.meta.url))]) {
+  /**
+   * `registry` is where launchers register until they have handled every request (see
+   * launcher-main.ts); `command` runs the launcher, tests replace it to see the fallback.
+   */
+  constructor(warn: (msg: string) => void, registry: string | null, command = [process.execPath, fileURLToPath(new URL("./launcher-main.ts", import.meta.url))]) {
     this.#warn = warn;
-    this.#command = command;
+    this.#command = registry ? [...command, registry] : command;
   }
 
-  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<{ pid: number; startTime: string }> {
+  /** The launcher's pid, to tell it apart from its predecessors in the registry. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started> {
     if (this.#inline) return this.#inline.spawn(spec, listener);
     const child = this.#child ?? this.#start();
     const id = this.#next++;

@@ -1,38 +1,34 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle } from "../executor.ts";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { formatBytes } from "../../../core/units.ts";
+import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
+import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
+import { type DiskVerdict, DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
-import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent } from "./launcher.ts";
-import { detectMemoryCgroups, type MemoryCgroups, RssWatcher } from "./memory.ts";
-import type { Preparation } from "./prepare.ts";
-import { decodeShellStatus, isRunning, listProcesses } from "./proc.ts";
-import { bwrapArgs, findBwrap, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
+import { ensureJobUserCanReach, type JobUser, jobUserFor } from "./job-user.ts";
+import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
+import { decodeShellStatus, isRunning, listProcesses, readStat } from "./proc.ts";
+import { resolveProgram } from "./resolve-program.ts";
+import { RssWatcher } from "./rss-watcher.ts";
+import { bwrapArgs, findBwrap, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
+import { STATE_FILES } from "./spawn-job.ts";
 
 // Runs jobs as processes on this machine.
 //
-// Each job runs under a small /bin/sh supervisor that stays outside the sandbox, joins the
-// job's memory cgroup, waits for the job and writes its exit status to the job's state dir, so
-// the status survives a server restart. The supervisor traps TERM/INT/HUP with a handler (not
-// an ignore, which the job would inherit) so a cancel reaches the job with default signal
-// dispositions while the supervisor lives on to record the result. Jobs get their own session
-// and process group (detached), write their output straight into the log file, and are
-// created by a small launcher process (launcher.ts) rather than by the server itself.
+// A job is one process tree and nothing else: bwrap and the job inside it, or the job alone
+// without a sandbox. A small launcher process (launcher-main.ts) creates it, as the job's
+// unprivileged user, in its own session and process group, inside its cgroups (memory and
+// process limits), and writes its exit status to the job's state dir the moment it ends, so
+// the status survives a server restart. Nothing from the job's spec touches a process outside
+// the sandbox: bwrap gets a fixed environment and "/" as its working directory, and the job's
+// own environment is applied inside (sandbox.ts).
 
-const SUPERVISOR = [
-  "trap : TERM INT HUP",
-  '_plinth_cg=$1; shift; [ -z "$_plinth_cg" ] || echo $$ > "$_plinth_cg/cgroup.procs"',
-  '"$@"; s=$?; o=0; p=',
-  // Read the cgroup's OOM-kill count and peak while it exists, so the record is complete
-  // even if the cgroup is gone by the time a restarted server reads it. Builtins only: no forks.
-  'if [ -n "$_plinth_cg" ]; then for f in "$_plinth_cg/memory.oom_control" "$_plinth_cg/memory.events"; do [ -r "$f" ] && while read -r k v; do [ "$k" = oom_kill ] && o=$v; done < "$f"; done',
-  'for f in "$_plinth_cg/memory.max_usage_in_bytes" "$_plinth_cg/memory.peak"; do [ -r "$f" ] && read -r p < "$f"; done; fi',
-  'echo $s $o $p > "$0"; exit $s',
-].join("\n");
-const STATUS_FILE = "exit-status";
-const START_ERROR_FILE = "start-error.json";
-const OOM_FILE = "oom-killed";
+/** Held until it is in its cgroups (the launcher then writes a line to fd 3), then becomes the job. */
+const UNSANDBOXED_GATE = 'read -r _ <&3; exec 3<&-; exec "$@"';
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/** bwrap's status fd, after stdin, stdout, stderr and the gate (spawn-job.ts). */
+const BWRAP_STATUS_FD = 4;
 
 export interface LocalExecutorOptions extends InventoryOptions {
   /** "auto" uses bubblewrap when installed and working, else runs unsandboxed with a warning. */
@@ -48,6 +44,15 @@ export interface LocalExecutorOptions extends InventoryOptions {
   /** "auto" prefers a memory cgroup per job and falls back to watching RSS. */
   memoryLimit?: "auto" | "cgroup" | "watch" | "none";
   memoryWatchIntervalMs?: number;
+  /** Who jobs run as when this process is root (null: this process is not root, jobs run as its user); default: nobody when root. */
+  jobUser?: JobUser | null;
+  /** Most processes and threads one job may have at once (a pids cgroup); 0: no cap. */
+  maxProcesses?: number;
+  /** Disk one job may fill (its folder and its log); 0: no allowance of its own. */
+  diskLimitBytes?: number;
+  /** Free space kept on the disk that holds the data directory: below it, the job holding the most is stopped. */
+  diskReserveBytes?: number;
+  diskWatchIntervalMs?: number;
   /**
    * "process" (default) creates jobs from a small launcher process, so the cost of fork() does
    * not grow with the server's memory nor block its event loop; "inline" spawns from the server.
@@ -63,6 +68,10 @@ export interface LocalExecutorFeatures {
   /** Why the sandbox is off in "auto" mode, when bubblewrap is missing or fails. */
   sandboxUnavailable: string | null;
   memoryLimit: "cgroup-v1" | "cgroup-v2" | "watch" | "none";
+  /** How a job's process count is capped. */
+  processLimit: "cgroup" | "none";
+  /** The user jobs run as, when it is not this process's own. */
+  jobUser: string | null;
 }
 
 interface Job {
@@ -77,8 +86,12 @@ interface Job {
   killed: boolean;
   timers: NodeJS.Timeout[];
   done: boolean;
-  /** From the supervisor's record, for jobs whose end was found by polling. */
+  /** From the launcher's record, for jobs whose end was found by polling. */
   peak: number | null;
+  /** Why Plinth stopped it, when it did (disk allowance). */
+  stopped: ExitInfo["stopped"];
+  /** A poll found it ended with no record yet. */
+  missedRecord?: boolean;
 }
 
 type StartError = NonNullable<ExitInfo["startError"]>;
@@ -92,11 +105,13 @@ export class LocalExecutor implements Executor {
   #ready: Promise<LocalExecutorFeatures> | null = null;
   #features: LocalExecutorFeatures | null = null;
   #inventory: Promise<NodeCapacity> | null = null;
-  #cgroups: MemoryCgroups | null = null;
+  #cgroups: JobCgroups | null = null;
+  #disk: DiskWatcher | null = null;
   #watcher: RssWatcher | null = null;
   #bwrap: string | null = null;
   #layout: SandboxLayout | null = null;
   #hidden: string[];
+  readonly #jobUser: JobUser | null;
   #launcher: Launcher | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #closed = false;
@@ -104,6 +119,7 @@ export class LocalExecutor implements Executor {
   constructor(opts: LocalExecutorOptions = {}) {
     this.#opts = opts;
     this.#log = opts.logger ?? { warn: (msg) => process.emitWarning(msg) };
+    this.#jobUser = opts.jobUser === undefined ? jobUserFor("nobody") : opts.jobUser;
     this.#hidden = [...(opts.dataDir ? [opts.dataDir] : []), ...(opts.hiddenPaths ?? [])].map((p) => resolve(p));
   }
 
@@ -127,29 +143,54 @@ export class LocalExecutor implements Executor {
     const env = this.#env(req, sandboxed);
     // In a sandbox the shell would search PATH among what the job can see, so do the same.
     const visible = sandboxed ? (path: string) => visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path) : undefined;
-    const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible);
+    const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, this.#jobUser);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
-    // The launcher makes the directories and the cgroup; a state dir that already existed may
-    // hold a previous attempt's records.
-    const preparation: Required<Preparation> = { dirs: [req.workdir, req.stateDir], remove: [STATUS_FILE, OOM_FILE].map((f) => join(req.stateDir, f)), writes: [] };
-    let cgroupDir = "";
-    if (this.#cgroups && req.memoryBytes > 0) {
-      const plan = this.#cgroups.plan(req.jobId, req.memoryBytes);
-      cgroupDir = plan.dir;
-      preparation.dirs.push(...plan.preparation.dirs!);
-      preparation.writes.push(...plan.preparation.writes!);
+    // The launcher makes the directories and the cgroups, and hands the job's folder to its
+    // user; a state dir that already existed may hold a previous attempt's records.
+    const stale = [STATE_FILES.process, STATE_FILES.exitStatus, STATE_FILES.bwrapStatus, STATE_FILES.startError, STATE_FILES.oomKilled];
+    const spec: SpawnSpec = {
+      file: "",
+      args: [],
+      env,
+      cwd: req.workdir,
+      log: req.logPath,
+      stateDir: req.stateDir,
+      gate: null,
+      prepare: { dirs: [req.workdir, req.stateDir], remove: stale.map((f) => join(req.stateDir, f)), writes: [] },
+    };
+    const user = this.#jobUser;
+    if (user) {
+      spec.user = { uid: user.uid, gid: user.gid };
+      spec.prepare!.own = { paths: [req.workdir], uid: user.uid, gid: user.gid };
+      spec.prepare!.modes = this.#foldersAbove(req.workdir).map((path) => ({ path, mode: 0o711 }));
+    }
+    const cgroups = this.#cgroups;
+    if (cgroups) {
+      const plan = cgroups.plan(req.jobId, { memoryBytes: req.memoryBytes, maxProcesses: this.#maxProcesses() });
+      spec.prepare!.dirs!.push(...plan.preparation.dirs);
+      spec.prepare!.writes!.push(...plan.preparation.writes);
+      spec.cgroupProcs = plan.procs;
+      const pidsBase = cgroups.bases.get("pids");
+      spec.cgroupResult = { version: cgroups.version, memoryDir: cgroups.memoryDir(req.jobId), pidsDir: pidsBase ? join(pidsBase, req.jobId) : null };
+    }
+    const argv = [program.path, ...req.argv.slice(1)];
+    if (sandboxed) {
+      // bwrap runs outside the sandbox: a fixed environment, a folder the job cannot write, and
+      // its arguments (the job's environment among them) through the gate, never argv.
+      // bwrap takes options, not the command, from fd 3; the job's command is no secret (ps shows it anyway).
+      const options = this.#sandboxArgs(req, env).slice(0, -1);
+      Object.assign(spec, { file: this.#bwrap!, args: ["--args", "3", "--", ...argv], env: { ...OUTSIDE_ENV }, cwd: "/", gate: options, bwrapStatus: true });
+    } else if (spec.cgroupProcs) {
+      Object.assign(spec, { file: "/bin/sh", args: ["-c", UNSANDBOXED_GATE, argv[0]!, ...argv], gate: [] });
+    } else {
+      Object.assign(spec, { file: argv[0]!, args: argv.slice(1) });
     }
 
-    const argv = [program.path, ...req.argv.slice(1)];
-    const inner = sandboxed ? [this.#bwrap!, ...this.#sandboxArgs(req), ...argv] : argv;
-    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroupDir !== "", oomKilled: false, cancelling: false, killed: false, timers: [], done: false, peak: null };
+    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroups !== null, oomKilled: false, cancelling: false, killed: false, timers: [], done: false, peak: null, stopped: null };
     let started: { pid: number; startTime: string };
     try {
-      started = await this.#launcher!.spawn(
-        { file: "/bin/sh", args: ["-c", SUPERVISOR, join(req.stateDir, STATUS_FILE), cgroupDir, ...inner], cwd: req.workdir, env, log: req.logPath, prepare: preparation },
-        (event) => this.#launcherEvent(job, event),
-      );
+      started = await this.#launcher!.spawn(spec, (event) => this.#launcherEvent(job, event));
     } catch (err) {
       if (job.cgroup) this.#cgroups!.remove(req.jobId);
       // spawn() reports a missing cwd as if the program were missing.
@@ -161,7 +202,7 @@ export class LocalExecutor implements Executor {
     // A quick job may already have ended and been reported.
     if (!job.done) {
       this.#jobs.set(req.jobId, job);
-      this.#watchMemory(job);
+      this.#watch(job);
     }
     return started;
   }
@@ -176,17 +217,19 @@ export class LocalExecutor implements Executor {
     job.timers.push(setTimeout(() => this.#kill(job), graceMs));
   }
 
-  async reattach(req: LaunchRequest, handle: ProcessHandle, onExit: ExitListener): Promise<"running" | "gone" | ExitInfo> {
+  async reattach(req: LaunchRequest, handle: ProcessHandle | null, onExit: ExitListener): Promise<ReattachOutcome> {
     const features = this.#features ?? (await this.ready());
-    if (handle.pid === 0) {
-      const text = readIfPresent(join(req.stateDir, START_ERROR_FILE));
-      return text ? startErrorInfo(JSON.parse(text) as StartError) : "gone";
-    }
-    if (isRunning(handle.pid, handle.startTime)) {
+    const startError = readIfPresent(join(req.stateDir, STATE_FILES.startError));
+    if (startError) return startErrorInfo(JSON.parse(startError) as StartError);
+    // The launcher's record is the truth; the server may have stopped before it stored the pid.
+    const recorded = /^(\d+) (\d+)/.exec(readIfPresent(join(req.stateDir, STATE_FILES.process)) ?? "");
+    const proc = recorded ? { pid: Number(recorded[1]), startTime: recorded[2]! } : handle;
+    if (!proc || proc.pid === 0) return "not-started";
+    if (isRunning(proc.pid, proc.startTime)) {
       const job: Job = {
         req,
-        pid: handle.pid,
-        startTime: handle.startTime,
+        pid: proc.pid,
+        startTime: proc.startTime,
         onExit,
         sandboxed: features.sandbox === "bubblewrap",
         cgroup: this.#cgroups?.exists(req.jobId) ?? false,
@@ -196,13 +239,16 @@ export class LocalExecutor implements Executor {
         timers: [],
         done: false,
         peak: null,
+        stopped: null,
       };
       this.#jobs.set(req.jobId, job);
-      this.#watchMemory(job);
+      this.#watch(job);
       this.#poll(job);
-      return "running";
+      return { running: proc };
     }
     const record = readStatusRecord(req.stateDir);
+    // Whatever the job left behind goes before anyone may start it again.
+    this.#killLeftovers(req.jobId, proc.pid, proc.startTime);
     if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
     if (!record) return "gone";
     return { ...record, startError: null };
@@ -221,23 +267,30 @@ export class LocalExecutor implements Executor {
 
   async #detect(): Promise<LocalExecutorFeatures> {
     const memoryMode = this.#opts.memoryLimit ?? "auto";
+    this.#cgroups = await detectJobCgroups(memoryMode === "auto" || memoryMode === "cgroup" ? ["memory", "pids"] : ["pids"]);
     let memoryLimit: LocalExecutorFeatures["memoryLimit"] = "none";
-    if (memoryMode === "auto" || memoryMode === "cgroup") {
-      this.#cgroups = await detectMemoryCgroups();
-      if (this.#cgroups) memoryLimit = this.#cgroups.version === 1 ? "cgroup-v1" : "cgroup-v2";
-      else if (memoryMode === "cgroup") throw new Error("memoryLimit is 'cgroup' but no writable memory cgroup was found below this process's own");
-    }
+    if (this.#cgroups?.has("memory")) memoryLimit = this.#cgroups.version === 1 ? "cgroup-v1" : "cgroup-v2";
+    else if (memoryMode === "cgroup") throw new Error("memoryLimit is 'cgroup' but no writable memory cgroup was found below this process's own");
     if (memoryLimit === "none" && memoryMode !== "none") {
       this.#watcher = new RssWatcher(this.#opts.memoryWatchIntervalMs ?? 250);
       memoryLimit = "watch";
     }
+    const processLimit = this.#cgroups?.has("pids") && this.#maxProcesses() > 0 ? "cgroup" : "none";
+    if (processLimit === "none" && this.#maxProcesses() > 0) {
+      this.#log.warn("Jobs' process counts are not capped: no writable pids cgroup was found, so a fork bomb in a job can exhaust this machine's processes.");
+    }
+    const reserve = this.#opts.diskReserveBytes ?? 0;
+    if (this.#opts.dataDir && ((this.#opts.diskLimitBytes ?? 0) > 0 || reserve > 0)) {
+      this.#disk = new DiskWatcher({ dataDir: this.#opts.dataDir, reserveBytes: reserve, intervalMs: this.#opts.diskWatchIntervalMs ?? 2000 });
+    }
 
+    const user = this.#jobUser;
     const sandboxMode = this.#opts.sandbox ?? "auto";
     let sandboxUnavailable: string | null = null;
     if (sandboxMode !== "none") {
       this.#bwrap = findBwrap();
       this.#layout = systemLayout(this.#opts.readOnlyPaths);
-      const probe = this.#bwrap ? await probeBubblewrap(this.#bwrap, this.#layout) : { ok: false as const, error: "bwrap is not installed" };
+      const probe = this.#bwrap ? await probeBubblewrap(this.#bwrap, this.#layout, user) : { ok: false as const, error: "bwrap is not installed" };
       if (!probe.ok) {
         sandboxUnavailable = probe.error;
         if (sandboxMode === "bubblewrap") throw new Error(`sandbox is 'bubblewrap' but it cannot run here: ${probe.error}`);
@@ -245,23 +298,43 @@ export class LocalExecutor implements Executor {
         this.#bwrap = null;
       }
     }
+    if (user && this.#opts.dataDir) await ensureJobUserCanReach(this.#opts.dataDir, user);
+    const registry = this.#opts.dataDir ? join(this.#opts.dataDir, "launchers") : null;
+    if (registry) {
+      mkdirSync(registry, { recursive: true, mode: 0o700 });
+      await waitForPredecessors(registry);
+    }
     if ((this.#opts.launcher ?? "process") === "process") {
-      const launcher = new ProcessLauncher((msg) => this.#log.warn(msg));
+      const launcher = new ProcessLauncher((msg) => this.#log.warn(msg), registry);
       launcher.warm();
       this.#launcher = launcher;
     } else {
       this.#launcher = new InlineLauncher();
     }
-    return { sandbox: this.#bwrap ? "bubblewrap" : "none", sandboxUnavailable, memoryLimit };
+    return { sandbox: this.#bwrap ? "bubblewrap" : "none", sandboxUnavailable, memoryLimit, processLimit, jobUser: user?.name ?? null };
+  }
+
+  /** The folders between the data directory and a job's folder, which its user must be able to pass. */
+  #foldersAbove(workdir: string): string[] {
+    const top = this.#opts.dataDir ? resolve(this.#opts.dataDir) : null;
+    const out: string[] = [];
+    for (let dir = dirname(resolve(workdir)); top !== null && dir.startsWith(`${top}/`); dir = dirname(dir)) out.push(dir);
+    return out;
+  }
+
+  #maxProcesses(): number {
+    return this.#opts.maxProcesses ?? 4096;
   }
 
   #env(req: LaunchRequest, sandboxed: boolean): Record<string, string> {
     // Real GPUs in a sandbox are named by UUID: with only some /dev/nvidia* present the driver
     // may renumber what the job sees, and a UUID means the same GPU either way.
     const gpus = req.gpus.map((g) => (sandboxed && !g.fake ? g.uuid : String(g.index))).join(",");
-    const env: Record<string, string> = {
+    // A job running as another user cannot use this process's home.
+    const ownHome = !sandboxed && !this.#jobUser;
+    return {
       PATH: process.env.PATH || DEFAULT_PATH,
-      HOME: sandboxed ? req.workdir : (process.env.HOME ?? req.workdir),
+      HOME: ownHome ? (process.env.HOME ?? req.workdir) : req.workdir,
       LANG: process.env.LANG || "C.UTF-8",
       CUDA_DEVICE_ORDER: "PCI_BUS_ID",
       ...req.env,
@@ -269,25 +342,27 @@ export class LocalExecutor implements Executor {
       CUDA_VISIBLE_DEVICES: gpus,
       NVIDIA_VISIBLE_DEVICES: gpus,
     };
-    // The supervisor's own variable: one that came with the request would be exported to the job.
-    delete env._plinth_cg;
-    return env;
   }
 
-  #sandboxArgs(req: LaunchRequest): string[] {
-    return bwrapArgs(this.#layout!, {
-      workdir: resolve(req.workdir),
-      hiddenPaths: this.#hidden,
-      gpuIndices: req.gpus.filter((g) => !g.fake).map((g) => g.index),
-      network: this.#opts.network ?? true,
-    });
+  #sandboxArgs(req: LaunchRequest, env: Record<string, string>): string[] {
+    return bwrapArgs(
+      this.#layout!,
+      {
+        workdir: resolve(req.workdir),
+        env,
+        hiddenPaths: this.#hidden,
+        gpuIndices: req.gpus.filter((g) => !g.fake).map((g) => g.index),
+        network: this.#opts.network ?? true,
+      },
+      BWRAP_STATUS_FD,
+    );
   }
 
   #failStart(req: LaunchRequest, error: StartError, onExit: ExitListener): ProcessHandle {
-    // Recorded so a restart before the service stores the outcome still finds it; pid 0 marks it.
+    // Recorded so a restart before the service stores the outcome still finds it.
     try {
       mkdirSync(req.stateDir, { recursive: true });
-      writeFileSync(join(req.stateDir, START_ERROR_FILE), JSON.stringify(error));
+      writeFileSync(join(req.stateDir, STATE_FILES.startError), JSON.stringify(error));
       writeFileSync(req.logPath, `plinth: ${error.message}\n`, { flag: "a" });
     } catch {
       // the outcome still reaches onExit
@@ -296,57 +371,79 @@ export class LocalExecutor implements Executor {
     return { pid: 0, startTime: "0" };
   }
 
-  #watchMemory(job: Job): void {
-    if (!this.#watcher || job.req.memoryBytes <= 0) return;
-    this.#watcher.watch(job.pid, job.req.memoryBytes, () => {
-      job.oomKilled = true;
-      try {
-        writeFileSync(join(job.req.stateDir, OOM_FILE), "");
-      } catch {
-        // reported live regardless
-      }
+  #watch(job: Job): void {
+    if (this.#watcher && job.req.memoryBytes > 0) {
+      this.#watcher.watch(job.pid, job.req.memoryBytes, () => {
+        job.oomKilled = true;
+        this.#record(job, STATE_FILES.oomKilled, "");
+        this.#kill(job);
+      });
+    }
+    this.#disk?.watch(job.req.jobId, [job.req.workdir, job.req.logPath], this.#opts.diskLimitBytes ?? 0, (verdict) => {
+      job.stopped = diskStop(verdict);
+      this.#record(job, STATE_FILES.stopped, JSON.stringify(job.stopped));
       this.#kill(job);
     });
   }
 
+  /** Writes down why Plinth stopped a job, so a restarted server still tells it. */
+  #record(job: Job, file: string, content: string): void {
+    try {
+      writeFileSync(join(job.req.stateDir, file), content);
+    } catch {
+      // reported live regardless
+    }
+  }
+
   /** Every process of the job: its process group, plus its cgroup (which also holds any that called setsid). */
-  #members(job: Job): number[] {
-    const pids = new Set(listProcesses().filter((p) => p.pgrp === job.pid).map((p) => p.pid));
-    if (job.cgroup) for (const pid of this.#cgroups!.pids(job.req.jobId)) pids.add(pid);
+  #members(jobId: string, pgid: number): number[] {
+    const pids = new Set(listProcesses().filter((p) => p.pgrp === pgid).map((p) => p.pid));
+    if (this.#cgroups) for (const pid of this.#cgroups.pids(jobId)) pids.add(pid);
     return [...pids];
   }
 
   #terminate(job: Job, attempt = 0): void {
     if (job.done || job.killed) return;
-    // Signal only once the job's process has exec'd: between fork and exec the child still runs
-    // the supervisor's trap handler, which would swallow the signal. It shows as the same
-    // cmdline as the supervisor. bwrap itself dies on SIGTERM, which would let the supervisor
-    // record an exit while the job is still cleaning up, so a sandboxed job's own processes
-    // get the signal, not bwrap.
-    const supervisor = readIfPresent(`/proc/${job.pid}/cmdline`);
-    const targets = this.#members(job).filter((pid) => {
-      if (pid === job.pid) return false;
-      const cmdline = readIfPresent(`/proc/${pid}/cmdline`);
-      return cmdline !== null && cmdline !== supervisor && !(job.sandboxed && isBwrap(pid));
-    });
+    // bwrap itself dies on SIGTERM, which would record an exit while the job is still cleaning
+    // up, so a sandboxed job's own processes get the signal, not bwrap; while bwrap is still
+    // setting up there are none yet, so try again shortly.
+    if (!job.sandboxed) {
+      trySignal(-job.pid, "SIGTERM");
+      return;
+    }
+    const targets = this.#members(job.req.jobId, job.pid).filter((pid) => !isBwrap(pid));
     if (targets.length === 0) {
       job.timers.push(setTimeout(() => this.#terminate(job, attempt + 1), Math.min(1000, 20 * 2 ** attempt)));
       return;
     }
-    if (job.sandboxed) for (const pid of targets) trySignal(pid, "SIGTERM");
-    else trySignal(-job.pid, "SIGTERM");
+    for (const pid of targets) trySignal(pid, "SIGTERM");
   }
 
-  /** SIGKILL to all of the job but its supervisor, which then records the kill; the supervisor too if it lingers. */
+  /** SIGKILL to all of the job; a sandboxed job's bwrap then exits by itself and its status is recorded. */
   #kill(job: Job): void {
     if (job.done) return;
     job.killed = true;
-    for (const pid of this.#members(job)) if (pid !== job.pid) trySignal(pid, "SIGKILL");
+    for (const pid of this.#members(job.req.jobId, job.pid)) if (!(job.sandboxed && isBwrap(pid))) trySignal(pid, "SIGKILL");
     const last = setTimeout(() => {
       if (!job.done) trySignal(-job.pid, "SIGKILL");
     }, 2000);
     last.unref();
     job.timers.push(last);
+  }
+
+  /**
+   * SIGKILL to what is left of an ended job, until nothing is: its next attempt may start only
+   * then. Its process group counts only while no other process has taken the leader's pid (the
+   * kernel hands out no pid still in use as a group id, so then the group is the job's).
+   */
+  #killLeftovers(jobId: string, pgid: number, startTime: string): void {
+    const reused = readStat(pgid) !== null && readStat(pgid)!.startTime !== startTime;
+    for (let round = 0; round < 50; round++) {
+      const left = reused ? (this.#cgroups?.pids(jobId) ?? []) : this.#members(jobId, pgid);
+      if (left.length === 0) return;
+      for (const pid of left) trySignal(pid, "SIGKILL");
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
   }
 
   #launcherEvent(job: Job, event: SpawnEvent): void {
@@ -367,15 +464,22 @@ export class LocalExecutor implements Executor {
   #pollReattached(): void {
     for (const job of this.#reattached) {
       if (isRunning(job.pid, job.startTime)) continue;
-      // No record means the supervisor itself was killed, which only SIGKILL does.
-      const record = readStatusRecord(job.req.stateDir) ?? { exitCode: null, signal: "SIGKILL", outOfMemory: job.oomKilled, peakMemoryBytes: null };
-      job.oomKilled ||= record.outOfMemory;
-      job.peak = record.peakMemoryBytes;
-      this.#finish(job, record);
+      const record = readStatusRecord(job.req.stateDir);
+      // The launcher writes the record right after it reaps the process: give it one more poll.
+      if (!record && !job.missedRecord) {
+        job.missedRecord = true;
+        continue;
+      }
+      // Still none: the launcher went before the job ended, so how it ended is unknown (lost).
+      const status = record ?? { exitCode: null, signal: null, outOfMemory: job.oomKilled, peakMemoryBytes: null, forkRefusals: 0, stopped: null };
+      job.oomKilled ||= status.outOfMemory;
+      job.peak = status.peakMemoryBytes;
+      job.stopped ??= status.stopped ?? null;
+      this.#finish(job, status);
     }
   }
 
-  #finish(job: Job, status: { exitCode: number | null; signal: string | null }): void {
+  #finish(job: Job, status: { exitCode: number | null; signal: string | null; forkRefusals?: number }): void {
     if (job.done || this.#closed) return;
     job.done = true;
     for (const t of job.timers) clearTimeout(t);
@@ -385,21 +489,23 @@ export class LocalExecutor implements Executor {
       clearInterval(this.#pollTimer);
       this.#pollTimer = null;
     }
+    this.#disk?.unwatch(job.req.jobId);
     // Whatever the job left running in its group ends with it.
     trySignal(-job.pid, "SIGKILL");
     let outOfMemory = job.oomKilled;
     let peak = job.peak;
+    let forkRefusals = status.forkRefusals ?? 0;
     if (job.cgroup) {
       const id = job.req.jobId;
       for (const pid of this.#cgroups!.pids(id)) trySignal(pid, "SIGKILL");
       const r = this.#cgroups!.result(id);
-      outOfMemory ||= r.oomKilled;
+      outOfMemory ||= r.oomKills > 0;
       peak = r.peakBytes ?? peak;
+      forkRefusals = Math.max(forkRefusals, r.forkRefusals);
       this.#removeCgroup(id, 20);
-    } else if (this.#watcher) {
-      peak = this.#watcher.unwatch(job.pid) ?? peak;
     }
-    job.onExit({ ...status, outOfMemory, startError: null, peakMemoryBytes: peak });
+    if (this.#watcher) peak = this.#watcher.unwatch(job.pid) ?? peak;
+    job.onExit({ exitCode: status.exitCode, signal: status.signal, outOfMemory, startError: null, peakMemoryBytes: peak, forkRefusals, stopped: job.stopped });
   }
 
   #removeCgroup(jobId: string, triesLeft: number): void {
@@ -408,66 +514,60 @@ export class LocalExecutor implements Executor {
   }
 }
 
-/**
- * Resolves argv[0] as the shell would, to report a missing or non-executable program before
- * launch. `visible` narrows the search to what a sandboxed job can see.
- */
-export function resolveProgram(program: string, pathEnv: string, cwd: string, visible?: (path: string) => boolean): { path: string } | StartError {
-  if (program === "") return { reason: "command_not_found", message: "empty command" };
-  const hiddenHint = (path: string) => `${program}: only found at ${path}, which sandboxed jobs cannot see; a keeper can add its directory to executor.readOnlyPaths in plinth.yaml`;
-  if (program.includes("/")) {
-    const path = resolve(cwd, program);
-    const kind = fileKind(path);
-    if (kind !== "missing" && visible && !visible(path)) return { reason: "command_not_found", message: hiddenHint(path) };
-    if (kind === "executable") return { path };
-    if (kind === "missing") return { reason: "command_not_found", message: `${program}: no such file` };
-    return { reason: "permission_denied", message: `${program}: ${kind === "directory" ? "is a directory" : "permission denied (not executable)"}` };
-  }
-  let denied: string | null = null;
-  let hidden: string | null = null;
-  for (const dir of pathEnv.split(":")) {
-    const path = resolve(cwd, dir || ".", program);
-    const kind = fileKind(path);
-    if (kind === "missing" || kind === "directory") continue;
-    if (visible && !visible(path)) hidden ??= path;
-    else if (kind === "executable") return { path };
-    else denied ??= path;
-  }
-  if (denied) return { reason: "permission_denied", message: `${program}: ${denied} is not executable` };
-  if (hidden) return { reason: "command_not_found", message: hiddenHint(hidden) };
-  return { reason: "command_not_found", message: `${program}: command not found (PATH=${pathEnv})` };
-}
-
-function fileKind(path: string): "executable" | "not-executable" | "directory" | "missing" {
-  let st: ReturnType<typeof statSync>;
-  try {
-    st = statSync(path, { throwIfNoEntry: false });
-  } catch {
-    return "missing";
-  }
-  if (!st) return "missing";
-  if (st.isDirectory()) return "directory";
-  try {
-    accessSync(path, constants.X_OK);
-    return "executable";
-  } catch {
-    return "not-executable";
-  }
-}
-
-/** The supervisor's record: "<status> <oom kills> <peak bytes>", the last two when a cgroup was used. */
+/** How a job ended, from the launcher's record ("<status>[ <oom kills> <peak bytes|-> <refused forks>]") or else bwrap's own. */
 function readStatusRecord(stateDir: string): Omit<ExitInfo, "startError"> | null {
-  const m = /^(\d+)(?: (\d+))?(?: (\d+))?\s*$/.exec(readIfPresent(join(stateDir, STATUS_FILE)) ?? "");
-  if (!m) return null;
+  const stoppedText = readIfPresent(join(stateDir, STATE_FILES.stopped));
+  const stopped = stoppedText ? (JSON.parse(stoppedText) as ExitInfo["stopped"]) : null;
+  const oomFile = existsSync(join(stateDir, STATE_FILES.oomKilled));
+  const m = /^(\d+)(?: (\d+) (\d+|-) (\d+))?\s*$/.exec(readIfPresent(join(stateDir, STATE_FILES.exitStatus)) ?? "");
+  if (m) {
+    return {
+      ...decodeShellStatus(Number(m[1])),
+      outOfMemory: Number(m[2] ?? 0) > 0 || oomFile,
+      peakMemoryBytes: m[3] && m[3] !== "-" ? Number(m[3]) : null,
+      forkRefusals: Number(m[4] ?? 0),
+      stopped,
+    };
+  }
+  // bwrap writes one JSON document a line; the last one with "exit-code" is the job's end.
+  const bwrap = (readIfPresent(join(stateDir, STATE_FILES.bwrapStatus)) ?? "").split("\n").filter((l) => l.includes('"exit-code"'));
+  const code = bwrap.length > 0 ? (JSON.parse(bwrap[bwrap.length - 1]!) as { "exit-code": number })["exit-code"] : null;
+  if (code === null) return null;
+  return { ...decodeShellStatus(code), outOfMemory: oomFile, peakMemoryBytes: null, forkRefusals: 0, stopped };
+}
+
+function diskStop(v: DiskVerdict): NonNullable<ExitInfo["stopped"]> {
+  if (v.kind === "limit") {
+    return {
+      reason: "disk_limit",
+      message: `Stopped: its folder and log held ${formatBytes(v.usedBytes)}, more than its disk allowance of ${formatBytes(v.limitBytes)}.`,
+      hint: "Write large outputs somewhere meant for them, delete temporary files as you go, or ask a keeper to raise executor.jobDiskLimit in plinth.yaml.",
+    };
+  }
   return {
-    ...decodeShellStatus(Number(m[1])),
-    outOfMemory: Number(m[2] ?? 0) > 0 || existsSync(join(stateDir, OOM_FILE)),
-    peakMemoryBytes: m[3] ? Number(m[3]) : null,
+    reason: "disk_limit",
+    message: `Stopped: the disk that holds Plinth's data was down to ${formatBytes(v.freeBytes)} free (it keeps ${formatBytes(v.reserveBytes)}), and this job held the most (${formatBytes(v.usedBytes)}).`,
+    hint: "Free space on the server's disk (old job folders, datasets), then run it again; a keeper can change executor.diskReserve in plinth.yaml.",
   };
 }
 
 function startErrorInfo(error: StartError): ExitInfo {
   return { exitCode: null, signal: null, outOfMemory: false, startError: error, peakMemoryBytes: null };
+}
+
+/** Waits until launchers of an earlier server have handled every request it sent (they unregister then), or have died. */
+async function waitForPredecessors(registry: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = readdirSync(registry).filter((name) => {
+      const [pid, startTime] = name.split("-");
+      if (pid !== undefined && startTime !== undefined && isRunning(Number(pid), startTime)) return true;
+      rmSync(join(registry, name), { force: true });
+      return false;
+    });
+    if (alive.length === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 function isBwrap(pid: number): boolean {
@@ -491,4 +591,3 @@ function readIfPresent(path: string): string | null {
     return null;
   }
 }
-

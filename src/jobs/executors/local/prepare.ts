@@ -1,14 +1,19 @@
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 // File-system work a launch needs just before the process starts: its directories, stale
-// records to clear, its memory cgroup. It runs in the launcher process, not the server, because
-// mkdir in a cgroup or on a journalled disk can take a millisecond the server's event loop
-// should not spend.
+// records to clear, its cgroups, handing the job's folder to the user it runs as. It runs in
+// the launcher process, not the server, because mkdir in a cgroup or on a journalled disk can
+// take a millisecond the server's event loop should not spend.
 export interface Preparation {
   dirs?: string[];
   remove?: string[];
   /** Files to write; `optional` ones may fail (a knob the kernel does not offer). */
   writes?: Array<{ path: string; content: string; optional?: boolean }>;
+  /** Folders whose mode is set (the ones above a job's folder, to let its user pass). */
+  modes?: Array<{ path: string; mode: number }>;
+  /** Folders given, with everything in them, to the job's user (symlinks themselves, never what they point at). */
+  own?: { paths: string[]; uid: number; gid: number };
 }
 
 export function prepare(p: Preparation | undefined): void {
@@ -22,4 +27,12 @@ export function prepare(p: Preparation | undefined): void {
       if (!w.optional) throw err;
     }
   }
+  for (const m of p.modes ?? []) chmodSync(m.path, m.mode);
+  if (p.own) for (const path of p.own.paths) chownTree(path, p.own.uid, p.own.gid);
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  lchownSync(path, uid, gid);
+  if (!lstatSync(path).isDirectory()) return;
+  for (const name of readdirSync(path)) chownTree(join(path, name), uid, gid);
 }

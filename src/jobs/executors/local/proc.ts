@@ -105,6 +105,10 @@ export function signalName(signo: number): string | null {
   return SIGNAL_NAMES.get(signo) ?? null;
 }
 
+export function signalNumber(name: string): number | null {
+  return (constants.signals as Record<string, number>)[name] ?? null;
+}
+
 /**
  * A shell reports a child killed by signal N as exit status 128+N; decode that, so a job
  * killed with SIGKILL reads as such, whether we saw it live or from the recorded status.

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { accessSync, constants, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
+import { accessSync, chownSync, constants, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
 
@@ -7,6 +7,12 @@ import { dirname, join, resolve, sep } from "node:path";
 // own pid namespace, a minimal /dev with only the job's GPUs, and the job's workdir as the
 // only writable place. Plinth's data directory (database, object store, other jobs) is not
 // mounted at all; where it lies under a read-only system path, an empty tmpfs covers it.
+//
+// Nothing from the job's spec reaches bwrap itself: it runs with a fixed minimal environment,
+// from "/", as the job's unprivileged user, and reads its arguments from fd 3 (so the job's
+// variables never show in `ps`). The job's environment is set only inside (--clearenv, then
+// --setenv). A user namespace of its own, in which no further ones can be made, leaves the job
+// no capabilities.
 //
 // Deliberately absent: --die-with-parent (jobs outlive a server crash and are reattached) and
 // --new-session (the job must stay in the process group the executor signals; it already has
@@ -47,6 +53,8 @@ export function systemLayout(extraReadOnly: string[] = []): SandboxLayout {
 
 export interface SandboxJob {
   workdir: string;
+  /** The job's whole environment, applied inside the sandbox only. */
+  env: Record<string, string>;
   /** Host paths that must not be visible (Plinth's data dir, its config…). */
   hiddenPaths: string[];
   /** Driver indices of the job's real GPUs. */
@@ -54,12 +62,16 @@ export interface SandboxJob {
   network: boolean;
 }
 
-/** bwrap's arguments up to and including "--"; the job's argv follows. */
-export function bwrapArgs(layout: SandboxLayout, job: SandboxJob): string[] {
-  const args = ["--unshare-pid", "--unshare-ipc"];
+/** The environment bwrap itself runs with, whatever the job asked for. */
+export const OUTSIDE_ENV: Readonly<Record<string, string>> = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+
+/** bwrap's arguments up to and including "--"; the job's argv follows. `statusFd` receives bwrap's JSON status (exit code). */
+export function bwrapArgs(layout: SandboxLayout, job: SandboxJob, statusFd?: number): string[] {
+  const args = ["--unshare-user", "--disable-userns", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"];
   if (!job.network) args.push("--unshare-net");
-  // As root bwrap keeps every capability unless told otherwise; unprivileged runs have none.
-  if (process.getuid?.() === 0) args.push("--cap-drop", "ALL");
+  if (statusFd !== undefined) args.push("--json-status-fd", String(statusFd));
+  args.push("--clearenv");
+  for (const [k, v] of Object.entries(job.env)) args.push("--setenv", k, v);
   args.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp");
   for (const p of layout.readOnly) args.push("--ro-bind", p, p);
   for (const s of layout.symlinks) args.push("--symlink", s.target, s.path);
@@ -101,13 +113,17 @@ export function findBwrap(pathEnv = process.env.PATH ?? "/usr/bin:/bin"): string
   return null;
 }
 
-/** Runs `true` in a sandbox built like a job's; bwrap can fail without namespaces or privileges. */
-export async function probeBubblewrap(bwrap: string, layout: SandboxLayout): Promise<{ ok: true } | { ok: false; error: string }> {
+/**
+ * Runs `true` in a sandbox built like a job's, as the job's user; bwrap can fail without user
+ * namespaces (some distributions allow them only to chosen programs).
+ */
+export async function probeBubblewrap(bwrap: string, layout: SandboxLayout, user: { uid: number; gid: number } | null = null): Promise<{ ok: true } | { ok: false; error: string }> {
   const workdir = mkdtempSync(join(tmpdir(), "plinth-bwrap-probe-"));
   try {
-    const args = [...bwrapArgs(layout, { workdir, hiddenPaths: [], gpuIndices: [], network: true }), "/bin/sh", "-c", "exit 0"];
+    if (user) chownSync(workdir, user.uid, user.gid);
+    const args = [...bwrapArgs(layout, { workdir, env: {}, hiddenPaths: [], gpuIndices: [], network: true }), "/bin/sh", "-c", "exit 0"];
     return await new Promise((done) => {
-      const child = spawn(bwrap, args, { stdio: ["ignore", "ignore", "pipe"] });
+      const child = spawn(bwrap, args, { stdio: ["ignore", "ignore", "pipe"], cwd: "/", env: { ...OUTSIDE_ENV }, ...(user && { uid: user.uid, gid: user.gid }) });
       let stderr = "";
       child.stderr.setEncoding("utf8").on("data", (d: string) => {
         stderr += d;

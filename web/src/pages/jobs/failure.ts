@@ -11,4 +11,5 @@ export const FAILURE_TITLES: Record<FailureReason, string> = {
   cancelled: "It was cancelled",
   lost: "Plinth lost track of it",
   start_failed: "It could not be started",
+  disk_limit: "It filled too much disk",
 };
