@@ -39,7 +39,8 @@ export async function signInLines(ctx: SignInContext, env = process.env): Promis
   const login = `plinth login ${ctx.url} --token`;
   const elsewhere = saved.url && !sameServer ? `  (The CLI is signed in to ${saved.url} now.)` : null;
   if (!ctx.firstToken) {
-    return [`  Sign in the CLI with a token you made before:  ${login} <token>`, ...(elsewhere ? [elsewhere] : [])];
+    const how = env.PLINTH_BOOTSTRAP_TOKEN ? `  Sign in the CLI:  ${login} "$PLINTH_BOOTSTRAP_TOKEN"` : `  Sign in the CLI with a token you made before:  ${login} <token>`;
+    return [how, ...(elsewhere ? [elsewhere] : [])];
   }
   const lines = ["  Admin token (shown once, stored only hashed — keep it somewhere safe):", `    ${ctx.firstToken}`, ""];
   // Nobody signed in yet, or a sign-in left from an earlier server at this same address.
