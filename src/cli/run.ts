@@ -96,35 +96,34 @@ function buildSpec(command: string[], flags: RunFlags): Record<string, any> {
   const spec: Record<string, any> = file ? { ...file.spec } : {};
   // Paths set by flags: a problem there is the flag's, not a line of the file.
   const fromFlags: string[] = [];
-  const set = (path: string, apply: () => void) => {
+  const setByFlag = (target: Record<string, any>, key: string, path: string, value: unknown) => {
+    target[key] = value;
     fromFlags.push(path);
-    apply();
   };
   if (command.length) {
-    set("command", () => {
-      spec.command = command;
-      delete spec.script;
-    });
+    setByFlag(spec, "command", "command", command);
+    delete spec.script;
   }
   // A file without a command is explained with the file's other problems (a misspelt `comand:`).
   if (!file && !spec.command && !spec.script) {
     throw new CliError("Nothing to run.", "Put the command after --, e.g. `plinth run -- python train.py`, or use -f plinth.yaml.");
   }
   const resources: Record<string, any> = typeof spec.resources === "object" && spec.resources !== null ? { ...spec.resources } : {};
-  if (flags.gpus !== undefined) set("resources.gpus", () => (resources.gpus = number(flags.gpus!, "--gpus")));
-  if (flags.cpus !== undefined) set("resources.cpus", () => (resources.cpus = number(flags.cpus!, "--cpus")));
-  if (flags.memory !== undefined) set("resources.memory", () => (resources.memory = flags.memory));
+  if (flags.gpus !== undefined) setByFlag(resources, "gpus", "resources.gpus", number(flags.gpus, "--gpus"));
+  if (flags.cpus !== undefined) setByFlag(resources, "cpus", "resources.cpus", number(flags.cpus, "--cpus"));
+  if (flags.memory !== undefined) setByFlag(resources, "memory", "resources.memory", flags.memory);
   if (flags.gpuModel !== undefined || flags.gpuMemory !== undefined) {
-    if (flags.gpuModel !== undefined) fromFlags.push("resources.gpu.model");
-    if (flags.gpuMemory !== undefined) fromFlags.push("resources.gpu.minMemory");
-    resources.gpu = { ...(resources.gpu ?? {}), ...(flags.gpuModel && { model: flags.gpuModel }), ...(flags.gpuMemory && { minMemory: flags.gpuMemory }) };
+    const gpu = { ...(resources.gpu ?? {}) };
+    if (flags.gpuModel) setByFlag(gpu, "model", "resources.gpu.model", flags.gpuModel);
+    if (flags.gpuMemory) setByFlag(gpu, "minMemory", "resources.gpu.minMemory", flags.gpuMemory);
+    resources.gpu = gpu;
   }
   if (Object.keys(resources).length) spec.resources = resources;
-  if (flags.name !== undefined) set("name", () => (spec.name = flags.name));
-  if (flags.timeout !== undefined) set("timeout", () => (spec.timeout = flags.timeout));
-  if (flags.estimate !== undefined) set("estimate", () => (spec.estimate = flags.estimate));
-  if (flags.priority !== undefined) set("priority", () => (spec.priority = number(flags.priority!, "--priority")));
-  if (flags.retries !== undefined) set("retries", () => (spec.retries = number(flags.retries!, "--retries")));
+  if (flags.name !== undefined) setByFlag(spec, "name", "name", flags.name);
+  if (flags.timeout !== undefined) setByFlag(spec, "timeout", "timeout", flags.timeout);
+  if (flags.estimate !== undefined) setByFlag(spec, "estimate", "estimate", flags.estimate);
+  if (flags.priority !== undefined) setByFlag(spec, "priority", "priority", number(flags.priority, "--priority"));
+  if (flags.retries !== undefined) setByFlag(spec, "retries", "retries", number(flags.retries, "--retries"));
   if (flags.env.length) {
     const env = pairs(flags.env, "--env");
     fromFlags.push(...Object.keys(env).map((k) => `env.${k}`));
