@@ -2,82 +2,21 @@ import { randomUUID } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ExitInfo, LaunchRequest } from "../../src/jobs/executors/executor.ts";
+import { describe, expect, it } from "vitest";
+import type { ExitInfo, } from "../../src/jobs/executors/executor.ts";
 import { fakeGpus } from "../../src/jobs/executors/local/inventory.ts";
 import { ProcessLauncher, type SpawnEvent } from "../../src/jobs/executors/local/launcher.ts";
-import { LocalExecutor, type LocalExecutorOptions } from "../../src/jobs/executors/local/local-executor.ts";
+import { localJobsSuite, waitFor } from "../helpers/local-jobs.ts";
+import type { LocalExecutor, LocalExecutorOptions } from "../../src/jobs/executors/local/local-executor.ts";
 import { detectJobCgroups } from "../../src/jobs/executors/local/cgroups.ts";
 import { isRunning, listProcesses, processGroupMembers, readStat } from "../../src/jobs/executors/local/proc.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 
 // Real processes, real signals, real cgroups and bubblewrap where this machine has them.
 
-let root: string;
-const executors: LocalExecutor[] = [];
-
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), "plinth-local-exec-"));
-  // Run as root, jobs run as nobody, which must be able to pass through to the data dirs below.
-  chmodSync(root, 0o711);
-});
-afterEach(async () => {
-  for (const ex of executors.splice(0)) await ex.close();
-});
-afterAll(() => {
-  rmSync(root, { recursive: true, force: true });
-});
-
-function newExecutor(opts: LocalExecutorOptions = {}): LocalExecutor {
-  const ex = new LocalExecutor({ sandbox: "none", dataDir: root, logger: { warn: () => {} }, ...opts });
-  executors.push(ex);
-  return ex;
-}
-
-interface TestJob {
-  req: LaunchRequest;
-  exited: Promise<ExitInfo>;
-  onExit: (info: ExitInfo) => void;
-  log: () => string;
-}
-
-function job(argv: string[], extra: Partial<LaunchRequest> = {}, base = root): TestJob {
-  const jobId = `t-${randomUUID()}`;
-  const dir = join(base, "jobs", jobId);
-  mkdirSync(join(dir, "work"), { recursive: true });
-  const req: LaunchRequest = {
-    jobId,
-    argv,
-    env: {},
-    workdir: join(dir, "work"),
-    logPath: join(dir, "log"),
-    stateDir: join(dir, "state"),
-    cpus: 1,
-    memoryBytes: 0,
-    gpus: [],
-    ...extra,
-  };
-  let onExit!: (info: ExitInfo) => void;
-  const exited = new Promise<ExitInfo>((resolve) => {
-    onExit = resolve;
-  });
-  return { req, exited, onExit, log: () => (existsSync(req.logPath) ? readFileSync(req.logPath, "utf8") : "") };
-}
-
-async function run(ex: LocalExecutor, argv: string[], extra: Partial<LaunchRequest> = {}): Promise<{ info: ExitInfo; log: string; req: LaunchRequest }> {
-  const j = job(argv, extra);
-  await ex.launch(j.req, j.onExit);
-  const info = await j.exited;
-  return { info, log: j.log(), req: j.req };
-}
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const local = localJobsSuite("plinth-local-exec-");
+const { job, run } = local;
+const newExecutor = local.executor;
 
 describe.each(["process", "inline"] as const)("local executor (%s launcher)", (launcher) => {
   const executor = (opts: LocalExecutorOptions = {}) => newExecutor({ launcher, ...opts });
@@ -358,7 +297,7 @@ describe("bubblewrap sandbox", async () => {
 
   // A data dir laid out like Plinth's: a database, the object store and job dirs.
   function dataDir(): { data: string; secret: string; otherJob: string } {
-    const data = mkdtempSync(join(root, "data-"));
+    const data = mkdtempSync(join(local.root(), "data-"));
     writeFileSync(join(data, "plinth.db"), "secret");
     mkdirSync(join(data, "jobs", "other", "work"), { recursive: true });
     writeFileSync(join(data, "jobs", "other", "work", "private.txt"), "other job's data");
@@ -408,9 +347,9 @@ describe("bubblewrap sandbox", async () => {
 
   it.skipIf(!probe.ok)("hides the data dir even where it lies under a path bound read-only", async () => {
     const { data, secret, otherJob } = dataDir();
-    writeFileSync(join(root, "shared.txt"), "shared");
-    const ex = executor({ sandbox: "bubblewrap", dataDir: data, readOnlyPaths: [root] });
-    const log = await check(ex, data, `cat ${join(root, "shared.txt")}; echo; cat ${secret} 2>/dev/null && echo READ-SECRET; ls ${otherJob} 2>/dev/null && echo READ-OTHER; echo ok > out.txt && echo wrote`);
+    writeFileSync(join(local.root(), "shared.txt"), "shared");
+    const ex = executor({ sandbox: "bubblewrap", dataDir: data, readOnlyPaths: [local.root()] });
+    const log = await check(ex, data, `cat ${join(local.root(), "shared.txt")}; echo; cat ${secret} 2>/dev/null && echo READ-SECRET; ls ${otherJob} 2>/dev/null && echo READ-OTHER; echo ok > out.txt && echo wrote`);
     expect(log).toBe("shared\nwrote\n");
   });
 
@@ -440,7 +379,7 @@ describe("bubblewrap sandbox", async () => {
 
   it.skipIf(!probe.ok)("finds programs on PATH among what the sandbox shows, and names ones it hides", async () => {
     const { data } = dataDir();
-    const hiddenBin = mkdtempSync(join(root, "bin-"));
+    const hiddenBin = mkdtempSync(join(local.root(), "bin-"));
     // Open to the job's user (as root, jobs run as nobody), so only the sandbox hides it.
     chmodSync(hiddenBin, 0o755);
     writeFileSync(join(hiddenBin, "only-here"), "#!/bin/sh\necho hi\n");

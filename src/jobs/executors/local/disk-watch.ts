@@ -7,6 +7,9 @@ import { join } from "node:path";
 // past its allowance is stopped; when free space falls below the reserve, the job holding the
 // most is stopped first, so the database never meets a full disk.
 
+/** Below this a job is never stopped for the disk's reserve. */
+const MIN_BLAMED_BYTES = 64 << 20;
+
 export type DiskVerdict = { kind: "limit"; usedBytes: number; limitBytes: number } | { kind: "reserve"; usedBytes: number; freeBytes: number; reserveBytes: number };
 
 interface Watched {
@@ -64,9 +67,9 @@ export class DiskWatcher {
       if (this.#o.reserveBytes <= 0) return;
       const freeBytes = freeSpace(this.#o.dataDir);
       if (freeBytes === null || freeBytes >= this.#o.reserveBytes) return;
-      // Only a job that holds a real share of what is missing is to blame; a small one stopped
-      // would free nothing while something else fills the disk.
-      const biggest = [...this.#jobs.values()].filter((w) => !w.stopped && w.usedBytes >= this.#o.reserveBytes / 4).sort((a, b) => b.usedBytes - a.usedBytes)[0];
+      // Only a job that holds something real is to blame; a small one stopped would free
+      // nothing while something else fills the disk.
+      const biggest = [...this.#jobs.values()].filter((w) => !w.stopped && w.usedBytes >= MIN_BLAMED_BYTES).sort((a, b) => b.usedBytes - a.usedBytes)[0];
       if (!biggest) return;
       biggest.stopped = true;
       biggest.onExceed({ kind: "reserve", usedBytes: biggest.usedBytes, freeBytes, reserveBytes: this.#o.reserveBytes });
