@@ -257,7 +257,7 @@ const CONFIG_EXAMPLE = {
   dataDir: "/srv/plinth",
   server: { host: "0.0.0.0", port: 8420, publicUrl: "http://gpu-box.lab.example.org:8420", bodyLimit: "10M" },
   database: { url: "postgres://plinth:secret@db.lab.example.org:5432/plinth" },
-  executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"] },
+  executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   log: { level: "info" },
 };
