@@ -55,7 +55,10 @@ export function exitCodeOf(job: JobView): number {
 }
 
 export function describeEnd(job: JobView): string {
-  if (job.state === "succeeded") return `succeeded in ${job.durations.runningMs !== null ? `${(job.durations.runningMs / 1000).toFixed(1)}s` : "?"}`;
+  if (job.state === "succeeded") {
+    const line = `succeeded in ${job.durations.runningMs !== null ? `${(job.durations.runningMs / 1000).toFixed(1)}s` : "?"}`;
+    return job.warning ? `${line}\nwarning: ${job.warning.message}${job.warning.hint ? `\nhint: ${job.warning.hint}` : ""}` : line;
+  }
   const lines = [`${job.state}${job.failure ? `: ${job.failure.message}` : ""}`];
   if (job.failure?.hint) lines.push(`hint: ${job.failure.hint}`);
   return lines.join("\n");

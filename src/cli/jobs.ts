@@ -68,6 +68,10 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
         job.peakMemoryBytes ? `peak mem:  ${formatBytes(job.peakMemoryBytes)}` : "",
       ].filter(Boolean);
       process.stdout.write(`${lines.join("\n")}\n`);
+      if (job.warning) {
+        process.stdout.write(`\nwarning: ${job.warning.message}\n`);
+        if (job.warning.hint) process.stdout.write(`hint: ${job.warning.hint}\n`);
+      }
       if (job.failure) {
         process.stdout.write(`\n${job.failure.reason}: ${job.failure.message}\n`);
         if (job.failure.hint) process.stdout.write(`hint: ${job.failure.hint}\n`);

@@ -43,6 +43,10 @@ export const JobSchema = z
       .object({ reason: z.enum(FAILURE_REASONS), message: z.string(), hint: z.string().nullable(), logTail: z.string().nullable() })
       .nullable()
       .meta({ description: "Why the job did not succeed, with what to do about it." }),
+    warning: z
+      .object({ message: z.string(), hint: z.string().nullable() })
+      .nullable()
+      .meta({ description: "Something a job that succeeded should still tell its owner: a helper process killed for memory." }),
     peakMemoryBytes: z.number().nullable(),
     labels: z.record(z.string(), z.string()),
     spec: z.record(z.string(), z.unknown()).meta({ description: "The spec as submitted." }),
@@ -90,6 +94,8 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
     failure: row.reason
       ? { reason: row.reason as JobView["failure"] extends infer F ? (F extends { reason: infer R } ? R : never) : never, message: row.message ?? "", hint: row.hint, logTail: row.log_tail }
       : null,
+    // A message without a reason is a warning on a job that otherwise went well.
+    warning: !row.reason && row.message ? { message: row.message, hint: row.hint } : null,
     peakMemoryBytes: row.peak_memory_bytes,
     labels,
     spec: JSON.parse(row.spec),

@@ -2,11 +2,14 @@ import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { detectJobCgroups } from "../../src/jobs/executors/local/cgroups.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 
 const db = testDatabases()[0]!;
+const memoryCgroups = (await detectJobCgroups(["memory"])) !== null;
+if (!memoryCgroups) console.warn("Skipping 1 memory-warning test: no writable memory cgroup here (the kernel's OOM kills are counted per cgroup).");
 
 describe("per-user limits and memory limits", () => {
   let t: TestPlatform;
@@ -39,6 +42,21 @@ describe("per-user limits and memory limits", () => {
     expect(done.state).toBe("failed");
     expect(done.failure.reason).toBe("out_of_memory");
     expect(done.failure.hint).toMatch(/--memory/);
+  });
+
+  it.skipIf(!memoryCgroups)("warns on a job that succeeded although one of its processes was killed for memory", async () => {
+    // A data-loader-like helper goes over the limit and is killed by the kernel; the main process carries on and exits 0.
+    const hog = "x = bytearray(400 * 1024 * 1024)\nfor i in range(0, len(x), 4096): x[i] = 1";
+    const { body: job } = await t.api("POST", "/api/v1/jobs", {
+      command: ["python3", "-c", `import subprocess, sys\nr = subprocess.run([sys.executable, "-c", ${JSON.stringify(hog)}])\nprint("helper ended with", r.returncode)`],
+      resources: { memory: "100M" },
+    });
+    const done = await t.waitFor(job.id);
+    expect(done.state).toBe("succeeded");
+    expect(done.failure).toBeNull();
+    expect(done.warning.message).toMatch(/killed by the kernel for running out of memory/);
+    expect(done.warning.hint).toMatch(/--memory/);
+    expect((await t.api("GET", `/api/v1/jobs/${job.id}/logs`)).body).toContain("helper ended with -9");
   });
 });
 

@@ -180,7 +180,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A job's output (stdout and stderr); with follow=true, streams until the job ends */
+        /**
+         * A job's output (stdout and stderr); with follow=true, streams until the job ends
+         * @description Without parameters, the whole log, streamed. For part of it:
+         *     - `Range: bytes=-4194304` (curl -r -4194304) answers 206 with the last 4 MiB and `Content-Range: bytes <first>-<last>/<size>`;
+         *       `bytes=<from>-` resumes a download (curl -C -); a range beyond the end answers 416 with `Content-Range: bytes *\/<size>`.
+         *     - `tail=N` starts at the last N lines, as tail -n; with follow=true it then keeps streaming.
+         *     - `offset=N` starts at byte N: to follow on from a range, ask for follow=true&offset=<last + 1>.
+         *     A Range header goes with none of follow, offset or tail.
+         */
         get: operations["getJobsByIdLogs"];
         put?: never;
         post?: never;
@@ -451,7 +459,7 @@ export interface components {
                 logTail: string | null;
                 message: string;
                 /** @enum {string} */
-                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed";
+                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
             } | null;
             finishedAt: string | null;
             id: string;
@@ -486,6 +494,11 @@ export interface components {
             state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
             timeoutMs: number | null;
             userId: string;
+            /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
+            warning: {
+                hint: string | null;
+                message: string;
+            } | null;
         };
         JobDetail: {
             assignedGpus: components["schemas"]["Gpu"][];
@@ -506,7 +519,7 @@ export interface components {
                 logTail: string | null;
                 message: string;
                 /** @enum {string} */
-                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed";
+                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
             } | null;
             finishedAt: string | null;
             id: string;
@@ -541,6 +554,11 @@ export interface components {
             state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
             timeoutMs: number | null;
             userId: string;
+            /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
+            warning: {
+                hint: string | null;
+                message: string;
+            } | null;
         };
         JobEvent: {
             at: string;
@@ -628,7 +646,7 @@ export interface components {
                  *       "lost"
                  *     ]
                  */
-                on: ("out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed")[];
+                on: ("out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit")[];
             };
             /** @description A bash script, run instead of `command`. */
             script?: string;
@@ -1095,7 +1113,10 @@ export interface operations {
         parameters: {
             query?: {
                 follow?: boolean | ("0" | "1" | "true" | "false");
+                /** @description Start at this byte of the log. */
                 offset?: number;
+                /** @description Start at the last N lines (as tail -n); not with offset. */
+                tail?: number;
             };
             header?: never;
             path: {

@@ -51,6 +51,7 @@ export default function JobPage() {
       </Group>
       {j.queue && <QueueNote position={j.queue.position} expectedStartAt={j.queue.expectedStartAt} />}
       {j.failure && j.state !== "succeeded" && <FailureAlert job={j} />}
+      {j.warning && <WarningAlert warning={j.warning} />}
       <Grid>
         <Grid.Col span={{ base: 12, md: 6 }}>
           <Timeline job={j} />
@@ -74,6 +75,21 @@ function QueueNote({ position, expectedStartAt }: { position: number; expectedSt
       <Anchor component={Link} to="/cluster">
         See the cluster
       </Anchor>
+    </Alert>
+  );
+}
+
+function WarningAlert({ warning }: { warning: NonNullable<JobDetail["warning"]> }) {
+  return (
+    <Alert color="yellow" variant="light" icon={<IconAlertTriangle aria-hidden />} title="It succeeded, with a warning" data-testid="warning">
+      <Stack gap={6}>
+        <Text size="sm">{warning.message}</Text>
+        {warning.hint && (
+          <Text size="sm" fw={600}>
+            What to do: {warning.hint}
+          </Text>
+        )}
+      </Stack>
     </Alert>
   );
 }
@@ -205,7 +221,8 @@ function Spec({ job }: { job: JobDetail }) {
       </Text>
       <CommandBlock command={plinthRunCommand(spec)} testId="job-cli" />
       <Spoiler maxHeight={0} showLabel="Show the spec as submitted (JSON)" hideLabel="Hide the spec" mt="xs">
-        <Code block data-testid="job-spec">
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a long script line makes the block scroll sideways; keyboard users must reach it to scroll */}
+        <Code block data-testid="job-spec" tabIndex={0} aria-label="The spec as submitted">
           {JSON.stringify(job.spec, null, 2)}
         </Code>
       </Spoiler>
