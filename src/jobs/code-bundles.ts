@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { PassThrough, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
-import { problems } from "../core/errors.ts";
+import { ProblemError, problems } from "../core/errors.ts";
 import type { FsObjectStore } from "../storage/fs-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 
@@ -40,14 +40,18 @@ export const BundleResultSchema = z
   .meta({ id: "CodeBundleResult" });
 
 export const MAX_BUNDLE_BYTES = 2 * 1024 ** 3;
+/** One file of a bundle can be no larger than the whole bundle may be. */
+export const MAX_BLOB_BYTES = MAX_BUNDLE_BYTES;
 
 const blobKey = (hash: string) => `code/blobs/${hash.slice(0, 2)}/${hash}`;
 const bundleKey = (hash: string) => `code/bundles/${hash}.json`;
 
 export class CodeBundles {
   readonly #store: ObjectStore;
-  constructor(store: ObjectStore) {
+  readonly #maxBlobBytes: number;
+  constructor(store: ObjectStore, maxBlobBytes = MAX_BLOB_BYTES) {
     this.#store = store;
+    this.#maxBlobBytes = maxBlobBytes;
   }
 
   /** Records the manifest if all blobs are present; otherwise lists the missing ones. */
@@ -65,7 +69,22 @@ export class CodeBundles {
     }
     const unique = [...new Set(manifest.files.map((f) => f.sha256))];
     const missing: string[] = [];
-    for (const hash of unique) if (!(await this.#store.head(blobKey(hash)))) missing.push(hash);
+    const stored = new Map<string, number>();
+    for (const hash of unique) {
+      const head = await this.#store.head(blobKey(hash));
+      if (head) stored.set(hash, head.size);
+      else missing.push(hash);
+    }
+    // A declared size is what the total above counted: it must be the blob's real one.
+    const wrong = manifest.files.filter((f) => stored.has(f.sha256) && stored.get(f.sha256) !== f.size);
+    if (wrong.length) {
+      throw problems.unprocessable(
+        "Sizes do not match the files",
+        `${wrong.length} file(s) declare a size other than their content's: '${wrong[0]!.path}' says ${wrong[0]!.size} bytes, its content has ${stored.get(wrong[0]!.sha256)}.`,
+        "Build the manifest from the files as they are (`plinth run` does); a file that changed while it was read can be sent again.",
+        wrong.slice(0, 20).map((f) => ({ path: `body.files[${manifest.files.indexOf(f)}].size`, message: `is ${stored.get(f.sha256)} bytes, not ${f.size}` })),
+      );
+    }
     if (missing.length) return { bundle: null, missing };
     const canonical = JSON.stringify({ files: [...manifest.files].sort((a, b) => (a.path < b.path ? -1 : 1)) });
     const bundle = createHash("sha256").update(canonical).digest("hex");
@@ -75,6 +94,7 @@ export class CodeBundles {
 
   /** Stores a blob, checking its content against the claimed hash while it streams in. */
   async putBlob(hash: string, body: Readable): Promise<{ size: number }> {
+    const maxBytes = this.#maxBlobBytes;
     if (await this.#store.head(blobKey(hash))) {
       body.resume();
       return { size: (await this.#store.head(blobKey(hash)))!.size };
@@ -85,6 +105,18 @@ export class CodeBundles {
       transform(chunk: Buffer, _enc, cb) {
         digest.update(chunk);
         size += chunk.length;
+        if (size > maxBytes) {
+          cb(
+            new ProblemError({
+              status: 413,
+              title: "File too large",
+              code: "blob-too-large",
+              detail: `A file of the code bundle is larger than ${maxBytes} bytes.`,
+              hint: "Keep data out of the code directory (add it to .plinthignore) and use datasets for data.",
+            }),
+          );
+          return;
+        }
         cb(null, chunk);
       },
       flush(cb) {

@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { ProblemError } from "../../src/core/errors.ts";
+import { CodeBundles } from "../../src/jobs/code-bundles.ts";
+import { FsObjectStore } from "../../src/storage/fs-store.ts";
+
+// Uploads a member could abuse to fill the server's disk: one huge file, or a manifest that
+// declares small sizes for big files to slip under the bundle's cap. Real files on disk.
+
+const root = mkdtempSync(join(tmpdir(), "plinth-bundles-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
+
+/** Bytes sent in chunks as a request body would arrive. */
+function stream(bytes: Buffer): Readable {
+  return Readable.from(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => bytes.subarray(i * 4096, (i + 1) * 4096)));
+}
+
+async function problemOf(p: Promise<unknown>): Promise<ProblemError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProblemError);
+  return err as ProblemError;
+}
+
+describe("code bundle uploads", () => {
+  const store = new FsObjectStore(join(root, "objects"));
+  const bundles = new CodeBundles(store, 64 * 1024);
+
+  it("caps each blob upload: a file over the cap is refused with 413 and nothing is kept", async () => {
+    const big = Buffer.alloc(200 * 1024, 7);
+    const err = await problemOf(bundles.putBlob(sha(big), stream(big)));
+    expect(err.status).toBe(413);
+    expect(err.problem.hint).toMatch(/\.plinthignore/);
+    const blobs = join(root, "objects", "code", "blobs");
+    const kept = readdirSync(blobs, { recursive: true }).filter((f) => String(f).endsWith(sha(big)) || String(f).endsWith(".part"));
+    expect(kept).toEqual([]);
+    const small = Buffer.from("print('hi')\n");
+    expect(await bundles.putBlob(sha(small), stream(small))).toEqual({ size: small.length });
+  });
+
+  it("checks each declared size against the blob it names", async () => {
+    const file = Buffer.alloc(10_000, 1);
+    await bundles.putBlob(sha(file), stream(file));
+    const err = await problemOf(bundles.register({ files: [{ path: "data.bin", sha256: sha(file), size: 1, executable: false }] }));
+    expect(err.status).toBe(422);
+    expect(err.problem.errors?.[0]).toEqual({ path: "body.files[0].size", message: "is 10000 bytes, not 1" });
+    const ok = await bundles.register({ files: [{ path: "data.bin", sha256: sha(file), size: file.length, executable: false }] });
+    expect(ok.bundle).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
