@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +11,17 @@ import { expectAccessible, poll, loaded, type PortalSession, screenshot, signIn,
 
 describe("portal journey (Chromium)", () => {
   let s: PortalSession;
+  /** Files the tests create to let a waiting job go on. */
+  let scratch: string;
   beforeAll(async () => {
     s = await startPortal("portal_journey");
+    scratch = mkdtempSync(join(tmpdir(), "plinth-journey-"));
+    // Jobs may run as another user: let them see the files the tests create here.
+    chmodSync(scratch, 0o755);
   }, 120_000);
   afterAll(async () => {
     await s?.close();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
   /** A form field by its job-spec path: the form tags every input with it. */
@@ -56,6 +62,17 @@ describe("portal journey (Chromium)", () => {
     await loaded(page, "start");
     expect(await page.getByTestId("step-cli").getAttribute("data-done")).toBe("true");
     expect(await page.getByTestId("step-firstJob").getAttribute("data-done")).toBe("false");
+  });
+
+  it("an empty job list says there are no jobs yet and offers the form", async () => {
+    const { page } = s;
+    await page.goto("/jobs");
+    await loaded(page, "jobs");
+    const empty = page.getByTestId("jobs-empty");
+    await poll(() => empty.textContent()).toContain("No jobs yet.");
+    expect(await empty.getByRole("link", { name: "Run a first job" }).getAttribute("href")).toBe("/jobs/new");
+    await page.goto("/");
+    await loaded(page, "start");
   });
 
   it("runs a first job from the form, watches it and reads the result; Start here checks all off", async () => {
@@ -129,25 +146,77 @@ describe("portal journey (Chromium)", () => {
 
   it("shows output as it is written, searches it and downloads it", async () => {
     const { page, t } = s;
-    const { body: job } = await t.api("POST", "/api/v1/jobs", { name: "counting", script: "for i in 1 2 3 4 5 6; do echo \"step $i of 6\"; sleep 0.5; done; echo finished" });
-    await page.goto(`/jobs/${job.id}`);
-    await loaded(page, "job");
-    await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("step 1 of 6");
-    // The first lines are on screen while the job is still running.
-    expect(await page.getByTestId("log").textContent()).not.toContain("finished");
-    await poll(() => page.locator("[data-state]").first().getAttribute("data-state")).toBe("running");
-    expect(await page.getByTestId("log-status").textContent()).toBe("live");
-    await screenshot(page, "portal-job-running");
-    await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("finished");
-    await state("succeeded").waitFor();
-    await page.getByLabel("Search the output").fill("step 4");
-    await poll(() => page.getByTestId("log-match-count").textContent()).toBe("1 matching line");
-    expect(await page.getByTestId("log").locator("mark").allTextContents()).toEqual(["step 4"]);
-    await expectAccessible(page, "job page");
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
-    expect(download.suggestedFilename()).toBe(`counting-${job.id}.log`);
-    const text = readFileSync((await download.path())!, "utf8");
-    expect(text).toBe(`${[1, 2, 3, 4, 5, 6].map((i) => `step ${i} of 6`).join("\n")}\nfinished\n`);
+    // The job prints half its steps, then waits for a file this test creates: it is still
+    // running, however busy the machine, until the test has seen what it needs to.
+    const go = join(scratch, "counting-may-finish");
+    const { body: job } = await t.api("POST", "/api/v1/jobs", {
+      name: "counting",
+      script: `for i in 1 2 3; do echo "step $i of 6"; done; while [ ! -e '${go}' ]; do sleep 0.05; done; for i in 4 5 6; do echo "step $i of 6"; done; echo finished`,
+    });
+    try {
+      await page.goto(`/jobs/${job.id}`);
+      await loaded(page, "job");
+      await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("step 3 of 6");
+      // The first lines are on screen while the job is still running.
+      expect(await page.getByTestId("log").textContent()).not.toContain("finished");
+      await poll(() => page.locator("[data-state]").first().getAttribute("data-state")).toBe("running");
+      await poll(() => page.getByTestId("log-status").textContent()).toBe("live");
+      await screenshot(page, "portal-job-running");
+      writeFileSync(go, "");
+      await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("finished");
+      await state("succeeded").waitFor();
+      await page.getByLabel("Search the output").fill("step 4");
+      await poll(() => page.getByTestId("log-match-count").textContent()).toBe("1 matching line");
+      expect(await page.getByTestId("log").locator("mark").allTextContents()).toEqual(["step 4"]);
+      await expectAccessible(page, "job page");
+      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download" }).click()]);
+      expect(download.suggestedFilename()).toBe(`counting-${job.id}.log`);
+      const text = readFileSync((await download.path())!, "utf8");
+      expect(text).toBe(`${[1, 2, 3, 4, 5, 6].map((i) => `step ${i} of 6`).join("\n")}\nfinished\n`);
+    } finally {
+      // Never leave the job waiting, whatever failed above.
+      writeFileSync(go, "");
+    }
+  });
+
+  it("shows only the end of a huge log, fetching that end and not the rest", async () => {
+    const { page, t } = s;
+    const size = 150 * 1024 * 1024;
+    // Random base64 lines: the log cannot be made smaller on its way.
+    const { body: job } = await t.api("POST", "/api/v1/jobs", { name: "chatty", script: `base64 /dev/urandom | head -c ${size}; echo; echo "the very last line"` });
+    expect((await t.waitFor(job.id, undefined, 120_000)).state).toBe("succeeded");
+    // Chromium's own count of the body bytes each request received, as they arrive.
+    const cdp = await s.context.newCDPSession(page);
+    await cdp.send("Network.enable");
+    const logRequests = new Map<string, { asked: string; bytes: number }>();
+    cdp.on("Network.requestWillBeSent", (e) => {
+      const url = new URL(e.request.url);
+      if (url.pathname.endsWith(`/jobs/${job.id}/logs`)) logRequests.set(e.requestId, { asked: e.request.headers.Range ?? e.request.headers.range ?? url.search, bytes: 0 });
+    });
+    cdp.on("Network.dataReceived", (e) => {
+      const r = logRequests.get(e.requestId);
+      if (r) r.bytes += e.dataLength;
+    });
+    try {
+      await page.goto(`/jobs/${job.id}`);
+      await loaded(page, "job");
+      const log = page.getByTestId("log");
+      await poll(() => log.evaluate((el) => el.textContent?.trimEnd().endsWith("the very last line")), { timeout: 20_000 }).toBe(true);
+      await poll(() => page.getByTestId("log-status").textContent()).toBe("complete");
+      expect(await page.getByTestId("log-truncated").textContent()).toContain("Showing the last 4.0 MiB of 150 MiB");
+      expect(await page.getByRole("link", { name: "Download the whole log" }).getAttribute("href")).toBe(`/api/v1/jobs/${job.id}/logs`);
+      // Its end (a Range request), then following on from there: 4 MiB of the 150.
+      const total = size + "\nthe very last line\n".length;
+      expect([...logRequests.values()]).toEqual([
+        { asked: "bytes=-4194304", bytes: 4 * 1024 * 1024 },
+        { asked: `?follow=true&offset=${total}`, bytes: 0 },
+      ]);
+      // Search looks through what is shown.
+      await page.getByLabel("Search the output").fill("the very last");
+      await poll(() => page.getByTestId("log-match-count").textContent()).toBe("1 matching line");
+    } finally {
+      await cdp.detach();
+    }
   });
 
   it("cancels a running job from its page", async () => {
@@ -180,6 +249,16 @@ describe("portal journey (Chromium)", () => {
     await poll(() => page.locator("tbody tr").count()).toBe(1);
     await page.getByRole("button", { name: "Clear filters" }).click();
     await poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
+
+    // Filters that match nothing say so, and offer the way back.
+    await page.getByLabel("Name").fill("no-job-has-this-name");
+    const empty = page.getByTestId("jobs-empty");
+    await poll(() => empty.textContent()).toContain("No jobs match these filters.");
+    expect(await empty.textContent()).not.toContain("No jobs yet");
+    await empty.getByRole("button", { name: "Show all jobs" }).click();
+    await poll(() => new URL(page.url()).searchParams.get("name")).toBeNull();
+    await poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
+    expect(await page.getByLabel("Name").inputValue()).toBe("");
 
     await page.getByRole("group", { name: "State" }).getByText("Cancelled", { exact: true }).click();
     await poll(() => new URL(page.url()).searchParams.get("state")).toBe("cancelled");

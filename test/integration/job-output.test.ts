@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,8 @@ describe("job output", () => {
   beforeAll(async () => {
     t = await startTestPlatform(testDatabases()[0]!, "job_output", { cpus: 4, memory: "4G" });
     scratch = mkdtempSync(join(tmpdir(), "plinth-job-output-"));
+    // Jobs may run as another user: let them see the files the tests create here.
+    chmodSync(scratch, 0o755);
   });
   afterAll(async () => {
     await t?.close();
@@ -111,17 +113,22 @@ describe("job output", () => {
   it("follows a running job from its last lines", async () => {
     const go = join(scratch, "go");
     const { body: job } = await t.api("POST", "/api/v1/jobs", { name: "tail-follow", script: `echo one; echo two; while [ ! -e '${go}' ]; do sleep 0.05; done; echo three` });
-    await t.waitFor(job.id, ["running"]);
-    await expect.poll(async () => (await t.api("GET", `/api/v1/jobs/${job.id}/logs`)).body, { timeout: 10_000 }).toBe("one\ntwo\n");
-    const res = await logs(job.id, "?tail=1&follow=true");
-    const reader = res.body!.getReader();
-    expect(Buffer.from((await reader.read()).value!).toString()).toBe("two\n");
-    // The job is still running, waiting for this file: what it writes next arrives on the same response.
-    writeFileSync(go, "");
-    let rest = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
-    expect(rest).toBe("three\n");
-    expect((await t.waitFor(job.id)).state).toBe("succeeded");
+    try {
+      await t.waitFor(job.id, ["running"]);
+      await expect.poll(async () => (await t.api("GET", `/api/v1/jobs/${job.id}/logs`)).body, { timeout: 10_000 }).toBe("one\ntwo\n");
+      const res = await logs(job.id, "?tail=1&follow=true");
+      const reader = res.body!.getReader();
+      expect(Buffer.from((await reader.read()).value!).toString()).toBe("two\n");
+      // The job is still running, waiting for this file: what it writes next arrives on the same response.
+      writeFileSync(go, "");
+      let rest = "";
+      for (let r = await reader.read(); !r.done; r = await reader.read()) rest += Buffer.from(r.value).toString();
+      expect(rest).toBe("three\n");
+      expect((await t.waitFor(job.id)).state).toBe("succeeded");
+    } finally {
+      // Never leave the job waiting, whatever failed above.
+      writeFileSync(go, "");
+    }
   });
 
   it("rejects tail together with offset", async () => {

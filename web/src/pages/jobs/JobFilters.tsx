@@ -3,7 +3,7 @@ import { IconFilterOff } from "@tabler/icons-react";
 import { useEffect, useState } from "react";
 import { STATE_LABELS } from "../../components/StateBadge";
 import { useUsers } from "../../lib/users";
-import { JOB_STATES, type ListView } from "./jobParams";
+import { hasFilters, JOB_STATES, type ListView, NO_FILTERS } from "./jobParams";
 
 // Filters for the job list: state, user, name and labels, all applied on the server. Native
 // selects and chips rather than searchable dropdowns: they are what a first visit can afford
@@ -13,7 +13,6 @@ export function JobFilters({ view, onChange }: { view: ListView; onChange: (patc
   const { users } = useUsers();
   const name = useTyped(view.name, (v) => onChange({ name: v }));
   const labels = useTyped(view.labels.join(" "), (v) => onChange({ labels: v.split(/[\s,]+/).filter((l) => /^[^=]+=/.test(l)) }));
-  const filtered = view.states.length > 0 || view.user || view.name || view.labels.length > 0;
 
   return (
     <Stack gap="xs">
@@ -47,8 +46,8 @@ export function JobFilters({ view, onChange }: { view: ListView; onChange: (patc
           onChange={(e) => labels.set(e.currentTarget.value)}
           w={{ base: "100%", xs: 240 }}
         />
-        {filtered && (
-          <Button variant="subtle" leftSection={<IconFilterOff size={16} aria-hidden />} onClick={() => onChange({ states: [], user: "", name: "", labels: [] })}>
+        {hasFilters(view) && (
+          <Button variant="subtle" leftSection={<IconFilterOff size={16} aria-hidden />} onClick={() => onChange(NO_FILTERS)}>
             Clear filters
           </Button>
         )}

@@ -1,7 +1,7 @@
 import { Button, Group, NativeSelect, Stack, Table, Text, Title, UnstyledButton } from "@mantine/core";
-import { IconArrowDown, IconArrowUp, IconArrowsSort, IconPlayerPlay } from "@tabler/icons-react";
+import { IconArrowDown, IconArrowUp, IconArrowsSort, IconFilterOff, IconPlayerPlay } from "@tabler/icons-react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useCallback, useState } from "react";
+import { type ReactNode, useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { jobsQuery } from "../../api/queries";
 import type { Job } from "../../api/types";
@@ -12,7 +12,7 @@ import { formatBytes, formatDuration, formatRelative, formatStamp } from "../../
 import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { JobFilters } from "./JobFilters";
-import { type ListView, PAGE_SIZES, readView, type Sort, toQuery, writeView } from "./jobParams";
+import { hasFilters, type ListView, NO_FILTERS, PAGE_SIZES, readView, type Sort, toQuery, writeView } from "./jobParams";
 
 export default function JobsList() {
   usePageTitle("Jobs");
@@ -68,11 +68,7 @@ export default function JobsList() {
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
-      {jobs.data && jobs.data.items.length === 0 && (
-        <Text c="dimmed" ta="center" py="lg">
-          {view.cursor ? "No more jobs." : "No jobs match. Clear the filters, or run a new job."}
-        </Text>
-      )}
+      {jobs.data && jobs.data.items.length === 0 && <NoJobs view={view} onClearFilters={() => update(NO_FILTERS)} />}
       <Group justify="space-between">
         <Group gap="xs">
           <Button
@@ -104,6 +100,36 @@ export default function JobsList() {
         </Group>
         <NativeSelect label="Jobs per page" data={PAGE_SIZES} value={String(view.limit)} onChange={(e) => update({ limit: Number(e.currentTarget.value) })} w={130} size="xs" />
       </Group>
+    </Stack>
+  );
+}
+
+/** An empty page says why: past the last page, filters that match nothing, or no jobs at all. */
+function NoJobs({ view, onClearFilters }: { view: ListView; onClearFilters: () => void }) {
+  let body: ReactNode;
+  if (view.cursor) body = <Text c="dimmed">No more jobs.</Text>;
+  else if (hasFilters(view)) {
+    body = (
+      <>
+        <Text c="dimmed">No jobs match these filters.</Text>
+        <Button variant="default" size="xs" leftSection={<IconFilterOff size={14} aria-hidden />} onClick={onClearFilters}>
+          Show all jobs
+        </Button>
+      </>
+    );
+  } else {
+    body = (
+      <>
+        <Text c="dimmed">No jobs yet.</Text>
+        <Button component={Link} to="/jobs/new" variant="default" size="xs" leftSection={<IconPlayerPlay size={14} aria-hidden />}>
+          Run a first job
+        </Button>
+      </>
+    );
+  }
+  return (
+    <Stack align="center" gap="xs" py="lg" data-testid="jobs-empty">
+      {body}
     </Stack>
   );
 }

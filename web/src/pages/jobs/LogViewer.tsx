@@ -1,14 +1,16 @@
-import { Badge, Button, Group, Paper, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Badge, Button, Group, Paper, Stack, Switch, Text, TextInput, Title } from "@mantine/core";
 import { IconDownload, IconSearch } from "@tabler/icons-react";
 import { type ReactNode, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { useLogStream } from "./useLogStream";
+import { formatBytes } from "../../lib/format";
+import { TAIL_BYTES, useLogStream } from "./useLogStream";
 
 const MAX_MATCH_LINES = 5_000;
 
 /** A job's output as it is written: follows the end, searches, downloads. */
 export function LogViewer({ jobId, jobName }: { jobId: string; jobName: string }) {
   const log = useLogStream(jobId);
+  const download = { href: `/api/v1/jobs/${encodeURIComponent(jobId)}/logs`, download: `${jobName}-${jobId}.log` };
   const [query, setQuery] = useState("");
   const [onlyMatches, setOnlyMatches] = useState(true);
   const [follow, setFollow] = useState(true);
@@ -79,8 +81,7 @@ export function LogViewer({ jobId, jobName }: { jobId: string; jobName: string }
               size="xs"
               variant="default"
               component="a"
-              href={`/api/v1/jobs/${encodeURIComponent(jobId)}/logs`}
-              download={`${jobName}-${jobId}.log`}
+              {...download}
               leftSection={<IconDownload size={14} aria-hidden />}
             >
               Download
@@ -96,8 +97,11 @@ export function LogViewer({ jobId, jobName }: { jobId: string; jobName: string }
           </Group>
         )}
         {log.truncated && (
-          <Text size="xs" c="dimmed">
-            Showing the last 4 MB. Download the log for all of it.
+          <Text size="xs" c="dimmed" data-testid="log-truncated">
+            Showing the last {formatBytes(TAIL_BYTES)} of {formatBytes(log.size)}; search looks through these.{" "}
+            <Anchor size="xs" {...download}>
+              Download the whole log
+            </Anchor>
           </Text>
         )}
         {log.problem && <ProblemAlert problem={log.problem} />}

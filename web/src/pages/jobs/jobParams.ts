@@ -19,6 +19,13 @@ export interface ListView {
   cursor: string;
 }
 
+/** The filters' values when none is set. */
+export const NO_FILTERS = { states: [], user: "", name: "", labels: [] } satisfies Partial<ListView>;
+
+export function hasFilters(v: ListView): boolean {
+  return v.states.length > 0 || v.user !== "" || v.name !== "" || v.labels.length > 0;
+}
+
 export function readView(params: URLSearchParams): ListView {
   const sort = params.get("sort");
   return {
