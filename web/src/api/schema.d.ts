@@ -183,10 +183,12 @@ export interface paths {
         /**
          * A job's output (stdout and stderr); with follow=true, streams until the job ends
          * @description Without parameters, the whole log, streamed. For part of it:
+         *
          *     - `Range: bytes=-4194304` (curl -r -4194304) answers 206 with the last 4 MiB and `Content-Range: bytes <first>-<last>/<size>`;
          *       `bytes=<from>-` resumes a download (curl -C -); a range beyond the end answers 416 with `Content-Range: bytes *\/<size>`.
          *     - `tail=N` starts at the last N lines, as tail -n; with follow=true it then keeps streaming.
          *     - `offset=N` starts at byte N: to follow on from a range, ask for follow=true&offset=<last + 1>.
+         *
          *     A Range header goes with none of follow, offset or tail.
          */
         get: operations["getJobsByIdLogs"];
