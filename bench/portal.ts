@@ -12,12 +12,12 @@
 // first, cold load. Ends with one JSON line of figures.
 
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Kysely } from "kysely";
-import { chromium } from "playwright-core";
+import { type Browser, chromium } from "playwright-core";
 import { startPlatform } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
 import { newId } from "../src/core/ids.ts";
@@ -149,6 +149,73 @@ async function seed(dataDir: string): Promise<{ seconds: number; sampleJob: stri
   return { seconds: (performance.now() - started) / 1000, sampleJob, failedJob };
 }
 
+const BIG_LOG_MIB = 150;
+const LAST_LINE = "the last line of a long log";
+
+/** Writes a 150 MiB log for a job: random base64 lines (as incompressible as real output gets), then a known last line. */
+function writeBigLog(dataDir: string, jobId: string): number {
+  const dir = join(dataDir, "runs", jobId);
+  mkdirSync(dir, { recursive: true });
+  const block = Buffer.from(`${(randomBytes(786_432).toString("base64").match(/.{1,76}/g) ?? []).join("\n")}\n`).subarray(0, 1024 * 1024);
+  block[block.length - 1] = 0x0a;
+  const fd = openSync(join(dir, "output.log"), "w");
+  for (let i = 0; i < BIG_LOG_MIB; i++) writeSync(fd, block);
+  writeSync(fd, `${LAST_LINE}\n`);
+  closeSync(fd);
+  return BIG_LOG_MIB * 1024 * 1024 + LAST_LINE.length + 1;
+}
+
+/**
+ * A job page whose log is 150 MiB: time from navigation until its last line is on screen and
+ * the bytes of log the page fetched, beside what downloading the whole log alone costs (what
+ * the page had to do when it showed the end of a log by fetching all of it).
+ */
+async function bigLogPage(browser: Browser, url: string, session: string, jobId: string, logBytes: number) {
+  const t0 = performance.now();
+  const whole = await fetch(`${url}/api/v1/jobs/${jobId}/logs`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  let wholeBytes = 0;
+  for await (const chunk of whole.body!) wholeBytes += chunk.byteLength;
+  const wholeMs = performance.now() - t0;
+  if (wholeBytes !== logBytes) throw new Error(`the whole log was ${wholeBytes} bytes, not ${logBytes}`);
+
+  const context = await browser.newContext({ baseURL: url, viewport: { width: 1280, height: 800 } });
+  await context.addCookies([{ name: "plinth_session", value: session, url, httpOnly: true, sameSite: "Strict" }]);
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  const logRequests = new Set<string>();
+  let fetched = 0;
+  cdp.on("Network.requestWillBeSent", (e) => {
+    if (e.request.url.includes(`/jobs/${jobId}/logs`)) logRequests.add(e.requestId);
+  });
+  cdp.on("Network.dataReceived", (e) => {
+    if (logRequests.has(e.requestId)) fetched += e.dataLength;
+  });
+  await page.goto(`/jobs/${jobId}`);
+  const shownAt = await page.waitForFunction(
+    (last) => {
+      const g = globalThis as any;
+      return g.document.querySelector('[data-testid="log"]')?.textContent?.endsWith(`${last}\n`) ? g.performance.now() : false;
+    },
+    LAST_LINE,
+    { polling: 50, timeout: 120_000 },
+  );
+  const lastLineMs = (await shownAt.jsonValue()) as number;
+  // When the end of the log had arrived (the Range request's last byte): the rest is drawing it.
+  const arrivedMs = await page.evaluate((id) => {
+    const entries = (globalThis as any).performance.getEntriesByType("resource") as Array<{ name: string; responseEnd: number }>;
+    return entries.find((e) => e.name.endsWith(`/jobs/${id}/logs`))?.responseEnd ?? Number.NaN;
+  }, jobId);
+  await context.close();
+  return {
+    logMiB: BIG_LOG_MIB,
+    lastLineMs: Math.round(lastLineMs),
+    tailArrivedMs: Math.round(arrivedMs),
+    fetchedMiB: Math.round((fetched / 1024 / 1024) * 10) / 10,
+    wholeDownloadMs: Math.round(wholeMs),
+  };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -158,6 +225,7 @@ async function main(): Promise<void> {
   ensurePortalBuilt();
   const dataDir = mkdtempSync(join(tmpdir(), "plinth-bench-portal-"));
   const seeded = await seed(dataDir);
+  const bigLogBytes = writeBigLog(dataDir, seeded.sampleJob);
   console.log(`seeded ${JOBS.toLocaleString("en")} jobs (with events and labels) in ${seeded.seconds.toFixed(1)} s`);
 
   const { config } = loadConfig({ env: {}, cwd: dataDir, overrides: { dataDir, server: { port: 0 }, executor: { sandbox: "none", fakeGpus: 2 }, log: { level: "warn" } } });
@@ -265,10 +333,15 @@ async function main(): Promise<void> {
       await context.close();
     }
 
+    const bigLog = await bigLogPage(browser, platform.url, secret, seeded.sampleJob, bigLogBytes);
+
     console.log(`\nTime to first data in Chromium, ${JOBS.toLocaleString("en")} jobs (first visit / return visit, median of ${RUNS}), and JavaScript of a first visit:`);
     for (const r of results) {
       console.log(`  ${r.name.padEnd(16)} ${String(r.coldMs).padStart(5)} ms / ${String(r.warmMs).padStart(4)} ms   JS ${r.jsGzipKB.toFixed(1).padStart(6)} KB gzip${r.mermaid ? "  (includes mermaid)" : ""}`);
     }
+    console.log(
+      `\nA job page with a ${bigLog.logMiB} MiB log: last line on screen after ${bigLog.lastLineMs} ms (its end had arrived after ${bigLog.tailArrivedMs} ms), ${bigLog.fetchedMiB} MiB of log fetched; downloading the whole log alone: ${bigLog.wholeDownloadMs} ms`,
+    );
     console.log("\nJob-list API, median of 15 requests:");
     for (const [k, v] of Object.entries(api)) console.log(`  ${k.padEnd(22)} ${v.toFixed(1).padStart(6)} ms`);
     const start = results[0]!;
@@ -288,6 +361,7 @@ async function main(): Promise<void> {
         maxReturnFirstDataMs: worstWarm.warmMs,
         pages: Object.fromEntries(results.map((r) => [r.name, { coldMs: r.coldMs, warmMs: r.warmMs, jsGzipKB: r.jsGzipKB }])),
         apiMs: api,
+        bigLog,
       }),
     );
   } finally {

@@ -77,7 +77,8 @@ export function useLogStream(jobId: string): LogState {
               truncated = true;
             }
             failures = 0;
-            publish(tail ? "loading" : "following");
+            // The end of the log goes on screen in one piece: drawing megabytes of text per chunk costs more than fetching it.
+            if (!tail) publish("following");
           }
           // Follow on from the end just read, at once.
           if (tail) continue;
