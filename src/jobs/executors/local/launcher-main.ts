@@ -31,27 +31,40 @@ send({ ready: true });
 
 let live = 0;
 let inputClosed = false;
+/** Requests read but not yet answered. */
+const handling = new Set<Promise<void>>();
 const maybeExit = () => {
-  if (inputClosed && live === 0) process.exit(0);
+  if (inputClosed && live === 0 && handling.size === 0) process.exit(0);
 };
+
+async function handle(req: LaunchLine): Promise<void> {
+  try {
+    live++;
+    const started = await spawnJob(req, (pid, code, signal) => {
+      live--;
+      send({ exit: pid, code, signal });
+      maybeExit();
+    });
+    send({ id: req.id, ...started });
+  } catch (err) {
+    live--;
+    send({ id: req.id, error: (err as Error).message });
+  }
+}
 
 createInterface({ input: process.stdin, crlfDelay: Infinity })
   .on("line", (line) => {
-    const req = JSON.parse(line) as LaunchLine;
-    try {
-      const started = spawnJob(req, (code, signal) => {
-        live--;
-        send({ exit: started.pid, code, signal });
-        maybeExit();
-      });
-      live++;
-      send({ id: req.id, ...started });
-    } catch (err) {
-      send({ id: req.id, error: (err as Error).message });
-    }
+    const task = handle(JSON.parse(line) as LaunchLine).finally(() => {
+      handling.delete(task);
+      maybeExit();
+    });
+    handling.add(task);
   })
-  .on("close", () => {
+  .on("close", async () => {
     inputClosed = true;
+    // Every request the server sent is answered (its process made, or refused) before a
+    // restarted server may conclude that a launch never happened.
+    while (handling.size > 0) await Promise.all([...handling]);
     if (registry) rmSync(registry, { force: true });
     maybeExit();
   });

@@ -24,9 +24,9 @@ export class InlineLauncher implements Launcher {
   #closed = false;
 
   async spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started> {
-    const started = spawnJob(spec, (code, signal) => {
-      this.#listeners.delete(started.pid);
-      if (!this.#closed) listener({ pid: started.pid, code, signal });
+    const started = await spawnJob(spec, (pid, code, signal) => {
+      this.#listeners.delete(pid);
+      if (!this.#closed) listener({ pid, code, signal });
     });
     this.#listeners.set(started.pid, listener);
     return started;

@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { closeSync, openSync, writeFileSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { readCgroupResult } from "./cgroups.ts";
-import { type Preparation, prepare } from "./prepare.ts";
+import { type Preparation, prepareAsync } from "./prepare.ts";
 import { readStartTime, signalNumber } from "./proc.ts";
 
 // Starting one job process and writing down how it ended, shared by both launchers. What is
@@ -50,9 +51,13 @@ export interface Started {
   startTime: string;
 }
 
-/** Starts the process; `onExit` gets its wait status once the record is on disk. Throws when it cannot start. */
-export function spawnJob(spec: SpawnSpec, onExit: (code: number | null, signal: NodeJS.Signals | null) => void): Started {
-  prepare(spec.prepare);
+/**
+ * Starts the process; `onExit` gets its wait status once the record is on disk. Rejects when it
+ * cannot start. Only the fork itself runs on the event loop; file and cgroup work goes to the
+ * thread pool, so one slow cgroup write does not hold up every other launch.
+ */
+export async function spawnJob(spec: SpawnSpec, onExit: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void): Promise<Started> {
+  await prepareAsync(spec.prepare);
   const log = openSync(spec.log, "a");
   const opened: number[] = [log];
   let child: ReturnType<typeof spawn>;
@@ -85,17 +90,10 @@ export function spawnJob(spec: SpawnSpec, onExit: (code: number | null, signal: 
   // Not reaped yet (that happens on a later tick), so /proc still has it even if it ended.
   const startTime = readStartTime(pid) ?? "0";
   const record = (name: string, content: string) => writeFileSync(join(spec.stateDir, name), content);
-  try {
-    record(STATE_FILES.process, `${pid} ${startTime}\n`);
-    for (const procs of spec.cgroupProcs ?? []) writeFileSync(procs, String(pid));
-  } catch (err) {
-    // Not in its cgroups: it must not run. Closing the gate unread ends it before it starts.
-    gate?.destroy();
-    process.kill(pid, "SIGKILL");
-    throw err;
-  }
-  if (gate && spec.gate) gate.end(spec.gate.length > 0 ? `${spec.gate.join("\0")}\0` : "\n");
+  // The exit is watched from now on; one that comes of a failed start below is no job's end.
+  let startFailed = false;
   child.once("exit", (code, signal) => {
+    if (startFailed) return;
     // The shell's convention, 128+N for a signal, so one number says it all.
     const status = signal ? 128 + (signalNumber(signal) ?? 9) : (code ?? 0);
     const r = spec.cgroupResult ? readCgroupResult(spec.cgroupResult.version, spec.cgroupResult.memoryDir, spec.cgroupResult.pidsDir) : null;
@@ -104,7 +102,18 @@ export function spawnJob(spec: SpawnSpec, onExit: (code: number | null, signal: 
     } catch {
       // the state dir is gone (the job was deleted); the live report still carries the status
     }
-    onExit(code, signal);
+    onExit(pid, code, signal);
   });
+  try {
+    record(STATE_FILES.process, `${pid} ${startTime}\n`);
+    await Promise.all((spec.cgroupProcs ?? []).map((procs) => writeFile(procs, String(pid))));
+  } catch (err) {
+    // Not in its cgroups: it must not run. Closing the gate unread ends it before it starts.
+    startFailed = true;
+    gate?.destroy();
+    process.kill(pid, "SIGKILL");
+    throw err;
+  }
+  if (gate && spec.gate) gate.end(spec.gate.length > 0 ? `${spec.gate.join("\0")}\0` : "\n");
   return { pid, startTime };
 }
