@@ -74,7 +74,7 @@ describe("job output", () => {
       expect(res.status).toBe(416);
       expect(res.headers.get("content-range")).toBe(`bytes */${size}`);
       expect(res.headers.get("content-type")).toContain("application/problem+json");
-      const problem = await res.json();
+      const problem = (await res.json()) as { title: string; hint: string };
       expect(problem.title).toBe("Range not satisfiable");
       expect(problem.hint).toContain("bytes=-4194304");
     });
@@ -105,7 +105,7 @@ describe("job output", () => {
       for (const query of ["?follow=true", "?offset=10", "?tail=5"]) {
         const res = await logs(jobId, query, { range: "bytes=-100" });
         expect(res.status, query).toBe(400);
-        expect((await res.json()).hint).toContain("follow=true&offset=");
+        expect(((await res.json()) as { hint: string }).hint).toContain("follow=true&offset=");
       }
     });
   });
