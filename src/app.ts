@@ -50,6 +50,9 @@ export interface StartOptions {
 
 export async function startPlatform(config: Config, opts: StartOptions = {}): Promise<Platform> {
   const logger = opts.logger ?? createLogger(config.log.level);
+  // As root, what Plinth writes is for root alone (jobs run as another user); job folders are
+  // opened to their user one by one.
+  if (process.getuid?.() === 0) process.umask(0o077);
   mkdirSync(config.dataDir, { recursive: true });
   const database = openDatabase(config.database.url, config.dataDir);
   try {

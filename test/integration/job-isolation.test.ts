@@ -164,18 +164,22 @@ describe.skipIf(!isRoot)("jobs never run as root, even when Plinth does", () => 
     // core_pattern: a pipe there runs a program as root on the host at the next crash. The same value is written back, harmless even if it went through.
     "{ cat /proc/sys/kernel/core_pattern > /proc/sys/kernel/core_pattern; } 2>/dev/null && echo WROTE-SYSCTL || echo sysctl-denied",
     "{ touch /etc/plinth-was-here; } 2>/dev/null && echo WROTE-ETC || echo etc-denied",
+    // Plinth's own database, by its name: hidden by the sandbox, closed to the job's user without one.
+    'cat "$DB" >/dev/null 2>&1 && echo READ-DB || echo db-denied',
   ].join("; ");
   const modes: Array<"none" | "bubblewrap"> = probe.ok ? ["none", "bubblewrap"] : ["none"];
 
   it.each(modes)("sandbox %s: an unprivileged uid, no capabilities, no kernel settings, no /etc/shadow", async (sandbox) => {
     const before = readFileSync("/proc/sys/kernel/core_pattern", "utf8");
+    const db = join(local.root(), "plinth.db");
+    writeFileSync(db, "tokens", { mode: 0o644 });
     const ex = local.executor({ sandbox });
-    const { info, log } = await local.run(ex, ["/bin/sh", "-c", attack]);
+    const { info, log } = await local.run(ex, ["/bin/sh", "-c", attack], { env: { DB: db } });
     expect(info.exitCode).toBe(0);
     const lines = log.trim().split("\n");
     expect(lines[0]).toBe(String(jobUser!.uid));
     expect(lines[1]).toMatch(/^CapEff:\s+0+$/);
-    expect(lines.slice(2)).toEqual(["shadow-denied", "sysctl-denied", "etc-denied"]);
+    expect(lines.slice(2)).toEqual(["shadow-denied", "sysctl-denied", "etc-denied", "db-denied"]);
     expect(readFileSync("/proc/sys/kernel/core_pattern", "utf8")).toBe(before);
     expect(existsSync("/etc/plinth-was-here")).toBe(false);
   });

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
 // Who jobs run as. A job never runs as root: when Plinth itself runs as root, each job runs as
 // an unprivileged user (`executor.jobUser`, "nobody" by default, present on every Linux system),
@@ -49,6 +49,9 @@ function readPasswd(): Array<{ name: string; uid: number; gid: number }> {
     .map((f) => ({ name: f[0]!, uid: Number(f[2]), gid: Number(f[3]) }));
 }
 
+/** What Plinth keeps in its data directory besides job folders. */
+const PRIVATE = /^(plinth\.db(-wal|-shm|-journal)?|objects|launchers)$/;
+
 /**
  * Jobs reach their folders under the data directory as their own user, and so does bwrap,
  * which mounts them: the data directory and the folders down to each job's must let that user
@@ -59,6 +62,11 @@ export async function ensureJobUserCanReach(dataDir: string, user: JobUser): Pro
   const runs = resolve(dataDir, "runs");
   mkdirSync(runs, { recursive: true });
   for (const dir of [resolve(dataDir), runs]) chmodSync(dir, 0o711);
+  // Plinth's own files there (the database, stored code, the launchers' registry) are for
+  // root alone: a job without a sandbox must not read them by guessing their names.
+  for (const entry of readdirSync(dataDir, { withFileTypes: true })) {
+    if (PRIVATE.test(entry.name)) chmodSync(join(dataDir, entry.name), entry.isDirectory() ? 0o700 : 0o600);
+  }
   const ok = await new Promise<boolean>((done) => {
     const child = spawn("/bin/sh", ["-c", 'cd "$0"', runs], { stdio: "ignore", cwd: "/", env: {}, uid: user.uid, gid: user.gid });
     child.on("error", () => done(false));
