@@ -133,10 +133,11 @@ export function runCli(args: string[], opts: { url: string; token?: string; cwd?
 }
 
 /** Starts `plinth up` as its own process (for restart tests); resolves once it is healthy. */
-export async function spawnServer(opts: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ChildProcess> {
+export async function spawnServer(opts: { dataDir: string; port: number; env?: Record<string, string>; user?: { uid: number; gid: number } }): Promise<ChildProcess> {
   const child = spawn(NODE, [join(REPO, "src/main.ts"), "up", "--data-dir", opts.dataDir, "--port", String(opts.port)], {
     env: { ...process.env, PLINTH_BOOTSTRAP_TOKEN: TOKEN, PLINTH_LOG_LEVEL: "warn", PLINTH_EXECUTOR_SANDBOX: "none", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.user && { uid: opts.user.uid, gid: opts.user.gid }),
   });
   let output = "";
   child.stdout!.on("data", (d) => {
