@@ -246,7 +246,9 @@ export class LocalExecutor implements Executor {
       this.#poll(job);
       return { running: proc };
     }
-    const record = readStatusRecord(req.stateDir);
+    // The launcher writes the record just after it reaps the process: a job that ended this very
+    // moment gets a short while more before it is called gone.
+    const record = readStatusRecord(req.stateDir) ?? (await new Promise((r) => setTimeout(r, 100)), readStatusRecord(req.stateDir));
     // Whatever the job left behind goes before anyone may start it again.
     this.#killLeftovers(req.jobId, proc.pid, proc.startTime);
     if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
@@ -519,13 +521,15 @@ function readStatusRecord(stateDir: string): Omit<ExitInfo, "startError"> | null
   const stoppedText = readIfPresent(join(stateDir, STATE_FILES.stopped));
   const stopped = stoppedText ? (JSON.parse(stoppedText) as ExitInfo["stopped"]) : null;
   const oomFile = existsSync(join(stateDir, STATE_FILES.oomKilled));
-  const m = /^(\d+)(?: (\d+) (\d+|-) (\d+))?\s*$/.exec(readIfPresent(join(stateDir, STATE_FILES.exitStatus)) ?? "");
-  if (m) {
+  // Older servers' supervisors wrote "<status> <oom kills> <peak>", the peak possibly empty.
+  const fields = (readIfPresent(join(stateDir, STATE_FILES.exitStatus)) ?? "").trim().split(/\s+/);
+  if (/^\d+$/.test(fields[0] ?? "")) {
+    const num = (f: string | undefined) => (f && /^\d+$/.test(f) ? Number(f) : null);
     return {
-      ...decodeShellStatus(Number(m[1])),
-      outOfMemory: Number(m[2] ?? 0) > 0 || oomFile,
-      peakMemoryBytes: m[3] && m[3] !== "-" ? Number(m[3]) : null,
-      forkRefusals: Number(m[4] ?? 0),
+      ...decodeShellStatus(Number(fields[0])),
+      outOfMemory: (num(fields[1]) ?? 0) > 0 || oomFile,
+      peakMemoryBytes: num(fields[2]),
+      forkRefusals: num(fields[3]) ?? 0,
       stopped,
     };
   }
