@@ -18,7 +18,7 @@ export interface FailureInput {
 }
 
 export interface FailureExplanation {
-  state: "succeeded" | "failed" | "cancelled" | "timed_out";
+  state: "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
   reason: FailureReason | null;
   message: string;
   hint: string | null;
@@ -71,7 +71,13 @@ export function explainFailure(input: FailureInput): FailureExplanation {
     const last = lastLines(logTail, 1);
     return failed("nonzero_exit", `Exited with code ${exit.exitCode}${last ? `: ${clip(last)}` : "."}`, null);
   }
-  return failed("lost", "The job ended without its exit status being recorded.", null);
+  // Nothing recorded how it ended (its launcher went first): the same state a restart gives it.
+  return {
+    state: "lost",
+    reason: "lost",
+    message: "The job ended without its exit status being recorded.",
+    hint: "Run it again with `plinth jobs retry`; add `retries: 1` to retry lost jobs automatically.",
+  };
 }
 
 /**

@@ -304,7 +304,7 @@ export class LocalExecutor implements Executor {
     const registry = this.#opts.dataDir ? join(this.#opts.dataDir, "launchers") : null;
     if (registry) {
       mkdirSync(registry, { recursive: true, mode: 0o700 });
-      await waitForPredecessors(registry);
+      await waitForPredecessors(registry, (msg) => this.#log.warn(msg));
     }
     if ((this.#opts.launcher ?? "process") === "process") {
       const launcher = new ProcessLauncher((msg) => this.#log.warn(msg), registry);
@@ -559,8 +559,13 @@ function startErrorInfo(error: StartError): ExitInfo {
   return { exitCode: null, signal: null, outOfMemory: false, startError: error, peakMemoryBytes: null };
 }
 
-/** Waits until launchers of an earlier server have handled every request it sent (they unregister then), or have died. */
-async function waitForPredecessors(registry: string, timeoutMs = 10_000): Promise<void> {
+/**
+ * Waits until launchers of an earlier server have handled every request it sent (they
+ * unregister then), or have died. One stuck past `timeoutMs` is killed: a launch it still
+ * held must never happen after this server has put the job back in the queue. Its running
+ * jobs carry on; without a sandbox to record their ends, those end up lost.
+ */
+async function waitForPredecessors(registry: string, warn: (msg: string) => void, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const alive = readdirSync(registry).filter((name) => {
@@ -569,7 +574,11 @@ async function waitForPredecessors(registry: string, timeoutMs = 10_000): Promis
       rmSync(join(registry, name), { force: true });
       return false;
     });
-    if (alive.length === 0 || Date.now() > deadline) return;
+    if (alive.length === 0) return;
+    if (Date.now() > deadline) {
+      warn(`The job launcher of the previous server (pid ${alive.map((n) => n.split("-")[0]).join(", ")}) did not finish its work in ${timeoutMs / 1000} s and was stopped.`);
+      for (const name of alive) trySignal(Number(name.split("-")[0]), "SIGKILL");
+    }
     await new Promise((r) => setTimeout(r, 20));
   }
 }
