@@ -248,7 +248,11 @@ export class LocalExecutor implements Executor {
     }
     // The launcher writes the record just after it reaps the process: a job that ended this very
     // moment gets a short while more before it is called gone.
-    const record = readStatusRecord(req.stateDir) ?? (await new Promise((r) => setTimeout(r, 100)), readStatusRecord(req.stateDir));
+    let record = readStatusRecord(req.stateDir);
+    if (!record) {
+      await new Promise((r) => setTimeout(r, 100));
+      record = readStatusRecord(req.stateDir);
+    }
     // Whatever the job left behind goes before anyone may start it again.
     this.#killLeftovers(req.jobId, proc.pid, proc.startTime);
     if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
