@@ -1,10 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { formatBytes } from "../../../core/units.ts";
 import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
-import { type DiskVerdict, DiskWatcher } from "./disk-watch.ts";
+import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor } from "./job-user.ts";
 import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
@@ -13,6 +12,8 @@ import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
 import { bwrapArgs, findBwrap, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
 import { STATE_FILES } from "./spawn-job.ts";
+import { diskStop, readStatusRecord, startErrorInfo } from "./state-records.ts";
+import { waitForPredecessors } from "./launcher-registry.ts";
 
 // Runs jobs as processes on this machine.
 //
@@ -517,73 +518,6 @@ export class LocalExecutor implements Executor {
   #removeCgroup(jobId: string, triesLeft: number): void {
     if (this.#cgroups!.remove(jobId) || triesLeft === 0) return;
     setTimeout(() => this.#removeCgroup(jobId, triesLeft - 1), 100).unref();
-  }
-}
-
-/** How a job ended, from the launcher's record ("<status>[ <oom kills> <peak bytes|-> <refused forks>]") or else bwrap's own. */
-function readStatusRecord(stateDir: string): Omit<ExitInfo, "startError"> | null {
-  const stoppedText = readIfPresent(join(stateDir, STATE_FILES.stopped));
-  const stopped = stoppedText ? (JSON.parse(stoppedText) as ExitInfo["stopped"]) : null;
-  const oomFile = existsSync(join(stateDir, STATE_FILES.oomKilled));
-  // Older servers' supervisors wrote "<status> <oom kills> <peak>", the peak possibly empty.
-  const fields = (readIfPresent(join(stateDir, STATE_FILES.exitStatus)) ?? "").trim().split(/\s+/);
-  if (/^\d+$/.test(fields[0] ?? "")) {
-    const num = (f: string | undefined) => (f && /^\d+$/.test(f) ? Number(f) : null);
-    return {
-      ...decodeShellStatus(Number(fields[0])),
-      outOfMemory: (num(fields[1]) ?? 0) > 0 || oomFile,
-      peakMemoryBytes: num(fields[2]),
-      forkRefusals: num(fields[3]) ?? 0,
-      stopped,
-    };
-  }
-  // bwrap writes one JSON document a line; the last one with "exit-code" is the job's end.
-  const bwrap = (readIfPresent(join(stateDir, STATE_FILES.bwrapStatus)) ?? "").split("\n").filter((l) => l.includes('"exit-code"'));
-  const code = bwrap.length > 0 ? (JSON.parse(bwrap[bwrap.length - 1]!) as { "exit-code": number })["exit-code"] : null;
-  if (code === null) return null;
-  return { ...decodeShellStatus(code), outOfMemory: oomFile, peakMemoryBytes: null, forkRefusals: 0, stopped };
-}
-
-function diskStop(v: DiskVerdict): NonNullable<ExitInfo["stopped"]> {
-  if (v.kind === "limit") {
-    return {
-      reason: "disk_limit",
-      message: `Stopped: its folder and log held ${formatBytes(v.usedBytes)}, more than its disk allowance of ${formatBytes(v.limitBytes)}.`,
-      hint: "Write large outputs somewhere meant for them, delete temporary files as you go, or ask a keeper to raise executor.jobDiskLimit in plinth.yaml.",
-    };
-  }
-  return {
-    reason: "disk_limit",
-    message: `Stopped: the disk that holds Plinth's data was down to ${formatBytes(v.freeBytes)} free (it keeps ${formatBytes(v.reserveBytes)}), and this job held the most (${formatBytes(v.usedBytes)}).`,
-    hint: "Free space on the server's disk (old job folders, datasets), then run it again; a keeper can change executor.diskReserve in plinth.yaml.",
-  };
-}
-
-function startErrorInfo(error: StartError): ExitInfo {
-  return { exitCode: null, signal: null, outOfMemory: false, startError: error, peakMemoryBytes: null };
-}
-
-/**
- * Waits until launchers of an earlier server have handled every request it sent (they
- * unregister then), or have died. One stuck past `timeoutMs` is killed: a launch it still
- * held must never happen after this server has put the job back in the queue. Its running
- * jobs carry on; without a sandbox to record their ends, those end up lost.
- */
-async function waitForPredecessors(registry: string, warn: (msg: string) => void, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const alive = readdirSync(registry).filter((name) => {
-      const [pid, startTime] = name.split("-");
-      if (pid !== undefined && startTime !== undefined && isRunning(Number(pid), startTime)) return true;
-      rmSync(join(registry, name), { force: true });
-      return false;
-    });
-    if (alive.length === 0) return;
-    if (Date.now() > deadline) {
-      warn(`The job launcher of the previous server (pid ${alive.map((n) => n.split("-")[0]).join(", ")}) did not finish its work in ${timeoutMs / 1000} s and was stopped.`);
-      for (const name of alive) trySignal(Number(name.split("-")[0]), "SIGKILL");
-    }
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
