@@ -92,6 +92,11 @@ export function apiReference(doc: Json): string {
     "  also send `x-plinth-csrf: 1`.",
     "- **Errors** are RFC 9457 problem documents (`application/problem+json`): `title`,",
     "  `detail`, a `hint` saying what to do next, and `errors[]` with the path of each bad field.",
+    "  So are the server's refusals before any route runs: a method the path does not take (405,",
+    "  with an `Allow` header), a path parameter over 500 characters (414), headers over 16 KiB",
+    "  (431), a malformed request (400).",
+    "- **Numbers in the query** (`limit`, `offset`, `tail`) are digits only; an empty one, as in",
+    "  `?limit=`, is refused rather than read as 0.",
     "- **Lists** come one page at a time; pass the `nextCursor` of one page as `cursor` to get the next.",
     "",
   ];

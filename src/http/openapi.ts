@@ -12,7 +12,12 @@ export function buildOpenApi(registry: RouteRegistry, info: { version: string })
       target: "draft-2020-12",
       override: (ctx) => {
         // Refinements can't be expressed; the description says what is accepted.
-        void ctx;
+        // zod leaves out the default of a field whose input is preprocessed (queryInteger); a
+        // number reads the same on both sides, so it is put back.
+        const def = ctx.zodSchema._zod.def;
+        if (io === "input" && def.type === "default" && ctx.jsonSchema.default === undefined && typeof def.defaultValue === "number") {
+          ctx.jsonSchema.default = def.defaultValue;
+        }
       },
     }) as Record<string, any>;
     if (json.$defs) {

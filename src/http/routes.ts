@@ -94,6 +94,27 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "q
   );
 }
 
+/**
+ * Query-string whole numbers, for every numeric query parameter: digits only, so an empty
+ * `?limit=` is an error naming the parameter rather than a silent 0 (as `z.coerce.number()`
+ * would have it), and `0x10`, `1e3` or ` 5` are refused too. The OpenAPI document still calls
+ * the parameter an integer with its bounds.
+ */
+export function queryInteger(bounds: { min: number; max?: number }) {
+  const integer = z
+    .number({
+      error: (issue) => {
+        if (issue.code !== "invalid_type") return undefined;
+        return issue.input === "" ? "is empty; give a whole number, or leave the parameter out" : `must be a whole number, not '${String(issue.input).slice(0, 50)}'`;
+      },
+    })
+    .int();
+  return z.preprocess(
+    (value) => (typeof value === "string" && /^[0-9]+$/.test(value) ? Number(value) : value),
+    integer.min(bounds.min).max(bounds.max ?? Number.MAX_SAFE_INTEGER),
+  );
+}
+
 /** Query-string booleans: "true"/"1" and "false"/"0". */
 export const queryBoolean = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0"])])

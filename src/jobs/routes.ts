@@ -2,7 +2,7 @@ import { z } from "zod";
 import { problems } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import type { RouteRegistry } from "../http/routes.ts";
-import { queryBoolean } from "../http/routes.ts";
+import { queryBoolean, queryInteger } from "../http/routes.ts";
 import type { IdentityService } from "../identity/service.ts";
 import { BundleResultSchema, type CodeBundles, ManifestSchema } from "./code-bundles.ts";
 import { logStream } from "./log-stream.ts";
@@ -53,7 +53,7 @@ const ListQuery = z.strictObject({
   sort: z.enum(JOB_SORTS).default("created").meta({ description: "created (submission time), name or state; ties by submission time." }),
   order: z.enum(["asc", "desc"]).default("desc").meta({ description: "Direction of the sort; newest first by default." }),
   cursor: z.string().max(64).optional().meta({ description: "`nextCursor` from the previous page." }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInteger({ min: 1, max: 500 }).default(50),
 });
 
 export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; identity: IdentityService; bundles: CodeBundles; bus: EventBus }): void {
@@ -128,8 +128,8 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     query: z
       .strictObject({
         follow: queryBoolean.default(false),
-        offset: z.coerce.number().int().min(0).default(0).meta({ description: "Start at this byte of the log." }),
-        tail: z.coerce.number().int().min(0).optional().meta({ description: "Start at the last N lines (as tail -n); not with offset." }),
+        offset: queryInteger({ min: 0 }).default(0).meta({ description: "Start at this byte of the log." }),
+        tail: queryInteger({ min: 0 }).optional().meta({ description: "Start at the last N lines (as tail -n); not with offset." }),
       })
       .refine((q) => q.tail === undefined || q.offset === 0, { path: ["tail"], message: "give tail or offset, not both" }),
     response: null,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import type { EventBus } from "../core/events.ts";
 import { ProblemError, problems } from "../core/errors.ts";
-import type { RouteRegistry } from "../http/routes.ts";
+import { queryInteger, type RouteRegistry } from "../http/routes.ts";
 import { JobSpecSchema } from "../jobs/spec.ts";
 import { type Authenticator, SESSION_COOKIE } from "./auth.ts";
 import { sessionCookie } from "./cookies.ts";
@@ -116,7 +116,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     url: "/api/v1/guides/search",
     summary: "Full-text search across the guides",
     tags: ["guides"],
-    query: z.strictObject({ q: z.string().max(200), limit: z.coerce.number().int().min(1).max(50).default(20) }),
+    query: z.strictObject({ q: z.string().max(200), limit: queryInteger({ min: 1, max: 50 }).default(20) }),
     response: z.object({ items: z.array(GuideSummarySchema.extend({ snippet: z.string() })) }),
     handler: async ({ query }) => ({ items: guides.search(query.q, query.limit) }),
   });
