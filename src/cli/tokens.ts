@@ -13,7 +13,7 @@ interface TokenInfo {
 }
 
 export function registerTokens(program: Command): void {
-  const tokens = program.command("tokens").description("Your API tokens");
+  const tokens = program.command("tokens").description("API tokens: your own, and (admins) anyone's");
   tokens
     .command("create")
     .description("Create a token (the secret is printed once)")
@@ -27,10 +27,11 @@ export function registerTokens(program: Command): void {
     });
   tokens
     .command("ls")
-    .description("List your tokens")
+    .description("List your tokens, or another user's (admins)")
+    .option("--user <name>", "whose tokens (admins)")
     .option("--json", "print JSON")
-    .action(async (o: { json?: boolean }) => {
-      const r = await ApiClient.fromEnvironment().request<{ items: TokenInfo[] }>("GET", "/api/v1/tokens");
+    .action(async (o: { user?: string; json?: boolean }) => {
+      const r = await ApiClient.fromEnvironment().request<{ items: TokenInfo[] }>("GET", o.user ? `${userPath(o.user)}/tokens` : "/api/v1/tokens");
       if (o.json) return printJson(r);
       printTable(
         ["ID", "NAME", "STARTS", "CREATED", "LAST USED", "STATUS"],
@@ -39,10 +40,11 @@ export function registerTokens(program: Command): void {
     });
   tokens
     .command("revoke")
-    .description("Revoke a token")
-    .argument("<id>")
-    .action(async (id: string) => {
-      await ApiClient.fromEnvironment().request("DELETE", `/api/v1/tokens/${encodeURIComponent(id)}`);
+    .description("Revoke a token: it stops working, and browsers signed in with it are signed out")
+    .argument("<id>", "the token's ID, from `plinth tokens ls`")
+    .option("--user <name>", "whose token it is, when not yours (admins)")
+    .action(async (id: string, o: { user?: string }) => {
+      await ApiClient.fromEnvironment().request("DELETE", `${o.user ? `${userPath(o.user)}/tokens` : "/api/v1/tokens"}/${encodeURIComponent(id)}`);
       process.stdout.write(`revoked ${id}\n`);
     });
 
@@ -58,6 +60,15 @@ export function registerTokens(program: Command): void {
       process.stderr.write(`User ${r.user.name} created. Give them the token above; they sign in with \`plinth login <url> --token <token>\`.\n`);
     });
   users
+    .command("sign-out")
+    .description("Sign someone out of every browser (admins); their tokens keep working, so revoke those too if they are lost")
+    .argument("<name>")
+    .action(async (name: string) => {
+      const r = await ApiClient.fromEnvironment().request<{ ended: number }>("DELETE", `${userPath(name)}/sessions`);
+      process.stdout.write(`signed ${name} out of ${r.ended} browser session${r.ended === 1 ? "" : "s"}\n`);
+      process.stderr.write(`Their tokens still work: \`plinth tokens ls --user ${name}\` lists them, \`plinth tokens revoke --user ${name} ID\` revokes one.\n`);
+    });
+  users
     .command("ls")
     .description("List users")
     .option("--json", "print JSON")
@@ -67,3 +78,5 @@ export function registerTokens(program: Command): void {
       printTable(["ID", "NAME", "ROLE", "CREATED"], r.items.map((u) => [u.id, u.name, u.role, ago(u.createdAt)]));
     });
 }
+
+const userPath = (name: string) => `/api/v1/users/${encodeURIComponent(name)}`;

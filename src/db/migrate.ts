@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-portal-sessions.ts";
+import * as m003 from "./migrations/003-session-tokens.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -13,6 +14,7 @@ interface Migration {
 const MIGRATIONS: Migration[] = [
   { name: "001-initial", ...m001 },
   { name: "002-portal-sessions", ...m002 },
+  { name: "003-session-tokens", ...m003 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

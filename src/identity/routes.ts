@@ -3,6 +3,10 @@ import type { RouteRegistry } from "../http/routes.ts";
 import type { IdentityService } from "./service.ts";
 import { CreateTokenSchema, CreateUserSchema, NewTokenSchema, TokenInfoSchema, UserSchema } from "./spec.ts";
 
+const TokenId = z.string().min(1).max(64);
+const UserName = z.string().min(1).max(64).meta({ description: "The user's name, as `plinth users ls` shows it." });
+const RevokedSchema = z.object({ revoked: z.literal(true) });
+
 export function registerIdentityRoutes(r: RouteRegistry, identity: IdentityService): void {
   r.add({
     method: "GET",
@@ -36,12 +40,37 @@ export function registerIdentityRoutes(r: RouteRegistry, identity: IdentityServi
   r.add({
     method: "DELETE",
     url: "/api/v1/tokens/{id}",
-    summary: "Revoke one of your tokens",
+    summary: "Revoke one of your tokens; browsers signed in with it are signed out",
     tags: ["identity"],
-    params: z.strictObject({ id: z.string().min(1).max(64) }),
-    response: z.object({ revoked: z.literal(true) }),
+    params: z.strictObject({ id: TokenId }),
+    response: RevokedSchema,
     handler: async ({ user, params }) => {
       await identity.revokeToken(user, params.id);
+      return { revoked: true as const };
+    },
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/users/{name}/tokens",
+    summary: "A user's API tokens (admins)",
+    tags: ["identity"],
+    access: "admin",
+    params: z.strictObject({ name: UserName }),
+    response: z.object({ items: z.array(TokenInfoSchema) }),
+    handler: async ({ user, params }) => ({ items: await identity.listTokensOf(user, params.name) }),
+  });
+
+  r.add({
+    method: "DELETE",
+    url: "/api/v1/users/{name}/tokens/{id}",
+    summary: "Revoke one of a user's tokens; browsers signed in with it are signed out (admins)",
+    tags: ["identity"],
+    access: "admin",
+    params: z.strictObject({ name: UserName, id: TokenId }),
+    response: RevokedSchema,
+    handler: async ({ user, params }) => {
+      await identity.revokeTokenOf(user, params.name, params.id);
       return { revoked: true as const };
     },
   });

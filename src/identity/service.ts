@@ -22,6 +22,7 @@ export class IdentityService {
   // Verified tokens for a few seconds, so a burst of API calls costs one lookup.
   readonly #cache = new Map<string, { principal: Principal; until: number; expiresAt: number | null }>();
   readonly #touched = new Map<string, number>();
+  readonly #revokeListeners: Array<(tokenId: string) => Promise<unknown>> = [];
 
   constructor(store: IdentityStore, clock: Clock) {
     this.#store = store;
@@ -103,6 +104,13 @@ export class IdentityService {
     return u ? toUser(u) : null;
   }
 
+  /** The user with this name; a 404 problem when there is none. */
+  async userNamed(name: string): Promise<User> {
+    const u = await this.#store.userByName(name);
+    if (!u) throw problems.notFound("User", name, "List the users with `plinth users ls`.");
+    return toUser(u);
+  }
+
   async createToken(actor: Principal, name: string, expiresInDays?: number): Promise<{ token: string; info: TokenInfo }> {
     const token = generateToken();
     const expiresAt = expiresInDays ? this.#clock.now() + expiresInDays * 86_400_000 : null;
@@ -114,10 +122,43 @@ export class IdentityService {
     return (await this.#store.tokensOf(actor.userId)).map(toTokenInfo);
   }
 
+  /** Another user's tokens (admins only). */
+  async listTokensOf(actor: Principal, userName: string): Promise<TokenInfo[]> {
+    requireAdmin(actor, "see other people's tokens");
+    const user = await this.userNamed(userName);
+    return (await this.#store.tokensOf(user.id)).map(toTokenInfo);
+  }
+
+  /** Revokes one of your own tokens, and so ends the browser sessions signed in with it. */
   async revokeToken(actor: Principal, id: string): Promise<void> {
-    const ok = await this.#store.revokeToken(actor.userId, id, this.#clock.now());
-    if (!ok) throw problems.notFound("Token", id, "List your tokens with `plinth tokens ls`; a revoked token cannot be revoked again.");
+    await this.#revoke(actor.userId, id, "List your tokens with `plinth tokens ls`; a revoked token cannot be revoked again. Admins revoke other people's tokens with `plinth tokens revoke --user NAME ID`.");
+  }
+
+  /** Revokes one of another user's tokens (admins only), and so ends the browser sessions signed in with it. */
+  async revokeTokenOf(actor: Principal, userName: string, id: string): Promise<void> {
+    requireAdmin(actor, "revoke other people's tokens");
+    const user = await this.userNamed(userName);
+    await this.#revoke(user.id, id, `List ${user.name}'s tokens with \`plinth tokens ls --user ${user.name}\`; a revoked token cannot be revoked again.`);
+  }
+
+  /** Whether a token is neither revoked nor expired, read from the database (not the cache). */
+  isTokenActive(id: string): Promise<boolean> {
+    return this.#store.isTokenActive(id, this.#clock.now());
+  }
+
+  /**
+   * Calls `listener` with each token revoked, before the revoking request is answered: the
+   * portal ends the browser sessions that were signed in with the token.
+   */
+  onTokenRevoked(listener: (tokenId: string) => Promise<unknown>): void {
+    this.#revokeListeners.push(listener);
+  }
+
+  async #revoke(userId: string, id: string, hint: string): Promise<void> {
+    const ok = await this.#store.revokeToken(userId, id, this.#clock.now());
+    if (!ok) throw problems.notFound("Token", id, hint);
     this.#cache.clear();
+    for (const listener of this.#revokeListeners) await listener(id);
   }
 
   async #insertToken(userId: string, name: string, token: string, expiresAt: number | null): Promise<ApiTokensTable> {

@@ -45,6 +45,17 @@ export class IdentityStore {
       .executeTakeFirst();
   }
 
+  async isTokenActive(id: string, now: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom("api_tokens")
+      .select("id")
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   tokensOf(userId: string): Promise<ApiTokensTable[]> {
     return this.#db.selectFrom("api_tokens").selectAll().where("user_id", "=", userId).orderBy("id", "desc").execute();
   }

@@ -42,6 +42,8 @@ export interface Portal {
 export function createPortal(deps: PortalDeps): Portal {
   const db = portalDb(deps.database.db);
   const sessions = new SessionService(db, deps.identity, deps.clock);
+  // A revoked token's browser sessions end with it.
+  deps.identity.onTokenRevoked((tokenId) => sessions.endSignedInWith(tokenId));
   const progress = new ProgressService(db, deps.jobs, deps.clock);
   const auth = new Authenticator(deps.identity, sessions, progress);
   const guides = new GuideLibrary(deps.docsDir ?? resolve(REPO_ROOT, "docs"));

@@ -49,7 +49,8 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
       if (auth.principalOf(request)?.via !== "bearer") {
         throw problems.badRequest("A session is started with an API token.", "Send the token as 'Authorization: Bearer <token>'.");
       }
-      const { secret, session } = await sessions.createSession(user.userId, "token", request.headers["user-agent"]);
+      // The token is recorded with the session: revoking the token ends the session.
+      const { secret, session } = await sessions.createSession(user.userId, "token", { tokenId: user.tokenId, userAgent: request.headers["user-agent"] });
       void reply.header("set-cookie", sessionCookie(SESSION_COOKIE, secret, { maxAgeSeconds: SESSION_TTL_MS / 1000, secure: deps.secureCookies || request.protocol === "https" }));
       return { user: { id: user.userId, name: user.name, role: user.role }, session };
     },
@@ -66,6 +67,17 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
       void reply.header("set-cookie", sessionCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0, secure: deps.secureCookies || request.protocol === "https" }));
       return { signedOut: true as const };
     },
+  });
+
+  r.add({
+    method: "DELETE",
+    url: "/api/v1/users/{name}/sessions",
+    summary: "Sign a user out of every browser (admins); their API tokens keep working",
+    tags: ["portal"],
+    access: "admin",
+    params: z.strictObject({ name: z.string().min(1).max(64).meta({ description: "The user's name, as `plinth users ls` shows it." }) }),
+    response: z.object({ ended: z.number().int().meta({ description: "How many browser sessions ended." }) }),
+    handler: async ({ user, params }) => ({ ended: await sessions.endAllOf(user, params.name) }),
   });
 
   r.add({

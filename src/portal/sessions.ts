@@ -1,8 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
+import type { Expression, ExpressionBuilder, SqlBool } from "kysely";
 import type { Clock } from "../core/clock.ts";
+import { problems } from "../core/errors.ts";
 import { newId } from "../core/ids.ts";
-import type { IdentityService, Principal } from "../identity/service.ts";
-import type { PortalDB, SessionsTable } from "./tables.ts";
+import { type IdentityService, type Principal, requireAdmin } from "../identity/service.ts";
+import type { PortalDB, PortalTables, SessionsTable } from "./tables.ts";
 
 // Browser sessions. A session is created after someone proved who they are by any method
 // (an API token today; a password or SSO later call the same createSession), and is
@@ -34,8 +36,12 @@ export class SessionService {
     this.#clock = clock;
   }
 
-  /** Starts a session for a user who has just proved who they are; returns the cookie secret. */
-  async createSession(userId: string, method: SignInMethod, userAgent?: string): Promise<{ secret: string; session: SessionInfo }> {
+  /**
+   * Starts a session for a user who has just proved who they are; returns the cookie secret.
+   * `tokenId` is the API token they proved it with, if any: revoking it ends the session.
+   */
+  async createSession(userId: string, method: SignInMethod, opts: { tokenId?: string; userAgent?: string } = {}): Promise<{ secret: string; session: SessionInfo }> {
+    const { tokenId, userAgent } = opts;
     const now = this.#clock.now();
     const secret = randomBytes(32).toString("base64url");
     const row: SessionsTable = {
@@ -43,6 +49,7 @@ export class SessionService {
       user_id: userId,
       secret_hash: hashSecret(secret),
       method,
+      token_id: tokenId ?? null,
       created_at: now,
       last_seen_at: now,
       expires_at: now + SESSION_TTL_MS,
@@ -50,6 +57,12 @@ export class SessionService {
       user_agent: userAgent?.slice(0, 256) ?? null,
     };
     await this.#db.insertInto("sessions").values(row).execute();
+    // A revocation racing this sign-in either ends the session just stored (it revokes the
+    // token first, then that token's sessions) or is seen here.
+    if (tokenId && !(await this.#identity.isTokenActive(tokenId))) {
+      await this.#end((eb) => eb("id", "=", row.id));
+      throw problems.unauthorized("That token was revoked as you signed in.");
+    }
     return { secret, session: toInfo(row) };
   }
 
@@ -78,16 +91,26 @@ export class SessionService {
 
   /** Ends one of a user's sessions (sign-out). */
   async revoke(userId: string, sessionId: string): Promise<boolean> {
-    const r = await this.#db
-      .updateTable("sessions")
-      .set({ revoked_at: this.#clock.now() })
-      .where("id", "=", sessionId)
-      .where("user_id", "=", userId)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
+    return (await this.#end((eb) => eb.and([eb("id", "=", sessionId), eb("user_id", "=", userId)]))) > 0;
+  }
+
+  /** Ends the sessions signed in with an API token (it has just been revoked); returns how many. */
+  endSignedInWith(tokenId: string): Promise<number> {
+    return this.#end((eb) => eb("token_id", "=", tokenId));
+  }
+
+  /** Signs someone out of every browser (admins only); returns how many sessions ended. */
+  async endAllOf(actor: Principal, userName: string): Promise<number> {
+    requireAdmin(actor, "sign other people out");
+    const user = await this.#identity.userNamed(userName);
+    return this.#end((eb) => eb("user_id", "=", user.id));
+  }
+
+  async #end(which: (eb: ExpressionBuilder<PortalTables, "sessions">) => Expression<SqlBool>): Promise<number> {
+    const r = await this.#db.updateTable("sessions").set({ revoked_at: this.#clock.now() }).where("revoked_at", "is", null).where(which).executeTakeFirst();
     // Cached principals would outlive the revocation by a few seconds; drop them all.
     this.#cache.clear();
-    return Number(r.numUpdatedRows) > 0;
+    return Number(r.numUpdatedRows);
   }
 }
 

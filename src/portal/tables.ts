@@ -11,6 +11,8 @@ export interface SessionsTable {
   secret_hash: string;
   /** How the person proved who they are: "token" today; "password", "oidc" later. */
   method: string;
+  /** The API token a "token" session was signed in with: revoking the token ends the session. */
+  token_id: string | null;
   created_at: number;
   last_seen_at: number;
   expires_at: number;

@@ -146,6 +146,47 @@ describe("portal pages (Chromium)", () => {
     expect(await page.locator("body").textContent()).not.toContain(token);
   });
 
+  it("lets an admin revoke someone else's token and sign them out of every browser", async () => {
+    const { page, t } = s;
+    const token = (await t.api("POST", "/api/v1/users", { name: "lin" })).body.token as string;
+    const notebook = (await t.api("POST", "/api/v1/tokens", { name: "notebook" }, token)).body.token as string;
+    /** Lin signs in to the portal in a browser of her own: the cookie it gets. */
+    const sessionFor = async (tokenValue: string) => {
+      const res = await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${tokenValue}` } });
+      return /plinth_session=[^;]*/.exec(res.headers.get("set-cookie") ?? "")![0];
+    };
+    const stillIn = async (cookie: string) => (await fetch(`${t.url}/api/v1/me`, { headers: { cookie } })).status === 200;
+    const linsBrowser = await sessionFor(token);
+
+    await page.goto("/tokens");
+    await loaded(page, "tokens");
+    await page.getByLabel("Whose tokens").selectOption("lin");
+    await loaded(page, "user-tokens");
+    expect(new URL(page.url()).search).toBe("?user=lin");
+    await expectAccessible(page, "/tokens?user=lin");
+    await expectStyled(page, "/tokens?user=lin");
+    expect(await page.getByRole("table", { name: "lin's tokens" }).textContent()).toContain("notebook");
+
+    const row = page.locator("tr", { hasText: "first token" });
+    await row.getByRole("button", { name: "Revoke token first token" }).click();
+    expect(await page.getByRole("dialog").textContent()).toContain("every browser lin signed in with it is signed out");
+    await page.getByTestId("confirm-revoke").click();
+    await poll(() => row.textContent()).toContain("revoked");
+    expect(await stillIn(linsBrowser)).toBe(false);
+
+    // Signed in twice with her other token, which still works, then signed out of both at once.
+    const again = [await sessionFor(notebook), await sessionFor(notebook)];
+    await page.getByRole("button", { name: "Sign lin out everywhere" }).click();
+    await page.getByTestId("confirm-sign-out").click();
+    await poll(() => page.getByTestId("signed-out").textContent()).toBe("Signed lin out of 2 browser sessions.");
+    for (const cookie of again) expect(await stillIn(cookie)).toBe(false);
+    await page.getByRole("dialog").waitFor({ state: "hidden" });
+    await screenshot(page, "portal-user-tokens");
+    // The admin's own session is untouched.
+    await page.getByLabel("Whose tokens").selectOption({ label: "Yours (admin)" });
+    await loaded(page, "tokens");
+  });
+
   it("is usable by keyboard: skip link, then navigation", async () => {
     const { page } = s;
     await page.goto("/");
