@@ -43,12 +43,6 @@ export interface RunAs {
 
 /** What `path` is to the job's user: as the kernel would judge it, folders on the way included. */
 function kindOf(path: string, user: RunAs | null, workdir: string): "executable" | "not-executable" | "directory" | "missing" {
-  // A folder on the way the user may not pass hides the file from it, as execvp finds. The
-  // job's folder and those above it are Plinth's to open for the user, and it does at launch.
-  for (let dir = dirname(path); user && !isAncestorOrSelf(dir, workdir); dir = dirname(dir)) {
-    const st = statSync(dir, { throwIfNoEntry: false });
-    if (!st || !permits(st, user, 0o1)) return "missing";
-  }
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path, { throwIfNoEntry: false });
@@ -56,6 +50,12 @@ function kindOf(path: string, user: RunAs | null, workdir: string): "executable"
     return "missing";
   }
   if (!st) return "missing";
+  // A folder on the way the user may not pass hides the file from it, as execvp finds. The
+  // job's folder and those above it are Plinth's to open for the user, and it does at launch.
+  for (let dir = dirname(path); user && !isAncestorOrSelf(dir, workdir); dir = dirname(dir)) {
+    const up = statSync(dir, { throwIfNoEntry: false });
+    if (!up || !permits(up, user, 0o1)) return "missing";
+  }
   if (st.isDirectory()) return "directory";
   if (user) return permits(st, user, 0o1) ? "executable" : "not-executable";
   try {
