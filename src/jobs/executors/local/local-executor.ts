@@ -158,7 +158,7 @@ export class LocalExecutor implements Executor {
       log: req.logPath,
       stateDir: req.stateDir,
       gate: null,
-      prepare: { dirs: [req.workdir, req.stateDir], remove: stale.map((f) => join(req.stateDir, f)), writes: [] },
+      prepare: { dirs: [req.workdir, req.stateDir], remove: { dir: req.stateDir, files: stale }, writes: [] },
     };
     const user = this.#jobUser;
     if (user) {

@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { readCgroupResult } from "./cgroups.ts";
-import { type Preparation, prepareAsync } from "./prepare.ts";
+import { type Preparation, prepare } from "./prepare.ts";
 import { readStartTime, signalNumber } from "./proc.ts";
 
 // Starting one job process and writing down how it ended, shared by both launchers. What is
@@ -53,11 +53,12 @@ export interface Started {
 
 /**
  * Starts the process; `onExit` gets its wait status once the record is on disk. Rejects when it
- * cannot start. Only the fork itself runs on the event loop; file and cgroup work goes to the
- * thread pool, so one slow cgroup write does not hold up every other launch.
+ * cannot start. Joining the cgroups goes to the thread pool (the process waits at its gate
+ * meanwhile): the kernel serialises cgroup moves, and one that takes milliseconds on a busy
+ * machine must not hold up every other launch.
  */
 export async function spawnJob(spec: SpawnSpec, onExit: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void): Promise<Started> {
-  await prepareAsync(spec.prepare);
+  prepare(spec.prepare);
   const log = openSync(spec.log, "a");
   const opened: number[] = [log];
   let child: ReturnType<typeof spawn>;
