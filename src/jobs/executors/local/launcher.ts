@@ -38,6 +38,32 @@ export class InlineLauncher implements Launcher {
   }
 }
 
+/**
+ * Several launcher processes taking launches in turn: forking and the file work around it are
+ * the launcher's whole job, and one process does them on one core at a time.
+ */
+export class LauncherPool implements Launcher {
+  readonly #launchers: ProcessLauncher[];
+  #next = 0;
+
+  constructor(launchers: ProcessLauncher[]) {
+    this.#launchers = launchers;
+  }
+
+  spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started> {
+    const launcher = this.#launchers[this.#next++ % this.#launchers.length]!;
+    return launcher.spawn(spec, listener);
+  }
+
+  warm(): void {
+    for (const l of this.#launchers) l.warm();
+  }
+
+  close(): void {
+    for (const l of this.#launchers) l.close();
+  }
+}
+
 interface Waiting {
   spec: SpawnSpec;
   resolve: (r: Started) => void;
@@ -62,11 +88,6 @@ export class ProcessLauncher implements Launcher {
   constructor(warn: (msg: string) => void, registry: string | null, command = [process.execPath, fileURLToPath(new URL("./launcher-main.ts", import.meta.url))]) {
     this.#warn = warn;
     this.#command = registry ? [...command, registry] : command;
-  }
-
-  /** The launcher's pid, to tell it apart from its predecessors in the registry. */
-  get pid(): number | undefined {
-    return this.#child?.pid;
   }
 
   spawn(spec: SpawnSpec, listener: SpawnListener): Promise<Started> {

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
@@ -6,7 +7,7 @@ import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
 import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor } from "./job-user.ts";
-import { InlineLauncher, type Launcher, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
+import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
 import { decodeShellStatus, isRunning, listProcesses, readStat } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
@@ -312,7 +313,9 @@ export class LocalExecutor implements Executor {
       await waitForPredecessors(registry, (msg) => this.#log.warn(msg));
     }
     if ((this.#opts.launcher ?? "process") === "process") {
-      const launcher = new ProcessLauncher((msg) => this.#log.warn(msg), registry);
+      // One launcher per core, two at most: more would only wait for the same cores.
+      const count = Math.max(1, Math.min(2, availableParallelism()));
+      const launcher = new LauncherPool(Array.from({ length: count }, () => new ProcessLauncher((msg) => this.#log.warn(msg), registry)));
       launcher.warm();
       this.#launcher = launcher;
     } else {
