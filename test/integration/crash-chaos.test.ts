@@ -30,7 +30,7 @@ import { databaseUrlFor, freePort, makeApi, spawnServer } from "../helpers/platf
 //
 // Three kinds of round:
 // - random-crash: the server dies at a random moment of the burst.
-// - frozen-launcher: the launcher is frozen (SIGSTOP) first, so that jobs are certainly
+// - frozen-launcher: the launchers are frozen (SIGSTOP) first, so that jobs are certainly
 //   `starting`, their requests waiting in the launcher's input, when the server dies; it is let
 //   go only well after the next server has begun to start, which must wait for it to handle
 //   them before it decides which jobs never started.
@@ -157,10 +157,10 @@ for (const database of testDatabases()) describe(`crash chaos: kill -9 during bu
         for (let i = 0; i < BURST; i++) burst.push(randomTask(random, `r${round}-t${i}`, round, shared !== null));
         tasks.push(...burst);
 
-        const launcher = kind === "random-crash" ? null : launcherOf(server);
+        const launchers = kind === "random-crash" ? [] : launchersOfServer(server);
         if (kind !== "random-crash") {
-          expect(launcher, `the launcher of server ${server.pid} (${context(round)})`).not.toBeNull();
-          process.kill(launcher!, "SIGSTOP");
+          expect(launchers.length, `the launchers of server ${server.pid} (${context(round)})`).toBeGreaterThan(0);
+          for (const pid of launchers) process.kill(pid, "SIGSTOP");
         }
         const submits = burst.map((t) => submit(api, t, shared));
         if (kind !== "random-crash") {
@@ -185,7 +185,7 @@ for (const database of testDatabases()) describe(`crash chaos: kill -9 during bu
           if (state === "queued") coverage.queuedAtCrash++;
         }
         if (kind !== "random-crash") expect([...atCrash.values()].filter((s) => s === "starting").length, context(round)).toBeGreaterThan(0);
-        if (kind === "launcher-killed") process.kill(launcher!, "SIGKILL");
+        if (kind === "launcher-killed") for (const pid of launchers) process.kill(pid, "SIGKILL");
         const victimProcess = recordedProcess(dataDir, victim.accepted!);
         expect(victimProcess && isRunning(victimProcess.pid, victimProcess.startTime), `the victim's process (${context(round)})`).toBe(true);
         process.kill(-victimProcess!.pid, "SIGKILL");
@@ -203,7 +203,7 @@ for (const database of testDatabases()) describe(`crash chaos: kill -9 during bu
           const thawed = (async () => {
             while (!up && Date.now() < due && launchersOf(dataDir).every((pid) => before.has(pid))) await sleep(20);
             if (!up && Date.now() < due) await sleep(300);
-            trySignal(launcher!, "SIGCONT");
+            for (const pid of launchers) trySignal(pid, "SIGCONT");
           })();
           try {
             server = await start();
@@ -393,10 +393,11 @@ function recordedProcess(dataDir: string, jobId: string): { pid: number; startTi
   return m ? { pid: Number(m[1]), startTime: m[2]! } : null;
 }
 
-/** The launcher a server started (its child running launcher-main). */
-function launcherOf(server: ChildProcess): number | null {
-  const p = listProcesses().find((p) => p.ppid === server.pid && cmdline(p.pid).includes("launcher-main"));
-  return p?.pid ?? null;
+/** The launchers a server started (its children running launcher-main; one per core, two at most). */
+function launchersOfServer(server: ChildProcess): number[] {
+  return listProcesses()
+    .filter((p) => p.ppid === server.pid && cmdline(p.pid).includes("launcher-main"))
+    .map((p) => p.pid);
 }
 
 /** Launchers of servers on this data directory, alive or frozen. */
