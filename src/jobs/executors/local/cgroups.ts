@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Preparation, prepare } from "./prepare.ts";
+import { readIfPresent } from "./proc.ts";
 
 // One cgroup per job, below the server's own, for the controllers this machine lets Plinth
 // use: `memory` (the kernel enforces the job's limit, counts OOM kills even of a job's helper
@@ -67,12 +68,12 @@ export class JobCgroups {
   }
 
   exists(jobId: string): boolean {
-    return this.dirs(jobId).some((d) => readText(join(d, "cgroup.procs")) !== null);
+    return this.dirs(jobId).some((d) => readIfPresent(join(d, "cgroup.procs")) !== null);
   }
 
   pids(jobId: string): number[] {
     const all = new Set<number>();
-    for (const d of this.dirs(jobId)) for (const line of (readText(join(d, "cgroup.procs")) ?? "").split("\n")) if (line) all.add(Number(line));
+    for (const d of this.dirs(jobId)) for (const line of (readIfPresent(join(d, "cgroup.procs")) ?? "").split("\n")) if (line) all.add(Number(line));
     return [...all];
   }
 
@@ -120,12 +121,12 @@ export function readCgroupResult(version: 1 | 2, memoryDir: string | null, pidsD
   let oomKills = 0;
   let peakBytes: number | null = null;
   if (memoryDir) {
-    const events = readText(join(memoryDir, version === 1 ? "memory.oom_control" : "memory.events")) ?? "";
+    const events = readIfPresent(join(memoryDir, version === 1 ? "memory.oom_control" : "memory.events")) ?? "";
     oomKills = Number(/^oom_kill (\d+)/m.exec(events)?.[1] ?? 0);
-    const peak = readText(join(memoryDir, version === 1 ? "memory.max_usage_in_bytes" : "memory.peak"));
+    const peak = readIfPresent(join(memoryDir, version === 1 ? "memory.max_usage_in_bytes" : "memory.peak"));
     peakBytes = peak === null ? null : Number(peak.trim());
   }
-  const pidsEvents = pidsDir ? readText(join(pidsDir, "pids.events")) : null;
+  const pidsEvents = pidsDir ? readIfPresent(join(pidsDir, "pids.events")) : null;
   const forkRefusals = Number(/^max (\d+)/m.exec(pidsEvents ?? "")?.[1] ?? 0);
   return { oomKills, peakBytes, forkRefusals };
 }
@@ -136,8 +137,8 @@ export function readCgroupResult(version: 1 | 2, memoryDir: string | null, pidsD
  * permission, cgroup v2 without delegation).
  */
 export async function detectJobCgroups(wanted: Controller[] = ["memory", "pids"]): Promise<JobCgroups | null> {
-  const own = readText("/proc/self/cgroup");
-  const mounts = readText("/proc/self/mountinfo");
+  const own = readIfPresent("/proc/self/cgroup");
+  const mounts = readIfPresent("/proc/self/mountinfo");
   if (!own || !mounts) return null;
   const bases = new Map<Controller, string>();
   let version: 1 | 2 = 1;
@@ -194,7 +195,7 @@ function findOwnCgroup(own: string, mounts: string, controller: Controller): { v
   const m2 = mountsOf("cgroup2")[0];
   if (unified && m2) {
     const dir = join(m2.point, relativeTo(unified[1]!, m2.root));
-    if ((readText(join(dir, "cgroup.controllers")) ?? "").split(/\s+/).includes(controller)) return { version: 2, dir };
+    if ((readIfPresent(join(dir, "cgroup.controllers")) ?? "").split(/\s+/).includes(controller)) return { version: 2, dir };
   }
   return null;
 }
@@ -205,14 +206,7 @@ function relativeTo(path: string, root: string): string {
 }
 
 function enableV2Controller(dir: string, controller: Controller): void {
-  const current = readText(join(dir, "cgroup.subtree_control")) ?? "";
+  const current = readIfPresent(join(dir, "cgroup.subtree_control")) ?? "";
   if (!current.split(/\s+/).includes(controller)) writeFileSync(join(dir, "cgroup.subtree_control"), `+${controller}`);
 }
 
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, "latin1");
-  } catch {
-    return null;
-  }
-}

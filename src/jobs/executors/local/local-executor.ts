@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
@@ -8,7 +8,7 @@ import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
-import { decodeShellStatus, isRunning, listProcesses, readStat } from "./proc.ts";
+import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
 import { bwrapArgs, findBwrap, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
@@ -538,10 +538,3 @@ function trySignal(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-function readIfPresent(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}

@@ -120,3 +120,12 @@ export function decodeShellStatus(status: number): { exitCode: number | null; si
   }
   return { exitCode: status, signal: null };
 }
+
+/** A small file's text, or null when it is not there (or not readable). */
+export function readIfPresent(path: string, encoding: BufferEncoding = "utf8"): string | null {
+  try {
+    return readFileSync(path, encoding);
+  } catch {
+    return null;
+  }
+}

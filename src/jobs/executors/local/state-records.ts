@@ -1,9 +1,9 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, } from "node:fs";
 import { join } from "node:path";
 import { formatBytes } from "../../../core/units.ts";
 import type { ExitInfo } from "../executor.ts";
 import type { DiskVerdict } from "./disk-watch.ts";
-import { decodeShellStatus } from "./proc.ts";
+import { decodeShellStatus, readIfPresent } from "./proc.ts";
 import { STATE_FILES } from "./spawn-job.ts";
 
 // Reading what the launcher, bwrap and the executor wrote down about a job in its state
@@ -55,10 +55,3 @@ export function startErrorInfo(error: StartError): ExitInfo {
   return { exitCode: null, signal: null, outOfMemory: false, startError: error, peakMemoryBytes: null };
 }
 
-function readIfPresent(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
