@@ -109,6 +109,13 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
       ...(config.scheduler.maxRunningJobsPerUser !== undefined && { maxRunningJobsPerUser: config.scheduler.maxRunningJobsPerUser }),
     },
   });
+  // Sandbox, cgroups and the job user are checked now, so a machine that cannot run jobs as
+  // configured says so at start-up rather than at the first job. Closed again if that fails.
+  await executor.ready().catch(async (err) => {
+    await executor.close();
+    await database.close();
+    throw err;
+  });
   await jobs.start();
 
   const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });

@@ -75,6 +75,9 @@ export const problems = {
     new ProblemError({ status: 409, title: "Conflict", code: "conflict", detail, hint }),
   unprocessable: (title: string, detail: string, hint: string, errors?: FieldError[]) =>
     new ProblemError({ status: 422, title, detail, hint, errors }),
+  /** This machine cannot run jobs the way Plinth is configured to (found at start-up). */
+  cannotRunJobs: (detail: string, hint: string) =>
+    new ProblemError({ status: 500, title: "Plinth cannot run jobs as configured", code: "executor-setup", detail, hint }),
 };
 
 /** Turns a zod issue list into field errors with dotted paths (`resources.gpus`, `command[0]`). */

@@ -8,6 +8,7 @@ import { freeSpace } from "../../src/jobs/executors/local/disk-watch.ts";
 import { jobUserFor } from "../../src/jobs/executors/local/job-user.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 import { localJobsSuite } from "../helpers/local-jobs.ts";
+import { runCli } from "../helpers/platform.ts";
 
 // What a member who can submit a job could try against the machine: variables that make a
 // program outside the sandbox run their code, root's powers, a fork bomb, a full disk.
@@ -182,6 +183,18 @@ describe.skipIf(!isRoot)("jobs never run as root, even when Plinth does", () => 
     expect(lines.slice(2)).toEqual(["shadow-denied", "sysctl-denied", "etc-denied", "db-denied"]);
     expect(readFileSync("/proc/sys/kernel/core_pattern", "utf8")).toBe(before);
     expect(existsSync("/etc/plinth-was-here")).toBe(false);
+  });
+
+  it("a data directory the job's user cannot reach stops start-up, with the fix", async () => {
+    const closed = mkdtempSync(join(tmpdir(), "plinth-closed-"));
+    try {
+      const r = await runCli(["up", "--data-dir", join(closed, "data"), "--port", "0"], { url: "http://127.0.0.1:9" });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`error: Plinth cannot run jobs as configured: Plinth runs as root, so jobs run as 'nobody', which cannot reach the data directory ${join(closed, "data")}: ${closed} is closed to other users.`);
+      expect(r.stderr).toContain("hint: Start Plinth with its data somewhere every user may pass through, e.g. PLINTH_DATA_DIR=/var/lib/plinth npm start");
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
   });
 
   it("files a job writes in its folder stay readable by Plinth", async () => {

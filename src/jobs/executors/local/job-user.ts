@@ -1,3 +1,4 @@
+import { problems } from "../../../core/errors.ts";
 import { spawn } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -25,8 +26,8 @@ export function resolveJobUser(spec: string, passwd = readPasswd()): JobUser {
     const entry = passwd.find((e) => e.name === spec);
     if (entry) user = { uid: entry.uid, gid: entry.gid, name: entry.name };
   }
-  if (!user) throw new Error(`executor.jobUser: no user named '${spec}' on this machine; name one from /etc/passwd, or give a number as uid or uid:gid`);
-  if (user.uid === 0 || user.gid === 0) throw new Error(`executor.jobUser: '${spec}' is root; jobs never run as root, name an unprivileged user such as nobody`);
+  if (!user) throw problems.cannotRunJobs(`executor.jobUser names '${spec}', a user this machine does not have.`, "Name one from /etc/passwd, or give a number as uid or uid:gid.");
+  if (user.uid === 0 || user.gid === 0) throw problems.cannotRunJobs(`executor.jobUser '${spec}' is root, and jobs never run as root.`, "Name an unprivileged user, such as nobody (the default).");
   return user;
 }
 
@@ -78,8 +79,8 @@ export async function ensureJobUserCanReach(dataDir: string, user: JobUser): Pro
     const mode = statSync(dir).mode;
     if ((mode & 0o001) === 0) closed = dir;
   }
-  throw new Error(
-    `Plinth runs as root, so jobs run as '${user.name}', which cannot reach the data directory ${resolve(dataDir)}: ${closed} is closed to other users. ` +
-      "Start Plinth with its data somewhere every user may pass through, e.g. PLINTH_DATA_DIR=/var/lib/plinth npm start, or run Plinth as an ordinary user.",
+  throw problems.cannotRunJobs(
+    `Plinth runs as root, so jobs run as '${user.name}', which cannot reach the data directory ${resolve(dataDir)}: ${closed} is closed to other users.`,
+    "Start Plinth with its data somewhere every user may pass through, e.g. PLINTH_DATA_DIR=/var/lib/plinth npm start, or run Plinth as an ordinary user.",
   );
 }

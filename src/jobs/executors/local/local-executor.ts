@@ -1,3 +1,4 @@
+import { problems } from "../../../core/errors.ts";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -278,7 +279,12 @@ export class LocalExecutor implements Executor {
     this.#cgroups = await detectJobCgroups(memoryMode === "auto" || memoryMode === "cgroup" ? ["memory", "pids"] : ["pids"]);
     let memoryLimit: LocalExecutorFeatures["memoryLimit"] = "none";
     if (this.#cgroups?.has("memory")) memoryLimit = this.#cgroups.version === 1 ? "cgroup-v1" : "cgroup-v2";
-    else if (memoryMode === "cgroup") throw new Error("memoryLimit is 'cgroup' but no writable memory cgroup was found below this process's own");
+    else if (memoryMode === "cgroup") {
+      throw problems.cannotRunJobs(
+        "executor.memoryLimit is 'cgroup', but no writable memory cgroup was found below this process's own.",
+        "Run Plinth as root or as a systemd service with Delegate=yes, or set executor.memoryLimit to auto.",
+      );
+    }
     if (memoryLimit === "none" && memoryMode !== "none") {
       this.#watcher = new RssWatcher(this.#opts.memoryWatchIntervalMs ?? 250);
       memoryLimit = "watch";
@@ -301,7 +307,12 @@ export class LocalExecutor implements Executor {
       const probe = this.#bwrap ? await probeBubblewrap(this.#bwrap, this.#layout, user) : { ok: false as const, error: "bwrap is not installed" };
       if (!probe.ok) {
         sandboxUnavailable = probe.error;
-        if (sandboxMode === "bubblewrap") throw new Error(`sandbox is 'bubblewrap' but it cannot run here: ${probe.error}`);
+        if (sandboxMode === "bubblewrap") {
+          throw problems.cannotRunJobs(
+            `executor.sandbox is 'bubblewrap', but it cannot run here: ${probe.error}`,
+            "Install bubblewrap (apt install bubblewrap) and allow user namespaces, or set executor.sandbox to auto to run jobs without it.",
+          );
+        }
         this.#log.warn(`Jobs run without a sandbox (${probe.error}); install bubblewrap to keep them away from Plinth's data and each other.`);
         this.#bwrap = null;
       }
