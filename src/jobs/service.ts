@@ -46,6 +46,8 @@ export class JobService {
   #persistTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Retries being created now, by id. */
+  readonly #creatingRetries = new Set<string>();
 
   constructor(opts: JobServiceOptions) {
     this.#o = opts;
@@ -431,13 +433,21 @@ export class JobService {
 
   /** Creates the retry a job's end promised (its `retried_by`), unless it exists already. */
   async #maybeRetry(row: JobRow): Promise<void> {
-    if (!row.retried_by || (await this.#o.store.get(row.retried_by))) return;
-    const user = { userId: row.user_id, name: "retry policy", role: "member" as const, tokenId: "" };
+    const id = row.retried_by;
+    // Two paths can get here for one job at once (its exit, and the start-up sweep of promised
+    // retries): the second must neither create it twice nor, failing to, undo the promise.
+    if (!id || this.#creatingRetries.has(id)) return;
+    this.#creatingRetries.add(id);
     try {
-      await this.submit(user, JSON.parse(row.spec), { retryOf: row, id: row.retried_by });
+      if (await this.#o.store.get(id)) return;
+      const user = { userId: row.user_id, name: "retry policy", role: "member" as const, tokenId: "" };
+      await this.submit(user, JSON.parse(row.spec), { retryOf: row, id });
     } catch (err) {
+      if (await this.#o.store.get(id)) return;
       this.#o.logger.warn({ err, jobId: row.id }, "automatic retry was refused");
       await this.#o.store.patch(row.id, { retried_by: null });
+    } finally {
+      this.#creatingRetries.delete(id);
     }
   }
 

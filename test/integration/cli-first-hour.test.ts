@@ -13,6 +13,8 @@ import { freePort, NODE, REPO, runCli, startTestPlatform, type TestPlatform } fr
 // starts, and a GPU job on a machine without GPUs.
 const db = testDatabases()[0]!;
 const work = mkdtempSync(join(tmpdir(), "plinth-first-hour-"));
+// Plinth's data directories go below: as root, jobs run as nobody, who must be able to pass.
+chmodSync(work, 0o711);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let homes = 0;

@@ -17,8 +17,13 @@ import { type SpawnSpec, spawnJob } from "./spawn-job.ts";
 /** One request: what to spawn, with the id its answer carries. */
 type LaunchLine = SpawnSpec & { id: number };
 
-const registry = process.argv[2] ? join(process.argv[2], `${process.pid}-${readStartTime(process.pid) ?? "0"}`) : null;
-if (registry) writeFileSync(registry, "");
+let registry = process.argv[2] ? join(process.argv[2], `${process.pid}-${readStartTime(process.pid) ?? "0"}`) : null;
+try {
+  if (registry) writeFileSync(registry, "");
+} catch {
+  // The data directory went away (a server stopping at once): nothing to be found by anyway.
+  registry = null;
+}
 
 const send = (msg: object): void => {
   process.stdout.write(`${JSON.stringify(msg)}\n`);
