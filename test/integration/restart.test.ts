@@ -128,3 +128,21 @@ async function recordedPid(url: string | undefined, dataDir: string, jobId: stri
   await client.end();
   return rows[0].pid;
 }
+
+describe("two servers on one data directory", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "plinth-two-servers-"));
+  const servers: Array<import("node:child_process").ChildProcess> = [];
+  afterAll(() => {
+    for (const s of servers) s.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("a second server leaves the first one's launchers alone", async () => {
+    const first = await spawnServer({ dataDir, port: await freePort() });
+    servers.push(first);
+    const launchersOfFirst = () => listProcesses().filter((p) => p.ppid === first.pid && cmdline(p.pid).includes("launcher-main"));
+    expect(launchersOfFirst().length).toBeGreaterThan(0);
+    servers.push(await spawnServer({ dataDir, port: await freePort() }));
+    expect(launchersOfFirst().length).toBeGreaterThan(0);
+  });
+});

@@ -19,7 +19,7 @@ type LaunchLine = SpawnSpec & { id: number };
 
 let registry = process.argv[2] ? join(process.argv[2], `${process.pid}-${readStartTime(process.pid) ?? "0"}`) : null;
 try {
-  if (registry) writeFileSync(registry, "");
+  if (registry) writeFileSync(registry, `${process.ppid} ${readStartTime(process.ppid) ?? "0"}\n`);
 } catch {
   // The data directory went away (a server stopping at once): nothing to be found by anyway.
   registry = null;

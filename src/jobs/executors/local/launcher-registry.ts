@@ -1,10 +1,11 @@
 import { readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { isRunning } from "./proc.ts";
+import { isRunning, readIfPresent } from "./proc.ts";
 
-// Launchers register in the data directory (launchers/<pid>-<start time>) until they have
-// answered every request their server sent; a restarted server waits for that before it
-// decides that a job it was starting never got a process.
+// Launchers register in the data directory (launchers/<pid>-<start time>, holding their
+// server's "<pid> <start time>") until they have answered every request their server sent; a
+// restarted server waits for that before it decides that a job it was starting never got a
+// process.
 
 /**
  * Waits until launchers of an earlier server have handled every request it sent (they
@@ -14,10 +15,20 @@ import { isRunning } from "./proc.ts";
  */
 export async function waitForPredecessors(registry: string, warn: (msg: string) => void, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const warned = new Set<string>();
   for (;;) {
     const alive = readdirSync(registry).filter((name) => {
       const [pid, startTime] = name.split("-");
-      if (pid !== undefined && startTime !== undefined && isRunning(Number(pid), startTime)) return true;
+      if (pid !== undefined && startTime !== undefined && isRunning(Number(pid), startTime)) {
+        // The launcher of another server that still runs is that server's: never this one's to stop.
+        const [serverPid, serverStart] = (readIfPresent(join(registry, name)) ?? "").trim().split(" ");
+        if (serverPid && serverStart && Number(serverPid) !== process.pid && isRunning(Number(serverPid), serverStart)) {
+          if (!warned.has(name)) warn(`Another Plinth server (pid ${serverPid}) uses this data directory; run one server per data directory.`);
+          warned.add(name);
+          return false;
+        }
+        return true;
+      }
       rmSync(join(registry, name), { force: true });
       return false;
     });
