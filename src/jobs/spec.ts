@@ -69,7 +69,10 @@ export const JobSpecSchema = z
       .meta({ description: "A name to find the job by; runs with the same name share run-time estimates." }),
     command: z.array(z.string().max(65_536)).min(1).max(4096).optional().meta({ description: "The program and its arguments (argv), run without a shell." }),
     script: z.string().min(1).max(1_000_000).optional().meta({ description: "A bash script, run instead of `command`." }),
-    env: z.record(envName, z.string().max(131_072)).default({}).meta({ description: "Environment variables for the job." }),
+    env: z
+      .record(envName, z.string().max(131_072).refine((v) => !v.includes("\0"), { message: "a value cannot hold a NUL character; no program's environment can" }))
+      .default({})
+      .meta({ description: "Environment variables for the job." }),
     resources: ResourcesSchema.default({ cpus: 1, memory: "1G", gpus: 0 }),
     timeout: duration.optional().meta({ description: "Stop the job after this long (state timed_out)." }),
     retries: RetryPolicySchema.default(0).meta({ description: "How often to retry, and on which failure reasons. A number N means N retries when the job is lost." }),

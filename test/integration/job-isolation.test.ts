@@ -7,6 +7,7 @@ import { detectJobCgroups } from "../../src/jobs/executors/local/cgroups.ts";
 import { freeSpace } from "../../src/jobs/executors/local/disk-watch.ts";
 import { jobUserFor } from "../../src/jobs/executors/local/job-user.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
+import { JobSpecSchema } from "../../src/jobs/spec.ts";
 import { localJobsSuite } from "../helpers/local-jobs.ts";
 import { runCli } from "../helpers/platform.ts";
 
@@ -143,6 +144,15 @@ describe.skipIf(!cc)("a job's environment reaches no process outside its sandbox
       // Inside, the payloads may run (they are the job's own code) but write to the sandbox's private /tmp.
       expect(hits()).toEqual([]);
     }
+  });
+
+  it.skipIf(!probe.ok)("a NUL inside a variable cannot smuggle options to bwrap", async () => {
+    const ex = local.executor({ sandbox: "bubblewrap" });
+    // Were the value split at its NUL, bwrap would mount the whole host into the sandbox.
+    const { info, log } = await local.run(ex, ["/bin/sh", "-c", "test -e /host/etc/shadow && echo HOST-MOUNTED; echo ran"], { env: { A: "x\0--bind\0/\0/host" } });
+    expect(info.startError?.reason).toBe("start_failed");
+    expect(log).not.toContain("HOST-MOUNTED");
+    expect(JobSpecSchema.safeParse({ command: ["true"], env: { A: "x\0y" } }).error?.issues[0]?.message).toMatch(/NUL/);
   });
 
   it("without a sandbox: the job's variables reach only the job's own processes, run as the job's user", async () => {

@@ -58,6 +58,8 @@ export interface Started {
  * machine must not hold up every other launch.
  */
 export async function spawnJob(spec: SpawnSpec, onExit: (pid: number, code: number | null, signal: NodeJS.Signals | null) => void): Promise<Started> {
+  // The gate's arguments are NUL-separated: a NUL inside one would smuggle in options of its own.
+  if (spec.gate?.some((arg) => arg.includes("\0"))) throw new Error("an argument or environment value holds a NUL character");
   prepare(spec.prepare);
   const log = openSync(spec.log, "a");
   const opened: number[] = [log];
