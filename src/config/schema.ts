@@ -8,9 +8,14 @@ const duration = z
   .union([z.string(), z.number().nonnegative()])
   .refine((v) => parseDuration(v) !== null, { message: "not a duration; write 90s, 30m, 2h (a number means seconds)" });
 
-const memory = z
-  .union([z.string(), z.number().int().nonnegative()])
-  .refine((v) => parseMemory(v) !== null, { message: "not an amount of memory; write 512M, 8G (a number means bytes)" });
+/** A number of bytes, or a size such as 8G; `what` and `examples` word the error. */
+const bytes = (what: string, examples: string) =>
+  z
+    .union([z.string(), z.number().int().nonnegative()])
+    .refine((v) => parseMemory(v) !== null, { message: `not an amount of ${what}; write ${examples} (a number means bytes)` });
+
+const memory = bytes("memory", "512M, 8G");
+const diskSize = bytes("disk space", "500M, 100G");
 
 const FakeGpuSchema = z.strictObject({
   model: z.string().min(1).meta({ description: "Model name the fake GPU reports, e.g. 'RTX 3090'." }),
@@ -62,8 +67,8 @@ export const ConfigSchema = z
           .default("nobody")
           .meta({ description: "When Plinth runs as root, the unprivileged user jobs run as: a name from /etc/passwd, a uid, or uid:gid. Never root." }),
         maxProcesses: z.number().int().min(0).default(4096).meta({ description: "Most processes and threads one job may have at once, so a fork bomb stops inside its own job; 0 = no cap." }),
-        jobDiskLimit: memory.default("100G").meta({ description: "Disk one job may fill (its folder and its log) before it is stopped; 0 = no allowance of its own." }),
-        diskReserve: memory
+        jobDiskLimit: diskSize.default("100G").meta({ description: "Disk one job may fill (its folder and its log) before it is stopped; 0 = no allowance of its own." }),
+        diskReserve: diskSize
           .default("1G")
           .meta({ description: "Free space kept on the disk that holds the data directory: below it, the running job holding the most disk is stopped; 0 = no guard." }),
       })
