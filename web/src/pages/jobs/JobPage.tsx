@@ -79,16 +79,25 @@ function QueueNote({ position, expectedStartAt }: { position: number; expectedSt
   );
 }
 
+/** What happened, and what to do about it, as a warning and a failure both say it. */
+function MessageAndHint({ message, hint }: { message: string; hint: string | null }) {
+  return (
+    <>
+      <Text size="sm">{message}</Text>
+      {hint && (
+        <Text size="sm" fw={600}>
+          What to do: {hint}
+        </Text>
+      )}
+    </>
+  );
+}
+
 function WarningAlert({ warning }: { warning: NonNullable<JobDetail["warning"]> }) {
   return (
     <Alert color="yellow" variant="light" icon={<IconAlertTriangle aria-hidden />} title="It succeeded, with a warning" data-testid="warning">
       <Stack gap={6}>
-        <Text size="sm">{warning.message}</Text>
-        {warning.hint && (
-          <Text size="sm" fw={600}>
-            What to do: {warning.hint}
-          </Text>
-        )}
+        <MessageAndHint message={warning.message} hint={warning.hint} />
       </Stack>
     </Alert>
   );
@@ -99,12 +108,7 @@ function FailureAlert({ job }: { job: JobDetail }) {
   return (
     <Alert color={f.reason === "cancelled" ? "orange" : "red"} variant="light" icon={<IconAlertTriangle aria-hidden />} title={FAILURE_TITLES[f.reason]} data-testid="failure">
       <Stack gap={6}>
-        <Text size="sm">{f.message}</Text>
-        {f.hint && (
-          <Text size="sm" fw={600}>
-            What to do: {f.hint}
-          </Text>
-        )}
+        <MessageAndHint message={f.message} hint={f.hint} />
         {f.logTail && (
           <Spoiler maxHeight={0} showLabel="Show the last lines of output" hideLabel="Hide">
             <Code block>{f.logTail}</Code>
