@@ -260,6 +260,7 @@ const CONFIG_EXAMPLE = {
   executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   log: { level: "info" },
+  secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
 };
 
 function configurationDoc(): string {
@@ -274,7 +275,12 @@ function configurationDoc(): string {
     "configuration",
     leaves.map((f) => f.path),
     CONFIG_EXAMPLE,
-    { "executor.fakeGpus[].model": "the example runs on real GPUs", "executor.fakeGpus[].memory": "the example runs on real GPUs" },
+    {
+      "executor.fakeGpus[].model": "the example runs on real GPUs",
+      "executor.fakeGpus[].memory": "the example runs on real GPUs",
+      "secrets.key": "a key belongs in a file of its own (keyFile), not in plinth.yaml",
+      "secrets.previousKeys": "previous keys too belong in files (previousKeyFiles)",
+    },
   );
   const parsed = ConfigSchema.safeParse(CONFIG_EXAMPLE);
   if (!parsed.success) throw new Error(`the configuration example is invalid: ${parsed.error.message}`);

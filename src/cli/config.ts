@@ -26,7 +26,12 @@ export function registerConfig(program: Command): void {
     .option("-c, --config <file>", "configuration file")
     .action((o: { config?: string }) => {
       const { config: c } = loadConfig(o.config ? { file: o.config } : {});
-      const safe = { ...c, database: { ...c.database, ...(c.database.url && { url: c.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@") }) } };
+      const safe = {
+        ...c,
+        database: { ...c.database, ...(c.database.url && { url: c.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@") }) },
+        // Keys are never printed; their files are named.
+        secrets: { ...c.secrets, ...(c.secrets.key && { key: "***" }), previousKeys: c.secrets.previousKeys.map(() => "***") },
+      };
       printJson(safe);
     });
 }

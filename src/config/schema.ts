@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
+import { parseKey } from "../identity/sealing.ts";
 
 // The whole server configuration. `plinth.yaml` and PLINTH_* variables are both validated by
 // this one schema; `plinth config schema` prints it as JSON Schema.
@@ -16,6 +17,8 @@ const bytes = (what: string, examples: string) =>
 
 const memory = bytes("memory", "512M, 8G");
 const diskSize = bytes("disk space", "500M, 100G");
+
+const sealingKey = z.string().refine((v) => parseKey(v) !== null, { message: "not a key; give the base64 of 32 random bytes, e.g. from `openssl rand -base64 32`" });
 
 const FakeGpuSchema = z.strictObject({
   model: z.string().min(1).meta({ description: "Model name the fake GPU reports, e.g. 'RTX 3090'." }),
@@ -97,6 +100,15 @@ export const ConfigSchema = z
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "How much the server logs." }),
       })
       .default({ level: "info" }),
+    secrets: z
+      .strictObject({
+        key: sealingKey.optional().meta({ description: "The key that encrypts secrets: base64 of 32 random bytes (`openssl rand -base64 32`). Unset, and no keyFile: Plinth makes dataDir/secrets.key on first start." }),
+        keyFile: z.string().min(1).optional().meta({ description: "A file holding the key instead (base64 of 32 random bytes); keep it mode 0600." }),
+        previousKeys: z.array(sealingKey).default([]).meta({ description: "Keys used before a rotation: they still open what they sealed, which is sealed again under `key` at start-up." }),
+        previousKeyFiles: z.array(z.string().min(1)).default([]).meta({ description: "Files holding previous keys, as previousKeys." }),
+      })
+      .default({ previousKeys: [], previousKeyFiles: [] })
+      .meta({ description: "Encryption of stored secrets and access keys (AES-256-GCM); see the Configure Plinth guide for rotating the key." }),
   })
   .meta({ id: "PlinthConfig", description: "Plinth server configuration (plinth.yaml)." });
 
