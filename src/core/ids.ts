@@ -5,12 +5,7 @@ import { randomBytes } from "node:crypto";
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export function newId(prefix: string, now = Date.now()): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
+  const time = encodeTime(now);
   const bytes = randomBytes(10);
   let rand = "";
   for (let i = 0; i < 16; i++) {
@@ -22,4 +17,22 @@ export function newId(prefix: string, now = Date.now()): string {
     rand += ALPHABET[v & 31];
   }
   return `${prefix}_${time}${rand}`;
+}
+
+/**
+ * The lowest id `newId(prefix, ms)` can make: every id made at `ms` or later sorts at or after
+ * it, every earlier one before it. Turns a time range into an id range.
+ */
+export function firstIdAt(prefix: string, ms: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, Math.floor(ms)))}`;
+}
+
+function encodeTime(ms: number): string {
+  let time = "";
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  return time;
 }
