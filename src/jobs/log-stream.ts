@@ -2,6 +2,7 @@ import { watch } from "node:fs";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { EventBus } from "../core/events.ts";
+import type { LogMasker } from "./log-mask.ts";
 
 // Reads a job's log from an offset and, when following, keeps reading as the job writes
 // (woken by inotify, not a timer) until the job has ended and the file is drained.
@@ -14,10 +15,14 @@ export function logStream(opts: {
   jobId: string;
   bus: EventBus;
   isActive: () => Promise<boolean>;
+  /** Masks the job's secrets; reads a little before and after the part asked for, as context. */
+  mask?: LogMasker | null;
 }): Readable {
-  const { path, jobId, bus } = opts;
-  let position = opts.offset;
-  const end = opts.length === undefined ? Number.POSITIVE_INFINITY : opts.offset + opts.length;
+  const { path, jobId, bus, mask } = opts;
+  const reach = mask?.reach ?? 0;
+  let position = Math.max(0, opts.offset - reach);
+  const skip = opts.offset - position;
+  const end = opts.length === undefined ? Number.POSITIVE_INFINITY : opts.offset + opts.length + reach;
   let wake: (() => void) | null = null;
   const nudge = () => {
     const w = wake;
@@ -77,5 +82,5 @@ export function logStream(opts: {
       watcher?.close();
     }
   }
-  return Readable.from(chunks(), { objectMode: false });
+  return Readable.from(mask ? mask.maskStream(chunks(), skip, opts.length) : chunks(), { objectMode: false });
 }

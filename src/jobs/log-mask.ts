@@ -1,0 +1,141 @@
+// Masking a job's secrets in its output, where Plinth shows it: the logs API (whole, ranges,
+// tails, following), the stored tail and the failure message made from it.
+//
+// The job writes its log file directly, at full speed; masking happens when the log is read,
+// so a job without secrets pays nothing, and one with secrets pays only when its log is shown.
+// Each byte of a value becomes `*`: the masked log has the same length as the file, so byte
+// ranges, offsets to follow on from and resumed downloads stay exact. (The length of a printed
+// value is therefore visible; its content is not.)
+
+/** Values shorter than this are not masked: masking "1" or "ok" would blank out the whole log. */
+export const MIN_MASKED_BYTES = 4;
+const STAR = 0x2a;
+
+export class LogMasker {
+  readonly #needles: Buffer[];
+  /** Longest needle, less one: how far a value can reach across a boundary. */
+  readonly reach: number;
+
+  constructor(values: readonly string[]) {
+    const needles = new Map<string, Buffer>();
+    const add = (s: string) => {
+      const b = Buffer.from(s, "utf8");
+      if (b.length >= MIN_MASKED_BYTES) needles.set(s, b);
+    };
+    for (const value of values) {
+      add(value);
+      // A multi-line value (a key file) is masked line by line too, as programs print it so.
+      if (value.includes("\n")) for (const line of value.split("\n")) add(line.replace(/\r$/, ""));
+    }
+    this.#needles = [...needles.values()];
+    this.reach = Math.max(0, ...this.#needles.map((n) => n.length - 1));
+  }
+
+  get empty(): boolean {
+    return this.#needles.length === 0;
+  }
+
+  /** Sets `flags[i]` for every byte of `data` inside an occurrence of a value. */
+  mark(data: Buffer, flags: Uint8Array): void {
+    for (const needle of this.#needles) {
+      for (let at = data.indexOf(needle); at !== -1; at = data.indexOf(needle, at + 1)) flags.fill(1, at, at + needle.length);
+    }
+  }
+
+  /** How many bytes at the end of `data` might be the start of a value that continues later. */
+  held(data: Buffer): number {
+    for (let k = Math.min(this.reach, data.length); k > 0; k--) {
+      const tail = data.subarray(data.length - k);
+      if (this.#needles.some((n) => n.length > k && n.subarray(0, k).equals(tail))) return k;
+    }
+    return 0;
+  }
+
+  /** A whole text, masked. */
+  maskText(text: string): string {
+    if (this.empty || text === "") return text;
+    const data = Buffer.from(text, "utf8");
+    const flags = new Uint8Array(data.length);
+    this.mark(data, flags);
+    return applyFlags(data, flags).toString("utf8");
+  }
+
+  /**
+   * Masks a stream of log bytes. `skip` bytes at the start were read only as context (a value
+   * may begin before the part asked for) and are not passed on; at most `limit` bytes are.
+   * Only what could still be the start of a value is held back, so a followed log shows each
+   * line as soon as it is written.
+   */
+  async *maskStream(source: AsyncIterable<Buffer>, skip = 0, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Buffer> {
+    let pending: Buffer = Buffer.alloc(0);
+    let pendingFlags = new Uint8Array(0);
+    let toSkip = skip;
+    let left = limit;
+    const emit = (bytes: Buffer): Buffer | null => {
+      let out = bytes;
+      if (toSkip > 0) {
+        const n = Math.min(toSkip, out.length);
+        toSkip -= n;
+        out = out.subarray(n);
+      }
+      if (out.length > left) out = out.subarray(0, left);
+      left -= out.length;
+      return out.length > 0 ? out : null;
+    };
+    for await (const chunk of source) {
+      const data = pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk;
+      const flags = new Uint8Array(data.length);
+      flags.set(pendingFlags);
+      this.mark(data, flags);
+      const keep = this.held(data);
+      const ready = emit(applyFlags(data.subarray(0, data.length - keep), flags.subarray(0, data.length - keep)));
+      pending = Buffer.from(data.subarray(data.length - keep));
+      pendingFlags = flags.slice(data.length - keep);
+      if (ready) yield ready;
+      if (left <= 0) return;
+    }
+    const rest = emit(applyFlags(pending, pendingFlags));
+    if (rest) yield rest;
+  }
+}
+
+function applyFlags(data: Buffer, flags: Uint8Array): Buffer {
+  if (!flags.includes(1)) return data;
+  const out = Buffer.from(data);
+  for (let i = 0; i < out.length; i++) if (flags[i]) out[i] = STAR;
+  return out;
+}
+
+/** The values a job was given, by job id; null for a job that was given none. */
+export type JobSecretValues = (jobId: string) => Promise<string[] | null>;
+
+/**
+ * Maskers per job. Only a job whose spec names secrets is looked up at all; the rest are shown
+ * as they are, at no cost.
+ */
+export class LogMasks {
+  readonly #values: JobSecretValues;
+
+  constructor(values: JobSecretValues) {
+    this.#values = values;
+  }
+
+  async forJob(jobId: string, secretNames: readonly string[] | undefined): Promise<LogMasker | null> {
+    if (!secretNames || secretNames.length === 0) return null;
+    const values = await this.#values(jobId);
+    if (!values) return null;
+    const masker = new LogMasker(values);
+    return masker.empty ? null : masker;
+  }
+
+  async maskText(jobId: string, secretNames: readonly string[] | undefined, text: string): Promise<string> {
+    if (text === "") return text;
+    return (await this.forJob(jobId, secretNames))?.maskText(text) ?? text;
+  }
+}
+
+/** The secret names of a stored spec or normalised job (either has `secrets`), if any. */
+export function secretNamesOf(spec: unknown): string[] | undefined {
+  const names = (spec as { secrets?: unknown } | null)?.secrets;
+  return Array.isArray(names) && names.length > 0 ? (names as string[]) : undefined;
+}
