@@ -100,6 +100,8 @@ async function seed(dataDir: string): Promise<{ seconds: number; sampleJob: stri
       jobs.push({
         id,
         user_id: user.id,
+        team_id: "team_default",
+        visibility: "team",
         name,
         state: state as JobsTable["state"],
         priority: 0,

@@ -16,9 +16,12 @@ import { buildOpenApi } from "./http/openapi.ts";
 import { RouteRegistry } from "./http/routes.ts";
 import { createHttpServer } from "./http/server.ts";
 import { registerIdentityRoutes } from "./identity/routes.ts";
+import { PeopleService } from "./identity/people.ts";
 import { IdentityService } from "./identity/service.ts";
+import { TeamService } from "./identity/teams.ts";
 import { IdentityStore } from "./identity/store.ts";
 import { CodeBundles } from "./jobs/code-bundles.ts";
+import { CodeGrants } from "./jobs/code-grants.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
@@ -75,9 +78,11 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
 
   const identity = new IdentityService(new IdentityStore(database.db), clock);
   const { token: firstToken } = await identity.bootstrap(opts.bootstrapToken);
+  const teams = new TeamService(identity, clock);
+  const people = new PeopleService(identity, teams, clock);
 
   const objects = new FsObjectStore(join(config.dataDir, "objects"));
-  const bundles = new CodeBundles(objects);
+  const bundles = new CodeBundles(objects, new CodeGrants(database.db));
   const runDirs = new RunDirs(config.dataDir);
   const executor = new LocalExecutor({
     dataDir: config.dataDir,
@@ -102,6 +107,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     clock,
     logger,
     cancelGraceMs: parseDuration(config.executor.cancelGracePeriod)!,
+    teamFor: (user, teamName) => teams.teamForNew(user, teamName),
+    accountOf: async (userId) => (await identity.store.userById(userId))?.unix_user ?? null,
+    mayUseBundle: (userId, bundle) => bundles.mayUse(userId, bundle),
     policy: {
       fairShareHalfLifeMs: parseDuration(config.scheduler.fairShareHalfLife)!,
       defaultDurationMs: parseDuration(config.scheduler.defaultDuration)!,
@@ -117,13 +125,14 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     throw err;
   });
   await jobs.start();
+  identity.onUserRemoved((user) => jobs.handOver(user.id));
 
   const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });
   const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)!, fallback: portal.web.serve });
   // A Bearer token or the portal's session cookie.
   const routes = new RouteRegistry(http, portal.auth.authenticate);
   registerHealthRoutes(routes, { database });
-  registerIdentityRoutes(routes, identity);
+  registerIdentityRoutes(routes, { identity, people, teams });
   registerJobRoutes(routes, { jobs, identity, bundles, bus });
   portal.register(routes, http);
   const openapi = buildOpenApi(routes, { version: VERSION });

@@ -3,6 +3,8 @@ import type { Database, Dialect } from "./database.ts";
 import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-portal-sessions.ts";
 import * as m003 from "./migrations/003-session-tokens.ts";
+import * as m004 from "./migrations/004-teams.ts";
+import * as m010 from "./migrations/010-code-grants.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -15,6 +17,8 @@ const MIGRATIONS: Migration[] = [
   { name: "001-initial", ...m001 },
   { name: "002-portal-sessions", ...m002 },
   { name: "003-session-tokens", ...m003 },
+  { name: "004-teams", ...m004 },
+  { name: "010-code-grants", ...m010 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { fieldErrorsFromZod, problems } from "../core/errors.ts";
+import { type Scope, scopeAllows } from "../identity/scopes.ts";
 import type { Principal } from "../identity/service.ts";
 
 // One way to declare a route: zod schemas for params, query, body and response. The same
@@ -24,6 +25,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   description?: string;
   tags: string[];
   access?: Access;
+  /**
+   * The token scope the route needs (identity/scopes.ts): `read` for a GET and `admin` for
+   * anything else unless it says otherwise, so a new route is closed to narrow tokens by default.
+   */
+  scope?: Scope;
   params?: P;
   query?: Q;
   body?: B;
@@ -66,6 +72,13 @@ export class RouteRegistry {
           if (!user) throw problems.unauthorized("This API needs a valid token.");
           if (access === "admin" && user.role !== "admin") {
             throw problems.forbidden("This action is for admins.", "Ask one of your platform's admins.");
+          }
+          const scope = def.scope ?? (def.method === "GET" ? "read" : "admin");
+          if (!scopeAllows(user.scopes, scope)) {
+            throw problems.forbidden(
+              `This token's scopes (${user.scopes?.join(", ")}) do not include '${scope}', which ${def.method} ${def.url} needs.`,
+              `Create a token with that scope: \`plinth tokens create --scope ${scope}\`.`,
+            );
           }
         }
         const params = parse(def.params, request.params ?? {}, "path");

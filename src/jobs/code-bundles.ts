@@ -3,12 +3,13 @@ import { createWriteStream } from "node:fs";
 import { copyFile, chmod, mkdir } from "node:fs/promises";
 import { dirname, join, normalize, isAbsolute } from "node:path";
 import type { Readable } from "node:stream";
-import { PassThrough, Transform } from "node:stream";
+import { PassThrough, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { ProblemError, problems } from "../core/errors.ts";
 import type { FsObjectStore } from "../storage/fs-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
+import type { CodeGrants } from "./code-grants.ts";
 
 // A job's code travels as a content-addressed bundle: a manifest of files, each stored once
 // by its sha256. The CLI sends the manifest first and uploads only the blobs the server lacks,
@@ -49,13 +50,19 @@ const bundleKey = (hash: string) => `code/bundles/${hash}.json`;
 export class CodeBundles {
   readonly #store: ObjectStore;
   readonly #maxBlobBytes: number;
-  constructor(store: ObjectStore, maxBlobBytes = MAX_BLOB_BYTES) {
+  readonly #grants: CodeGrants;
+  constructor(store: ObjectStore, grants: CodeGrants, maxBlobBytes = MAX_BLOB_BYTES) {
     this.#store = store;
+    this.#grants = grants;
     this.#maxBlobBytes = maxBlobBytes;
   }
 
-  /** Records the manifest if all blobs are present; otherwise lists the missing ones. */
-  async register(manifest: Manifest): Promise<{ bundle: string | null; missing: string[] }> {
+  /**
+   * Records the manifest if all its blobs are present and the person may use them; otherwise
+   * lists the ones they must send. A blob someone else sent counts as missing: sending its
+   * bytes proves the person has it, so a hash alone never reaches another's code.
+   */
+  async register(userId: string, manifest: Manifest): Promise<{ bundle: string | null; missing: string[] }> {
     const seen = new Set<string>();
     let total = 0;
     for (const f of manifest.files) {
@@ -70,8 +77,9 @@ export class CodeBundles {
     const unique = [...new Set(manifest.files.map((f) => f.sha256))];
     const missing: string[] = [];
     const stored = new Map<string, number>();
+    const granted = await this.#grants.blobsOf(userId, unique);
     for (const hash of unique) {
-      const head = await this.#store.head(blobKey(hash));
+      const head = granted.has(hash) ? await this.#store.head(blobKey(hash)) : null;
       if (head) stored.set(hash, head.size);
       else missing.push(hash);
     }
@@ -89,16 +97,15 @@ export class CodeBundles {
     const canonical = JSON.stringify({ files: [...manifest.files].sort((a, b) => (a.path < b.path ? -1 : 1)) });
     const bundle = createHash("sha256").update(canonical).digest("hex");
     if (!(await this.#store.head(bundleKey(bundle)))) await this.#store.put(bundleKey(bundle), canonical);
+    await this.#grants.grant("bundle", bundle, userId, Date.now());
     return { bundle, missing: [] };
   }
 
   /** Stores a blob, checking its content against the claimed hash while it streams in. */
-  async putBlob(hash: string, body: Readable): Promise<{ size: number }> {
+  async putBlob(userId: string, hash: string, body: Readable): Promise<{ size: number }> {
     const maxBytes = this.#maxBlobBytes;
-    if (await this.#store.head(blobKey(hash))) {
-      body.resume();
-      return { size: (await this.#store.head(blobKey(hash)))!.size };
-    }
+    // Already stored (sent by someone): the bytes are still read and checked, as proof.
+    const alreadyStored = (await this.#store.head(blobKey(hash))) !== null;
     const digest = createHash("sha256");
     let size = 0;
     const hasher = new Transform({
@@ -127,9 +134,19 @@ export class CodeBundles {
     // The store writes to a temporary name and renames only after the hash matched; a
     // mismatch destroys `verified`, which aborts the store's write.
     const verified = new PassThrough();
-    pipeline(body, hasher, verified).catch((err) => verified.destroy(err));
-    await this.#store.put(blobKey(hash), verified);
+    if (alreadyStored) {
+      await pipeline(body, hasher, new Writable({ write: (_chunk, _enc, cb) => cb() }));
+    } else {
+      pipeline(body, hasher, verified).catch((err) => verified.destroy(err));
+      await this.#store.put(blobKey(hash), verified);
+    }
+    await this.#grants.grant("blob", hash, userId, Date.now());
     return { size };
+  }
+
+  /** Whether this person may run jobs with this bundle: they registered it. */
+  mayUse(userId: string, bundle: string): Promise<boolean> {
+    return this.#grants.has("bundle", bundle, userId);
   }
 
   async exists(bundle: string): Promise<boolean> {

@@ -64,6 +64,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     url: "/api/v1/jobs",
     summary: "Submit a job",
     tags: ["jobs"],
+    scope: "jobs",
     body: JobSpecSchema,
     bodyHint: "Fix each field this error names. `plinth run --help` lists the flags; docs/reference/job-spec.md describes every field of a job spec.",
     response: JobSchema,
@@ -82,11 +83,12 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
       let userId: string | undefined;
       if (query.user === "me") userId = user.userId;
       else if (query.user) {
-        const found = (await identity.listUsers()).find((u) => u.name === query.user);
+        const found = await identity.store.userByName(query.user);
         if (!found) return { items: [], nextCursor: null };
         userId = found.id;
       }
       return jobs.list({
+        visibleTo: user,
         states: query.state,
         userId,
         name: query.name,
@@ -106,7 +108,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     tags: ["jobs"],
     params: IdParams,
     response: JobDetailSchema,
-    handler: ({ params }) => jobs.get(params.id),
+    handler: ({ params, user }) => jobs.get(user, params.id),
   });
 
   r.add({
@@ -134,8 +136,8 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
       .refine((q) => q.tail === undefined || q.offset === 0, { path: ["tail"], message: "give tail or offset, not both" }),
     response: null,
     produces: "text/plain",
-    handler: async ({ params, query, request, reply }) => {
-      await jobs.get(params.id); // 404 for unknown jobs
+    handler: async ({ params, query, request, reply, user }) => {
+      await jobs.get(user, params.id); // 404 for unknown jobs and those the caller may not see
       const path = jobs.logPath(params.id);
       reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff");
       let offset = query.tail === undefined ? query.offset : await startOfLastLines(path, query.tail);
@@ -173,6 +175,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     url: "/api/v1/jobs/{id}/cancel",
     summary: "Cancel a job (SIGTERM to its processes, SIGKILL after the grace period)",
     tags: ["jobs"],
+    scope: "jobs",
     params: IdParams,
     response: JobSchema,
     handler: ({ params, user }) => jobs.cancel(user, params.id),
@@ -183,6 +186,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     url: "/api/v1/jobs/{id}/retry",
     summary: "Run a finished job again as a new job",
     tags: ["jobs"],
+    scope: "jobs",
     params: IdParams,
     response: JobSchema,
     status: 201,
@@ -203,16 +207,25 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
             memoryBytes: z.number(),
             cpusAllocated: z.number(),
             memoryAllocated: z.number(),
-            gpus: z.array(GpuInfoSchema.extend({ jobId: z.string().nullable() })),
+            gpus: z.array(
+              GpuInfoSchema.extend({
+                jobId: z.string().nullable().meta({ description: "The job holding the GPU, when you may see it." }),
+                busy: z.boolean().meta({ description: "Whether a job holds the GPU, yours to see or not." }),
+              }),
+            ),
           }),
         ),
-        queue: z.array(z.object({ jobId: z.string(), position: z.number().int(), expectedStartAt: z.string().nullable() })),
+        queue: z
+          .array(z.object({ jobId: z.string(), position: z.number().int(), expectedStartAt: z.string().nullable() }))
+          .meta({ description: "The queued jobs you may see; positions count every queued job." }),
       })
       .meta({ id: "Cluster" }),
-    handler: async () => {
+    handler: async ({ user }) => {
       const { forecast, allocations } = jobs.queue();
-      const held = new Map<string, string>();
-      for (const a of allocations) for (const g of a.gpuIndices) held.set(`${a.node}/${g}`, a.id);
+      // Everyone sees how busy the machines are; only the jobs they may see are named.
+      const visible = await jobs.visibleAmong(user, [...allocations.map((a) => a.id), ...forecast.map((f) => f.jobId)]);
+      const held = new Map<string, string | null>();
+      for (const a of allocations) for (const g of a.gpuIndices) held.set(`${a.node}/${g}`, visible.has(a.id) ? a.id : null);
       return {
         nodes: jobs.nodes.map((n) => {
           const mine = allocations.filter((a) => a.node === n.name);
@@ -222,10 +235,10 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
             memoryBytes: n.memoryBytes,
             cpusAllocated: mine.reduce((s, a) => s + a.cpus, 0),
             memoryAllocated: mine.reduce((s, a) => s + a.memoryBytes, 0),
-            gpus: n.gpus.map((g) => ({ ...g, jobId: held.get(`${n.name}/${g.index}`) ?? null })),
+            gpus: n.gpus.map((g) => ({ ...g, jobId: held.get(`${n.name}/${g.index}`) ?? null, busy: held.has(`${n.name}/${g.index}`) })),
           };
         }),
-        queue: forecast.map((f) => ({ jobId: f.jobId, position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() })),
+        queue: forecast.filter((f) => visible.has(f.jobId)).map((f) => ({ jobId: f.jobId, position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() })),
       };
     },
   });
@@ -235,9 +248,10 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     url: "/api/v1/code/bundles",
     summary: "Register a code bundle by its manifest; lists blobs the server still needs",
     tags: ["code"],
+    scope: "jobs",
     body: ManifestSchema,
     response: BundleResultSchema,
-    handler: ({ body }) => bundles.register(body),
+    handler: ({ body, user }) => bundles.register(user.userId, body),
   });
 
   r.add({
@@ -245,16 +259,17 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     url: "/api/v1/code/blobs/{sha256}",
     summary: "Upload one file's bytes; the URL names their sha256",
     tags: ["code"],
+    scope: "jobs",
     params: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "a sha256 hex digest") }),
     consumes: "application/octet-stream",
     response: z.object({ size: z.number() }),
-    handler: async ({ params, request }) => {
+    handler: async ({ params, request, user }) => {
       const body = request.body as import("node:stream").Readable | undefined;
       if (!body || typeof (body as any).pipe !== "function") {
         const { problems } = await import("../core/errors.ts");
         throw problems.badRequest("Send the file's bytes with Content-Type: application/octet-stream.", "`plinth run` does this for you.");
       }
-      return bundles.putBlob(params.sha256, body);
+      return bundles.putBlob(user.userId, params.sha256, body);
     },
   });
 }

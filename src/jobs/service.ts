@@ -4,7 +4,9 @@ import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import { formatBytes, formatDuration } from "../core/units.ts";
+import { can, type Owned, type Subject } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
+import { jobResource, noSuchJob, requireJobAccess } from "./access.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
@@ -28,6 +30,12 @@ export interface JobServiceOptions {
   logger: Logger;
   policy: PolicyConfig;
   cancelGraceMs: number;
+  /** The team a new job of this person goes to: the one named, checked, or their primary team. */
+  teamFor(user: Principal, teamName: string | undefined): Promise<string>;
+  /** The Unix account a Keeper mapped this person to, for their jobs to run as; null for the default. */
+  accountOf(userId: string): Promise<string | null>;
+  /** Whether this person may run a job with this code bundle (they uploaded it). */
+  mayUseBundle(userId: string, bundle: string): Promise<boolean>;
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -48,6 +56,8 @@ export class JobService {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Retries being created now, by id. */
   readonly #creatingRetries = new Set<string>();
+  /** Owner, team and visibility of jobs asked about by live events; they change only at hand-over. */
+  readonly #resources = new Map<string, Owned>();
 
   constructor(opts: JobServiceOptions) {
     this.#o = opts;
@@ -97,8 +107,9 @@ export class JobService {
 
   // ---- queries -------------------------------------------------------------------------
 
-  async get(id: string): Promise<JobDetailView> {
+  async get(subject: Subject, id: string): Promise<JobDetailView> {
     const row = await this.#mustGet(id);
+    requireJobAccess(subject, row, "read");
     const [labels, events] = await Promise.all([this.#o.store.labels(id), this.#o.store.events(id)]);
     const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events);
     return { ...view, events: events.map(toEventView) };
@@ -123,6 +134,34 @@ export class JobService {
     return this.#o.runDirs.logPath(id);
   }
 
+  /** Whether the subject may see this job (for live events); false for a job that does not exist. */
+  async mayRead(subject: Subject, id: string): Promise<boolean> {
+    let resource = this.#resources.get(id);
+    if (!resource) {
+      const row = await this.#o.store.get(id);
+      if (!row) return false;
+      resource = jobResource(row);
+      if (this.#resources.size >= 10_000) this.#resources.clear();
+      this.#resources.set(id, resource);
+    }
+    return can(subject, "read", resource);
+  }
+
+  /** Of these jobs, the ones the subject may see. */
+  async visibleAmong(subject: Subject, ids: string[]): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (subject.role === "admin") return new Set(ids);
+    for (const id of new Set(ids)) if (await this.mayRead(subject, id)) out.add(id);
+    return out;
+  }
+
+  /** Hands a removed person's private jobs to their team; the line for the removal's report. */
+  async handOver(userId: string): Promise<string | undefined> {
+    const n = await this.#o.store.handOverPrivateJobs(userId);
+    this.#resources.clear();
+    return n > 0 ? `${n} private job${n === 1 ? "" : "s"} made visible to ${n === 1 ? "its team" : "their teams"}` : undefined;
+  }
+
   async isActive(id: string): Promise<boolean> {
     const row = await this.#o.store.get(id);
     return row !== undefined && !TERMINAL_STATES.has(row.state);
@@ -137,11 +176,16 @@ export class JobService {
       throw problems.badRequest(`${errors[0]!.path}: ${errors[0]!.message}`, "Fix each field this error names; `plinth run --help` and the job spec reference describe each field.", errors);
     }
     const job = normalizeSpec(parsed.data);
+    // A retry stays in its job's team, with its visibility, whoever asks for it.
+    const teamId = extra.retryOf?.team_id ?? (await this.#o.teamFor(user, parsed.data.team));
     const verdict = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
     if (!verdict.ok) {
       throw new ProblemError({ status: 422, title: "This job can never run here", code: "unschedulable", detail: verdict.reason, hint: verdict.hint, errors: [{ path: "resources", message: verdict.reason }] });
     }
-    if (job.codeBundle && !(await this.#o.bundles.exists(job.codeBundle))) {
+    // Someone else's bundle is as unknown as one never uploaded, so a hash reveals nothing;
+    // a retry reuses the bundle of a job its asker may already change.
+    const bundleKnown = job.codeBundle && (await this.#o.bundles.exists(job.codeBundle)) && (extra.retryOf !== undefined || (await this.#o.mayUseBundle(user.userId, job.codeBundle)));
+    if (job.codeBundle && !bundleKnown) {
       throw problems.unprocessable("Code bundle not found", `No code bundle ${job.codeBundle} was uploaded.`, "Let `plinth run` upload the directory, or post its manifest to /api/v1/code/bundles first.", [
         { path: "code.bundle", message: "unknown bundle" },
       ]);
@@ -177,6 +221,8 @@ export class JobService {
       hint: null,
       log_tail: null,
       peak_memory_bytes: null,
+      team_id: teamId,
+      visibility: extra.retryOf?.visibility ?? parsed.data.visibility,
     };
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
     if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
@@ -191,7 +237,7 @@ export class JobService {
 
   async cancel(user: Principal, id: string): Promise<JobView> {
     const row = await this.#mustGet(id);
-    this.#mayControl(user, row, "cancel");
+    requireJobAccess(user, row, "write", "cancel");
     if (TERMINAL_STATES.has(row.state)) {
       throw problems.conflict(`Job ${id} already ended (${row.state}).`, "Nothing to cancel. `plinth jobs retry` runs it again.");
     }
@@ -209,7 +255,7 @@ export class JobService {
 
   async retry(user: Principal, id: string): Promise<JobView> {
     const row = await this.#mustGet(id);
-    this.#mayControl(user, row, "retry");
+    requireJobAccess(user, row, "write", "retry");
     if (!TERMINAL_STATES.has(row.state)) {
       throw problems.conflict(`Job ${id} is still ${row.state}.`, "Retry runs a finished job again; cancel it first if you want to restart it.");
     }
@@ -284,7 +330,7 @@ export class JobService {
     this.#specs.delete(id);
     let req: LaunchRequest;
     try {
-      req = this.#launchRequest(id, job, allocation);
+      req = this.#launchRequest(id, job, allocation, await this.#o.accountOf(pending.userId));
       // The executor makes the job's directories; code must be in place before it starts.
       if (job.codeBundle) await this.#o.bundles.materialize(job.codeBundle, req.workdir);
     } catch (err) {
@@ -311,9 +357,10 @@ export class JobService {
     this.#armTimeout(id, pending.userId, runningAt, job.timeoutMs);
   }
 
-  #launchRequest(id: string, job: NormalizedJob, allocation: Allocation): LaunchRequest {
+  #launchRequest(id: string, job: NormalizedJob, allocation: Allocation, runAs: string | null): LaunchRequest {
     return {
       jobId: id,
+      ...(runAs !== null && { runAs }),
       argv: job.argv,
       env: job.env,
       workdir: this.#o.runDirs.workdir(id),
@@ -440,7 +487,7 @@ export class JobService {
     this.#creatingRetries.add(id);
     try {
       if (await this.#o.store.get(id)) return;
-      const user = { userId: row.user_id, name: "retry policy", role: "member" as const, tokenId: "" };
+      const user: Principal = { userId: row.user_id, name: "retry policy", role: "member", teams: {}, tokenId: "", scopes: null };
       await this.submit(user, JSON.parse(row.spec), { retryOf: row, id });
     } catch (err) {
       if (await this.#o.store.get(id)) return;
@@ -466,7 +513,7 @@ export class JobService {
       startedAt: row.started_at ?? row.created_at,
       expectedEndAt: null,
     };
-    const req = this.#launchRequest(row.id, job, allocation);
+    const req = this.#launchRequest(row.id, job, allocation, await this.#o.accountOf(row.user_id));
     const stored = row.pid !== null && row.pid_start_time !== null ? { pid: row.pid, startTime: row.pid_start_time } : null;
     const outcome = await this.#o.executor.reattach(req, stored, (info) => this.#handleExit(row.id, info));
     if (outcome === "not-started") {
@@ -564,14 +611,8 @@ export class JobService {
 
   async #mustGet(id: string): Promise<JobRow> {
     const row = await this.#o.store.get(id);
-    if (!row) throw problems.notFound("Job", id, "List jobs with `plinth jobs ls`.");
+    if (!row) throw noSuchJob(id);
     return row;
-  }
-
-  #mayControl(user: Principal, row: JobRow, what: string): void {
-    if (user.role !== "admin" && user.userId !== row.user_id) {
-      throw problems.forbidden(`Job ${row.id} belongs to someone else.`, `Only its owner or an admin may ${what} it.`);
-    }
   }
 
   async #persistUsage(): Promise<void> {

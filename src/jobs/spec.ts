@@ -79,6 +79,19 @@ export const JobSpecSchema = z
     priority: z.number().int().min(-100).max(100).default(0).meta({ description: "Higher runs sooner; -100 to 100." }),
     labels: z.record(z.string().min(1).max(63), z.string().max(256)).default({}),
     estimate: duration.optional().meta({ description: "Expected run time; short jobs are started sooner." }),
+    team: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .meta({ description: "The team the job belongs to; one of yours where you are a member or admin. Left out: your primary team." }),
+    visibility: z
+      .enum(["private", "team", "public"])
+      .default("team")
+      .meta({
+        description:
+          "Who may see the job, its spec (env values included) and its log: `private` you and the admins, `team` (the default) everyone in its team, `public` everyone signed in. Put credentials in `secrets`, never in `env`.",
+      }),
     code: z
       .strictObject({ bundle: z.string().regex(/^[0-9a-f]{64}$/, "a bundle is a sha256 hex digest") })
       .optional()

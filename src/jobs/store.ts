@@ -1,5 +1,7 @@
 import { sql } from "kysely";
 import type { DB } from "../db/database.ts";
+import { type Subject, visibleWhere } from "../identity/policy.ts";
+import { JOB_COLUMNS } from "./access.ts";
 import type { JobState } from "./spec.ts";
 import type { JobEventsTable, JobsTable } from "./tables.ts";
 
@@ -7,6 +9,8 @@ export type JobRow = JobsTable;
 export type JobPatch = Partial<Omit<JobsTable, "id" | "state" | "user_id">>;
 
 export interface JobFilter {
+  /** Only the jobs this subject may read (the authorization policy, as SQL). */
+  visibleTo: Subject;
   states?: JobState[];
   userId?: string;
   name?: string;
@@ -117,6 +121,8 @@ export class JobStore {
 
   async list(filter: JobFilter): Promise<JobRow[]> {
     let q = this.#db.selectFrom("jobs").selectAll("jobs");
+    const visible = visibleWhere(filter.visibleTo, JOB_COLUMNS);
+    if (visible) q = q.where(visible);
     if (filter.states?.length) q = q.where("jobs.state", "in", filter.states);
     if (filter.userId) q = q.where("jobs.user_id", "=", filter.userId);
     if (filter.name) q = q.where("jobs.name", "=", filter.name);
@@ -143,6 +149,12 @@ export class JobStore {
     const col = sql.ref(`jobs.${sort}`);
     if (filter.after) q = q.where(sql<boolean>`(${col}, jobs.id) ${sql.raw(op)} (select c.${sql.ref(sort)}, c.id from jobs c where c.id = ${filter.after})`);
     return q.orderBy(`jobs.${sort}`, filter.order).orderBy("jobs.id", filter.order).limit(filter.limit).execute();
+  }
+
+  /** Makes a removed person's private jobs their team's; returns how many. */
+  async handOverPrivateJobs(userId: string): Promise<number> {
+    const r = await this.#db.updateTable("jobs").set({ visibility: "team" }).where("user_id", "=", userId).where("visibility", "=", "private").executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   labels(id: string): Promise<Array<{ key: string; value: string }>> {

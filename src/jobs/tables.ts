@@ -34,6 +34,9 @@ export interface JobsTable {
   hint: string | null;
   log_tail: string | null;
   peak_memory_bytes: number | null;
+  /** The team the job belongs to, for the authorization policy. */
+  team_id: string | null;
+  visibility: "private" | "team" | "public";
 }
 
 export interface JobEventsTable {
@@ -51,7 +54,15 @@ export interface JobLabelsTable {
   value: string;
 }
 
+export interface CodeGrantsTable {
+  kind: "blob" | "bundle";
+  hash: string;
+  user_id: string;
+  created_at: number;
+}
+
 export interface JobTables {
+  code_grants: CodeGrantsTable;
   jobs: JobsTable;
   job_events: JobEventsTable;
   job_labels: JobLabelsTable;

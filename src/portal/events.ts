@@ -8,7 +8,7 @@ import type { EventBus } from "../core/events.ts";
 const HEARTBEAT_MS = 20_000;
 const MAX_BUFFERED = 1 << 20;
 
-export function streamEvents(bus: EventBus, request: FastifyRequest, reply: FastifyReply): void {
+export function streamEvents(bus: EventBus, request: FastifyRequest, reply: FastifyReply, mayRead: (jobId: string) => Promise<boolean | "signed-out">): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -27,9 +27,18 @@ export function streamEvents(bus: EventBus, request: FastifyRequest, reply: Fast
     res.write(chunk);
   };
   write("retry: 2000\n: connected\n\n");
+  // Each event passes the policy before it is sent: a job the reader may not see is not
+  // mentioned at all. Sent in the order they happened, even though the checks are async.
+  let sending = Promise.resolve();
   const off = bus.on("job.changed", (e) => {
-    seq++;
-    write(`id: ${seq}\nevent: job.changed\ndata: ${JSON.stringify({ jobId: e.jobId, state: e.state, userId: e.userId })}\n\n`);
+    sending = sending.then(async () => {
+      const verdict = await mayRead(e.jobId).catch(() => false);
+      // Revoked, removed or signed out since the stream opened: it ends here.
+      if (verdict === "signed-out") return void res.destroy();
+      if (!verdict) return;
+      seq++;
+      write(`id: ${seq}\nevent: job.changed\ndata: ${JSON.stringify({ jobId: e.jobId, state: e.state, userId: e.userId })}\n\n`);
+    });
   });
   const heartbeat = setInterval(() => write(": keep-alive\n\n"), HEARTBEAT_MS);
   heartbeat.unref();

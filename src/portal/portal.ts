@@ -35,6 +35,8 @@ export interface PortalDeps {
 
 export interface Portal {
   auth: Authenticator;
+  /** Browser sessions: other ways of signing in (password, SSO) start theirs here. */
+  sessions: SessionService;
   web: WebApp;
   register(routes: RouteRegistry, http: FastifyInstance): void;
 }
@@ -44,6 +46,10 @@ export function createPortal(deps: PortalDeps): Portal {
   const sessions = new SessionService(db, deps.identity, deps.clock);
   // A revoked token's browser sessions end with it.
   deps.identity.onTokenRevoked((tokenId) => sessions.endSignedInWith(tokenId));
+  deps.identity.onUserRemoved(async (user) => {
+    const ended = await sessions.endAllFor(user.id);
+    return ended > 0 ? `${ended} browser session${ended === 1 ? "" : "s"} ended` : undefined;
+  });
   const progress = new ProgressService(db, deps.jobs, deps.clock);
   const auth = new Authenticator(deps.identity, sessions, progress);
   const guides = new GuideLibrary(deps.docsDir ?? resolve(REPO_ROOT, "docs"));
@@ -51,6 +57,7 @@ export function createPortal(deps: PortalDeps): Portal {
   if (!web.built) deps.logger.warn({ dir: web.distDir }, `the web portal is not built. ${BUILD_HINT}`);
   return {
     auth,
+    sessions,
     web,
     register(routes, http) {
       registerPortalRoutes(routes, http, {
@@ -59,6 +66,7 @@ export function createPortal(deps: PortalDeps): Portal {
         guides,
         bus: deps.bus,
         auth,
+        mayReadJob: (user, jobId) => deps.jobs.mayRead(user, jobId),
         secureCookies: deps.publicUrl?.startsWith("https:") ?? false,
       });
     },

@@ -1,3 +1,4 @@
+import type { Subject } from "../identity/policy.ts";
 import type { Clock } from "../core/clock.ts";
 import type { JobService } from "../jobs/service.ts";
 import { TERMINAL_STATES } from "../jobs/spec.ts";
@@ -49,20 +50,22 @@ export class ProgressService {
   }
 
   /** Notes "watched" and "read" when someone reads the logs or page of one of their own jobs. */
-  async noteJobLook(userId: string, jobId: string, followed: boolean): Promise<void> {
+  async noteJobLook(user: Subject, jobId: string, followed: boolean): Promise<void> {
+    const userId = user.userId;
     const need = (followed && !this.#known.has(`${userId}/watched`)) || !this.#known.has(`${userId}/read`);
     if (!need) return;
-    const job = await this.#jobs.get(jobId).catch(() => null);
+    const job = await this.#jobs.get(user, jobId).catch(() => null);
     if (!job || job.userId !== userId) return;
     if (followed) await this.note(userId, "watched");
     if (TERMINAL_STATES.has(job.state)) await this.note(userId, "read");
   }
 
-  async journey(userId: string): Promise<Journey> {
+  async journey(user: Subject): Promise<Journey> {
+    const userId = user.userId;
     const [rows, first, latest] = await Promise.all([
       this.#db.selectFrom("portal_progress").select(["step", "at"]).where("user_id", "=", userId).execute(),
-      this.#jobs.list({ userId, order: "asc", limit: 1 }),
-      this.#jobs.list({ userId, order: "desc", limit: 1 }),
+      this.#jobs.list({ visibleTo: user, userId, order: "asc", limit: 1 }),
+      this.#jobs.list({ visibleTo: user, userId, order: "desc", limit: 1 }),
     ]);
     const at = new Map(rows.map((r) => [r.step, new Date(Number(r.at)).toISOString()]));
     const step = (name: Milestone): JourneyStep => ({ done: at.has(name), at: at.get(name) ?? null });

@@ -1,6 +1,7 @@
 import { createReadStream } from "node:fs";
 import type { FastifyInstance } from "fastify";
 import { z } from "zod";
+import type { Principal } from "../identity/service.ts";
 import type { EventBus } from "../core/events.ts";
 import { ProblemError, problems } from "../core/errors.ts";
 import { queryInteger, type RouteRegistry } from "../http/routes.ts";
@@ -21,6 +22,8 @@ export interface PortalRouteDeps {
   guides: GuideLibrary;
   bus: EventBus;
   auth: Authenticator;
+  /** Whether this person may see this job: live events carry only the jobs they may see. */
+  mayReadJob(user: Principal, jobId: string): Promise<boolean>;
   /** Whether cookies get the Secure flag even on plain HTTP requests (public URL is https). */
   secureCookies: boolean;
 }
@@ -87,7 +90,13 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     tags: ["portal"],
     response: null,
     produces: "text/event-stream",
-    handler: async ({ request, reply }) => streamEvents(bus, request, reply),
+    handler: async ({ request, reply }) =>
+      streamEvents(bus, request, reply, async (jobId) => {
+        // Asked again at each event (cached for a few seconds), so a stream opened before a
+        // revocation or a change of teams follows it.
+        const now = await auth.authenticate(request).catch(() => null);
+        return now ? deps.mayReadJob(now, jobId) : "signed-out";
+      }),
   });
 
   const jobSpecJsonSchema = selfContained(z.toJSONSchema(JobSpecSchema, { io: "input", unrepresentable: "any" }) as Record<string, any>);
@@ -111,7 +120,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     response: z
       .object({ signedIn: StepSchema, cli: StepSchema, firstJob: StepSchema, watched: StepSchema, read: StepSchema, latestJobId: z.string().nullable() })
       .meta({ id: "Journey" }),
-    handler: ({ user }) => progress.journey(user.userId),
+    handler: ({ user }) => progress.journey(user),
   });
 
   r.add({
@@ -164,7 +173,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     if (!who) return;
     const id = (request.params as { id: string }).id;
     const follow = route.endsWith("/logs") && /^(true|1)$/.test(String((request.query as { follow?: unknown }).follow ?? ""));
-    await progress.noteJobLook(who.principal.userId, id, follow).catch((err) => request.log.warn({ err }, "could not note progress"));
+    await progress.noteJobLook(who.principal, id, follow).catch((err) => request.log.warn({ err }, "could not note progress"));
   });
 }
 

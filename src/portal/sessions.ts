@@ -15,7 +15,7 @@ export const SESSION_TTL_MS = 30 * 86_400_000;
 const CACHE_MS = 5_000;
 const TOUCH_EVERY_MS = 60_000;
 
-export type SignInMethod = "token";
+export type SignInMethod = "token" | "password" | "oidc";
 
 export interface SessionInfo {
   id: string;
@@ -28,7 +28,7 @@ export class SessionService {
   readonly #db: PortalDB;
   readonly #identity: IdentityService;
   readonly #clock: Clock;
-  readonly #cache = new Map<string, { principal: Principal; until: number; expiresAt: number }>();
+  readonly #cache = new Map<string, { principal: Principal; until: number; expiresAt: number; generation: number }>();
 
   constructor(db: PortalDB, identity: IdentityService, clock: Clock) {
     this.#db = db;
@@ -72,16 +72,16 @@ export class SessionService {
     const hash = hashSecret(secret);
     const now = this.#clock.now();
     const hit = this.#cache.get(hash);
-    if (hit && hit.until > now && hit.expiresAt > now) return hit.principal;
+    if (hit && hit.until > now && hit.expiresAt > now && hit.generation === this.#identity.generation) return hit.principal;
     const row = await this.#db.selectFrom("sessions").selectAll().where("secret_hash", "=", hash).executeTakeFirst();
     if (!row || row.revoked_at !== null || row.expires_at <= now) {
       this.#cache.delete(hash);
       return null;
     }
-    const user = await this.#identity.userById(row.user_id);
-    if (!user) return null;
-    const principal: Principal = { userId: user.id, name: user.name, role: user.role, tokenId: row.id };
-    this.#cache.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at });
+    const generation = this.#identity.generation;
+    const principal = await this.#identity.principalFor(row.user_id, row.id, null);
+    if (!principal) return null;
+    if (generation === this.#identity.generation) this.#cache.set(hash, { principal, until: now + CACHE_MS, expiresAt: row.expires_at, generation });
     if (this.#cache.size > 10_000) this.#cache.clear();
     if (row.last_seen_at + TOUCH_EVERY_MS < now) {
       await this.#db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", row.id).execute();
@@ -97,6 +97,11 @@ export class SessionService {
   /** Ends the sessions signed in with an API token (it has just been revoked); returns how many. */
   endSignedInWith(tokenId: string): Promise<number> {
     return this.#end((eb) => eb("token_id", "=", tokenId));
+  }
+
+  /** Ends every session of a person (they were removed); returns how many ended. */
+  endAllFor(userId: string): Promise<number> {
+    return this.#end((eb) => eb("user_id", "=", userId));
   }
 
   /** Signs someone out of every browser (admins only); returns how many sessions ended. */

@@ -17,6 +17,8 @@ export interface LaunchRequest {
   cpus: number;
   memoryBytes: number;
   gpus: GpuInfo[];
+  /** The Unix account a Keeper mapped the job's owner to; the executor's default user when absent. */
+  runAs?: string;
 }
 
 /** What identifies a launched process across a server restart. */

@@ -7,7 +7,7 @@ import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
 import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
-import { ensureJobUserCanReach, type JobUser, jobUserFor } from "./job-user.ts";
+import { ensureJobUserCanReach, type JobUser, jobUserFor, resolveJobUser } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
 import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
@@ -146,7 +146,13 @@ export class LocalExecutor implements Executor {
     const env = this.#env(req, sandboxed);
     // In a sandbox the shell would search PATH among what the job can see, so do the same.
     const visible = sandboxed ? (path: string) => visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path) : undefined;
-    const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, this.#jobUser);
+    let user: JobUser | null;
+    try {
+      user = this.#userFor(req);
+    } catch (err) {
+      return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
+    }
+    const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, user);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
     // The launcher makes the directories and the cgroups, and hands the job's folder to its
@@ -162,7 +168,6 @@ export class LocalExecutor implements Executor {
       gate: null,
       prepare: { dirs: [req.workdir, req.stateDir], remove: { dir: req.stateDir, files: stale }, writes: [] },
     };
-    const user = this.#jobUser;
     if (user) {
       spec.user = { uid: user.uid, gid: user.gid };
       spec.prepare!.own = { paths: [req.workdir], uid: user.uid, gid: user.gid };
@@ -377,6 +382,21 @@ export class LocalExecutor implements Executor {
       },
       BWRAP_STATUS_FD,
     );
+  }
+
+  /**
+   * Who the job runs as: the Unix account a Keeper mapped its owner to, or the default job
+   * user. Only a server running as root can switch; otherwise jobs run as the server's user.
+   */
+  #userFor(req: LaunchRequest): JobUser | null {
+    if (!this.#jobUser || req.runAs === undefined) return this.#jobUser;
+    try {
+      return resolveJobUser(req.runAs);
+    } catch {
+      throw new Error(
+        `The job's owner is mapped to the Unix account '${req.runAs}', which this machine does not have or which is root; jobs never run as root. A Keeper fixes the mapping with \`plinth users set NAME --unix-user ACCOUNT\`.`,
+      );
+    }
   }
 
   #failStart(req: LaunchRequest, error: StartError, onExit: ExitListener): ProcessHandle {
