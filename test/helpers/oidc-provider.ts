@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import Provider from "oidc-provider";
@@ -20,8 +21,8 @@ export interface TestProvider {
   clientSecret: string;
   /** Accounts by login name; change one's groups and the next sign-in reports the new ones. */
   accounts: Map<string, TestAccount>;
-  /** Registers the client's redirect URI (known once Plinth listens) and starts answering. */
-  register(redirectUri: string): void;
+  /** Registers the client's redirect URIs (known once Plinth listens) and starts answering. */
+  register(...redirectUris: string[]): void;
   close(): Promise<void>;
 }
 
@@ -41,12 +42,15 @@ export async function startOidcProvider(accounts: Record<string, TestAccount>): 
     clientId,
     clientSecret,
     accounts: known,
-    register(redirectUri) {
+    register(...redirectUris) {
+      const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
       const provider = new Provider(issuer, {
-        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [redirectUri], response_types: ["code"], grant_types: ["authorization_code"] }],
+        jwks: { keys: [{ ...privateKey.export({ format: "jwk" }), kid: "test", use: "sig", alg: "RS256" }] as any },
+        clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: redirectUris, response_types: ["code"], grant_types: ["authorization_code"] }],
         claims: { openid: ["sub"], profile: ["name", "preferred_username"], email: ["email"], groups: ["groups"] },
         cookies: { keys: ["test-cookie-key-0123456789abcdef"] },
         features: { devInteractions: { enabled: true } },
+        ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 3600, IdToken: 600, Interaction: 600, Session: 3600 },
         findAccount: async (_ctx, id) => {
           const account = known.get(id);
           if (!account) return undefined;
