@@ -36,3 +36,33 @@ function encodeTime(ms: number): string {
   }
   return time;
 }
+
+/**
+ * Makes ids like `newId`, each sorting after the one before it even within one millisecond
+ * (or when the clock steps back), so ids from one generator keep the order they were made in.
+ */
+export function orderedIds(prefix: string): (now?: number) => string {
+  let last = "";
+  return (now = Date.now()) => {
+    let id = newId(prefix, now);
+    if (id <= last) id = successor(last);
+    last = id;
+    return id;
+  };
+}
+
+/** The next id after this one: its last base32 digit up by one, carrying. */
+function successor(id: string): string {
+  const chars = id.split("");
+  for (let i = chars.length - 1; i > prefixEnd(id); i--) {
+    const v = ALPHABET.indexOf(chars[i]!);
+    if (v < 31) {
+      chars[i] = ALPHABET[v + 1]!;
+      return chars.join("");
+    }
+    chars[i] = ALPHABET[0]!;
+  }
+  return `${id}0`;
+}
+
+const prefixEnd = (id: string) => id.indexOf("_");

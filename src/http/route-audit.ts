@@ -50,10 +50,11 @@ export type RouteAudit<Ctx = any, Result = any> =
   | {
       action: string;
       /** What changed; null when the request changed nothing (then nothing is recorded). */
-      target(ctx: Ctx, result: Result): AuditTarget | null;
+      target(ctx: Ctx, result: Result, before: any): AuditTarget | null | Promise<AuditTarget | null>;
       /** Read before the handler runs; a failure here leaves `before` null and lets the handler answer. */
       before?(ctx: Ctx): unknown;
-      after?(ctx: Ctx, result: Result, before: unknown): unknown;
+      /** The object after the change; may read it again (a promise). */
+      after?(ctx: Ctx, result: Result, before: any): unknown;
       /** For routes anyone may call (a sign-in): who acted, when it is not the signed-in user. */
       actor?(ctx: Ctx, result: Result): AuditActor | null;
     }
@@ -101,9 +102,18 @@ export async function runAudited<Ctx extends { user: Principal | null; request: 
     }
   }
   const { value } = await auditor.within(from, run);
-  const target = audit.target(ctx, value);
+  // The change is made: whatever goes wrong from here is logged, and the answer stands.
+  let target: AuditTarget | null;
+  let after: unknown = null;
+  try {
+    target = await audit.target(ctx, value, before);
+    if (target) after = (await audit.after?.(ctx, value, before)) ?? null;
+  } catch (err) {
+    ctx.request.log.error({ err, route, action: audit.action }, "could not describe a change for the audit log");
+    target = { kind: "unknown", id: null };
+  }
   if (!target) return value;
   const actor = audit.actor?.(ctx, value) ?? ctx.user;
-  await auditor.record({ actor: actor ?? "anonymous", action: audit.action, target, before, after: audit.after?.(ctx, value, before) ?? null, from });
+  await auditor.record({ actor: actor ?? "anonymous", action: audit.action, target, before, after, from });
   return value;
 }

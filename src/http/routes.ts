@@ -3,6 +3,7 @@ import { z } from "zod";
 import { fieldErrorsFromZod, problems } from "../core/errors.ts";
 import { type Scope, scopeAllows } from "../identity/scopes.ts";
 import type { Principal } from "../identity/service.ts";
+import { type RouteAudit, type RouteAuditor, runAudited } from "./route-audit.ts";
 
 // One way to declare a route: zod schemas for params, query, body and response. The same
 // declaration validates requests and feeds the OpenAPI document, so nothing is described twice.
@@ -33,6 +34,11 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, B extends z.
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * How a change reaches the audit log; every route that is not a GET declares it (see
+   * route-audit.ts; test/integration/audit-routes.test.ts holds each route to it).
+   */
+  audit?: RouteAudit<RouteContext<z.output<P>, z.output<Q>, z.output<B>>, z.input<R>>;
   /** What to tell someone whose body did not validate, when the generic advice is not the best. */
   bodyHint?: string;
   /** Response schema for the success status; `null` for raw streams (described by `produces`). */
@@ -51,10 +57,12 @@ export class RouteRegistry {
   readonly routes: RegisteredRoute[] = [];
   readonly #app: FastifyInstance;
   readonly #authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  readonly #auditor: RouteAuditor | undefined;
 
-  constructor(app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>) {
+  constructor(app: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>, auditor?: RouteAuditor) {
     this.#app = app;
     this.#authenticate = authenticate;
+    this.#auditor = auditor;
   }
 
   add<P extends z.ZodType = z.ZodObject<Record<string, never>>, Q extends z.ZodType = z.ZodObject<Record<string, never>>, B extends z.ZodType = z.ZodUndefined, R extends z.ZodType = z.ZodType>(
@@ -84,7 +92,8 @@ export class RouteRegistry {
         const params = parse(def.params, request.params ?? {}, "path");
         const query = parse(def.query, request.query ?? {}, "query");
         const body = def.body ? parse(def.body, request.body, "body", def.bodyHint) : undefined;
-        const result = await def.handler({ params, query, body, user: user!, request, reply } as any);
+        const ctx = { params, query, body, user: user!, request, reply } as any;
+        const result = this.#auditor && def.method !== "GET" ? await runAudited(this.#auditor, def.audit, `${def.method} ${def.url}`, ctx, () => def.handler(ctx)) : await def.handler(ctx);
         if (reply.sent || def.response === null) return reply;
         reply.code(def.status ?? 200);
         if (result === undefined) return reply.send();

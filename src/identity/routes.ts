@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { RouteRegistry } from "../http/routes.ts";
 import { queryBoolean } from "../http/routes.ts";
+import { identityAudits } from "./audit.ts";
 import type { PeopleService } from "./people.ts";
 import type { IdentityService } from "./service.ts";
 import {
@@ -43,6 +44,7 @@ export interface IdentityRouteDeps {
 }
 
 export function registerIdentityRoutes(r: RouteRegistry, { identity, people, teams }: IdentityRouteDeps): void {
+  const audits = identityAudits({ identity, people, teams });
   r.add({
     method: "GET",
     url: "/api/v1/me",
@@ -73,6 +75,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     body: CreateTokenSchema,
     response: NewTokenSchema,
     status: 201,
+    audit: audits.tokenCreate,
     handler: ({ user, body }) => identity.createToken(user, body.name, body.expiresInDays, body.scopes as never),
   });
 
@@ -84,6 +87,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     scope: "admin",
     params: z.strictObject({ id: TokenId }),
     response: RevokedSchema,
+    audit: audits.tokenRevoke,
     handler: async ({ user, params }) => {
       await identity.revokeToken(user, params.id);
       return { revoked: true as const };
@@ -109,6 +113,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     access: "admin",
     params: z.strictObject({ name: UserName, id: TokenId }),
     response: RevokedSchema,
+    audit: audits.tokenRevokeOf,
     handler: async ({ user, params }) => {
       await identity.revokeTokenOf(user, params.name, params.id);
       return { revoked: true as const };
@@ -144,6 +149,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     body: CreateUserSchema,
     response: z.object({ user: UserSchema, token: z.string() }),
     status: 201,
+    audit: audits.userAdd,
     handler: ({ user, body }) => people.add(user, body),
   });
 
@@ -156,6 +162,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     params: z.strictObject({ name: UserName }),
     body: UpdateUserSchema,
     response: UserSchema,
+    audit: audits.userUpdate,
     handler: ({ user, params, body }) => people.update(user, params.name, body),
   });
 
@@ -167,6 +174,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     access: "admin",
     params: z.strictObject({ name: UserName }),
     response: RemovedUserSchema,
+    audit: audits.userRemove,
     handler: ({ user, params }) => people.remove(user, params.name),
   });
 
@@ -188,6 +196,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     body: CreateTeamSchema,
     response: TeamSchema,
     status: 201,
+    audit: audits.teamCreate,
     handler: ({ user, body }) => teams.create(user, body.name, body.description),
   });
 
@@ -210,6 +219,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     params: z.strictObject({ team: TeamName, name: UserName }),
     body: SetMemberSchema,
     response: DoneSchema,
+    audit: audits.memberSet,
     handler: async ({ user, params, body }) => {
       await teams.setMember(user, params.team, params.name, body.role);
       return { ok: true as const };
@@ -224,6 +234,7 @@ export function registerIdentityRoutes(r: RouteRegistry, { identity, people, tea
     scope: "admin",
     params: z.strictObject({ team: TeamName, name: UserName }),
     response: DoneSchema,
+    audit: audits.memberRemove,
     handler: async ({ user, params }) => {
       await teams.removeMember(user, params.team, params.name);
       return { ok: true as const };

@@ -6,6 +6,7 @@ import type { EventBus } from "../core/events.ts";
 import { ProblemError, problems } from "../core/errors.ts";
 import { queryInteger, type RouteRegistry } from "../http/routes.ts";
 import { JobSpecSchema } from "../jobs/spec.ts";
+import { sessionAudits } from "./audit.ts";
 import { type Authenticator, SESSION_COOKIE } from "./auth.ts";
 import { sessionCookie } from "./cookies.ts";
 import { streamEvents } from "./events.ts";
@@ -36,6 +37,7 @@ const GuideSummarySchema = z.object({ id: z.string(), section: z.string(), title
 
 export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, deps: PortalRouteDeps): void {
   const { sessions, progress, guides, bus, auth } = deps;
+  const audits = sessionAudits(auth);
 
   // Signing in with an API token: the token in the Authorization header is the proof, and
   // the answer is a session cookie. Other methods (password, SSO) get routes of their own
@@ -48,6 +50,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     tags: ["portal"],
     response: z.object({ user: MeSchema, session: SessionSchema }).meta({ id: "SignedIn" }),
     status: 201,
+    audit: audits.start,
     handler: async ({ user, request, reply }) => {
       if (auth.principalOf(request)?.via !== "bearer") {
         throw problems.badRequest("A session is started with an API token.", "Send the token as 'Authorization: Bearer <token>'.");
@@ -65,6 +68,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     summary: "Sign out: end this browser's session and clear its cookie",
     tags: ["portal"],
     response: z.object({ signedOut: z.literal(true) }),
+    audit: audits.end,
     handler: async ({ user, request, reply }) => {
       if (auth.principalOf(request)?.via === "session") await sessions.revoke(user.userId, user.tokenId);
       void reply.header("set-cookie", sessionCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0, secure: deps.secureCookies || request.protocol === "https" }));
@@ -80,6 +84,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     access: "admin",
     params: z.strictObject({ name: z.string().min(1).max(64).meta({ description: "The user's name, as `plinth users ls` shows it." }) }),
     response: z.object({ ended: z.number().int().meta({ description: "How many browser sessions ended." }) }),
+    audit: audits.endAllOf,
     handler: async ({ user, params }) => ({ ended: await sessions.endAllOf(user, params.name) }),
   });
 

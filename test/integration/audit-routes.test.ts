@@ -1,0 +1,165 @@
+import { createHash } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACTION_PATTERN } from "../../src/audit/spec.ts";
+import { testDatabases } from "../helpers/databases.ts";
+import { startTestPlatform, TOKEN, type TestPlatform } from "../helpers/platform.ts";
+
+// Every change is audited: this enumerates every route the server registered that is not a
+// GET, and fails for one that neither records an audit event when called nor says, in its
+// `audit: { notAudited: "why" }` declaration, why it records none.
+//
+// A new changing route needs two things: an `audit:` declaration (see src/http/route-audit.ts
+// and docs/explanation/architecture.md), and a request below that calls it successfully, so
+// this test can see the event it records.
+
+interface Fixture {
+  t: TestPlatform;
+  api: TestPlatform["api"];
+  /** A member's token. */
+  member: string;
+  /** A job of the admin's that is still queued or running. */
+  activeJob(): Promise<string>;
+  /** A browser session cookie, signed in with the member's token. */
+  signIn(token: string): Promise<string>;
+}
+
+type Call = (f: Fixture) => Promise<{ status: number; body?: unknown }>;
+
+const sleepy = { command: ["sleep", "30"], resources: { cpus: 0.1, memory: "16M" } };
+let names = 0;
+const unique = (prefix: string) => `${prefix}${++names}`;
+
+/** One successful call of each audited route, keyed "METHOD /url" as declared. */
+const REQUESTS: Record<string, Call> = {
+  "POST /api/v1/jobs": ({ api }) => api("POST", "/api/v1/jobs", sleepy),
+  "POST /api/v1/jobs/{id}/cancel": async ({ api, activeJob }) => api("POST", `/api/v1/jobs/${await activeJob()}/cancel`),
+  "POST /api/v1/jobs/{id}/retry": async ({ api, activeJob }) => {
+    const id = await activeJob();
+    await api("POST", `/api/v1/jobs/${id}/cancel`);
+    const r = await api("POST", `/api/v1/jobs/${id}/retry`);
+    await api("POST", `/api/v1/jobs/${r.body.id}/cancel`);
+    return r;
+  },
+  // A bundle is recorded once, when its manifest is posted with every blob present.
+  "POST /api/v1/code/bundles": async ({ t, api }) => {
+    const bytes = Buffer.from(`print(${names++})\n`);
+    const manifest = { files: [{ path: "main.py", sha256: createHash("sha256").update(bytes).digest("hex"), size: bytes.length }] };
+    const first = await api("POST", "/api/v1/code/bundles", manifest);
+    for (const hash of first.body.missing as string[]) {
+      const res = await fetch(`${t.url}/api/v1/code/blobs/${hash}`, { method: "PUT", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/octet-stream" }, body: bytes });
+      expect(res.status).toBe(200);
+    }
+    return api("POST", "/api/v1/code/bundles", manifest);
+  },
+  "POST /api/v1/tokens": ({ api }) => api("POST", "/api/v1/tokens", { name: unique("tok") }),
+  "DELETE /api/v1/tokens/{id}": async ({ api }) => {
+    const created = await api("POST", "/api/v1/tokens", { name: unique("tok") });
+    return api("DELETE", `/api/v1/tokens/${created.body.info.id}`);
+  },
+  "DELETE /api/v1/users/{name}/tokens/{id}": async ({ api }) => {
+    const name = unique("tina");
+    const token = (await api("POST", "/api/v1/users", { name })).body.token as string;
+    const mine = await api("GET", "/api/v1/tokens", undefined, token);
+    return api("DELETE", `/api/v1/users/${name}/tokens/${mine.body.items[0].id}`);
+  },
+  "POST /api/v1/users": ({ api }) => api("POST", "/api/v1/users", { name: unique("ursula") }),
+  "PATCH /api/v1/users/{name}": async ({ api }) => {
+    const name = unique("paula");
+    await api("POST", "/api/v1/users", { name });
+    return api("PATCH", `/api/v1/users/${name}`, { displayName: "Paula P." });
+  },
+  "DELETE /api/v1/users/{name}": async ({ api }) => {
+    const name = unique("rita");
+    await api("POST", "/api/v1/users", { name });
+    return api("DELETE", `/api/v1/users/${name}`);
+  },
+  "POST /api/v1/teams": ({ api }) => api("POST", "/api/v1/teams", { name: unique("team") }),
+  "PUT /api/v1/teams/{team}/members/{name}": async ({ api }) => {
+    const team = unique("team");
+    const name = unique("mona");
+    await api("POST", "/api/v1/teams", { name: team });
+    await api("POST", "/api/v1/users", { name });
+    return api("PUT", `/api/v1/teams/${team}/members/${name}`, { role: "viewer" });
+  },
+  "DELETE /api/v1/teams/{team}/members/{name}": async ({ api }) => {
+    const team = unique("team");
+    const name = unique("mona");
+    await api("POST", "/api/v1/teams", { name: team });
+    await api("POST", "/api/v1/users", { name, team });
+    return api("DELETE", `/api/v1/teams/${team}/members/${name}`);
+  },
+  "POST /api/v1/sessions": async ({ t, member }) => {
+    const res = await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${member}` } });
+    return { status: res.status };
+  },
+  "DELETE /api/v1/sessions/current": async ({ t, member, signIn }) => {
+    const cookie = await signIn(member);
+    const res = await fetch(`${t.url}/api/v1/sessions/current`, { method: "DELETE", headers: { cookie, "x-plinth-csrf": "1" } });
+    return { status: res.status };
+  },
+  "DELETE /api/v1/users/{name}/sessions": async ({ t, api }) => {
+    const name = unique("sam");
+    const token = (await api("POST", "/api/v1/users", { name })).body.token as string;
+    await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    return api("DELETE", `/api/v1/users/${name}/sessions`);
+  },
+};
+
+
+for (const db of testDatabases()) {
+  describe(`every changing route is audited (${db.name})`, () => {
+    let t: TestPlatform;
+    beforeAll(async () => {
+      t = await startTestPlatform(db, "audit_routes");
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    it("records an event for each route that is not a GET, or says why not", async () => {
+      const member = (await t.api("POST", "/api/v1/users", { name: "member-of-audit" })).body.token as string;
+      const fixture: Fixture = {
+        t,
+        api: t.api,
+        member,
+        activeJob: async () => (await t.api("POST", "/api/v1/jobs", sleepy)).body.id as string,
+        signIn: async (token) => {
+          const res = await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+          return `plinth_session=${/plinth_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
+        },
+      };
+      const count = async (action: string) => (await t.api("GET", `/api/v1/audit?action=${action}&limit=500`)).body.items.length as number;
+
+      const problems: string[] = [];
+      const changing = t.platform.routes.routes.map((r) => r.def).filter((d) => d.method !== "GET");
+      expect(changing.length).toBeGreaterThan(5);
+      for (const def of changing) {
+        const key = `${def.method} ${def.url}`;
+        const audit = def.audit;
+        if (!audit) {
+          problems.push(`${key}: no audit declaration. Add \`audit:\` to the route (src/http/route-audit.ts says how), or \`audit: { notAudited: "why" }\`.`);
+          continue;
+        }
+        if ("notAudited" in audit) {
+          if (audit.notAudited.trim().length < 15) problems.push(`${key}: says it is not audited, but not why ('${audit.notAudited}').`);
+          continue;
+        }
+        if (!ACTION_PATTERN.test(audit.action)) problems.push(`${key}: action '${audit.action}' is not <kind>.<verb> in lower case.`);
+        const request = REQUESTS[key];
+        if (!request) {
+          problems.push(`${key}: declares '${audit.action}' but this test has no request for it. Add one to REQUESTS in test/integration/audit-routes.test.ts.`);
+          continue;
+        }
+        const before = await count(audit.action);
+        const res = await request(fixture);
+        if (res.status >= 300) {
+          problems.push(`${key}: the test's request failed with ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+          continue;
+        }
+        const after = await count(audit.action);
+        if (after <= before) problems.push(`${key}: succeeded but recorded no '${audit.action}' event.`);
+      }
+      expect(problems, problems.join("\n")).toEqual([]);
+    });
+  });
+}
