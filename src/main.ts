@@ -6,8 +6,10 @@ import { registerJobs } from "./cli/jobs.ts";
 import { registerLogin } from "./cli/login.ts";
 import { exitQuietlyWhenOutputCloses, reportError } from "./cli/output.ts";
 import { registerRun } from "./cli/run.ts";
+import { registerTeams } from "./cli/teams.ts";
 import { registerTokens } from "./cli/tokens.ts";
 import { registerUp } from "./cli/up.ts";
+import { registerUsers } from "./cli/users.ts";
 import { VERSION } from "./core/version.ts";
 
 // The `plinth` command: one file per command group under cli/.
@@ -37,6 +39,8 @@ registerRun(program, exit);
 registerJobs(program, exit);
 registerCluster(program);
 registerTokens(program);
+registerUsers(program);
+registerTeams(program);
 registerConfig(program);
 
 try {

@@ -17,9 +17,12 @@ interface RunFlags {
   gpuMemory?: string;
   timeout?: string;
   priority?: string;
+  team?: string;
+  visibility?: string;
   estimate?: string;
   retries?: string;
   env: string[];
+  secret: string[];
   label: string[];
   code: boolean;
   detach?: boolean;
@@ -41,9 +44,12 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("--gpu-memory <size>", "minimum GPU memory, e.g. 24G")
     .option("--timeout <duration>", "stop after this long, e.g. 2h")
     .option("--priority <n>", "-100..100, higher runs sooner")
+    .option("--team <team>", "the team the job belongs to (default: your primary team)")
+    .option("--visibility <who>", "who may see the job and its log: private, team (default) or public")
     .option("--estimate <duration>", "expected run time; short jobs start sooner")
     .option("--retries <n>", "retry this many times if the job is lost")
-    .option("-e, --env <KEY=VALUE>", "environment variable (repeatable)", collect, [])
+    .option("-e, --env <KEY=VALUE>", "environment variable (repeatable); whoever may see the job sees it", collect, [])
+    .option("-s, --secret <NAME>", "give the job this secret as the variable NAME (repeatable; see `plinth secrets`)", collect, [])
     .option("-l, --label <key=value>", "label (repeatable)", collect, [])
     .option("--no-code", "do not upload the current directory")
     .option("-d, --detach", "submit and return at once; prints the job id")
@@ -123,11 +129,17 @@ function buildSpec(command: string[], flags: RunFlags): Record<string, any> {
   if (flags.timeout !== undefined) setByFlag(spec, "timeout", "timeout", flags.timeout);
   if (flags.estimate !== undefined) setByFlag(spec, "estimate", "estimate", flags.estimate);
   if (flags.priority !== undefined) setByFlag(spec, "priority", "priority", number(flags.priority, "--priority"));
+  if (flags.team !== undefined) setByFlag(spec, "team", "team", flags.team);
+  if (flags.visibility !== undefined) setByFlag(spec, "visibility", "visibility", flags.visibility);
   if (flags.retries !== undefined) setByFlag(spec, "retries", "retries", number(flags.retries, "--retries"));
   if (flags.env.length) {
     const env = pairs(flags.env, "--env");
     fromFlags.push(...Object.keys(env).map((k) => `env.${k}`));
     spec.env = { ...(spec.env ?? {}), ...env };
+  }
+  if (flags.secret.length) {
+    fromFlags.push("secrets");
+    spec.secrets = [...new Set([...(Array.isArray(spec.secrets) ? spec.secrets : []), ...flags.secret])];
   }
   if (flags.label.length) {
     const labels = pairs(flags.label, "--label");

@@ -15,6 +15,17 @@ export interface NewPerson {
   displayName?: string | undefined;
   email?: string | undefined;
   unixUser?: string | undefined;
+  /** OpenSSH public key lines, added with the person (checked before anything is written). */
+  sshKeys?: string[] | undefined;
+}
+
+/**
+ * What another module adds with a new person (SSH keys…): `check` refuses bad input before
+ * anything is written, `apply` writes once the person exists.
+ */
+export interface PersonAddHook {
+  check(person: NewPerson): Promise<void>;
+  apply(actor: Principal, userId: string, person: NewPerson): Promise<void>;
 }
 
 export interface PersonChanges {
@@ -31,12 +42,17 @@ export class PeopleService {
   readonly #teams: TeamService;
   readonly #store: IdentityStore;
   readonly #clock: Clock;
+  readonly #addHooks: PersonAddHook[] = [];
 
   constructor(identity: IdentityService, teams: TeamService, clock: Clock) {
     this.#identity = identity;
     this.#teams = teams;
     this.#store = identity.store;
     this.#clock = clock;
+  }
+
+  onAdding(hook: PersonAddHook): void {
+    this.#addHooks.push(hook);
   }
 
   /** Everyone (removed people too when asked); email and Unix account for Keepers and oneself. */
@@ -68,6 +84,8 @@ export class PeopleService {
       );
     }
     const team = await this.#teams.named(person.team ?? DEFAULT_TEAM);
+    if (person.sshKeys?.length && this.#addHooks.length === 0) throw problems.badRequest("This server does not take SSH keys.", "Leave out sshKeys.");
+    for (const hook of this.#addHooks) await hook.check(person);
     const now = this.#clock.now();
     const row = newUserRow(person.name, person.role, now, team.id);
     row.display_name = person.displayName ?? null;
@@ -75,6 +93,7 @@ export class PeopleService {
     row.unix_user = person.unixUser ?? null;
     await this.#store.insertUser(row);
     await this.#store.setMembership({ team_id: team.id, user_id: row.id, role: person.teamRole, source: "keeper", created_at: now });
+    for (const hook of this.#addHooks) await hook.apply(actor, row.id, person);
     const token = await this.#identity.issueFirstToken(row.id);
     return { user: toUser(row, [{ team_name: team.name, role: person.teamRole }], { private: true }), token };
   }

@@ -47,6 +47,11 @@ export const CreateUserSchema = z.strictObject({
   displayName: z.string().min(1).max(200).optional(),
   email: z.email().max(320).optional(),
   unixUser: UnixUserSchema.optional(),
+  sshKeys: z
+    .array(z.string().min(1).max(16_384))
+    .max(20)
+    .optional()
+    .meta({ description: "OpenSSH public key lines (`ssh-ed25519 AAAA… comment`); all are checked before the person is added." }),
 });
 
 export const UpdateUserSchema = z.strictObject({
