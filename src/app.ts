@@ -2,6 +2,9 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { registerAuditRoutes } from "./audit/routes.ts";
+import { AuditLog } from "./audit/service.ts";
+import { AuditStore } from "./audit/store.ts";
 import type { Config } from "./config/schema.ts";
 import { systemClock } from "./core/clock.ts";
 import { ProblemError } from "./core/errors.ts";
@@ -20,6 +23,9 @@ import { PeopleService } from "./identity/people.ts";
 import { IdentityService } from "./identity/service.ts";
 import { TeamService } from "./identity/teams.ts";
 import { IdentityStore } from "./identity/store.ts";
+import { createSignIn } from "./identity/sign-in/module.ts";
+import { type Secrets, startSecrets } from "./identity/secrets/module.ts";
+import { createSshKeys } from "./identity/ssh-keys/module.ts";
 import { CodeBundles } from "./jobs/code-bundles.ts";
 import { CodeGrants } from "./jobs/code-grants.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
@@ -29,6 +35,7 @@ import { RunDirs } from "./jobs/run-dirs.ts";
 import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
 import { createPortal } from "./portal/portal.ts";
+import { startQuotas } from "./quotas/module.ts";
 import { FsObjectStore } from "./storage/fs-store.ts";
 
 // The only place that wires modules together: plain constructor arguments, no container.
@@ -42,6 +49,10 @@ export interface Platform {
   http: FastifyInstance;
   jobs: JobService;
   identity: IdentityService;
+  secrets: Secrets;
+  audit: AuditLog;
+  /** Every API route, as declared. */
+  routes: RouteRegistry;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -75,6 +86,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   }
   const clock = systemClock;
   const bus = new EventBus();
+  const audit = new AuditLog(new AuditStore(database.db), clock, logger);
 
   const identity = new IdentityService(new IdentityStore(database.db), clock);
   const { token: firstToken } = await identity.bootstrap(opts.bootstrapToken);
@@ -98,6 +110,10 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     ...(config.executor.memory !== undefined && { memoryBytes: parseMemory(config.executor.memory)! }),
     logger,
   });
+  const secrets = await startSecrets({ db: database.db, identity, teams, clock, dataDir: config.dataDir, keys: config.secrets }).catch(async (err) => {
+    await database.close();
+    throw err;
+  });
   const jobs = new JobService({
     store: new JobStore(database.db),
     executor,
@@ -110,6 +126,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     teamFor: (user, teamName) => teams.teamForNew(user, teamName),
     accountOf: async (userId) => (await identity.store.userById(userId))?.unix_user ?? null,
     mayUseBundle: (userId, bundle) => bundles.mayUse(userId, bundle),
+    secrets: secrets.forJobs,
     policy: {
       fairShareHalfLifeMs: parseDuration(config.scheduler.fairShareHalfLife)!,
       defaultDurationMs: parseDuration(config.scheduler.defaultDuration)!,
@@ -124,17 +141,24 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     await database.close();
     throw err;
   });
+  // Quotas are in place before the first job starts.
+  const quotas = await startQuotas({ db: database.db, identity, teams, clock, enforcer: jobs, defaults: { gpus: config.scheduler.maxGpusPerUser, runningJobs: config.scheduler.maxRunningJobsPerUser } });
   await jobs.start();
   identity.onUserRemoved((user) => jobs.handOver(user.id));
 
   const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });
   const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)!, fallback: portal.web.serve });
   // A Bearer token or the portal's session cookie.
-  const routes = new RouteRegistry(http, portal.auth.authenticate);
+  const routes = new RouteRegistry(http, portal.auth.authenticate, audit);
   registerHealthRoutes(routes, { database });
   registerIdentityRoutes(routes, { identity, people, teams });
-  registerJobRoutes(routes, { jobs, identity, bundles, bus });
+  registerJobRoutes(routes, { jobs, identity, bundles, bus, masks: secrets.forJobs.masks });
+  registerAuditRoutes(routes, audit);
   portal.register(routes, http);
+  createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl }).register(routes);
+  createSshKeys({ db: database.db, identity, teams, clock }).register(routes);
+  secrets.register(routes);
+  quotas.register(routes);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 
@@ -158,6 +182,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     http,
     jobs,
     identity,
+    secrets,
+    audit,
+    routes,
     logger,
     close: () => {
       closing ??= (async () => {
@@ -174,3 +201,4 @@ function fakeGpuList(fake: Config["executor"]["fakeGpus"]): Array<{ model: strin
   if (typeof fake === "number") return Array.from({ length: fake }, () => ({ model: "Fake GPU 24GB", memoryBytes: 24 * 1024 ** 3 }));
   return fake.map((g) => ({ model: g.model, memoryBytes: parseMemory(g.memory)! }));
 }
+

@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
+import { registerAccessKeys } from "./cli/access-keys.ts";
+import { registerAudit } from "./cli/audit.ts";
 import { registerCluster } from "./cli/cluster.ts";
 import { registerConfig } from "./cli/config.ts";
+import { registerGen } from "./cli/gen.ts";
 import { registerJobs } from "./cli/jobs.ts";
 import { registerLogin } from "./cli/login.ts";
+import { registerQuotas } from "./cli/quotas.ts";
 import { exitQuietlyWhenOutputCloses, reportError } from "./cli/output.ts";
 import { registerRun } from "./cli/run.ts";
+import { registerSecrets } from "./cli/secrets.ts";
+import { registerSshKeys } from "./cli/ssh-keys.ts";
+import { registerSignIn } from "./cli/sign-in.ts";
 import { registerTeams } from "./cli/teams.ts";
 import { registerTokens } from "./cli/tokens.ts";
 import { registerUp } from "./cli/up.ts";
@@ -39,8 +46,16 @@ registerRun(program, exit);
 registerJobs(program, exit);
 registerCluster(program);
 registerTokens(program);
+registerSecrets(program);
+registerAccessKeys(program);
 registerUsers(program);
 registerTeams(program);
+registerQuotas(program);
+// After the `users` group, which it adds to.
+registerSignIn(program);
+registerAudit(program);
+registerSshKeys(program);
+registerGen(program);
 registerConfig(program);
 
 try {

@@ -31,6 +31,7 @@ export function registerConfig(program: Command): void {
         database: { ...c.database, ...(c.database.url && { url: c.database.url.replace(/\/\/([^:@/]+):[^@/]+@/, "//$1:***@") }) },
         // Keys are never printed; their files are named.
         secrets: { ...c.secrets, ...(c.secrets.key && { key: "***" }), previousKeys: c.secrets.previousKeys.map(() => "***") },
+        auth: { ...c.auth, ...(c.auth.oidc && { oidc: { ...c.auth.oidc, ...(c.auth.oidc.clientSecret && { clientSecret: "***" }) } }) },
       };
       printJson(safe);
     });

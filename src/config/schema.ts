@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
+import { AuthConfigSchema } from "../identity/sign-in/oidc-config.ts";
 import { parseKey } from "../identity/sealing.ts";
 
 // The whole server configuration. `plinth.yaml` and PLINTH_* variables are both validated by
@@ -100,6 +101,7 @@ export const ConfigSchema = z
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "How much the server logs." }),
       })
       .default({ level: "info" }),
+    auth: AuthConfigSchema.meta({ description: "Ways to sign in besides API tokens and passwords: single sign-on." }),
     secrets: z
       .strictObject({
         key: sealingKey.optional().meta({ description: "The key that encrypts secrets: base64 of 32 random bytes (`openssl rand -base64 32`). Unset, and no keyFile: Plinth makes dataDir/secrets.key on first start." }),

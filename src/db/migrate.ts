@@ -4,6 +4,11 @@ import * as m001 from "./migrations/001-initial.ts";
 import * as m002 from "./migrations/002-portal-sessions.ts";
 import * as m003 from "./migrations/003-session-tokens.ts";
 import * as m004 from "./migrations/004-teams.ts";
+import * as m005 from "./migrations/005-secrets.ts";
+import * as m006 from "./migrations/006-ssh-keys.ts";
+import * as m007 from "./migrations/007-sign-in.ts";
+import * as m008 from "./migrations/008-quotas.ts";
+import * as m009 from "./migrations/009-audit.ts";
 import * as m010 from "./migrations/010-code-grants.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
@@ -18,6 +23,11 @@ const MIGRATIONS: Migration[] = [
   { name: "002-portal-sessions", ...m002 },
   { name: "003-session-tokens", ...m003 },
   { name: "004-teams", ...m004 },
+  { name: "005-secrets", ...m005 },
+  { name: "006-ssh-keys", ...m006 },
+  { name: "007-sign-in", ...m007 },
+  { name: "008-quotas", ...m008 },
+  { name: "009-audit", ...m009 },
   { name: "010-code-grants", ...m010 },
 ];
 

@@ -1,5 +1,11 @@
+import type { AuditTables } from "../audit/tables.ts";
+import type { AccessKeyTables } from "../identity/access-keys/tables.ts";
+import type { SecretTables } from "../identity/secrets/tables.ts";
+import type { SignInTables } from "../identity/sign-in/tables.ts";
+import type { SshKeyTables } from "../identity/ssh-keys/tables.ts";
 import type { IdentityTables } from "../identity/tables.ts";
 import type { JobTables } from "../jobs/tables.ts";
+import type { QuotaTables } from "../quotas/tables.ts";
 
 // Each module owns its tables (declared beside its store); this only joins them for Kysely.
 export interface KvTable {
@@ -8,4 +14,4 @@ export interface KvTable {
   updated_at: number;
 }
 
-export type Tables = IdentityTables & JobTables & { kv: KvTable };
+export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & { kv: KvTable };
