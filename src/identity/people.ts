@@ -139,11 +139,14 @@ export class PeopleService {
       throw problems.conflict(`${name} is the platform's last admin.`, "Make someone else an admin first: `plinth users set OTHER --role admin`.");
     }
     const teams = await this.#store.membershipsOf(u.id);
+    // Marked removed first: from here no credential of theirs signs anyone in.
     await this.#store.updateUser(u.id, { removed_at: this.#clock.now(), password_hash: null });
-    const revoked = await this.#identity.revokeAllTokensOf(u.id);
     const user = toUser({ ...u, removed_at: this.#clock.now() }, teams, { private: true });
-    // Listeners hand over work while the person's teams are still on record, then they leave them.
-    const done = [`${revoked} API token${revoked === 1 ? "" : "s"} revoked`, ...(await this.#identity.userRemoved(user))];
+    // Listeners end sessions, delete keys and hand over work while the person's teams are
+    // still on record; then the tokens are revoked for good, and the person leaves their teams.
+    const done = await this.#identity.userRemoved(user);
+    const revoked = await this.#identity.revokeAllTokensOf(u.id);
+    done.unshift(`${revoked} API token${revoked === 1 ? "" : "s"} revoked`);
     await this.#store.removeAllMembershipsOf(u.id);
     this.#identity.invalidate();
     return { user, done };
