@@ -1,0 +1,164 @@
+import { generateKeyPairSync } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDatabases } from "../helpers/databases.ts";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+
+// Every API route, listed with how it decides who may use it. A route added without a line
+// here fails the first test, so nobody adds one without thinking about access. The other
+// tests probe the classes on a real server: Keeper routes refuse members, and every route that
+// takes the id of something a person owns answers 404 to anyone else, as if it did not exist.
+
+type Access =
+  /** Open to anyone, saying nothing about anyone: the health check. */
+  | "open"
+  /** Open to anyone: the ways to sign in. */
+  | "sign-in"
+  /** Anyone signed in, by design: who is who, the teams, the guides, how busy the machines are. */
+  | "directory"
+  /** Only the caller's own things (their tokens, keys, secrets…), or their teams' as the policy says. */
+  | "own"
+  /** Keepers only: `access: "admin"` on the route. */
+  | "keeper"
+  /** Through the one policy, per resource (jobs: test/integration/authorization-matrix.test.ts). */
+  | "policy";
+
+const ROUTES: Record<string, Access> = {
+  "GET /healthz": "open",
+  "GET /api/v1/me": "own",
+  "GET /api/v1/tokens": "own",
+  "POST /api/v1/tokens": "own",
+  "DELETE /api/v1/tokens/{id}": "own",
+  "GET /api/v1/users/{name}/tokens": "keeper",
+  "DELETE /api/v1/users/{name}/tokens/{id}": "keeper",
+  "GET /api/v1/users": "directory",
+  "GET /api/v1/users/{name}": "directory",
+  "POST /api/v1/users": "keeper",
+  "PATCH /api/v1/users/{name}": "own",
+  "DELETE /api/v1/users/{name}": "keeper",
+  "GET /api/v1/teams": "directory",
+  "POST /api/v1/teams": "keeper",
+  "GET /api/v1/teams/{team}/members": "directory",
+  "PUT /api/v1/teams/{team}/members/{name}": "policy",
+  "DELETE /api/v1/teams/{team}/members/{name}": "policy",
+  "POST /api/v1/jobs": "policy",
+  "GET /api/v1/jobs": "policy",
+  "GET /api/v1/jobs/{id}": "policy",
+  "GET /api/v1/jobs/{id}/logs": "policy",
+  "POST /api/v1/jobs/{id}/cancel": "policy",
+  "POST /api/v1/jobs/{id}/retry": "policy",
+  "GET /api/v1/cluster": "policy",
+  "POST /api/v1/code/bundles": "own",
+  "PUT /api/v1/code/blobs/{sha256}": "own",
+  "GET /api/v1/audit": "policy",
+  "GET /api/v1/audit/export": "policy",
+  "POST /api/v1/sessions": "sign-in",
+  "DELETE /api/v1/sessions/current": "own",
+  "DELETE /api/v1/users/{name}/sessions": "keeper",
+  "GET /api/v1/events": "policy",
+  "GET /api/v1/schemas/job-spec.json": "directory",
+  "GET /api/v1/portal/start": "own",
+  "GET /api/v1/guides": "directory",
+  "GET /api/v1/guides/search": "directory",
+  "GET /api/v1/guides/{id}": "directory",
+  "GET /api/v1/auth/methods": "sign-in",
+  "POST /api/v1/sessions/password": "sign-in",
+  "PUT /api/v1/me/password": "own",
+  "PUT /api/v1/users/{name}/password": "keeper",
+  "POST /api/v1/invitations": "keeper",
+  "GET /api/v1/invitations": "keeper",
+  "DELETE /api/v1/invitations/{id}": "keeper",
+  "POST /api/v1/invitations/preview": "sign-in",
+  "POST /api/v1/invitations/accept": "sign-in",
+  "GET /api/v1/auth/oidc/login": "sign-in",
+  "GET /api/v1/auth/oidc/callback": "sign-in",
+  "GET /api/v1/ssh-keys": "own",
+  "POST /api/v1/ssh-keys": "own",
+  "DELETE /api/v1/ssh-keys/{id}": "own",
+  "GET /api/v1/ssh-keys/authorized-keys": "policy",
+  "GET /api/v1/users/{name}/ssh-keys": "own",
+  "POST /api/v1/users/{name}/ssh-keys": "own",
+  "GET /api/v1/secrets": "policy",
+  "PUT /api/v1/secrets/{name}": "policy",
+  "DELETE /api/v1/secrets/{name}": "policy",
+  "POST /api/v1/secrets/rotate-key": "keeper",
+  "GET /api/v1/access-keys": "own",
+  "POST /api/v1/access-keys": "own",
+  "DELETE /api/v1/access-keys/{id}": "own",
+  "GET /api/v1/quotas": "policy",
+  "GET /api/v1/quotas/{kind}/{name}": "policy",
+  "PUT /api/v1/quotas/{kind}/{name}": "keeper",
+  "DELETE /api/v1/quotas/{kind}/{name}": "keeper",
+};
+
+for (const db of testDatabases()) {
+  describe(`authorization of every route (${db.name})`, () => {
+    let t: TestPlatform;
+    let alice: string;
+    let mallory: string;
+    beforeAll(async () => {
+      t = await startTestPlatform(db, "routes", { sandbox: "none" });
+      alice = (await t.api("POST", "/api/v1/users", { name: "alice" })).body.token;
+      mallory = (await t.api("POST", "/api/v1/users", { name: "mallory" })).body.token;
+    });
+    afterAll(() => t?.close());
+
+    it("knows how every route decides access, and every route in this list exists", () => {
+      const registered = t.platform.routes.routes.map((r) => `${r.def.method} ${r.def.url}`);
+      const unlisted = registered.filter((key) => !(key in ROUTES));
+      expect(unlisted, "routes with no line in ROUTES: add one, and a test for its access").toEqual([]);
+      expect(Object.keys(ROUTES).filter((key) => !registered.includes(key)), "lines in ROUTES for routes that are gone").toEqual([]);
+      for (const r of t.platform.routes.routes) {
+        const access = ROUTES[`${r.def.method} ${r.def.url}`];
+        // The class is what the route declares: the keeper ones are closed in the registry itself.
+        if (access === "keeper") expect(r.def.access, r.def.url).toBe("admin");
+        if (access === "sign-in") expect(["public", "user"], r.def.url).toContain(r.def.access ?? "user");
+        if (access === "open") expect(r.def.access, r.def.url).toBe("public");
+        if (access !== "keeper" && access !== "sign-in" && access !== "open") expect(r.def.access ?? "user", r.def.url).toBe("user");
+      }
+    });
+
+    it("answers a member 403 on every Keeper route, before reading anything", async () => {
+      for (const r of t.platform.routes.routes.filter((x) => ROUTES[`${x.def.method} ${x.def.url}`] === "keeper")) {
+        const path = r.def.url.replace(/\{kind\}/, "user").replace(/\{\w+\}/g, "alice");
+        const res = await t.api(r.def.method, path, r.def.method === "GET" || r.def.method === "DELETE" ? undefined : {}, mallory);
+        expect(res.status, `${r.def.method} ${path}`).toBe(403);
+      }
+    });
+
+    it("answers 404 to anyone else for the id of something a person owns", async () => {
+      const token = (await t.api("POST", "/api/v1/tokens", { name: "laptop" }, alice)).body.info.id as string;
+      const job = (await t.api("POST", "/api/v1/jobs", { command: ["true"], visibility: "private" }, alice)).body.id as string;
+      const key = (await t.api("POST", "/api/v1/ssh-keys", { publicKey: ed25519Line("alice@laptop") }, alice)).body.id as string;
+      const access = (await t.api("POST", "/api/v1/access-keys", { name: "boto" }, alice)).body;
+      const accessId = (access.info ?? access.key ?? access).id as string;
+      expect((await t.api("PUT", "/api/v1/secrets/WANDB_API_KEY", { value: "alice-secret-value" }, alice)).status).toBeLessThan(300);
+      const probes: Array<[string, string]> = [
+        ["DELETE", `/api/v1/tokens/${token}`],
+        ["GET", `/api/v1/jobs/${job}`],
+        ["GET", `/api/v1/jobs/${job}/logs`],
+        ["POST", `/api/v1/jobs/${job}/cancel`],
+        ["POST", `/api/v1/jobs/${job}/retry`],
+        ["DELETE", `/api/v1/ssh-keys/${key}`],
+        ["DELETE", `/api/v1/access-keys/${accessId}`],
+        ["DELETE", "/api/v1/secrets/WANDB_API_KEY"],
+      ];
+      for (const [method, path] of probes) {
+        const res = await t.api(method, path, undefined, mallory);
+        expect(res.status, `${method} ${path}`).toBe(404);
+        expect(JSON.stringify(res.body)).not.toContain("alice");
+      }
+      // And the things are still there for their owner.
+      expect((await t.api("GET", "/api/v1/tokens", undefined, alice)).body.items.some((x: { id: string }) => x.id === token && x.revokedAt === null)).toBe(true);
+      expect((await t.api("GET", "/api/v1/ssh-keys", undefined, alice)).body.items.map((x: { id: string }) => x.id)).toContain(key);
+      expect((await t.api("GET", "/api/v1/secrets", undefined, alice)).body.items.map((x: { name: string }) => x.name)).toContain("WANDB_API_KEY");
+    });
+  });
+}
+
+/** An OpenSSH ed25519 public key line, made here. */
+function ed25519Line(comment: string): string {
+  const { publicKey } = generateKeyPairSync("ed25519");
+  const raw = Buffer.from(publicKey.export({ format: "jwk" }).x!, "base64url");
+  const field = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(raw)]).toString("base64")} ${comment}`;
+}
