@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -204,6 +204,26 @@ describe.skipIf(!isRoot)("jobs never run as root, even when Plinth does", () => 
       expect(r.stderr).toContain("hint: Start Plinth with its data somewhere every user may pass through, e.g. PLINTH_DATA_DIR=/var/lib/plinth npm start");
     } finally {
       rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
+  it.each(modes)("sandbox %s: a job runs as the Unix account its owner is mapped to, and its files keep that owner", async (sandbox) => {
+    const account = "plinth-owner-test";
+    const made = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", account]);
+    if (made.status !== 0 && made.status !== 9) throw new Error(`useradd: ${made.stderr}`);
+    try {
+      const uid = Number(spawnSync("id", ["-u", account]).stdout.toString());
+      const ex = local.executor({ sandbox });
+      const { info, log, req } = await local.run(ex, ["/bin/sh", "-c", "id -un; echo result > out.txt"], { runAs: account });
+      expect(info.exitCode).toBe(0);
+      expect(log.trim()).toBe(account);
+      expect(statSync(join(req.workdir, "out.txt")).uid).toBe(uid);
+      // Root is never an account a job runs as, whatever the mapping says.
+      const root = await local.run(ex, ["id", "-u"], { runAs: "root" });
+      expect(root.info.startError?.reason).toBe("start_failed");
+      expect(root.log).toContain("jobs never run as root");
+    } finally {
+      spawnSync("userdel", [account]);
     }
   });
 

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../helpers/databases.ts";
 import { runCli, startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
@@ -96,6 +97,25 @@ for (const db of testDatabases()) {
       const all = await runCli(["users", "ls", "--removed"], { url: t.url });
       expect(all.stdout).toMatch(/frank .*ago/);
       expect((await runCli(["users", "ls"], { url: t.url })).stdout).not.toContain("frank");
+    });
+
+    it.skipIf(process.getuid?.() !== 0)("runs a person's jobs as the Unix account a Keeper maps them to", async () => {
+      const account = `plinth-map-${db.name}`;
+      const made = spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", account]);
+      expect([0, 9]).toContain(made.status);
+      try {
+        const ivy = (await t.api("POST", "/api/v1/users", { name: "ivy", unixUser: account })).body.token as string;
+        const job = await t.api("POST", "/api/v1/jobs", { command: ["id", "-un"] }, ivy);
+        await t.waitFor(job.body.id);
+        expect((await (await fetch(`${t.url}/api/v1/jobs/${job.body.id}/logs`, { headers: { authorization: `Bearer ${ivy}` } })).text()).trim()).toBe(account);
+        // Unmapped again: the default unprivileged user.
+        expect((await runCli(["users", "set", "ivy", "--unix-user", "none"], { url: t.url })).code).toBe(0);
+        const again = await t.api("POST", "/api/v1/jobs", { command: ["id", "-un"] }, ivy);
+        await t.waitFor(again.body.id);
+        expect((await (await fetch(`${t.url}/api/v1/jobs/${again.body.id}/logs`, { headers: { authorization: `Bearer ${ivy}` } })).text()).trim()).toBe("nobody");
+      } finally {
+        spawnSync("userdel", [account]);
+      }
     });
 
     it("keeps at least one Keeper, and lets nobody remove themselves", async () => {
