@@ -1,5 +1,6 @@
 import { formatBytes } from "../../core/units.ts";
 import type { ResourceRequest } from "../spec.ts";
+import { type QuotaHold, quotasEverAllow, type Scope, scopesOf, teamKey, userKey, waitsForGpuHours, explainHold } from "./quotas.ts";
 import type {
   FitVerdict,
   GpuInfo,
@@ -14,6 +15,7 @@ import type {
   ScheduleInput,
   SchedulerLimits,
 } from "./types.ts";
+import { parseUsageKey, usageKey } from "./usage-ledger.ts";
 
 // The local pool's scheduling policy: rank the queue, then place jobs in that order with EASY
 // backfill. Pure functions of their input, so the server, the property tests and the bench's
@@ -164,23 +166,49 @@ export function expectedDuration(job: PendingJob, config: PolicyConfig): number 
 /**
  * A job's rank, in seconds of waiting: time waited, plus priority, minus a term that grows
  * with the log of its expected run time (a 1-minute job and a 2-minute one differ as much as
- * 1 hour and 2 hours), minus its user's share of recent usage. Every term but waiting is
- * bounded, so every job eventually outranks anything submitted after it. Ageing is linear and
- * equal for all jobs, so the order between two waiting jobs never changes as time passes.
+ * 1 hour and 2 hours), minus its fair-share term (see fairShareOf, between 0 and 2). Every
+ * term but waiting is bounded, so every job eventually outranks anything submitted after it.
+ * Ageing is linear and equal for all jobs, so the order between two waiting jobs never
+ * changes as time passes.
  */
-export function rankScore(job: PendingJob, now: number, userShare: number, config: PolicyConfig): number {
+export function rankScore(job: PendingJob, now: number, fairShare: number, config: PolicyConfig): number {
   const w = weightsOf(config);
   const minutes = expectedDuration(job, config) / 60_000;
-  return w.priorityS * job.priority + (now - job.queuedAt) / 1000 - w.shortJobS * Math.log2(1 + minutes) - w.fairShareS * userShare;
+  return w.priorityS * job.priority + (now - job.queuedAt) / 1000 - w.shortJobS * Math.log2(1 + minutes) - w.fairShareS * fairShare;
+}
+
+/**
+ * Fair share by team, then by person within the team: a job's term is its team's share of
+ * all recent usage T, times 1 + (its user's share of the team's usage − the average share of
+ * the team's users with usage). Across teams the team's share decides, however many people a
+ * team has; within a team, people who used more than their colleagues step back further.
+ * Between 0 and 2. With one team (or none) it orders jobs exactly as a per-user share would.
+ */
+export function fairShareOf(usage: ReadonlyMap<string, number>): (job: Pick<PendingJob, "userId" | "teamId">) => number {
+  let total = 0;
+  const teams = new Map<string, { total: number; users: number }>();
+  for (const [key, v] of usage) {
+    if (!(v > 0)) continue;
+    total += v;
+    const team = parseUsageKey(key).teamId ?? "";
+    const t = teams.get(team) ?? { total: 0, users: 0 };
+    t.total += v;
+    t.users++;
+    teams.set(team, t);
+  }
+  return (job) => {
+    const team = teams.get(job.teamId ?? "");
+    if (!team || total <= 0) return 0;
+    const mine = Math.max(0, usage.get(usageKey(job.teamId, job.userId)) ?? 0) / team.total;
+    return (team.total / total) * Math.max(0, 1 + mine - 1 / team.users);
+  };
 }
 
 /** The pending queue in run order, best first. */
 export function rankQueue(input: Pick<ScheduleInput, "now" | "pending" | "usage" | "config">): PendingJob[] {
-  let total = 0;
-  for (const v of input.usage.values()) if (v > 0) total += v;
-  const share = (user: string) => (total > 0 ? Math.max(0, input.usage.get(user) ?? 0) / total : 0);
+  const share = fairShareOf(input.usage);
   return input.pending
-    .map((job) => ({ job, score: rankScore(job, input.now, share(job.userId), input.config) }))
+    .map((job) => ({ job, score: rankScore(job, input.now, share(job), input.config) }))
     .sort((a, b) => b.score - a.score || a.job.queuedAt - b.job.queuedAt || (a.job.id < b.job.id ? -1 : a.job.id > b.job.id ? 1 : 0))
     .map((s) => s.job);
 }
@@ -210,82 +238,111 @@ interface NodeState {
 interface Release {
   at: number;
   node: string;
-  userId: string;
+  /** The scope keys (user, team) whose counters it frees. */
+  keys: string[];
   cpus: number;
   mem: number;
   gpus: number[];
 }
 
+/** How many more jobs and GPUs one scope (a user, a team) may hold; Infinity where unlimited. */
+interface Room {
+  key: string;
+  jobs: number;
+  gpus: number;
+}
+
 /**
  * What the blocked head of the queue holds from time `at`: its GPUs, the CPUs and memory left
- * beside it on its node, and how many more jobs and GPUs its user may hold beside it then
- * (Infinity where there is no limit).
+ * beside it on its node, and how many more jobs and GPUs each of its scopes (its user, its
+ * team) may hold beside it then.
  */
 interface Reservation {
   at: number;
-  userId: string;
   node: string;
   gpus: Set<number>;
   spareCpus: number;
   spareMem: number;
-  spareJobs: number;
-  spareGpus: number;
+  spare: Room[];
 }
 
 interface World {
   now: number;
   config: PolicyConfig;
+  quotas: ScheduleInput["quotas"];
   nodes: NodeState[];
   byName: Map<string, NodeState>;
   releases: Release[];
-  userJobs: Map<string, number>;
-  userGpus: Map<string, number>;
+  /** Running jobs and GPUs held, per scope key (userKey, teamKey). */
+  scopeJobs: Map<string, number>;
+  scopeGpus: Map<string, number>;
+}
+
+/** A pending job with the scopes it counts against, worked out once per call. */
+interface Queued {
+  job: PendingJob;
+  scopes: Scope[];
 }
 
 function buildWorld(input: ScheduleInput): World {
   const nodes = input.nodes.map((cap) => ({ cap, cpus: cap.cpus, mem: cap.memoryBytes, busy: new Set<number>() }));
   const byName = new Map(nodes.map((n) => [n.cap.name, n]));
-  const world: World = { now: input.now, config: input.config, nodes, byName, releases: [], userJobs: new Map(), userGpus: new Map() };
+  const world: World = { now: input.now, config: input.config, quotas: input.quotas, nodes, byName, releases: [], scopeJobs: new Map(), scopeGpus: new Map() };
   for (const r of input.running) {
     const ns = byName.get(r.node);
-    // A job on a node that is gone still counts against its user's limits.
-    bump(world, r.userId, 1, r.gpuIndices.length);
+    const keys = keysOf(r.userId, r.teamId);
+    // A job on a node that is gone still counts against its user's and team's limits.
+    bump(world, keys, 1, r.gpuIndices.length);
     if (!ns) continue;
     ns.cpus -= r.cpus;
     ns.mem -= r.memoryBytes;
     for (const g of r.gpuIndices) ns.busy.add(g);
-    world.releases.push({ at: plannedEnd(r, input.now, input.config), node: r.node, userId: r.userId, cpus: r.cpus, mem: r.memoryBytes, gpus: r.gpuIndices });
+    world.releases.push({ at: plannedEnd(r, input.now, input.config), node: r.node, keys, cpus: r.cpus, mem: r.memoryBytes, gpus: r.gpuIndices });
   }
   return world;
 }
 
-function bump(w: World, user: string, jobs: number, gpus: number): void {
-  w.userJobs.set(user, (w.userJobs.get(user) ?? 0) + jobs);
-  w.userGpus.set(user, (w.userGpus.get(user) ?? 0) + gpus);
+const keysOf = (userId: string, teamId: string | null | undefined) => (teamId ? [userKey(userId), teamKey(teamId)] : [userKey(userId)]);
+
+function bump(w: Pick<World, "scopeJobs" | "scopeGpus">, keys: string[], jobs: number, gpus: number): void {
+  for (const key of keys) {
+    w.scopeJobs.set(key, (w.scopeJobs.get(key) ?? 0) + jobs);
+    w.scopeGpus.set(key, (w.scopeGpus.get(key) ?? 0) + gpus);
+  }
 }
 
-/** The user's headroom once `job` runs beside what they hold in `w`; negative = over a limit. */
-function headroom(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): { jobs: number; gpus: number } {
-  const { maxRunningJobsPerUser = Number.POSITIVE_INFINITY, maxGpusPerUser = Number.POSITIVE_INFINITY } = w.config;
-  return {
-    jobs: maxRunningJobsPerUser - (w.userJobs.get(job.userId) ?? 0) - 1,
-    gpus: maxGpusPerUser - (w.userGpus.get(job.userId) ?? 0) - job.resources.gpus,
-  };
+/** Each limited scope's headroom once `job` runs beside what is held in `w`; negative = over a limit. */
+function headroom(job: PendingJob, scopes: Scope[], w: Pick<World, "scopeJobs" | "scopeGpus">): Room[] {
+  const rooms: Room[] = [];
+  for (const s of scopes) {
+    const { runningJobs = Number.POSITIVE_INFINITY, gpus = Number.POSITIVE_INFINITY } = s.limits;
+    if (runningJobs === Number.POSITIVE_INFINITY && gpus === Number.POSITIVE_INFINITY) continue;
+    rooms.push({ key: s.key, jobs: runningJobs - (w.scopeJobs.get(s.key) ?? 0) - 1, gpus: gpus - (w.scopeGpus.get(s.key) ?? 0) - job.resources.gpus });
+  }
+  return rooms;
 }
 
-function withinLimits(job: PendingJob, w: Pick<World, "config" | "userJobs" | "userGpus">): boolean {
-  const room = headroom(job, w);
-  return room.jobs >= 0 && room.gpus >= 0;
+const roomy = (rooms: Room[]) => rooms.every((r) => r.jobs >= 0 && r.gpus >= 0);
+
+/** roomy(headroom(…)) without building the list, for the hot path. */
+function withinLimits(job: PendingJob, scopes: Scope[], w: Pick<World, "scopeJobs" | "scopeGpus">): boolean {
+  for (const s of scopes) {
+    const { runningJobs, gpus } = s.limits;
+    if (runningJobs !== undefined && (w.scopeJobs.get(s.key) ?? 0) + 1 > runningJobs) return false;
+    if (gpus !== undefined && (w.scopeGpus.get(s.key) ?? 0) + job.resources.gpus > gpus) return false;
+  }
+  return true;
 }
 
-/** Whether a job ending at `end` would still run at the reservation and count against the same user's limits. */
-function sharesHeadroom(r: Reservation | null, job: PendingJob, end: number): r is Reservation {
-  return r !== null && job.userId === r.userId && end > r.at;
+/** The reservation's headroom a job ending at `end` would share: scopes of both, when it still runs at the reservation. */
+const NO_ROOM: Room[] = [];
+
+function sharedRoom(r: Reservation | null, scopes: Scope[], end: number): Room[] {
+  if (r === null || end <= r.at) return NO_ROOM;
+  return r.spare.filter((room) => scopes.some((s) => s.key === room.key));
 }
 
-function fitsHeadroom(r: Reservation, job: PendingJob): boolean {
-  return r.spareJobs >= 1 && r.spareGpus >= job.resources.gpus;
-}
+const fitsRoom = (shared: Room[], job: PendingJob) => shared.every((room) => room.jobs >= 1 && room.gpus >= job.resources.gpus);
 
 /**
  * Where the job fits now, or null. Best fit: the node left with the fewest free GPUs, then
@@ -323,11 +380,12 @@ function findPlacement(jobId: string, req: ResourceRequest, nodes: NodeState[], 
 function start(job: PendingJob, p: Placement, w: World): void {
   const ns = w.byName.get(p.node)!;
   const { cpus, memoryBytes } = job.resources;
+  const keys = keysOf(job.userId, job.teamId);
   ns.cpus -= cpus;
   ns.mem -= memoryBytes;
   for (const g of p.gpuIndices) ns.busy.add(g);
-  bump(w, job.userId, 1, p.gpuIndices.length);
-  w.releases.push({ at: w.now + expectedDuration(job, w.config), node: p.node, userId: job.userId, cpus, mem: memoryBytes, gpus: p.gpuIndices });
+  bump(w, keys, 1, p.gpuIndices.length);
+  w.releases.push({ at: w.now + expectedDuration(job, w.config), node: p.node, keys, cpus, mem: memoryBytes, gpus: p.gpuIndices });
 }
 
 function release(r: Release, w: World): void {
@@ -337,36 +395,27 @@ function release(r: Release, w: World): void {
     ns.mem += r.mem;
     for (const g of r.gpus) ns.busy.delete(g);
   }
-  bump(w, r.userId, -1, -r.gpus.length);
+  bump(w, r.keys, -1, -r.gpus.length);
 }
 
 /**
- * The earliest expected time the job fits (resources and its user's limits), replaying
+ * The earliest expected time the job fits (resources and its scopes' limits), replaying
  * expected ends in order, and what it would hold then.
  */
-function reserve(job: PendingJob, w: World): Reservation | null {
+function reserve(job: PendingJob, scopes: Scope[], w: World): Reservation | null {
   const nodes = w.nodes.map((n) => ({ cap: n.cap, cpus: n.cpus, mem: n.mem, busy: new Set(n.busy) }));
-  const sim: World = { ...w, nodes, byName: new Map(nodes.map((n) => [n.cap.name, n])), userJobs: new Map(w.userJobs), userGpus: new Map(w.userGpus) };
+  const sim: World = { ...w, nodes, byName: new Map(nodes.map((n) => [n.cap.name, n])), scopeJobs: new Map(w.scopeJobs), scopeGpus: new Map(w.scopeGpus) };
   const releases = [...w.releases].sort((a, b) => a.at - b.at);
   for (let i = 0; i < releases.length; i++) {
     release(releases[i]!, sim);
     const at = releases[i]!.at;
     if (i + 1 < releases.length && releases[i + 1]!.at === at) continue;
-    const room = headroom(job, sim);
-    if (room.jobs < 0 || room.gpus < 0) continue;
+    const rooms = headroom(job, scopes, sim);
+    if (!roomy(rooms)) continue;
     const p = findPlacement(job.id, job.resources, nodes);
     if (p) {
       const ns = sim.byName.get(p.node)!;
-      return {
-        at,
-        userId: job.userId,
-        spareJobs: room.jobs,
-        spareGpus: room.gpus,
-        node: p.node,
-        gpus: new Set(p.gpuIndices),
-        spareCpus: ns.cpus - job.resources.cpus,
-        spareMem: ns.mem - job.resources.memoryBytes,
-      };
+      return { at, spare: rooms, node: p.node, gpus: new Set(p.gpuIndices), spareCpus: ns.cpus - job.resources.cpus, spareMem: ns.mem - job.resources.memoryBytes };
     }
   }
   return null;
@@ -374,31 +423,31 @@ function reserve(job: PendingJob, w: World): Reservation | null {
 
 /**
  * One scheduling pass over a ranked queue (EASY backfill). Jobs start in rank order while
- * they can. The first job that cannot start, for lack of resources or because its user is
- * at a limit, becomes the head: it gets a reservation at the earliest time both allow. After
- * that a job may start only if it fits now and either is expected to end before the
- * reservation or leaves alone what the head needs then (its GPUs, the CPUs and memory beside
- * it, its user's headroom), so nothing started later delays the head. Other jobs over their
- * user's limits are passed over and block no one. Mutates `w`.
+ * they can. The first job that cannot start, for lack of resources or because its user or
+ * team is at a limit, becomes the head: it gets a reservation at the earliest time both
+ * allow. After that a job may start only if it fits now and either is expected to end before
+ * the reservation or leaves alone what the head needs then (its GPUs, the CPUs and memory
+ * beside it, its user's and team's headroom), so nothing started later delays the head. Other
+ * jobs over their limits are passed over and block no one. GPU jobs whose user or team has
+ * used up its GPU-hours are passed over too: they wait for old usage to leave the window,
+ * which no reservation can speed up. Mutates `w`.
  */
-function placePass(queue: PendingJob[], w: World): Placement[] {
+function placePass(queue: Queued[], w: World): Placement[] {
   const starts: Placement[] = [];
   let reservation: Reservation | null = null;
   let headSeen = false;
-  for (const job of queue) {
+  for (const { job, scopes } of queue) {
+    if (waitsForGpuHours(job, scopes, w.now)) continue;
     const end = w.now + expectedDuration(job, w.config);
     const outlasts = reservation !== null && end > reservation.at;
-    const shares = sharesHeadroom(reservation, job, end);
-    const p =
-      withinLimits(job, w) && (!shares || fitsHeadroom(reservation!, job))
-        ? findPlacement(job.id, job.resources, w.nodes, outlasts ? reservation! : undefined)
-        : null;
+    const shared = sharedRoom(reservation, scopes, end);
+    const p = withinLimits(job, scopes, w) && fitsRoom(shared, job) ? findPlacement(job.id, job.resources, w.nodes, outlasts ? reservation! : undefined) : null;
     if (p) {
       start(job, p, w);
       starts.push(p);
-      if (shares) {
-        reservation!.spareJobs -= 1;
-        reservation!.spareGpus -= job.resources.gpus;
+      for (const room of shared) {
+        room.jobs -= 1;
+        room.gpus -= job.resources.gpus;
       }
       if (outlasts && p.node === reservation!.node) {
         reservation!.spareCpus -= job.resources.cpus;
@@ -406,10 +455,31 @@ function placePass(queue: PendingJob[], w: World): Placement[] {
       }
     } else if (!headSeen) {
       headSeen = true;
-      reservation = reserve(job, w);
+      reservation = reserve(job, scopes, w);
     }
   }
   return starts;
+}
+
+/**
+ * The ranked jobs that anything could ever start (some node holds them, and no limit or quota
+ * is below what they ask), with their scopes.
+ */
+function runnable(ranked: PendingJob[], input: Pick<ScheduleInput, "nodes" | "config" | "quotas">): Queued[] {
+  const out: Queued[] = [];
+  // Jobs of one person in one team share their scopes.
+  const shared = new Map<string, Scope[]>();
+  for (const job of ranked) {
+    if (!canEverFit(job.resources, input.nodes, input.config).ok || !quotasEverAllow(job, input.config, input.quotas).ok) continue;
+    const key = usageKey(job.teamId, job.userId);
+    let scopes = shared.get(key);
+    if (!scopes) {
+      scopes = scopesOf(job, input.config, input.quotas);
+      shared.set(key, scopes);
+    }
+    out.push({ job, scopes });
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,28 +488,35 @@ function placePass(queue: PendingJob[], w: World): Placement[] {
 /** Which jobs to start now, and the queue's run order. */
 export function schedule(input: ScheduleInput): ScheduleDecision {
   const ranked = rankQueue(input);
-  const runnable = ranked.filter((j) => canEverFit(j.resources, input.nodes, input.config).ok);
-  return { start: placePass(runnable, buildWorld(input)), order: ranked.map((j) => j.id) };
+  return { start: placePass(runnable(ranked, input), buildWorld(input)), order: ranked.map((j) => j.id) };
 }
 
 /**
  * Position and expected start of every pending job: the policy run forward on expected run
  * times, with no new arrivals. Jobs that can never fit get null. Each step ends at least one
- * job, so the work is bounded by (running + pending) passes over the queue.
+ * job or lifts one GPU-hours hold, so the work is bounded by (running + pending + scopes)
+ * passes over the queue.
  */
 export function forecast(input: ScheduleInput): QueueForecast[] {
   const ranked = rankQueue(input);
   const w = buildWorld(input);
   const startAt = new Map<string, number>();
+  // When used-up GPU-hours are expected to free up: the forecast steps to those times too.
+  const lifts: number[] = [];
+  for (const q of [...(input.quotas?.users.values() ?? []), ...(input.quotas?.teams.values() ?? [])]) {
+    const until = q.windowHeldUntil;
+    if (until !== undefined && until > input.now && Number.isFinite(until)) lifts.push(until);
+  }
   // Ranks do not change as time passes (see rankScore), so one sort serves the whole run.
-  let queue = ranked.filter((j) => canEverFit(j.resources, input.nodes, input.config).ok);
+  let queue = runnable(ranked, input);
   for (;;) {
     const started = placePass(queue, w);
     for (const p of started) startAt.set(p.jobId, w.now);
-    if (started.length > 0) queue = queue.filter((j) => !startAt.has(j.id));
-    if (queue.length === 0 || w.releases.length === 0) break;
+    if (started.length > 0) queue = queue.filter((q) => !startAt.has(q.job.id));
     let next = Number.POSITIVE_INFINITY;
     for (const r of w.releases) next = Math.min(next, r.at);
+    for (const at of lifts) if (at > w.now) next = Math.min(next, at);
+    if (queue.length === 0 || next === Number.POSITIVE_INFINITY) break;
     w.now = Math.max(w.now, next);
     w.releases = w.releases.filter((r) => {
       if (r.at > next) return true;
@@ -448,4 +525,14 @@ export function forecast(input: ScheduleInput): QueueForecast[] {
     });
   }
   return ranked.map((j, i) => ({ jobId: j.id, position: i + 1, expectedStartAt: startAt.get(j.id) ?? null }));
+}
+
+/** For each pending job a quota holds now, which quota and until when (see explainHold). */
+export function quotaHolds(input: ScheduleInput): Map<string, QuotaHold> {
+  const out = new Map<string, QuotaHold>();
+  for (const job of input.pending) {
+    const hold = explainHold(job, input, (r) => plannedEnd(r, input.now, input.config));
+    if (hold) out.set(job.id, hold);
+  }
+  return out;
 }

@@ -23,6 +23,8 @@ export interface NodeCapacity {
 export interface PendingJob {
   id: string;
   userId: string;
+  /** The job's team; null (or absent) for a job that belongs to no team. */
+  teamId?: string | null;
   name: string;
   priority: number;
   /** Milliseconds since epoch (or virtual time) when the job entered the queue. */
@@ -35,6 +37,8 @@ export interface PendingJob {
 export interface RunningJob {
   id: string;
   userId: string;
+  /** The job's team; null (or absent) for a job that belongs to no team. */
+  teamId?: string | null;
   node: string;
   cpus: number;
   memoryBytes: number;
@@ -84,9 +88,43 @@ export interface ScheduleInput {
   nodes: NodeCapacity[];
   running: RunningJob[];
   pending: PendingJob[];
-  /** Decayed resource usage per user (GPU-seconds plus CPU-seconds weighted), from UsageLedger. */
+  /**
+   * Decayed resource usage (GPU-seconds plus CPU-seconds weighted), from UsageLedger, keyed by
+   * usageKey(teamId, userId): per user within each team, so fair share sees teams and people.
+   */
   usage: ReadonlyMap<string, number>;
   config: PolicyConfig;
+  /** Quotas per user and per team, set by Keepers; none when absent. See quotas.ts. */
+  quotas?: QuotaInput;
+}
+
+/** Limits of one quota; a missing field is no limit (for a user: the platform-wide default). */
+export interface QuotaLimits {
+  /** Most GPUs held at once. */
+  gpus?: number;
+  /** Most jobs running at once. */
+  runningJobs?: number;
+  /** Most GPU-seconds used in the rolling window (7 days), by jobs that ran or still run. */
+  gpuSeconds?: number;
+}
+
+/** One user's or one team's quota, with what the GPU-hours part needs to know now. */
+export interface ScopeQuota {
+  limits: QuotaLimits;
+  /** How the scope is named in messages: "team vision", "ana". */
+  label: string;
+  /** GPU-seconds used in the window as of `now` (finished jobs, and running ones so far). */
+  windowUsedS?: number;
+  /**
+   * While the scope has used up its GPU-hours: when its usage is expected to fall below the
+   * limit again (Infinity for never). Its GPU jobs wait until then; absent when not used up.
+   */
+  windowHeldUntil?: number;
+}
+
+export interface QuotaInput {
+  users: ReadonlyMap<string, ScopeQuota>;
+  teams: ReadonlyMap<string, ScopeQuota>;
 }
 
 export interface ScheduleDecision {

@@ -6,10 +6,25 @@
 // 0.1 (a GPU is the scarce thing here; ten cores weigh about as much as one GPU). See
 // usageAmount.
 
+// Usage is kept per person within each team, so fair share can weigh teams first and people
+// within a team second. A job with no team keeps the bare user id as its key (as ledgers
+// saved before teams existed did).
+const TEAM_SEPARATOR = "\u001f";
+
+/** The ledger key of a user's usage in a team (or outside any team). */
+export function usageKey(teamId: string | null | undefined, userId: string): string {
+  return teamId ? `${teamId}${TEAM_SEPARATOR}${userId}` : userId;
+}
+
+export function parseUsageKey(key: string): { teamId: string | null; userId: string } {
+  const at = key.indexOf(TEAM_SEPARATOR);
+  return at < 0 ? { teamId: null, userId: key } : { teamId: key.slice(0, at), userId: key.slice(at + 1) };
+}
+
 /** Plain JSON form of a ledger, for persisting it. */
 export interface UsageSnapshot {
   halfLifeMs: number;
-  /** Per user: the decayed total as of `at` (ms since epoch). */
+  /** Per usageKey (a user, or a user within a team): the decayed total as of `at` (ms since epoch). */
   users: Record<string, { value: number; at: number }>;
 }
 
@@ -34,12 +49,12 @@ export class UsageLedger {
     return 2 ** (-(toAt - fromAt) / this.halfLifeMs);
   }
 
-  /** Adds usage incurred at time `at`. Records may arrive out of order. */
-  record(userId: string, amount: number, at: number): void {
+  /** Adds usage incurred at time `at` under `key` (see usageKey). Records may arrive out of order. */
+  record(key: string, amount: number, at: number): void {
     if (!(amount > 0)) return;
-    const entry = this.#users.get(userId);
+    const entry = this.#users.get(key);
     if (!entry) {
-      this.#users.set(userId, { value: amount, at });
+      this.#users.set(key, { value: amount, at });
     } else if (at >= entry.at) {
       entry.value = entry.value * this.#decay(entry.at, at) + amount;
       entry.at = at;
