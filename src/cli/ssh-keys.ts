@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { looksLikePrivateKey, parseSshPublicKey } from "../identity/ssh-keys/parse.ts";
+import { parseSshPublicKey } from "../identity/ssh-keys/parse.ts";
+import { looksLikePrivateKey } from "../identity/ssh-keys/private-key-text.ts";
 import type { SshKey } from "../identity/ssh-keys/spec.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { ago, printJson, printTable } from "./output.ts";

@@ -59,7 +59,7 @@ function uint32(n: number): Uint8Array {
 const string = (bytes: Uint8Array) => concat([uint32(bytes.length), bytes]);
 const wire = (fields: Uint8Array[]) => concat(fields.map(string));
 
-function concat(parts: Uint8Array[]): Uint8Array {
+function concat(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {

@@ -1,5 +1,6 @@
 import { createHash, createPublicKey, type JsonWebKey } from "node:crypto";
 import { problems } from "../../core/errors.ts";
+import { looksLikePrivateKey } from "./private-key-text.ts";
 
 // One OpenSSH public key line (`TYPE BASE64 [COMMENT]`), read field by field from its wire
 // format (RFC 4253 §6.6, RFC 5656 §3.1, RFC 8709), checked by node:crypto, and fingerprinted
@@ -38,11 +39,6 @@ const ECDSA_CURVES = {
 
 export function isSshKeyType(word: string): word is SshKeyType {
   return (SSH_KEY_TYPES as readonly string[]).includes(word);
-}
-
-/** Whether text holds a private key of any common kind (OpenSSH, PEM, PKCS#8, PuTTY). */
-export function looksLikePrivateKey(text: string): boolean {
-  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----|^PuTTY-User-Key-File-/m.test(text);
 }
 
 /** Reads and checks one public key line; throws a 422 problem with a hint when it is not usable. */
