@@ -279,3 +279,82 @@ export async function resealRows<R>(
   }
   return n;
 }
+
+/**
+ * The key ring in use and every table sealed with it: what modules seal and open with, and
+ * what checks, re-seals and rotates them all together.
+ */
+export class Sealer {
+  #ring: KeyRing;
+  readonly #collections: SealedCollection[] = [];
+  #rotation: Promise<{ rotated: boolean; keyId: string; resealed: Record<string, number> }> | null = null;
+
+  constructor(ring: KeyRing) {
+    this.#ring = ring;
+  }
+
+  get ring(): KeyRing {
+    return this.#ring;
+  }
+
+  /** Seals under the current key; returns the sealed text and the id of the key. */
+  seal(plaintext: string | Buffer, context: string): { sealed: string; keyId: string } {
+    const ring = this.#ring;
+    return { sealed: ring.seal(plaintext, context), keyId: ring.current.id };
+  }
+
+  openText(sealed: string, context: string): string {
+    return this.#ring.openText(sealed, context);
+  }
+
+  register(collection: SealedCollection): void {
+    this.#collections.push(collection);
+  }
+
+  /**
+   * At start-up: refuses a ring that cannot open what is stored (a clear error, not failing
+   * jobs later), re-seals what previous keys sealed, and drops the previous key Plinth kept
+   * from a rotation of its own key once nothing needs it.
+   */
+  async start(): Promise<Record<string, number>> {
+    const resealed = await checkAndReseal(this.#ring, this.#collections);
+    await this.#forgetPreviousWhenUnused();
+    return resealed;
+  }
+
+  /**
+   * Rotates the key Plinth made for itself and re-seals everything under the new one. When the
+   * key comes from the configuration, Plinth cannot change it: it re-seals what older keys
+   * sealed (as at start-up) and says `rotated: false`.
+   */
+  rotate(): Promise<{ rotated: boolean; keyId: string; resealed: Record<string, number> }> {
+    this.#rotation ??= (async () => {
+      try {
+        const rotated = this.#ring.source.managed;
+        if (rotated) this.#ring = rotateManagedKey(this.#ring);
+        const resealed = await checkAndReseal(this.#ring, this.#collections);
+        await this.#forgetPreviousWhenUnused();
+        return { rotated, keyId: this.#ring.current.id, resealed };
+      } finally {
+        this.#rotation = null;
+      }
+    })();
+    return this.#rotation;
+  }
+
+  async #forgetPreviousWhenUnused(): Promise<void> {
+    if (!this.#ring.source.managed || this.#ring.keyIds.length === 1) return;
+    // A value sealed under the old key just as the re-seal passed is caught by a second pass.
+    for (let pass = 0; pass < 3; pass++) {
+      const used = new Set<string>();
+      for (const c of this.#collections) for (const id of await c.keyIds()) used.add(id);
+      used.delete(this.#ring.current.id);
+      if (used.size === 0) {
+        forgetManagedPreviousKey(this.#ring);
+        this.#ring = new KeyRing(this.#ring.current.key, [], this.#ring.source);
+        return;
+      }
+      for (const c of this.#collections) await c.reseal(this.#ring);
+    }
+  }
+}

@@ -1,3 +1,5 @@
+import { MAX_SECRET_BYTES } from "../identity/secrets/spec.ts";
+
 // Masking a job's secrets in its output, where Plinth shows it: the logs API (whole, ranges,
 // tails, following), the stored tail and the failure message made from it.
 //
@@ -11,7 +13,15 @@
 export const MIN_MASKED_BYTES = 4;
 const STAR = 0x2a;
 
-export class LogMasker {
+/** What a log reader needs to mask a stream. */
+export interface LogMask {
+  /** How many bytes before and after the part asked for to read as context: a value may cross its edges. */
+  readonly reach: number;
+  /** Masks a stream read from `skip` bytes before the part asked for, passing on at most `limit` bytes. */
+  maskStream(source: AsyncIterable<Buffer>, skip?: number, limit?: number): AsyncGenerator<Buffer>;
+}
+
+export class LogMasker implements LogMask {
   readonly #needles: Buffer[];
   /** Longest needle, less one: how far a value can reach across a boundary. */
   readonly reach: number;
@@ -106,6 +116,32 @@ function applyFlags(data: Buffer, flags: Uint8Array): Buffer {
   return out;
 }
 
+/**
+ * For a job that names secrets but has not started yet (its log is being followed from the
+ * start): the values are looked up when its first output arrives, which is after they were
+ * recorded. Until then their length is unknown, so the context read is the largest a value can be.
+ */
+class DeferredMask implements LogMask {
+  readonly reach = MAX_SECRET_BYTES;
+  readonly #load: () => Promise<LogMasker>;
+
+  constructor(load: () => Promise<LogMasker>) {
+    this.#load = load;
+  }
+
+  async *maskStream(source: AsyncIterable<Buffer>, skip = 0, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Buffer> {
+    const it = source[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) return;
+    const masker = await this.#load();
+    async function* all(): AsyncGenerator<Buffer> {
+      yield first.value;
+      for (let next = await it.next(); !next.done; next = await it.next()) yield next.value;
+    }
+    yield* masker.maskStream(all(), skip, limit);
+  }
+}
+
 /** The values a job was given, by job id; null for a job that was given none. */
 export type JobSecretValues = (jobId: string) => Promise<string[] | null>;
 
@@ -120,17 +156,17 @@ export class LogMasks {
     this.#values = values;
   }
 
-  async forJob(jobId: string, secretNames: readonly string[] | undefined): Promise<LogMasker | null> {
+  /** The mask for reading a job's log; null (nothing to do) for a job that names no secrets. */
+  async forJob(jobId: string, secretNames: readonly string[] | undefined): Promise<LogMask | null> {
     if (!secretNames || secretNames.length === 0) return null;
     const values = await this.#values(jobId);
-    if (!values) return null;
-    const masker = new LogMasker(values);
-    return masker.empty ? null : masker;
+    if (values) return new LogMasker(values);
+    return new DeferredMask(async () => new LogMasker((await this.#values(jobId)) ?? []));
   }
 
   async maskText(jobId: string, secretNames: readonly string[] | undefined, text: string): Promise<string> {
-    if (text === "") return text;
-    return (await this.forJob(jobId, secretNames))?.maskText(text) ?? text;
+    if (text === "" || !secretNames || secretNames.length === 0) return text;
+    return new LogMasker((await this.#values(jobId)) ?? []).maskText(text);
   }
 }
 

@@ -2,7 +2,7 @@ import { watch } from "node:fs";
 import { open } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { EventBus } from "../core/events.ts";
-import type { LogMasker } from "./log-mask.ts";
+import type { LogMask } from "./log-mask.ts";
 
 // Reads a job's log from an offset and, when following, keeps reading as the job writes
 // (woken by inotify, not a timer) until the job has ended and the file is drained.
@@ -16,7 +16,7 @@ export function logStream(opts: {
   bus: EventBus;
   isActive: () => Promise<boolean>;
   /** Masks the job's secrets; reads a little before and after the part asked for, as context. */
-  mask?: LogMasker | null;
+  mask?: LogMask | null;
 }): Readable {
   const { path, jobId, bus, mask } = opts;
   const reach = mask?.reach ?? 0;

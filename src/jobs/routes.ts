@@ -4,7 +4,9 @@ import type { EventBus } from "../core/events.ts";
 import type { RouteRegistry } from "../http/routes.ts";
 import { queryBoolean, queryInteger } from "../http/routes.ts";
 import type { IdentityService } from "../identity/service.ts";
+import { blobAudit, bundleAudit, jobAudits } from "./audit.ts";
 import { BundleResultSchema, type CodeBundles, ManifestSchema } from "./code-bundles.ts";
+import { type LogMasks, secretNamesOf } from "./log-mask.ts";
 import { logStream } from "./log-stream.ts";
 import { byteRange, logSize, rangeNotSatisfiable, startOfLastLines } from "./log-window.ts";
 import { GpuInfoSchema } from "./view.ts";
@@ -56,8 +58,9 @@ const ListQuery = z.strictObject({
   limit: queryInteger({ min: 1, max: 500 }).default(50),
 });
 
-export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; identity: IdentityService; bundles: CodeBundles; bus: EventBus }): void {
-  const { jobs, identity, bundles, bus } = deps;
+export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; identity: IdentityService; bundles: CodeBundles; bus: EventBus; masks: LogMasks }): void {
+  const { jobs, identity, bundles, bus, masks } = deps;
+  const audits = jobAudits(jobs);
 
   r.add({
     method: "POST",
@@ -69,6 +72,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     bodyHint: "Fix each field this error names. `plinth run --help` lists the flags; docs/reference/job-spec.md describes every field of a job spec.",
     response: JobSchema,
     status: 201,
+    audit: audits.submit,
     handler: ({ user, request }) => jobs.submit(user, request.body),
   });
 
@@ -137,7 +141,9 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     response: null,
     produces: "text/plain",
     handler: async ({ params, query, request, reply, user }) => {
-      await jobs.get(user, params.id); // 404 for unknown jobs and those the caller may not see
+      const job = await jobs.get(user, params.id); // 404 for unknown jobs and those the caller may not see
+      // Free for a job that names no secrets; for one that does, its values are shown as *.
+      const mask = await masks.forJob(params.id, secretNamesOf(job.spec));
       const path = jobs.logPath(params.id);
       reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff");
       let offset = query.tail === undefined ? query.offset : await startOfLastLines(path, query.tail);
@@ -164,7 +170,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
         }
       }
       if (!query.follow) reply.header("accept-ranges", "bytes");
-      const stream = logStream({ path, offset, length, follow: query.follow, jobId: params.id, bus, isActive: () => jobs.isActive(params.id) });
+      const stream = logStream({ path, offset, length, follow: query.follow, jobId: params.id, bus, isActive: () => jobs.isActive(params.id), mask });
       reply.raw.on("close", () => stream.destroy());
       return reply.send(stream);
     },
@@ -178,6 +184,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     scope: "jobs",
     params: IdParams,
     response: JobSchema,
+    audit: audits.cancel,
     handler: ({ params, user }) => jobs.cancel(user, params.id),
   });
 
@@ -190,6 +197,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     params: IdParams,
     response: JobSchema,
     status: 201,
+    audit: audits.retry,
     handler: ({ params, user }) => jobs.retry(user, params.id),
   });
 
@@ -251,6 +259,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     scope: "jobs",
     body: ManifestSchema,
     response: BundleResultSchema,
+    audit: bundleAudit,
     handler: ({ body, user }) => bundles.register(user.userId, body),
   });
 
@@ -263,6 +272,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     params: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "a sha256 hex digest") }),
     consumes: "application/octet-stream",
     response: z.object({ size: z.number() }),
+    audit: blobAudit,
     handler: async ({ params, request, user }) => {
       const body = request.body as import("node:stream").Readable | undefined;
       if (!body || typeof (body as any).pipe !== "function") {

@@ -9,6 +9,8 @@ import type { Principal } from "../identity/service.ts";
 import { jobResource, noSuchJob, requireJobAccess } from "./access.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
+import type { JobSecrets } from "./job-secrets.ts";
+import { secretNamesOf } from "./log-mask.ts";
 import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
@@ -36,6 +38,8 @@ export interface JobServiceOptions {
   accountOf(userId: string): Promise<string | null>;
   /** Whether this person may run a job with this code bundle (they uploaded it). */
   mayUseBundle(userId: string, bundle: string): Promise<boolean>;
+  /** Secrets a spec names: checked at submit, put into the job's environment at launch, masked in its log. */
+  secrets: JobSecrets;
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -190,6 +194,7 @@ export class JobService {
         { path: "code.bundle", message: "unknown bundle" },
       ]);
     }
+    if (job.secrets) await this.#o.secrets.check(user.userId, job.secrets, teamId);
     const now = this.#o.clock.now();
     const row: JobRow = {
       id: extra.id ?? newId("job", now),
@@ -337,6 +342,15 @@ export class JobService {
       await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
       return;
     }
+    // Secret values go into the launch request only: never into the spec, a row or a log.
+    if (job.secrets) {
+      try {
+        req.env = { ...req.env, ...(await this.#o.secrets.forLaunch(id, pending.userId, job.secrets, (await this.#o.store.get(id))?.team_id ?? null)) };
+      } catch (err) {
+        await this.#failStart(id, "start_failed", `Could not give the job its secrets: ${(err as Error).message}`);
+        return;
+      }
+    }
     let handle: Awaited<ReturnType<Executor["launch"]>>;
     try {
       handle = await this.#o.executor.launch(req, (info) => this.#handleExit(id, info));
@@ -430,7 +444,7 @@ export class JobService {
     const id = row.id;
     // The end of the log explains a failure; a clean exit of a running job needs no reading.
     const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && (row.state === "running" || row.state === "starting");
-    const logTail = clean ? "" : pathsRelativeTo(await this.#o.runDirs.tail(id, 8 * 1024), this.#o.runDirs.workdir(id));
+    const logTail = clean ? "" : pathsRelativeTo(await this.#o.secrets.masks.maskText(id, secretNamesOf(JSON.parse(row.normalized)), await this.#o.runDirs.tail(id, 8 * 1024)), this.#o.runDirs.workdir(id));
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });

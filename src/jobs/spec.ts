@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
+import { SecretNameSchema } from "../identity/secrets/spec.ts";
 
 // The job spec: one zod schema that the API, the CLI, `plinth.yaml`, the portal's form and
 // the reference docs all come from.
@@ -72,7 +73,15 @@ export const JobSpecSchema = z
     env: z
       .record(envName, z.string().max(131_072).refine((v) => !v.includes("\0"), { message: "a value cannot hold a NUL character; no program's environment can" }))
       .default({})
-      .meta({ description: "Environment variables for the job." }),
+      .meta({ description: "Environment variables for the job. Whoever may see the job sees these values: put credentials in `secrets`." }),
+    secrets: z
+      .array(SecretNameSchema)
+      .max(100)
+      .default([])
+      .meta({
+        description:
+          "Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and printed values are shown as *** in its log.",
+      }),
     resources: ResourcesSchema.default({ cpus: 1, memory: "1G", gpus: 0 }),
     timeout: duration.optional().meta({ description: "Stop the job after this long (state timed_out)." }),
     retries: RetryPolicySchema.default(0).meta({ description: "How often to retry, and on which failure reasons. A number N means N retries when the job is lost." }),
@@ -104,6 +113,10 @@ export const JobSpecSchema = z
     if (spec.command && spec.script) {
       ctx.addIssue({ code: "custom", path: ["script"], message: "give `command` or `script`, not both" });
     }
+    spec.secrets.forEach((name, i) => {
+      if (spec.secrets.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["secrets", i], message: `${name} is named twice` });
+      else if (name in spec.env) ctx.addIssue({ code: "custom", path: ["secrets", i], message: `${name} is also in env; a variable comes from one or the other` });
+    });
   })
   .meta({ id: "JobSpec", description: "What to run, with which resources and policies." });
 
@@ -130,6 +143,8 @@ export interface NormalizedJob {
   labels: Record<string, string>;
   retry: { count: number; on: FailureReason[] };
   codeBundle: string | null;
+  /** Names of the secrets put into its environment at launch (absent in jobs from before secrets). */
+  secrets?: string[];
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {
@@ -152,6 +167,7 @@ export function normalizeSpec(spec: JobSpec): NormalizedJob {
     labels: spec.labels,
     retry: { count: retry.count, on: retry.on },
     codeBundle: spec.code?.bundle ?? null,
+    ...(spec.secrets.length > 0 && { secrets: spec.secrets }),
   };
 }
 

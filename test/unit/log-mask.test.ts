@@ -82,4 +82,17 @@ describe("log masking", () => {
     expect(await masks.maskText("job_c", ["TOKEN"], `x ${secret}`)).toBe(`x ${"*".repeat(secret.length)}`);
     expect(asked).toEqual(["job_c"]);
   });
+
+  it("waits for a job's first output to look up values it did not have yet (followed before it started)", async () => {
+    let values: string[] | null = null;
+    const masks = new LogMasks(async () => values);
+    const mask = (await masks.forJob("job_d", ["TOKEN"]))!;
+    expect(mask.reach).toBeGreaterThanOrEqual(65_536);
+    async function* output(): AsyncGenerator<Buffer> {
+      values = [secret];
+      yield Buffer.from(`a ${secret.slice(0, 4)}`);
+      yield Buffer.from(`${secret.slice(4)} b`);
+    }
+    expect(await collect(mask.maskStream(output()))).toBe(`a ${"*".repeat(secret.length)} b`);
+  });
 });
