@@ -5,8 +5,8 @@ import { queryInteger } from "../http/routes.ts";
 // The audit log as the API, the CLI and the portal see it: one event per change, and the
 // filters to read them by.
 
-/** `<kind>.<verb>`, lower case, e.g. `job.submit`, `token.revoke`, `team.member.add`. */
-export const ACTION_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
+/** `<kind>.<verb>`, lower case, e.g. `job.submit`, `token.revoke`, `team.member.set`, `ssh_key.add`. */
+export const ACTION_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z][a-z0-9_-]*)+$/;
 
 export const AuditEventSchema = z
   .object({
@@ -57,7 +57,7 @@ export const AuditFilterSchema = z.strictObject({
   action: z
     .string()
     .max(100)
-    .regex(/^[a-z][a-z0-9.-]*$/, "an action such as job.cancel, or its start such as job. or job")
+    .regex(/^[a-z][a-z0-9._-]*$/, "an action such as job.cancel, or its start such as job. or job")
     .optional()
     .meta({ description: "An action (`job.cancel`), or every action of a kind (`job` or `job.`)." }),
   target: z.string().min(1).max(200).optional().meta({ description: "The changed object's id or name (a job id, a token id, a user name…)." }),

@@ -1,7 +1,10 @@
 import type { Readable } from "node:stream";
 import type { Problem } from "../core/errors.ts";
+import { VERSION } from "../core/version.ts";
 import { loadCredentials } from "./credentials.ts";
 import { explainForeignAnswer, explainUnreachable, isPlinthProblem } from "./foreign-answers.ts";
+
+const USER_AGENT = `plinth-cli/${VERSION} node/${process.versions.node}`;
 
 /** An error the CLI prints as its title and hint, then exits with `exitCode`. */
 export class CliError extends Error {
@@ -72,7 +75,8 @@ export class ApiClient {
   }
 
   async #fetch(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signal?: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, ...extraHeaders };
+    // The User-Agent names the CLI and its version: the audit log shows where a change came from.
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, "user-agent": USER_AGENT, ...extraHeaders };
     let payload: any;
     if (body !== undefined) {
       if (extraHeaders["content-type"] === "application/octet-stream") payload = body;

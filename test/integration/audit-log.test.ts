@@ -202,6 +202,11 @@ for (const db of testDatabases()) {
       expect(exported.stderr).toContain(`wrote 7 events to ${file}`);
       expect(readFileSync(file, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).target.id)).toEqual(["p0", "p1", "p2", "p3", "p4", "p5", "p6"]);
 
+      // A change made with the CLI says so in its User-Agent.
+      expect((await runCli(["tokens", "create", "--name", "from-the-cli"], { url: t.url })).code).toBe(0);
+      const [fromCli] = (await events("action=token.create&target=from-the-cli")).items;
+      expect(fromCli.from.userAgent).toMatch(/^plinth-cli\/\S+ node\//);
+
       const bad = await runCli(["audit", "ls", "--since", "last tuesday"], { url: t.url });
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/since/);
