@@ -34,7 +34,7 @@ describe("portal journey (Chromium)", () => {
     await expectAccessible(page, "sign-in");
     await screenshot(page, "portal-sign-in");
     await page.getByLabel("API token").fill("plt_this_is_not_a_valid_token_000");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "Sign in with token" }).click();
     const problem = page.getByTestId("problem");
     await poll(() => problem.textContent()).toContain("Not signed in");
     expect(await problem.textContent()).toContain("Tokens page");

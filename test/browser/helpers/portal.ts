@@ -25,7 +25,7 @@ export interface PortalSession {
   close(): Promise<void>;
 }
 
-export async function startPortal(label: string, opts: { viewport?: { width: number; height: number } } = {}): Promise<PortalSession> {
+export async function startPortal(label: string, opts: { viewport?: { width: number; height: number }; extra?: Record<string, unknown> } = {}): Promise<PortalSession> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set PLINTH_CHROMIUM)`);
   ensurePortalBuilt();
   const t = await startTestPlatform(testDatabases()[0]!, label, {
@@ -35,6 +35,7 @@ export async function startPortal(label: string, opts: { viewport?: { width: num
     ],
     cpus: 4,
     memory: "8G",
+    ...(opts.extra && { extra: opts.extra }),
   });
   // playwright launches Chromium on a fresh, temporary profile of its own.
   const browser = await chromium.launch({
@@ -65,7 +66,7 @@ export async function startPortal(label: string, opts: { viewport?: { width: num
 export async function signIn(page: Page, token = TOKEN): Promise<void> {
   await page.goto("/");
   await page.getByLabel("API token").fill(token);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in with token" }).click();
   await page.getByRole("heading", { name: "Start here", level: 1 }).waitFor();
 }
 
