@@ -156,7 +156,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerAuditRoutes(routes, audit);
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl }).register(routes);
-  createSshKeys({ db: database.db, identity, teams, clock }).register(routes);
+  createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);
   secrets.register(routes);
   quotas.register(routes);
   const openapi = buildOpenApi(routes, { version: VERSION });

@@ -106,6 +106,20 @@ export class SshKeyService {
     return toSshKey(row, user.name, actor.name);
   }
 
+  /**
+   * Checks the keys a Keeper gives with a new person before the person is written, so a bad or
+   * taken key refuses the whole addition rather than leaving someone half added.
+   */
+  async checkNew(person: Pick<User, "name">, texts: readonly string[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const text of texts) {
+      const { fingerprint } = parseSshPublicKey(text);
+      if (seen.has(fingerprint)) throw problems.badRequest(`The same key (${fingerprint}) is given twice.`, "Give each --ssh-key file once.");
+      seen.add(fingerprint);
+      if (await this.#store.byFingerprint(fingerprint)) throw await this.#taken(fingerprint, { id: "", name: person.name });
+    }
+  }
+
   /** Deletes a key: its owner or a Keeper; for anyone else there is no such key. */
   async remove(actor: Principal, id: string): Promise<SshKey> {
     const key = await this.get(actor, id);
