@@ -11,20 +11,17 @@
 // (the `data-loaded` marker every page sets), median of several loads with a warm cache, plus the
 // first, cold load. Ends with one JSON line of figures.
 
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Kysely } from "kysely";
 import { type Browser, chromium } from "playwright-core";
 import { startPlatform } from "../src/app.ts";
 import { loadConfig } from "../src/config/load.ts";
-import { newId } from "../src/core/ids.ts";
-import { openDatabase } from "../src/db/database.ts";
-import { migrate } from "../src/db/migrate.ts";
-import type { JobsTable } from "../src/jobs/tables.ts";
 import { ensurePortalBuilt } from "../test/browser/helpers/build.ts";
+import { JOB_NAMES, seedJobs } from "./lib/seed-jobs.ts";
+import { median } from "./lib/server.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -35,120 +32,14 @@ const RUNS = arg("runs", 5);
 const CHROMIUM = process.env.PLINTH_CHROMIUM ?? "/usr/bin/chromium";
 const TOKEN = `plt_${randomBytes(24).toString("base64url")}`;
 const USERS = ["alice", "bob", "chen", "dana", "emeka", "farah", "goran", "hana", "ivan", "julia", "kofi", "lena"];
-const NAMES = ["train-resnet", "eval", "preprocess", "sweep-lr", "simulate-md", "fit-glm", "tokenize", "render", "align-reads", "bootstrap"];
-const MIN = 60_000;
+const NAMES = JOB_NAMES;
 
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function seed(dataDir: string): Promise<{ seconds: number; sampleJob: string; failedJob: string }> {
-  const started = performance.now();
-  const database = openDatabase(undefined, dataDir);
-  await migrate(database);
-  const db = database.db as unknown as Kysely<any>;
-  const now = Date.now();
-  const userIds = USERS.map((name, i) => ({ id: newId("usr", now - 100 * 86_400_000 + i), name, role: i === 0 ? "admin" : "member", created_at: now - 100 * 86_400_000 }));
-  await db.insertInto("users").values(userIds).execute();
-  await db
-    .insertInto("api_tokens")
-    .values({
-      id: newId("tok", now),
-      user_id: userIds[0]!.id,
-      name: "bench",
-      token_hash: createHash("sha256").update(TOKEN).digest("hex"),
-      prefix: TOKEN.slice(0, 8),
-      created_at: now,
-      last_used_at: null,
-      expires_at: null,
-      revoked_at: null,
-    })
-    .execute();
-
-  const rand = prng(42);
-  const span = 90 * 86_400_000;
-  const BATCH = 500;
-  let sampleJob = "";
-  let failedJob = "";
-  for (let from = 0; from < JOBS; from += BATCH) {
-    const jobs: JobsTable[] = [];
-    const events: any[] = [];
-    const labels: any[] = [];
-    for (let i = from; i < Math.min(JOBS, from + BATCH); i++) {
-      // The last few dozen are still waiting; the rest ended at some point in the past 90 days.
-      const queued = i >= JOBS - 40;
-      const created = queued ? now - (JOBS - i) * 1000 : now - span + Math.floor((i / JOBS) * (span - 3_600_000));
-      const id = newId("job", created);
-      const user = userIds[Math.floor(rand() ** 2 * userIds.length)]!;
-      const name = `${NAMES[Math.floor(rand() * NAMES.length)]}-${Math.floor(rand() * 20)}`;
-      const r = rand();
-      const state = queued ? "queued" : r < 0.8 ? "succeeded" : r < 0.93 ? "failed" : r < 0.98 ? "cancelled" : "timed_out";
-      const gpus = rand() < 0.5 ? 1 : 0;
-      const wait = Math.floor(rand() * 10 * MIN);
-      const run = Math.floor(rand() ** 3 * 600 * MIN);
-      const startedAt = queued ? null : created + wait + 800;
-      const finishedAt = startedAt === null ? null : startedAt + run;
-      const resources = { cpus: 1 + Math.floor(rand() * 8), memoryBytes: 2 ** (30 + Math.floor(rand() * 5)), gpus };
-      const spec = { name, command: ["python3", "train.py", "--seed", String(i)], resources: { cpus: resources.cpus, memory: resources.memoryBytes, gpus } };
-      jobs.push({
-        id,
-        user_id: user.id,
-        team_id: "team_default",
-        visibility: "team",
-        name,
-        state: state as JobsTable["state"],
-        priority: 0,
-        spec: JSON.stringify(spec),
-        normalized: JSON.stringify({ name, argv: spec.command, env: {}, resources, timeoutMs: null, estimateMs: null, priority: 0, labels: {}, retry: { count: 0, on: ["lost"] }, codeBundle: null }),
-        cpus: resources.cpus,
-        memory_bytes: resources.memoryBytes,
-        gpus,
-        estimate_ms: null,
-        timeout_ms: null,
-        attempt: 1,
-        retry_of: null,
-        retried_by: null,
-        created_at: created,
-        started_at: startedAt,
-        finished_at: finishedAt,
-        node: queued ? null : "bench",
-        gpu_assignment: gpus && !queued ? JSON.stringify([{ index: 0, uuid: "GPU-0", model: "NVIDIA GeForce RTX 3090", memoryBytes: 24 * 1024 ** 3, fake: true }]) : null,
-        pid: null,
-        pid_start_time: null,
-        exit_code: state === "succeeded" ? 0 : state === "failed" ? 1 : null,
-        signal: state === "cancelled" ? "SIGTERM" : null,
-        reason: state === "failed" ? "python_exception" : state === "cancelled" ? "cancelled" : state === "timed_out" ? "time_limit" : null,
-        message: state === "failed" ? "KeyError: 'label'" : null,
-        hint: state === "failed" ? "The script looked up a key that is not there; check the column names of the input." : null,
-        log_tail: null,
-        peak_memory_bytes: queued ? null : Math.floor(resources.memoryBytes * rand()),
-      });
-      events.push({ job_id: id, from_state: null, to_state: "queued", at: created, detail: null });
-      if (!queued) {
-        events.push({ job_id: id, from_state: "queued", to_state: "starting", at: startedAt! - 800, detail: null });
-        events.push({ job_id: id, from_state: "starting", to_state: "running", at: startedAt, detail: null });
-        events.push({ job_id: id, from_state: "running", to_state: state, at: finishedAt, detail: null });
-      }
-      if (rand() < 0.3) labels.push({ job_id: id, key: "project", value: ["vision", "nlp", "md", "genomics"][Math.floor(rand() * 4)] });
-      if (rand() < 0.1) labels.push({ job_id: id, key: "sweep", value: `s${Math.floor(rand() * 50)}` });
-      if (i === Math.floor(JOBS / 2)) sampleJob = id;
-      if (state === "failed") failedJob = id;
-    }
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto("jobs").values(jobs).execute();
-      for (let k = 0; k < events.length; k += 1000) await trx.insertInto("job_events").values(events.slice(k, k + 1000)).execute();
-      if (labels.length) await trx.insertInto("job_labels").values(labels).execute();
-    });
-  }
-  await database.close();
-  return { seconds: (performance.now() - started) / 1000, sampleJob, failedJob };
+function seed(dataDir: string) {
+  return seedJobs(dataDir, {
+    jobs: JOBS,
+    people: USERS.map((name, i) => ({ name, role: i === 0 ? "admin" : "member", teamId: "team_default", ...(i === 0 && { token: TOKEN }) })),
+    owner: (rand) => Math.floor(rand() ** 2 * USERS.length),
+  });
 }
 
 const BIG_LOG_MIB = 150;
@@ -216,11 +107,6 @@ async function bigLogPage(browser: Browser, url: string, session: string, jobId:
     fetchedMiB: Math.round((fetched / 1024 / 1024) * 10) / 10,
     wholeDownloadMs: Math.round(wholeMs),
   };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 }
 
 async function main(): Promise<void> {

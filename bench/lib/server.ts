@@ -71,6 +71,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[i]!;
 }
 
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
 export const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Wall-clock now in milliseconds with sub-millisecond resolution, comparable across processes. */
