@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_PATTERN } from "../../src/audit/spec.ts";
+import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, TOKEN, type TestPlatform } from "../helpers/platform.ts";
 
@@ -21,6 +22,8 @@ interface Fixture {
   activeJob(): Promise<string>;
   /** A browser session cookie, signed in with the member's token. */
   signIn(token: string): Promise<string>;
+  /** Secret values a request sent or received: none may appear in the audit log. */
+  secrets: string[];
 }
 
 type Call = (f: Fixture) => Promise<{ status: number; body?: unknown }>;
@@ -51,7 +54,11 @@ const REQUESTS: Record<string, Call> = {
     }
     return api("POST", "/api/v1/code/bundles", manifest);
   },
-  "POST /api/v1/tokens": ({ api }) => api("POST", "/api/v1/tokens", { name: unique("tok") }),
+  "POST /api/v1/tokens": async ({ api, secrets }) => {
+    const r = await api("POST", "/api/v1/tokens", { name: unique("tok") });
+    secrets.push(r.body.token);
+    return r;
+  },
   "DELETE /api/v1/tokens/{id}": async ({ api }) => {
     const created = await api("POST", "/api/v1/tokens", { name: unique("tok") });
     return api("DELETE", `/api/v1/tokens/${created.body.info.id}`);
@@ -62,7 +69,11 @@ const REQUESTS: Record<string, Call> = {
     const mine = await api("GET", "/api/v1/tokens", undefined, token);
     return api("DELETE", `/api/v1/users/${name}/tokens/${mine.body.items[0].id}`);
   },
-  "POST /api/v1/users": ({ api }) => api("POST", "/api/v1/users", { name: unique("ursula") }),
+  "POST /api/v1/users": async ({ api, secrets }) => {
+    const r = await api("POST", "/api/v1/users", { name: unique("ursula") });
+    secrets.push(r.body.token);
+    return r;
+  },
   "PATCH /api/v1/users/{name}": async ({ api }) => {
     const name = unique("paula");
     await api("POST", "/api/v1/users", { name });
@@ -103,7 +114,87 @@ const REQUESTS: Record<string, Call> = {
     await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
     return api("DELETE", `/api/v1/users/${name}/sessions`);
   },
+  "POST /api/v1/sessions/password": async ({ t, api, secrets }) => {
+    const name = unique("pia");
+    const password = `correct horse ${name}`;
+    secrets.push(password);
+    await api("POST", "/api/v1/users", { name });
+    await api("PUT", `/api/v1/users/${name}/password`, { password });
+    return noToken(t, "POST", "/api/v1/sessions/password", { name, password });
+  },
+  "PUT /api/v1/me/password": async ({ api, secrets }) => {
+    const name = unique("meg");
+    const token = (await api("POST", "/api/v1/users", { name })).body.token as string;
+    secrets.push(`battery staple ${name}`);
+    return api("PUT", "/api/v1/me/password", { password: `battery staple ${name}` }, token);
+  },
+  "PUT /api/v1/users/{name}/password": async ({ api, secrets }) => {
+    const name = unique("ria");
+    await api("POST", "/api/v1/users", { name });
+    secrets.push(`tr0ub4dor and 3 ${name}`);
+    return api("PUT", `/api/v1/users/${name}/password`, { password: `tr0ub4dor and 3 ${name}` });
+  },
+  "POST /api/v1/invitations": async ({ api, secrets }) => {
+    const r = await api("POST", "/api/v1/invitations", {});
+    secrets.push(invitationSecret(r.body.url));
+    return r;
+  },
+  "DELETE /api/v1/invitations/{id}": async ({ api }) => {
+    const r = await api("POST", "/api/v1/invitations", {});
+    return api("DELETE", `/api/v1/invitations/${r.body.invitation.id}`);
+  },
+  "POST /api/v1/invitations/accept": async ({ t, api, secrets }) => {
+    const secret = invitationSecret((await api("POST", "/api/v1/invitations", {})).body.url);
+    const name = unique("ines");
+    secrets.push(secret, `an invited password ${name}`);
+    return noToken(t, "POST", "/api/v1/invitations/accept", { secret, name, password: `an invited password ${name}` });
+  },
+  "POST /api/v1/ssh-keys": async ({ api }) => api("POST", "/api/v1/ssh-keys", { publicKey: (await generateSshKeyPair("audit@laptop")).publicKey }),
+  "DELETE /api/v1/ssh-keys/{id}": async ({ api }) => {
+    const added = await api("POST", "/api/v1/ssh-keys", { publicKey: (await generateSshKeyPair("audit@laptop")).publicKey });
+    return api("DELETE", `/api/v1/ssh-keys/${added.body.id}`);
+  },
+  "POST /api/v1/users/{name}/ssh-keys": async ({ api, secrets }) => {
+    const name = unique("sol");
+    await api("POST", "/api/v1/users", { name });
+    const pair = await generateSshKeyPair(`${name}@laptop`);
+    secrets.push(pair.privateKey);
+    return api("POST", `/api/v1/users/${name}/ssh-keys`, { publicKey: pair.publicKey });
+  },
+  "PUT /api/v1/secrets/{name}": ({ api, secrets }) => {
+    secrets.push("wandb-value-that-must-stay-hidden");
+    return api("PUT", `/api/v1/secrets/AUDIT_${unique("S")}`, { value: "wandb-value-that-must-stay-hidden" });
+  },
+  "DELETE /api/v1/secrets/{name}": async ({ api }) => {
+    const name = `AUDIT_${unique("S")}`;
+    await api("PUT", `/api/v1/secrets/${name}`, { value: "short-lived" });
+    return api("DELETE", `/api/v1/secrets/${name}`);
+  },
+  "POST /api/v1/secrets/rotate-key": ({ api }) => api("POST", "/api/v1/secrets/rotate-key"),
+  "POST /api/v1/access-keys": async ({ api, secrets }) => {
+    const r = await api("POST", "/api/v1/access-keys", { name: unique("s3-") });
+    secrets.push(r.body.secretAccessKey);
+    return r;
+  },
+  "DELETE /api/v1/access-keys/{id}": async ({ api }) => {
+    const r = await api("POST", "/api/v1/access-keys", { name: unique("s3-") });
+    return api("DELETE", `/api/v1/access-keys/${r.body.info.id}`);
+  },
+  "PUT /api/v1/quotas/{kind}/{name}": ({ api }) => api("PUT", "/api/v1/quotas/team/default", { gpus: 4 }),
+  "DELETE /api/v1/quotas/{kind}/{name}": async ({ api }) => {
+    await api("PUT", "/api/v1/quotas/team/default", { gpus: 4 });
+    return api("DELETE", "/api/v1/quotas/team/default");
+  },
 };
+
+/** The last part of an invitation link: its secret. */
+const invitationSecret = (url: string) => url.slice(url.lastIndexOf("/") + 1);
+
+/** A request with no token, as a browser that is not signed in makes it. */
+async function noToken(t: TestPlatform, method: string, path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(t.url + path, { method, headers: { "content-type": "application/json", "x-plinth-csrf": "1" }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
 
 
 for (const db of testDatabases()) {
@@ -123,6 +214,7 @@ for (const db of testDatabases()) {
         api: t.api,
         member,
         activeJob: async () => (await t.api("POST", "/api/v1/jobs", sleepy)).body.id as string,
+        secrets: [],
         signIn: async (token) => {
           const res = await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
           return `plinth_session=${/plinth_session=([^;]*)/.exec(res.headers.get("set-cookie") ?? "")?.[1]}`;
@@ -160,6 +252,11 @@ for (const db of testDatabases()) {
         if (after <= before) problems.push(`${key}: succeeded but recorded no '${audit.action}' event.`);
       }
       expect(problems, problems.join("\n")).toEqual([]);
+
+      // Whatever the routes recorded, no secret value they sent or answered is in the log.
+      const log = await (await fetch(`${t.url}/api/v1/audit/export`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      expect(fixture.secrets.length).toBeGreaterThan(5);
+      for (const secret of fixture.secrets) expect(log.includes(secret), `a secret value is in the audit log: ${secret.slice(0, 6)}…`).toBe(false);
     });
   });
 }
