@@ -3,7 +3,7 @@
 // is drawn uniformly (no modulo bias) from a cryptographic source.
 
 export const LETTERS_AND_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-/** Symbols that survive a shell, a YAML file and a URL form without quoting trouble: no quotes, backslash, backtick or space. */
+/** Symbols that keep their meaning inside single quotes in a shell or YAML: no quotes, backslash, backtick or space. */
 export const SYMBOLS = "!#%&()*+,-./:;<=>?@[]^_{|}~";
 
 export const TOKEN_DEFAULTS = { length: 40, alphabet: LETTERS_AND_DIGITS };

@@ -65,7 +65,11 @@ function AddSshKey() {
             minRows={2}
             maxRows={6}
             value={text}
-            onChange={(e) => setText(e.currentTarget.value)}
+            onChange={(e) => {
+              setText(e.currentTarget.value);
+              // The last answer was about the last text.
+              if (!add.isIdle) add.reset();
+            }}
             error={privateKey ? PRIVATE_KEY_WARNING : errors.publicKey}
             styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)", fontSize: "var(--mantine-font-size-xs)" } }}
             data-testid="ssh-key-text"
