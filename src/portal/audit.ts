@@ -27,5 +27,10 @@ export function sessionAudits(auth: Authenticator) {
     target: ({ params }) => ({ kind: "user", id: null, name: params.name }),
     after: (_ctx, r) => ({ ended: r.ended }),
   };
-  return { start, end, endAllOf };
+  const endOne: RouteAudit<RouteContext<{ id: string }, unknown, unknown>> = {
+    action: "session.end",
+    target: ({ params, user }) => ({ kind: "session", id: params.id, name: user.name }),
+    after: () => ({ ended: 1 }),
+  };
+  return { start, end, endAllOf, endOne };
 }

@@ -77,6 +77,36 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
   });
 
   r.add({
+    method: "GET",
+    url: "/api/v1/sessions",
+    summary: "Your browsers that are signed in, this one marked",
+    tags: ["portal"],
+    response: z.object({
+      items: z.array(SessionSchema.extend({ lastSeenAt: z.string(), userAgent: z.string().nullable(), current: z.boolean() })),
+    }),
+    handler: async ({ user, request }) => {
+      const current = auth.principalOf(request)?.via === "session" ? user.tokenId : null;
+      return { items: (await sessions.listOf(user.userId)).map((s) => ({ ...s, current: s.id === current })) };
+    },
+  });
+
+  r.add({
+    method: "DELETE",
+    url: "/api/v1/sessions/{id}",
+    summary: "Sign one of your browsers out (a lost laptop, a shared computer)",
+    tags: ["portal"],
+    params: z.strictObject({ id: z.string().min(1).max(64) }),
+    response: z.object({ signedOut: z.literal(true) }),
+    audit: audits.endOne,
+    handler: async ({ user, params }) => {
+      if (!(await sessions.revoke(user.userId, params.id))) {
+        throw problems.notFound("Session", params.id, "Your signed-in browsers are listed on your Profile page and by GET /api/v1/sessions.");
+      }
+      return { signedOut: true as const };
+    },
+  });
+
+  r.add({
     method: "DELETE",
     url: "/api/v1/users/{name}/sessions",
     summary: "Sign a user out of every browser (admins); their API tokens keep working",

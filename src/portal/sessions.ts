@@ -89,6 +89,19 @@ export class SessionService {
     return principal;
   }
 
+  /** A person's browsers that are still signed in, newest first. */
+  async listOf(userId: string): Promise<Array<SessionInfo & { lastSeenAt: string; userAgent: string | null }>> {
+    const rows = await this.#db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", this.#clock.now())
+      .orderBy("id", "desc")
+      .execute();
+    return rows.map((row) => ({ ...toInfo(row), lastSeenAt: new Date(Number(row.last_seen_at)).toISOString(), userAgent: row.user_agent }));
+  }
+
   /** Ends one of a user's sessions (sign-out). */
   async revoke(userId: string, sessionId: string): Promise<boolean> {
     return (await this.#end((eb) => eb.and([eb("id", "=", sessionId), eb("user_id", "=", userId)]))) > 0;
