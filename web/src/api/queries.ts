@@ -10,6 +10,8 @@ export const usersQuery = queryOptions({ queryKey: ["users"], queryFn: () => cal
 export const journeyQuery = queryOptions({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
 export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
+export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });
+export const accessKeysQuery = queryOptions({ queryKey: ["access-keys"], queryFn: () => call(api.GET("/api/v1/access-keys")) });
 /** Another user's tokens (admins); under ["tokens"], so that refreshing tokens refreshes these too. */
 export const userTokensQuery = (name: string) =>
   queryOptions({ queryKey: ["tokens", "of", name], queryFn: () => call(api.GET("/api/v1/users/{name}/tokens", { params: { path: { name } } })) });

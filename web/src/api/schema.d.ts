@@ -2,6 +2,135 @@
 // change the zod schemas in src/, then run `npm run gen:api`.
 
 export interface paths {
+    "/api/v1/access-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your access keys for S3-style clients (secrets are never shown again) */
+        get: operations["getAccessKeys"];
+        put?: never;
+        /** Create an access key; its secret is in this response only */
+        post: operations["postAccessKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/access-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an access key: clients using it are refused from now on */
+        delete: operations["deleteAccessKeysById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log: who changed what, when, from where, before and after; newest first, one page at a time
+         * @description Platform admins see every event; a team's admins see the events about that team's jobs and other objects; everyone sees their own actions.
+         */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log as JSON lines (one event per line, oldest first), streamed
+         * @description Takes the same filters as GET /api/v1/audit, without paging. Platform admins see every event; a team's admins see the events about that team's jobs and other objects; everyone sees their own actions.
+         */
+        get: operations["getAuditExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/methods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How people can sign in here: password, API token, and single sign-on when set up */
+        get: operations["getAuthMethods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back; signs in and redirects to the portal
+         * @description On failure the browser lands on the sign-in page, which shows what went wrong.
+         */
+        get: operations["getAuthOidcCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start single sign-on: redirects the browser to the provider */
+        get: operations["getAuthOidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cluster": {
         parameters: {
             query?: never;
@@ -121,6 +250,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Invitations, newest first (Keepers); their links are never shown again */
+        get: operations["getInvitations"];
+        put?: never;
+        /** Invite someone (Keepers): a link that lets one person join, until it expires; shown only in this answer */
+        post: operations["postInvitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Withdraw an open invitation (Keepers): its link stops working */
+        delete: operations["deleteInvitationsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join with an invitation link: choose a user name and password; answers with a session cookie
+         * @description Needs the header `x-plinth-csrf: 1`.
+         */
+        post: operations["postInvitationsAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/invitations/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an invitation link offers (team, role, fixed user name), for the Join page
+         * @description The secret travels in the body, not the URL, so that it stays out of logs.
+         */
+        post: operations["postInvitationsPreview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs": {
         parameters: {
             query?: never;
@@ -224,9 +428,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who the token belongs to */
+        /** Who the token belongs to, their teams and the token's scopes */
         get: operations["getMe"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set or change your password (the current one is needed when one is set) */
+        put: operations["putMePassword"];
         post?: never;
         delete?: never;
         options?: never;
@@ -251,6 +472,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/quotas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Quotas with what is in use: your own and your teams' (Keepers: every team's, and every quota) */
+        get: operations["getQuotas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/quotas/{kind}/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One team's or user's quota, with what is in use */
+        get: operations["getQuotasByKindByName"];
+        /** Set limits of a team's or user's quota; limits left out stay as they are, null removes one (Keepers) */
+        put: operations["putQuotasByKindByName"];
+        post?: never;
+        /** Remove a team's or user's quota: a team has no limits then, a user the platform-wide defaults (Keepers) */
+        delete: operations["deleteQuotasByKindByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schemas/job-spec.json": {
         parameters: {
             query?: never;
@@ -262,6 +519,64 @@ export interface paths {
         get: operations["getSchemasJobSpec.json"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your secrets and your teams' (names only; values are never shown) */
+        get: operations["getSecrets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a secret: your own, or with ?team= a team's (its admins); replaces the value if it exists
+         * @description The value is stored encrypted and given to jobs that name the secret in `secrets`; no API shows it again.
+         */
+        put: operations["putSecretsByName"];
+        post?: never;
+        /** Remove a secret: your own, or with ?team= a team's (its admins) */
+        delete: operations["deleteSecretsByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/secrets/rotate-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a new encryption key and re-encrypt every secret and access key with it (Keepers)
+         * @description When the key is the one Plinth made in its data directory, a new one replaces it. When it comes from the configuration (secrets.key or secrets.keyFile), Plinth cannot change it: this re-encrypts what older keys encrypted and answers `rotated: false`; the Configure Plinth guide gives the steps.
+         */
+        post: operations["postSecretsRotateKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -305,6 +620,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/sessions/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with user name and password; answers with a session cookie
+         * @description Failures are limited per user name (5 in 15 minutes) and per client address (20 in 15 minutes); past the limit the answer is 429 with Retry-After. Needs the header `x-plinth-csrf: 1`.
+         */
+        post: operations["postSessionsPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ssh-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your SSH public keys, with their fingerprints */
+        get: operations["getSshKeys"];
+        put?: never;
+        /**
+         * Add one of your SSH public keys (ed25519, ECDSA, or RSA of 3072 bits or more)
+         * @description The key must not belong to anyone else on the platform. Private keys are refused, and not stored or logged.
+         */
+        post: operations["postSshKeys"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ssh-keys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an SSH key: your own, or anyone's for a Keeper */
+        delete: operations["deleteSshKeysById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ssh-keys/authorized-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An authorized_keys file for a host: one line per key, commented plinth:PERSON:KEYNAME
+         * @description Keepers get everyone's keys, a team's admins those of their team's members, anyone else their own. People who were removed are never in it. Filter by `user` and `team`.
+         */
+        get: operations["getSshKeysAuthorizedKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The teams on this platform */
+        get: operations["getTeams"];
+        put?: never;
+        /** Create a team (admins) */
+        post: operations["postTeams"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team's members and their roles */
+        get: operations["getTeamsByTeamMembers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{team}/members/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Add a person to a team, or change their role in it (admins and the team's admins) */
+        put: operations["putTeamsByTeamMembersByName"];
+        post?: never;
+        /** Take a person out of a team (admins and the team's admins) */
+        delete: operations["deleteTeamsByTeamMembersByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -315,7 +761,7 @@ export interface paths {
         /** Your API tokens (secrets are never shown again) */
         get: operations["getTokens"];
         put?: never;
-        /** Create an API token; the secret is in this response only */
+        /** Create an API token, with an expiry and scopes if you like; the secret is in this response only */
         post: operations["postTokens"];
         delete?: never;
         options?: never;
@@ -347,11 +793,47 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Everyone on this platform */
+        /** Everyone on this platform, with their teams (emails for Keepers only) */
         get: operations["getUsers"];
         put?: never;
-        /** Create a user and their first token (admins) */
+        /** Add a person to the platform and a team, with their first token (admins) */
         post: operations["postUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One person, with their teams */
+        get: operations["getUsersByName"];
+        put?: never;
+        post?: never;
+        /** Remove a person: revokes their tokens, keys and sessions at once; their work stays with their teams (admins) */
+        delete: operations["deleteUsersByName"];
+        options?: never;
+        head?: never;
+        /** Change a profile: your own display name and email; anything for admins */
+        patch: operations["patchUsersByName"];
+        trace?: never;
+    };
+    "/api/v1/users/{name}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set someone's password (Keepers); signs them out of every browser */
+        put: operations["putUsersByNamePassword"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -370,6 +852,24 @@ export interface paths {
         post?: never;
         /** Sign a user out of every browser (admins); their API tokens keep working */
         delete: operations["deleteUsersByNameSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{name}/ssh-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person's SSH public keys (Keepers, or the person themselves) */
+        get: operations["getUsersByNameSshKeys"];
+        put?: never;
+        /** Add an SSH public key for a person (Keepers, or the person themselves) */
+        post: operations["postUsersByNameSshKeys"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -430,13 +930,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessKeyInfo: {
+            createdAt: string;
+            /** @description The access key id, e.g. PLKAJ5XQ2M7RBW4T6YHN; not secret. */
+            id: string;
+            lastUsedAt: string | null;
+            name: string;
+            revokedAt: string | null;
+        };
+        AuditEvent: {
+            /** @description What was done, `<kind>.<verb>`: job.submit, job.cancel, token.create, user.add… */
+            action: string;
+            /** @description Who made the change. */
+            actor: {
+                /** @description The API token or browser session the change was made with. */
+                credentialId: string | null;
+                /** @description Null for `system`: a change the platform made by itself. */
+                id: string | null;
+                name: string;
+            };
+            /** @description The changed object after the change (JSON); secret values are never recorded. */
+            after: unknown | null;
+            /** @description When the change was made (ISO 8601, UTC). */
+            at: string;
+            /** @description The changed object before the change (JSON); secret values are never recorded. */
+            before: unknown | null;
+            /** @description The client's network address and its User-Agent. */
+            from: {
+                address: string | null;
+                userAgent: string | null;
+            };
+            id: string;
+            /** @description What was changed. */
+            target: {
+                id: string | null;
+                kind: string;
+                name: string | null;
+            };
+            /** @description The team the changed object belongs to. */
+            teamId: string | null;
+        };
+        AuditPage: {
+            items: components["schemas"]["AuditEvent"][];
+            nextCursor: string | null;
+        };
         Cluster: {
             nodes: {
                 cpus: number;
                 cpusAllocated: number;
                 gpus: {
+                    /** @description Whether a job holds the GPU, yours to see or not. */
+                    busy: boolean;
                     fake: boolean;
                     index: number;
+                    /** @description The job holding the GPU, when you may see it. */
                     jobId: string | null;
                     memoryBytes: number;
                     model: string;
@@ -446,6 +993,7 @@ export interface components {
                 memoryBytes: number;
                 name: string;
             }[];
+            /** @description The queued jobs you may see; positions count every queued job. */
             queue: {
                 expectedStartAt: string | null;
                 jobId: string;
@@ -494,6 +1042,49 @@ export interface components {
             summary: string;
             title: string;
         };
+        /** @description For a queued job a quota holds back: which quota, how full it is, and when it frees up. */
+        HeldBy: {
+            /** @description When the quota is expected to let the job start, as far as it alone decides; null when unknown or never. */
+            freesAt: string | null;
+            limit: number;
+            message: string;
+            /**
+             * @description GPUs held at once, jobs running at once, or GPU-hours in the last 7 days.
+             * @enum {string}
+             */
+            quota: "gpus" | "runningJobs" | "gpuHours";
+            scope: {
+                id: string;
+                /** @enum {string} */
+                kind: "user" | "team";
+                name: string | null;
+            };
+            /** @description In the quota's unit: GPUs, jobs or GPU-hours. */
+            used: number;
+        };
+        Invitation: {
+            createdAt: string;
+            createdBy: string;
+            expiresAt: string;
+            id: string;
+            /** @description The user name the invitation fixes; null: the invitee chooses. */
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            /** @enum {string} */
+            state: "open" | "used" | "expired" | "revoked";
+            team: string;
+            usedAt: string | null;
+            usedBy: string | null;
+        };
+        InvitationPreview: {
+            expiresAt: string;
+            invitedBy: string;
+            name: string | null;
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            team: string;
+        };
         Job: {
             assignedGpus: components["schemas"]["Gpu"][];
             attempt: number;
@@ -515,6 +1106,7 @@ export interface components {
                 reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
             } | null;
             finishedAt: string | null;
+            heldBy: components["schemas"]["HeldBy"] | null;
             id: string;
             labels: {
                 [key: string]: string;
@@ -545,8 +1137,11 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+            teamId: string | null;
             timeoutMs: number | null;
             userId: string;
+            /** @enum {string} */
+            visibility: "private" | "team" | "public";
             /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
             warning: {
                 hint: string | null;
@@ -575,6 +1170,7 @@ export interface components {
                 reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
             } | null;
             finishedAt: string | null;
+            heldBy: components["schemas"]["HeldBy"] | null;
             id: string;
             labels: {
                 [key: string]: string;
@@ -605,8 +1201,11 @@ export interface components {
             startedAt: string | null;
             /** @enum {string} */
             state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+            teamId: string | null;
             timeoutMs: number | null;
             userId: string;
+            /** @enum {string} */
+            visibility: "private" | "team" | "public";
             /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
             warning: {
                 hint: string | null;
@@ -635,7 +1234,7 @@ export interface components {
             /** @description The program and its arguments (argv), run without a shell. */
             command?: string[];
             /**
-             * @description Environment variables for the job.
+             * @description Environment variables for the job. Whoever may see the job sees these values: put credentials in `secrets`.
              * @default {}
              */
             env: {
@@ -703,8 +1302,21 @@ export interface components {
             };
             /** @description A bash script, run instead of `command`. */
             script?: string;
+            /**
+             * @description Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and printed values are shown as *** in its log.
+             * @default []
+             */
+            secrets: string[];
+            /** @description The team the job belongs to; one of yours where you are a member or admin. Left out: your primary team. */
+            team?: string;
             /** @description Stop the job after this long (state timed_out). */
             timeout?: string | number;
+            /**
+             * @description Who may see the job, its spec (env values included) and its log: `private` you and the admins, `team` (the default) everyone in its team, `public` everyone signed in. Put credentials in `secrets`, never in `env`.
+             * @default team
+             * @enum {string}
+             */
+            visibility: "private" | "team" | "public";
         };
         Journey: {
             cli: {
@@ -735,10 +1347,29 @@ export interface components {
             };
         };
         Me: {
+            displayName: string | null;
             id: string;
             name: string;
             /** @enum {string} */
             role: "admin" | "member";
+            scopes: string[] | null;
+            teams: components["schemas"]["Membership"][];
+        };
+        Membership: {
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            team: string;
+        };
+        NewAccessKey: {
+            accessKeyId: string;
+            info: components["schemas"]["AccessKeyInfo"];
+            /** @description The secret; shown only now. */
+            secretAccessKey: string;
+        };
+        NewInvitation: {
+            invitation: components["schemas"]["Invitation"];
+            /** @description The link to send; it works once, until it expires, and is shown only now. */
+            url: string;
         };
         NewToken: {
             info: components["schemas"]["TokenInfo"];
@@ -758,6 +1389,71 @@ export interface components {
             title: string;
             type: string;
         };
+        Quota: {
+            /** @description Which of the limits are the platform-wide per-user defaults (scheduler.maxGpusPerUser, maxRunningJobsPerUser) rather than a quota. */
+            defaults: ("gpus" | "runningJobs" | "gpuHoursPerWeek")[];
+            /** @description Queued jobs that one of these limits holds back now. */
+            heldJobs: number;
+            id: string;
+            /** @description The limits that apply; null is no limit. */
+            limits: {
+                gpuHoursPerWeek: number | null;
+                gpus: number | null;
+                runningJobs: number | null;
+            };
+            name: string;
+            /** @enum {string} */
+            scope: "user" | "team";
+            /** @description Whether a Keeper set a quota here (else only the platform-wide per-user defaults apply, if any). */
+            set: boolean;
+            updatedAt: string | null;
+            updatedBy: string | null;
+            /** @description What is held now, and GPU-hours used in the last 7 days (running jobs counted so far). */
+            usage: {
+                gpuHoursPerWeek: number;
+                gpus: number;
+                runningJobs: number;
+            };
+        };
+        RemovedUser: {
+            /** @description What the removal did, one line each: tokens revoked, sessions ended, keys deleted, work handed to the team. */
+            done: string[];
+            user: components["schemas"]["User"];
+        };
+        RotateKeyResult: {
+            /** @description The id of the key everything is sealed with now (not the key). */
+            keyId: string;
+            /** @description How many values were sealed again, per kind. */
+            resealed: {
+                [key: string]: number;
+            };
+            /** @description Whether a new key was made; false when the key comes from the configuration. */
+            rotated: boolean;
+        };
+        SecretInfo: {
+            createdAt: string;
+            name: string;
+            /** @description Whose secret it is, for a personal one. */
+            owner: string | null;
+            /**
+             * @description `user`: one of your own; `team`: the team's, usable by its members.
+             * @enum {string}
+             */
+            scope: "user" | "team";
+            /** @description Who set its value last. */
+            setBy: string;
+            /** @description The team's name, for a team secret. */
+            team: string | null;
+            updatedAt: string;
+        };
+        SetQuota: {
+            /** @description Most GPU-hours used in any 7 days (a rolling window; running jobs count as they go); null removes the limit, left out keeps it. */
+            gpuHoursPerWeek?: number | null;
+            /** @description Most GPUs held at once; null removes the limit, left out keeps it. */
+            gpus?: number | null;
+            /** @description Most jobs running at once; null removes the limit, left out keeps it. */
+            runningJobs?: number | null;
+        };
         SignedIn: {
             session: {
                 createdAt: string;
@@ -772,6 +1468,52 @@ export interface components {
                 role: "admin" | "member";
             };
         };
+        SignInMethods: {
+            /** @constant */
+            password: true;
+            sso: {
+                /** @description The provider's name, for 'Sign in with <name>'. */
+                name: string;
+                /** @description Where the browser goes to start. */
+                url: string;
+            } | null;
+            /** @constant */
+            token: true;
+        };
+        SshKey: {
+            /** @description Who added it: the person, or a Keeper for them. */
+            addedBy: string;
+            bits: number;
+            /** @description The comment the key came with, often `user@host`. */
+            comment: string;
+            createdAt: string;
+            /** @description `SHA256:…`, as `ssh-keygen -lf` prints it. */
+            fingerprint: string;
+            id: string;
+            name: string;
+            /** @description `TYPE BASE64`: the key without its comment. */
+            publicKey: string;
+            /** @description ssh-ed25519, ecdsa-sha2-nistp256/384/521 or ssh-rsa. */
+            type: string;
+            /** @description Whose key it is. */
+            user: string;
+        };
+        Team: {
+            createdAt: string;
+            description: string;
+            id: string;
+            members: number;
+            name: string;
+        };
+        TeamMember: {
+            displayName: string | null;
+            /** @enum {string} */
+            role: "admin" | "member" | "viewer";
+            since: string;
+            /** @enum {string} */
+            source: "keeper" | "sso";
+            user: string;
+        };
         TokenInfo: {
             createdAt: string;
             expiresAt: string | null;
@@ -780,13 +1522,24 @@ export interface components {
             name: string;
             prefix: string;
             revokedAt: string | null;
+            /** @description null: everything its owner may do. */
+            scopes: string[] | null;
         };
         User: {
             createdAt: string;
+            displayName: string | null;
+            email?: string | null;
             id: string;
             name: string;
-            /** @enum {string} */
+            removedAt: string | null;
+            /**
+             * @description Platform role: admin is a Keeper.
+             * @enum {string}
+             */
             role: "admin" | "member";
+            teams: components["schemas"]["Membership"][];
+            /** @description The Unix account the person's jobs run as (Keepers see it). */
+            unixUser?: string | null;
         };
     };
     responses: never;
@@ -797,6 +1550,280 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getAccessKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AccessKeyInfo"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAccessKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description What the key is for, to tell keys apart.
+                     * @default access key
+                     */
+                    name?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewAccessKey"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAccessKeysById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessKeyInfo"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                /** @description An action (`job.cancel`), or every action of a kind (`job` or `job.`). */
+                action?: string;
+                /** @description The name of who made the change; `me` for yourself, `system` for the platform. */
+                actor?: string;
+                /** @description `nextCursor` from the previous page. */
+                cursor?: string;
+                limit?: number;
+                /** @description Events at or after: an ISO 8601 date or time (2026-11-27, 2026-11-27T14:00:00Z), or a duration ago (30m, 12h, 7d). */
+                since?: string;
+                /** @description The changed object's id or name (a job id, a token id, a user name…). */
+                target?: string;
+                /** @description Events before: an ISO 8601 date or time (2026-11-27, 2026-11-27T14:00:00Z), or a duration ago (30m, 12h, 7d). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuditExport: {
+        parameters: {
+            query?: {
+                /** @description An action (`job.cancel`), or every action of a kind (`job` or `job.`). */
+                action?: string;
+                /** @description The name of who made the change; `me` for yourself, `system` for the platform. */
+                actor?: string;
+                /** @description Events at or after: an ISO 8601 date or time (2026-11-27, 2026-11-27T14:00:00Z), or a duration ago (30m, 12h, 7d). */
+                since?: string;
+                /** @description The changed object's id or name (a job id, a token id, a user name…). */
+                target?: string;
+                /** @description Events before: an ISO 8601 date or time (2026-11-27, 2026-11-27T14:00:00Z), or a duration ago (30m, 12h, 7d). */
+                until?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthMethods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInMethods"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthOidcCallback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuthOidcLogin: {
+        parameters: {
+            query?: {
+                /** @description A path here to land on afterwards, e.g. /jobs. */
+                returnTo?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getCluster: {
         parameters: {
             query?: never;
@@ -1010,6 +2037,212 @@ export interface operations {
                             title: string;
                         }[];
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Invitation"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the link works: 7d, 48h… (1 minute to 90 days).
+                     * @default 7d
+                     */
+                    expiresIn?: string;
+                    /** @description The user name the invitee gets; left out, they choose one. */
+                    name?: string;
+                    /**
+                     * @description Their role in that team.
+                     * @default member
+                     * @enum {string}
+                     */
+                    role?: "admin" | "member" | "viewer";
+                    /** @description The team the invitee joins; `default` when left out. */
+                    team?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewInvitation"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteInvitationsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        revoked: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvitationsAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string;
+                    /** Format: email */
+                    email?: string;
+                    /** @description Your user name (the one the invitation fixes, if it does). */
+                    name: string;
+                    /** @description At least 10 characters, not your user name. */
+                    password: string;
+                    /** @description The last part of the invitation link, after /join/. */
+                    secret: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            createdAt: string;
+                            expiresAt: string;
+                            id: string;
+                            method: string;
+                        };
+                        user: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvitationsPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The last part of the invitation link, after /join/. */
+                    secret: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPreview"];
                 };
             };
             /** @description Problem */
@@ -1259,6 +2492,47 @@ export interface operations {
             };
         };
     };
+    putMePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The password you use now; needed whenever one is set. */
+                    current?: string;
+                    /** @description The new password: at least 10 characters, not your user name. */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        changed: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getPortalStart: {
         parameters: {
             query?: never;
@@ -1275,6 +2549,146 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Journey"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getQuotas: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Quota"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getQuotasByKindByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `team` or `user`. */
+                kind: "user" | "team";
+                /** @description The team's or the user's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putQuotasByKindByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `team` or `user`. */
+                kind: "user" | "team";
+                /** @description The team's or the user's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetQuota"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Quota"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteQuotasByKindByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `team` or `user`. */
+                kind: "user" | "team";
+                /** @description The team's or the user's name. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                    };
                 };
             };
             /** @description Problem */
@@ -1306,6 +2720,146 @@ export interface operations {
                     "application/json": {
                         [key: string]: unknown;
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecrets: {
+        parameters: {
+            query?: {
+                /** @description A team's secrets instead of your own. */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SecretInfo"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putSecretsByName: {
+        parameters: {
+            query?: {
+                /** @description A team's secrets instead of your own. */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The secret's name, which is also the environment variable the job gets it in (e.g. WANDB_API_KEY). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The secret's value. It is stored encrypted and never shown again. */
+                    value: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretInfo"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSecretsByName: {
+        parameters: {
+            query?: {
+                /** @description A team's secrets instead of your own. */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The secret's name, which is also the environment variable the job gets it in (e.g. WANDB_API_KEY). */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecretInfo"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSecretsRotateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RotateKeyResult"];
                 };
             };
             /** @description Problem */
@@ -1380,6 +2934,377 @@ export interface operations {
             };
         };
     };
+    postSessionsPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Your user name. */
+                    name: string;
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: {
+                            createdAt: string;
+                            expiresAt: string;
+                            id: string;
+                            method: string;
+                        };
+                        user: {
+                            id: string;
+                            name: string;
+                            /** @enum {string} */
+                            role: "admin" | "member";
+                        };
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SshKey"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What you call the key, e.g. `laptop`; the key's own comment when left out. */
+                    name?: string;
+                    /** @description One line of a .pub file: `TYPE BASE64 [COMMENT]`. */
+                    publicKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshKey"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSshKeysById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's ID, as `plinth ssh-keys ls` shows it. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshKey"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSshKeysAuthorizedKeys: {
+        parameters: {
+            query?: {
+                /** @description Only the keys of this team's members. */
+                team?: string;
+                /** @description Only this person's keys. */
+                user?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTeams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Team"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postTeams: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @default  */
+                    description?: string;
+                    name: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Team"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTeamsByTeamMembers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The team's name, as `plinth teams ls` shows it. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["TeamMember"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putTeamsByTeamMembersByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+                /** @description The team's name, as `plinth teams ls` shows it. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @default member
+                     * @enum {string}
+                     */
+                    role?: "admin" | "member" | "viewer";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTeamsByTeamMembersByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+                /** @description The team's name, as `plinth teams ls` shows it. */
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTokens: {
         parameters: {
             query?: never;
@@ -1424,6 +3349,8 @@ export interface operations {
                     expiresInDays?: number;
                     /** @default token */
                     name?: string;
+                    /** @description Leave out for a token that may do everything you may. */
+                    scopes?: ("read" | "jobs" | "admin")[];
                 };
             };
         };
@@ -1484,7 +3411,10 @@ export interface operations {
     };
     getUsers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Include people who were removed. */
+                removed?: boolean | ("0" | "1" | "true" | "false");
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -1523,12 +3453,25 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    displayName?: string;
+                    /** Format: email */
+                    email?: string;
                     name: string;
                     /**
                      * @default member
                      * @enum {string}
                      */
                     role?: "admin" | "member";
+                    /** @description OpenSSH public key lines (`ssh-ed25519 AAAA… comment`); all are checked before the person is added. */
+                    sshKeys?: string[];
+                    /** @description The team to join; `default` when left out. */
+                    team?: string;
+                    /**
+                     * @default member
+                     * @enum {string}
+                     */
+                    teamRole?: "admin" | "member" | "viewer";
+                    unixUser?: string;
                 };
             };
         };
@@ -1542,6 +3485,159 @@ export interface operations {
                     "application/json": {
                         token: string;
                         user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsersByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteUsersByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemovedUser"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchUsersByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    displayName?: string | null;
+                    email?: string | null;
+                    /** @description The team a job goes to when its spec names none; one of the person's teams. */
+                    primaryTeam?: string;
+                    /**
+                     * @description Keepers only.
+                     * @enum {string}
+                     */
+                    role?: "admin" | "member";
+                    /** @description Keepers only; null: jobs run as the default unprivileged user. */
+                    unixUser?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putUsersByNamePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The new password: at least 10 characters, not the user name. */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sessionsEnded: number;
                     };
                 };
             };
@@ -1578,6 +3674,81 @@ export interface operations {
                         /** @description How many browser sessions ended. */
                         ended: number;
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getUsersByNameSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SshKey"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postUsersByNameSshKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's name, as `plinth users ls` shows it. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What you call the key, e.g. `laptop`; the key's own comment when left out. */
+                    name?: string;
+                    /** @description One line of a .pub file: `TYPE BASE64 [COMMENT]`. */
+                    publicKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SshKey"];
                 };
             };
             /** @description Problem */

@@ -12,6 +12,7 @@ import NewJob from "../pages/newjob/NewJob";
 import NotFound from "../pages/NotFound";
 import { SignIn } from "../pages/SignIn";
 import StartHere from "../pages/StartHere";
+import Secrets from "../pages/Secrets";
 import Tokens from "../pages/Tokens";
 import { MeContext } from "./me";
 import { Shell } from "./Shell";
@@ -48,6 +49,7 @@ export function App() {
           <Route path="/cluster" element={<Cluster />} />
           <Route path="/guides/*" element={<Guides />} />
           <Route path="/tokens" element={<Tokens />} />
+          <Route path="/secrets" element={<Secrets />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>

@@ -1,6 +1,6 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBook, IconChevronDown, IconKey, IconListDetails, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun } from "@tabler/icons-react";
+import { IconBook, IconChevronDown, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router";
@@ -15,6 +15,7 @@ const NAV = [
   { to: "/cluster", label: "Cluster", icon: IconServer, exact: true },
   { to: "/guides", label: "Guides", icon: IconBook, exact: false },
   { to: "/tokens", label: "Tokens", icon: IconKey, exact: true },
+  { to: "/secrets", label: "Secrets", icon: IconLock, exact: true },
 ];
 
 function isActive(pathname: string, to: string, exact: boolean): boolean {

@@ -14,6 +14,7 @@ import { ProblemAlert } from "../components/ProblemAlert";
 import { formatRelative, formatTime } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
 import { useUsers } from "../lib/users";
+import { AccessKeys } from "./tokens/AccessKeys";
 
 /**
  * API tokens: create (the secret is shown once), list, revoke. Admins also pick anyone else
@@ -35,6 +36,7 @@ export default function Tokens() {
       </Text>
       {me.role === "admin" && <UserPicker me={me.name} value={whose} onChange={pick} />}
       {whose === me.name ? <OwnTokens /> : <UserTokens key={whose} name={whose} />}
+      {whose === me.name && <AccessKeys />}
     </Stack>
   );
 }
