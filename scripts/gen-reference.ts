@@ -169,6 +169,9 @@ const JOB_EXAMPLE = {
   name: "train-resnet",
   command: ["python", "train.py", "--epochs", "20"],
   env: { DATA_DIR: "data", SEED: "42" },
+  secrets: ["WANDB_API_KEY"],
+  team: "vision",
+  visibility: "team",
   resources: { cpus: 4, memory: "16G", gpus: 1, gpu: { model: "*3090*", minMemory: "24G" } },
   timeout: "6h",
   estimate: "2h",
@@ -261,6 +264,19 @@ const CONFIG_EXAMPLE = {
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
+  auth: {
+    oidc: {
+      issuer: "https://keycloak.lab.example.org/realms/lab",
+      name: "Lab SSO",
+      clientId: "plinth",
+      clientSecretFile: "/etc/plinth/oidc-client-secret",
+      scopes: ["openid", "profile", "email", "groups"],
+      usernameClaim: "preferred_username",
+      groupsClaim: "groups",
+      teams: { "vision-lab": { team: "vision", role: "member" }, "plinth-keepers": { platformRole: "admin" } },
+      createUsers: true,
+    },
+  },
 };
 
 function configurationDoc(): string {
@@ -280,6 +296,7 @@ function configurationDoc(): string {
       "executor.fakeGpus[].memory": "the example runs on real GPUs",
       "secrets.key": "a key belongs in a file of its own (keyFile), not in plinth.yaml",
       "secrets.previousKeys": "previous keys too belong in files (previousKeyFiles)",
+      "auth.oidc.clientSecret": "the example keeps it in clientSecretFile",
     },
   );
   const parsed = ConfigSchema.safeParse(CONFIG_EXAMPLE);

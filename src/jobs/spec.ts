@@ -80,7 +80,7 @@ export const JobSpecSchema = z
       .default([])
       .meta({
         description:
-          "Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and printed values are shown as *** in its log.",
+          "Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and a value the job prints is masked with * in its log.",
       }),
     resources: ResourcesSchema.default({ cpus: 1, memory: "1G", gpus: 0 }),
     timeout: duration.optional().meta({ description: "Stop the job after this long (state timed_out)." }),

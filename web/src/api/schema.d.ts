@@ -590,7 +590,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Your browsers that are signed in, this one marked */
+        get: operations["getSessions"];
         put?: never;
         /**
          * Sign in: exchange the API token in the Authorization header for a session cookie
@@ -598,6 +599,23 @@ export interface paths {
          */
         post: operations["postSessions"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Sign one of your browsers out (a lost laptop, a shared computer) */
+        delete: operations["deleteSessionsById"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1303,7 +1321,7 @@ export interface components {
             /** @description A bash script, run instead of `command`. */
             script?: string;
             /**
-             * @description Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and printed values are shown as *** in its log.
+             * @description Secrets the job gets as environment variables of the same name, e.g. [WANDB_API_KEY]: your own (`plinth secrets set NAME`), or else the job's team's. The spec holds only the names; the values are put into the job's environment when it starts, and a value the job prints is masked with * in its log.
              * @default []
              */
             secrets: string[];
@@ -2873,6 +2891,45 @@ export interface operations {
             };
         };
     };
+    getSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            createdAt: string;
+                            current: boolean;
+                            expiresAt: string;
+                            id: string;
+                            lastSeenAt: string;
+                            method: string;
+                            userAgent: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     postSessions: {
         parameters: {
             query?: never;
@@ -2889,6 +2946,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SignedIn"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSessionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        signedOut: true;
+                    };
                 };
             };
             /** @description Problem */
