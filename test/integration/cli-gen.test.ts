@@ -93,7 +93,7 @@ describe("plinth gen", () => {
     expect(binary).toContain("0");
     expect(binary).toContain("1");
     expect(heard).toEqual([]);
-  });
+  }, 240_000);
 
   it("refuses lengths and alphabets it cannot use, with a hint", async () => {
     for (const [args, message] of [
@@ -108,5 +108,5 @@ describe("plinth gen", () => {
       expect(r.stderr).toMatch(/hint: /);
       expect(r.stdout).toBe("");
     }
-  });
+  }, 240_000);
 });

@@ -167,7 +167,7 @@ for (const db of testDatabases()) {
       writeFileSync(forAlice, `${(await generateSshKeyPair("alice@cluster")).publicKey}\n`);
       expect((await runCli(["ssh-keys", "add", forAlice, "--user", "alice"], { url: t.url })).code).toBe(0);
       expect((await runCli(["ssh-keys", "ls", "--user", "alice"], { url: t.url })).stdout).toContain("alice@cluster");
-    });
+    }, 240_000);
 
     it("never sends a private key given to `ssh-keys add` by mistake: the CLI refuses it before connecting", async () => {
       const requests: string[] = [];
@@ -196,7 +196,7 @@ for (const db of testDatabases()) {
       } finally {
         listener.close();
       }
-    });
+    }, 120_000);
 
     it("deletes a person's keys when a Keeper removes them, and their keys leave authorized_keys", async () => {
       await addPerson("erin", "vision");
