@@ -9,6 +9,7 @@ import { REPO, runCli } from "./platform.ts";
 //
 // - A ```console block holds commands, each on one line starting with `$ ` (no continuation
 //   lines), each followed by the lines of output it is expected to print.
+// - A block may be indented, inside a list item; it is read the same.
 // - A ```sh (or ```bash, ```shell) block holds commands only, one per line, with no `$ ` and
 //   no output; lines starting with `#` are comments.
 // - A command is `plinth …` (run with the real CLI; the arguments are split like a shell would
@@ -88,17 +89,19 @@ export function parseGuide(markdown: string, docName: string): DocStep[] {
   };
   let i = 0;
   while (i < lines.length) {
-    const open = /^```(\S*)\s*$/.exec(lines[i]!);
+    // A block inside a list item is indented; its lines lose that indentation.
+    const open = /^( *)```(\S*)\s*$/.exec(lines[i]!);
     if (!open) {
       i++;
       continue;
     }
-    const lang = open[1]!;
+    const indent = open[1]!;
+    const lang = open[2]!;
     const start = i;
     let end = i + 1;
-    while (end < lines.length && !/^```\s*$/.test(lines[end]!)) end++;
+    while (end < lines.length && !/^ *```\s*$/.test(lines[end]!)) end++;
     if (end >= lines.length) throw new Error(`${docName}:${start + 1}: code block is never closed`);
-    const body = lines.slice(start + 1, end);
+    const body = lines.slice(start + 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()));
     let prev = start - 1;
     while (prev >= 0 && lines[prev]!.trim() === "") prev--;
     const marker = prev >= 0 ? /^<!--\s*test:\s*(skip|file)\b\s*(.*?)\s*-->\s*$/.exec(lines[prev]!.trim()) : null;

@@ -38,3 +38,11 @@ export function withCookie(url: string, cookie: string) {
       }),
     );
 }
+
+/** Signs in to the portal with an API token, as its sign-in page does; returns the session cookie. */
+export async function tokenSignIn(url: string, token: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+  const secret = /plinth_session=([^;]+)/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+  if (res.status !== 201 || !secret) throw new Error(`signing in with a token answered ${res.status}: ${await res.text()}`);
+  return `plinth_session=${secret}`;
+}
