@@ -118,7 +118,7 @@ for (const db of testDatabases()) {
       expect(again.code).toBe(2);
       expect(again.stderr).toContain("Secret not found");
       expect(again.stderr).toContain("hint: `plinth secrets ls`");
-    });
+    }, 180_000);
 
     it("gives a job its secret in its environment only, and masks it wherever the log is shown", async () => {
       const value = remember(newValue());
@@ -225,7 +225,7 @@ for (const db of testDatabases()) {
       expect((await cli("alice", ["access-keys", "rm", id])).stdout).toContain(`revoked ${id}`);
       expect(await t.platform.secrets.accessKeys.accessKeySecret(id)).toBeNull();
       expect((await as("alice")("DELETE", `/api/v1/access-keys/${id}`)).status).toBe(404);
-    });
+    }, 120_000);
 
     it("deletes a removed person's secrets and revokes their access keys", async () => {
       remember(newValue());
@@ -253,7 +253,7 @@ for (const db of testDatabases()) {
       await t.waitFor(after);
       expect((await logOf(after)).text).toContain(`sha=${sha(value)}`);
       expect((await logOf(before)).text).toContain(`whole=${stars(value)}`);
-    });
+    }, 120_000);
 
     it("holds no value in clear in the database", () => {
       const text = databaseText(t);
@@ -331,6 +331,6 @@ for (const db of testDatabases()) {
       expect(refused).not.toMatch(/\n\s+at /);
       expect(output).not.toContain(value);
       expect(output.length).toBeGreaterThan(0);
-    });
+    }, 240_000);
   });
 }
