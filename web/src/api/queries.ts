@@ -1,14 +1,20 @@
 import { queryOptions } from "@tanstack/react-query";
 import type { ListQuery } from "../pages/jobs/jobParams";
 import { api, call } from "./client";
+import type { paths } from "./schema";
 
 // Every read the portal makes, in one place: pages use them, and the router starts the ones a
 // page needs while its code is still downloading.
 
 export const meQuery = queryOptions({ queryKey: ["me"], queryFn: () => call(api.GET("/api/v1/me")), staleTime: 60_000 });
 export const usersQuery = queryOptions({ queryKey: ["users"], queryFn: () => call(api.GET("/api/v1/users")), staleTime: 60_000 });
+export const teamsQuery = queryOptions({ queryKey: ["teams"], queryFn: () => call(api.GET("/api/v1/teams")), staleTime: 60_000 });
+/** A team's members; under ["teams"], so that refreshing teams refreshes these too. */
+export const teamMembersQuery = (team: string) =>
+  queryOptions({ queryKey: ["teams", "members", team], queryFn: () => call(api.GET("/api/v1/teams/{team}/members", { params: { path: { team } } })) });
 export const journeyQuery = queryOptions({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
 export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
+export const sshKeysQuery = queryOptions({ queryKey: ["ssh-keys"], queryFn: () => call(api.GET("/api/v1/ssh-keys")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
 export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });
 export const accessKeysQuery = queryOptions({ queryKey: ["access-keys"], queryFn: () => call(api.GET("/api/v1/access-keys")) });
@@ -23,6 +29,9 @@ export const jobSpecSchemaQuery = queryOptions({
 });
 
 export const jobsQuery = (query: ListQuery) => queryOptions({ queryKey: ["jobs", query], queryFn: () => call(api.GET("/api/v1/jobs", { params: { query } })) });
+/** A page of the audit log; the query holds its filters (actor, action, target, since, until) and cursor. */
+export const auditQuery = (query: NonNullable<paths["/api/v1/audit"]["get"]["parameters"]["query"]>) =>
+  queryOptions({ queryKey: ["audit", query], queryFn: () => call(api.GET("/api/v1/audit", { params: { query } })) });
 export const jobQuery = (id: string) => queryOptions({ queryKey: ["job", id], queryFn: () => call(api.GET("/api/v1/jobs/{id}", { params: { path: { id } } })) });
 export const guideQuery = (id: string) => queryOptions({ queryKey: ["guide", id], queryFn: () => call(api.GET("/api/v1/guides/{id}", { params: { path: { id } } })) });
 export const guideSearchQuery = (q: string) => queryOptions({ queryKey: ["guide-search", q], queryFn: () => call(api.GET("/api/v1/guides/search", { params: { query: { q } } })) });

@@ -11,6 +11,8 @@ import {
   journeyQuery,
   meQuery,
   queuedJobsQuery,
+  teamMembersQuery,
+  teamsQuery,
   tokensQuery,
   usersQuery,
 } from "../api/queries";
@@ -29,11 +31,14 @@ export function preload(location: { pathname: string; search: string }, client: 
   } else if (path === "/jobs") {
     void client.prefetchQuery(jobsQuery(toQuery(readView(params))));
     void client.prefetchQuery(usersQuery);
+    void client.prefetchQuery(teamsQuery);
   } else if (path === "/jobs/new") {
     void client.prefetchQuery(jobSpecSchemaQuery);
     void client.prefetchQuery(clusterQuery);
+    void client.prefetchQuery(teamsQuery);
   } else if (path.startsWith("/jobs/")) {
     void client.prefetchQuery(jobQuery(decodeURIComponent(path.slice("/jobs/".length))));
+    void client.prefetchQuery(teamsQuery);
   } else if (path === "/cluster") {
     void client.prefetchQuery(clusterQuery);
     void client.prefetchQuery(queuedJobsQuery);
@@ -46,5 +51,12 @@ export function preload(location: { pathname: string; search: string }, client: 
     else if (path.startsWith("/guides/") && id) void client.prefetchQuery(guideQuery(id));
   } else if (path === "/tokens") {
     void client.prefetchQuery(tokensQuery);
+  } else if (path === "/people") {
+    void client.prefetchQuery(usersQuery);
+  } else if (path === "/teams") {
+    void client.prefetchQuery(teamsQuery);
+  } else if (path.startsWith("/teams/")) {
+    void client.prefetchQuery(teamMembersQuery(decodeURIComponent(path.slice("/teams/".length))));
+    void client.prefetchQuery(teamsQuery);
   }
 }

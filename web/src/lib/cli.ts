@@ -12,6 +12,8 @@ export function plinthRunCommand(spec: JobSpecInput): string {
   };
   const r = spec.resources ?? {};
   flag("--name", spec.name);
+  flag("--team", spec.team);
+  if (spec.visibility && spec.visibility !== "team") flag("--visibility", spec.visibility);
   if (r.gpus) flag("--gpus", r.gpus);
   if (r.cpus !== undefined && r.cpus !== 1) flag("--cpus", r.cpus);
   if (r.memory !== undefined && r.memory !== "1G") flag("--memory", r.memory);

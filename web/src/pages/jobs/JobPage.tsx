@@ -10,6 +10,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { StateBadge } from "../../components/StateBadge";
 import { plinthRunCommand } from "../../lib/cli";
 import { formatBytes, formatDuration, formatTime } from "../../lib/format";
+import { useTeams } from "../../lib/teams";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { FAILURE_TITLES } from "./failure";
@@ -17,6 +18,7 @@ import { JobActions } from "./JobActions";
 import { LogViewer } from "./LogViewer";
 import { Timeline } from "./Timeline";
 import { GpuModel } from "../../components/GpuModel";
+import { TeamAndVisibility } from "../../components/Visibility";
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
@@ -122,8 +124,10 @@ function FailureAlert({ job }: { job: JobDetail }) {
 function Resources({ job }: { job: JobDetail }) {
   const r = job.resources;
   const { nameOf } = useUsers();
+  const teams = useTeams();
   const rows: Array<[string, React.ReactNode]> = [
     ["Submitted by", nameOf(job.userId)],
+    ["Team", <TeamAndVisibility key="t" team={teams.nameOf(job.teamId)} visibility={job.visibility} />],
     ["Submitted", formatTime(job.createdAt)],
     ["CPUs", r.cpus],
     ["Memory", formatBytes(r.memoryBytes)],

@@ -9,6 +9,7 @@ import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { StateBadge } from "../../components/StateBadge";
 import { formatBytes, formatDuration, formatRelative, formatStamp } from "../../lib/format";
+import { useTeams } from "../../lib/teams";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { JobFilters } from "./JobFilters";
@@ -21,6 +22,7 @@ export default function JobsList() {
   // Cursors of the pages before this one, for "Previous page" (keyset pages have no numbers).
   const [history, setHistory] = useState<string[]>([]);
   const { nameOf } = useUsers();
+  const teams = useTeams();
 
   const update = useCallback(
     (patch: Partial<ListView>, keepCursor = false) => {
@@ -49,13 +51,14 @@ export default function JobsList() {
       <JobFilters view={view} onChange={update} />
       {jobs.error && <ProblemAlert error={jobs.error} onRetry={() => void jobs.refetch()} />}
       <Loaded when={jobs.isSuccess} name="jobs" />
-      <Table.ScrollContainer minWidth={760}>
+      <Table.ScrollContainer minWidth={840}>
         <Table striped highlightOnHover verticalSpacing="xs" aria-label="Jobs" aria-busy={jobs.isFetching} data-testid="jobs-table">
           <Table.Thead>
             <Table.Tr>
               <SortHeader label="Job" sort="name" view={view} onSort={sortBy} />
               <SortHeader label="State" sort="state" view={view} onSort={sortBy} />
               <Table.Th>User</Table.Th>
+              <Table.Th>Team</Table.Th>
               <SortHeader label="Submitted" sort="created" view={view} onSort={sortBy} />
               <Table.Th>Time</Table.Th>
               <Table.Th>Resources</Table.Th>
@@ -63,7 +66,7 @@ export default function JobsList() {
           </Table.Thead>
           <Table.Tbody>
             {jobs.data?.items.map((job) => (
-              <JobRow key={job.id} job={job} user={nameOf(job.userId)} />
+              <JobRow key={job.id} job={job} user={nameOf(job.userId)} team={teams.nameOf(job.teamId)} />
             ))}
           </Table.Tbody>
         </Table>
@@ -151,7 +154,7 @@ function SortHeader({ label, sort, view, onSort }: { label: string; sort: Sort; 
 
 // Rows use plain elements inside Mantine's table cells: fifty rows of nested components
 // cost a first visit more time than everything else on the page.
-function JobRow({ job, user }: { job: Job; user: string }) {
+function JobRow({ job, user, team }: { job: Job; user: string; team: string }) {
   const r = job.resources;
   const time =
     job.state === "queued"
@@ -185,6 +188,10 @@ function JobRow({ job, user }: { job: Job; user: string }) {
         <StateBadge state={job.state} />
       </Table.Td>
       <Table.Td>{user}</Table.Td>
+      <Table.Td>
+        {team}
+        {job.visibility !== "team" && <div className="job-id">{job.visibility}</div>}
+      </Table.Td>
       <Table.Td>
         <time dateTime={job.createdAt} title={formatStamp(job.createdAt)}>
           {formatRelative(job.createdAt)}

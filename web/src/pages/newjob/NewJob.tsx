@@ -7,14 +7,17 @@ import { api, call } from "../../api/client";
 import { clusterQuery, jobQuery, jobSpecSchemaQuery } from "../../api/queries";
 import { ApiProblem, fieldErrors } from "../../api/problem";
 import type { JobSpecInput } from "../../api/types";
+import { useMe } from "../../app/me";
 import { CommandBlock } from "../../components/CommandBlock";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { plinthRunCommand } from "../../lib/cli";
+import { teamsToAddTo, useTeams } from "../../lib/teams";
 import { usePageTitle } from "../../lib/usePageTitle";
 import type { JsonSchema, SpecValue } from "./jsonSchema";
-import { setAt } from "./jsonSchema";
+import { getAt, setAt } from "./jsonSchema";
 import { type FormContext, SchemaFields } from "./SchemaForm";
+import { TeamWidget, VisibilityWidget } from "./teamFields";
 import { CommandWidget, GpuModelWidget, GpuSummary, RetriesWidget } from "./widgets";
 
 const EXAMPLES: Record<string, SpecValue> = {
@@ -61,6 +64,19 @@ export default function NewJob() {
     }
   }, [source.data]);
 
+  // The team: the one the job it starts from is in, or else the person's first. Named in the
+  // spec only where there is a choice; with one team the server picks it.
+  const me = useMe();
+  const teams = useTeams();
+  const teamChoices = teamsToAddTo(me, teams.teams.map((t) => t.name));
+  const fromTeam = source.data ? teams.nameOf(source.data.teamId) : undefined;
+  const defaultTeam = fromTeam && teamChoices.includes(fromTeam) ? fromTeam : teamChoices[0];
+  const team = (getAt(value, "team") as string | undefined) ?? defaultTeam ?? "";
+  const ready = !from || (source.data !== undefined && teams.isSuccess);
+  useEffect(() => {
+    if (ready && teamChoices.length > 1 && getAt(value, "team") === undefined && defaultTeam) setValue((v) => setAt(v, "team", defaultTeam));
+  }, [ready, teamChoices.length, value, defaultTeam]);
+
   const submit = useMutation({
     mutationFn: (spec: SpecValue) => call(api.POST("/api/v1/jobs", { body: spec as JobSpecInput })),
     onSuccess: (job) => navigate(`/jobs/${job.id}`),
@@ -96,11 +112,13 @@ export default function NewJob() {
     placeholders: PLACEHOLDERS,
     hidden: new Set(["script", "code"]),
     wide: new Set(["name", "command"]),
-    order: { "": ["name", "command", "resources", "timeout", "priority", "estimate", "retries", "env", "labels"] },
+    order: { "": ["name", "command", "team", "visibility", "resources", "timeout", "priority", "estimate", "retries", "env", "labels"] },
     widgets: {
       command: (field) => <CommandWidget ctx={ctx} field={field} />,
       "resources.gpu.model": (field) => <GpuModelWidget field={field} models={models} />,
       retries: (field) => <RetriesWidget field={field} />,
+      team: (field) => <TeamWidget field={field} choices={teamChoices} />,
+      visibility: (field) => <VisibilityWidget field={field} team={team} />,
     },
   };
 
