@@ -2,6 +2,8 @@ import { Badge, Group, Stack, Text, Title } from "@mantine/core";
 import { useMe } from "../app/me";
 import { usePageTitle } from "../lib/usePageTitle";
 import { Generate } from "./profile/Generate";
+import { Password } from "./profile/Password";
+import { Sessions } from "./profile/Sessions";
 import { SshKeys } from "./profile/SshKeys";
 
 /** Your own things: who you are here, your SSH keys, and credentials made in the browser. */
@@ -25,6 +27,8 @@ export default function Profile() {
         </Group>
       </Stack>
       <SshKeys />
+      <Password />
+      <Sessions />
       <Generate />
     </Stack>
   );
