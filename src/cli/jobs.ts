@@ -41,7 +41,7 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
           ago(j.createdAt),
           j.durations.runningMs !== null ? formatDuration(j.durations.runningMs) : j.startedAt ? "running" : "-",
           String(j.resources.gpus),
-          j.failure?.reason ?? "",
+          j.failure?.reason ?? (j.heldBy ? `held: ${heldShort(j.heldBy)}` : ""),
         ]),
       );
       if (page.nextCursor) process.stdout.write(`more: plinth jobs ls --cursor ${page.nextCursor}\n`);
@@ -59,6 +59,7 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
       const lines = [
         `${job.id}  ${job.name}`,
         `state:     ${job.state}${job.queue ? ` (position ${job.queue.position}${job.queue.expectedStartAt ? `, expected start ${job.queue.expectedStartAt}` : ""})` : ""}`,
+        job.heldBy ? `waiting:   ${job.heldBy.message}` : "",
         `command:   ${JSON.stringify(job.spec.command ?? ["bash", "-c", job.spec.script])}`,
         `resources: ${r.cpus} CPU, ${formatBytes(r.memoryBytes)}, ${r.gpus} GPU${r.gpuModel ? ` matching '${r.gpuModel}'` : ""}`,
         job.assignedGpus.length ? `gpus:      ${job.assignedGpus.map((g) => `${g.index} ${g.model} (${g.uuid})`).join(", ")}` : "",
@@ -144,3 +145,11 @@ const indent = (text: string) =>
     .split("\n")
     .map((l) => `  ${l}`)
     .join("\n");
+
+const QUOTA_WORDS: Record<NonNullable<JobView["heldBy"]>["quota"], string> = { gpus: "GPUs", runningJobs: "running jobs", gpuHours: "GPU-hours" };
+
+/** Which quota holds a job, in a few words for a table: "team vision GPUs 4/4". */
+function heldShort(h: NonNullable<JobView["heldBy"]>): string {
+  const who = h.scope.kind === "team" ? `team ${h.scope.name ?? h.scope.id}` : (h.scope.name ?? "per-person limit");
+  return `${who} ${QUOTA_WORDS[h.quota]} ${h.used}/${h.limit}`;
+}

@@ -15,9 +15,11 @@ import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
+import { type HeldBy, QuotaBook, type QuotaDefinitions, type ScopeUsage } from "./quota-book.ts";
 import { canEverFit, forecast, schedule } from "./scheduler/policy.ts";
+import { quotasEverAllow, teamKey, userKey } from "./scheduler/quotas.ts";
 import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
-import { UsageLedger, usageAmount } from "./scheduler/usage-ledger.ts";
+import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts";
 import { type FailureReason, JobSpecSchema, type JobState, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
 import { type JobDetailView, type JobView, toEventView, toJobView } from "./view.ts";
@@ -54,7 +56,8 @@ export class JobService {
   readonly #specs = new Map<string, NormalizedJob>();
   #dispatchQueued = false;
   #dispatching = false;
-  #forecastCache: { at: number; byId: Map<string, QueueForecast> } | null = null;
+  #forecastCache: { at: number; byId: Map<string, QueueForecast>; held: Map<string, HeldBy> } | null = null;
+  readonly #quotas = new QuotaBook();
   #persistTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -77,6 +80,7 @@ export class JobService {
     this.#state.nodes = await this.#o.executor.inventory();
     const saved = await this.#o.store.getKv(USAGE_KEY);
     if (saved) this.#ledger.restore(JSON.parse(saved));
+    this.#quotas.load(await this.#o.store.gpuSpansSince(this.#o.clock.now() - this.#quotas.windowMs));
     for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
     for (const row of await this.#o.store.inStates(["starting", "running"])) await this.#reconcile(row);
     // Retries promised by jobs that ended just before a crash.
@@ -115,7 +119,7 @@ export class JobService {
     const row = await this.#mustGet(id);
     requireJobAccess(subject, row, "read");
     const [labels, events] = await Promise.all([this.#o.store.labels(id), this.#o.store.events(id)]);
-    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events);
+    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row));
     return { ...view, events: events.map(toEventView) };
   }
 
@@ -124,7 +128,7 @@ export class JobService {
     const page = rows.slice(0, filter.limit);
     const labels = await this.#o.store.labelsOf(page.map((r) => r.id));
     return {
-      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r))),
+      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r), undefined, this.#heldBy(r))),
       nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
     };
   }
@@ -132,6 +136,30 @@ export class JobService {
   /** The queue in run order with positions and expected starts, and what holds each GPU. */
   queue(): { forecast: QueueForecast[]; allocations: Allocation[] } {
     return { forecast: [...this.#forecast().values()].sort((a, b) => a.position - b.position), allocations: [...this.#state.allocations.values()] };
+  }
+
+  /** New quotas from the quotas module: they apply from the next pass on. */
+  setQuotas(defs: QuotaDefinitions): void {
+    this.#quotas.setDefinitions(defs);
+    this.#forecastCache = null;
+    // Before start() has loaded the queue there is nothing to dispatch yet.
+    if (this.#persistTimer) this.wake("quotas");
+  }
+
+  /** What each user and team holds now and used in the last 7 days, by scope key. */
+  quotaUsage(): Map<string, ScopeUsage> {
+    return this.#quotas.usage(this.#o.clock.now(), [...this.#state.allocations.values()]);
+  }
+
+  /** How many queued jobs each quota holds back, by scope key. */
+  heldByScope(): Map<string, number> {
+    this.#forecast();
+    const counts = new Map<string, number>();
+    for (const h of this.#forecastCache!.held.values()) {
+      const key = h.scope.kind === "user" ? userKey(h.scope.id) : teamKey(h.scope.id);
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return counts;
   }
 
   logPath(id: string): string {
@@ -182,7 +210,8 @@ export class JobService {
     const job = normalizeSpec(parsed.data);
     // A retry stays in its job's team, with its visibility, whoever asks for it.
     const teamId = extra.retryOf?.team_id ?? (await this.#o.teamFor(user, parsed.data.team));
-    const verdict = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
+    const fits = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
+    const verdict = fits.ok ? quotasEverAllow({ userId: user.userId, teamId, resources: job.resources }, this.#o.policy, this.#quotas.limits()) : fits;
     if (!verdict.ok) {
       throw new ProblemError({ status: 422, title: "This job can never run here", code: "unschedulable", detail: verdict.reason, hint: verdict.hint, errors: [{ path: "resources", message: verdict.reason }] });
     }
@@ -284,16 +313,22 @@ export class JobService {
     const usage = this.#ledger.usageAt(now);
     // Running jobs count toward fair share as they run, not only when they end.
     for (const a of this.#state.allocations.values()) {
-      usage.set(a.userId, (usage.get(a.userId) ?? 0) + usageAmount({ gpus: a.gpuIndices.length, cpus: a.cpus }, now - a.startedAt));
+      const key = usageKey(a.teamId, a.userId);
+      usage.set(key, (usage.get(key) ?? 0) + usageAmount({ gpus: a.gpuIndices.length, cpus: a.cpus }, now - a.startedAt));
     }
-    return { now, nodes: this.#state.nodes, running: [...this.#state.allocations.values()], pending: [...this.#state.pending.values()], usage, config: this.#o.policy };
+    const running = [...this.#state.allocations.values()];
+    const quotas = this.#quotas.input(now, running, this.#o.policy);
+    return { now, nodes: this.#state.nodes, running, pending: [...this.#state.pending.values()], usage, config: this.#o.policy, ...(quotas && { quotas }) };
   }
 
   #dispatch(): void {
     if (this.#dispatching || this.#stopped || this.#state.pending.size === 0) return;
     this.#dispatching = true;
     try {
-      const decision = schedule(this.#scheduleInput());
+      const input = this.#scheduleInput();
+      const decision = schedule(input);
+      // Jobs waiting for GPU-hours start when old usage leaves the window, with no event to wake on.
+      this.#quotas.wakeAtLift(input, () => this.wake("GPU-hours freed"));
       const now = this.#o.clock.now();
       for (const placement of decision.start) {
         const pending = this.#state.pending.get(placement.jobId);
@@ -304,6 +339,7 @@ export class JobService {
         const allocation: Allocation = {
           id: pending.id,
           userId: pending.userId,
+          teamId: pending.teamId ?? null,
           node: placement.node,
           cpus: pending.resources.cpus,
           memoryBytes: pending.resources.memoryBytes,
@@ -431,7 +467,10 @@ export class JobService {
     this.#state.clearTimeout(id);
     const allocation = this.#free(id);
     const now = this.#o.clock.now();
-    if (allocation) this.#ledger.record(allocation.userId, usageAmount({ gpus: allocation.gpuIndices.length, cpus: allocation.cpus }, now - allocation.startedAt), now);
+    if (allocation) {
+      this.#ledger.record(usageKey(allocation.teamId, allocation.userId), usageAmount({ gpus: allocation.gpuIndices.length, cpus: allocation.cpus }, now - allocation.startedAt), now);
+      this.#quotas.record({ userId: allocation.userId, teamId: allocation.teamId ?? null, gpus: allocation.gpuIndices.length, start: allocation.startedAt, end: now });
+    }
     // The resources are free now: the next job may start while this one's end is written down.
     this.wake("exit");
     const row = await this.#o.store.get(id);
@@ -519,6 +558,7 @@ export class JobService {
     const allocation: Allocation = {
       id: row.id,
       userId: row.user_id,
+      teamId: row.team_id,
       node: row.node ?? this.#state.nodes[0]?.name ?? "local",
       cpus: row.cpus,
       memoryBytes: row.memory_bytes,
@@ -590,6 +630,7 @@ export class JobService {
     return {
       id: row.id,
       userId: row.user_id,
+      teamId: row.team_id,
       name: row.name,
       priority: row.priority,
       queuedAt: row.created_at,
@@ -612,9 +653,17 @@ export class JobService {
     const now = this.#o.clock.now();
     const cached = this.#forecastCache;
     if (cached && now - cached.at < 1000 && (jobId === undefined || cached.byId.has(jobId))) return cached.byId;
-    const byId = new Map(forecast(this.#scheduleInput()).map((f) => [f.jobId, f]));
-    this.#forecastCache = { at: now, byId };
+    const input = this.#scheduleInput();
+    const byId = new Map(forecast(input).map((f) => [f.jobId, f]));
+    this.#forecastCache = { at: now, byId, held: this.#quotas.heldBy(input) };
     return byId;
+  }
+
+  /** Which quota holds a queued job back, in words; null when none does. */
+  #heldBy(row: JobRow): HeldBy | null {
+    if (row.state !== "queued") return null;
+    this.#forecast(row.id);
+    return this.#forecastCache?.held.get(row.id) ?? null;
   }
 
   #queueInfo(row: JobRow): JobView["queue"] {

@@ -191,6 +191,18 @@ export class JobStore {
     return rows.filter((r) => r.started_at !== null && r.finished_at !== null).map((r) => r.finished_at! - r.started_at!);
   }
 
+  /** GPU time of jobs that ended since `since` (ms), for GPU-hours quotas: who, how many GPUs, from when to when. */
+  async gpuSpansSince(since: number): Promise<Array<{ userId: string; teamId: string | null; gpus: number; start: number; end: number }>> {
+    const rows = await this.#db
+      .selectFrom("jobs")
+      .select(["user_id", "team_id", "gpus", "started_at", "finished_at"])
+      .where("finished_at", ">=", since)
+      .where("gpus", ">", 0)
+      .where("started_at", "is not", null)
+      .execute();
+    return rows.map((r) => ({ userId: r.user_id, teamId: r.team_id, gpus: r.gpus, start: r.started_at!, end: r.finished_at! }));
+  }
+
   async getKv(key: string): Promise<string | null> {
     const r = await this.#db.selectFrom("kv").select("value").where("key", "=", key).executeTakeFirst();
     return r?.value ?? null;

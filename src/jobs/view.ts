@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FAILURE_REASONS, JOB_STATES, type JobState } from "./spec.ts";
+import { type HeldBy, HeldBySchema } from "./quota-book.ts";
 import type { JobEvent, JobRow } from "./store.ts";
 import type { GpuInfo } from "./scheduler/types.ts";
 
@@ -59,6 +60,7 @@ export const JobSchema = z
       .object({ position: z.number().int(), expectedStartAt: z.string().nullable() })
       .nullable()
       .meta({ description: "For a queued job: its place in line and when it is expected to start." }),
+    heldBy: HeldBySchema.nullable(),
   })
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobSchema>;
@@ -68,7 +70,7 @@ export type JobDetailView = z.infer<typeof JobDetailSchema>;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function toJobView(row: JobRow, labels: Record<string, string>, queue: JobView["queue"], events?: JobEvent[]): JobView {
+export function toJobView(row: JobRow, labels: Record<string, string>, queue: JobView["queue"], events?: JobEvent[], heldBy: HeldBy | null = null): JobView {
   const normalized = JSON.parse(row.normalized) as { resources: JobView["resources"] & { memoryBytes: number } };
   const firstAt = (state: JobState) => events?.find((e) => e.to_state === state)?.at ?? null;
   const startingAt = firstAt("starting");
@@ -109,6 +111,7 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
       runningMs: runningAt !== null && end !== null ? end - runningAt : null,
     },
     queue,
+    heldBy,
   };
 }
 

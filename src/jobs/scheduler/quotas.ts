@@ -166,9 +166,9 @@ export function explainHold(
 const UNIT: Record<QuotaKind, string> = { gpus: "GPU", runningJobs: "running job", gpuHours: "GPU-hour" };
 const NAME: Record<QuotaKind, string> = { gpus: "GPU", runningJobs: "running-jobs", gpuHours: "GPU-hours" };
 
-/** A number of GPU-hours as people read it: whole above 10, one decimal below. */
-function hours(h: number): string {
-  return h >= 10 ? String(Math.floor(h)) : String(Math.floor(h * 10) / 10);
+/** An amount as people read it: whole from 100 on, three significant digits below (0.0019, 12.5). */
+export function tidy(n: number): number {
+  return n >= 100 ? Math.round(n) : Number(n.toPrecision(3));
 }
 
 /**
@@ -182,7 +182,7 @@ export function holdMessage(h: QuotaHold, when: (ms: number) => string): string 
   const holder = h.scope.fromQuota ? `${owner}'s ${NAME[h.quota]} quota` : `the per-person ${NAME[h.quota]} limit`;
   if (h.quota === "gpuHours") {
     const free = h.freesAt === null ? "it does not free up by itself; a Keeper can raise it" : `frees at ${when(h.freesAt)} as older usage leaves the 7-day window`;
-    return `held by ${holder}: ${owner} used ${hours(h.used)} of ${plural(Number(hours(h.limit)), UNIT.gpuHours)} in the last 7 days; ${free}`;
+    return `held by ${holder}: ${owner} used ${tidy(h.used)} of ${plural(tidy(h.limit), UNIT.gpuHours)} in the last 7 days; ${free}`;
   }
   const inUse = h.quota === "gpus" ? `${h.used} of ${plural(h.limit, "GPU")} in use` : `${h.used} of ${plural(h.limit, "job")} running`;
   const its = h.scope.kind === "team" ? "its" : h.scope.fromQuota ? `${owner}'s` : "the owner's";
