@@ -1,7 +1,7 @@
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts";
-import { expectAccessible, expectStyled, loaded, type PortalSession, poll, signIn, startPortal } from "./helpers/portal.ts";
+import { expectAccessible, expectStyled, loaded, type PortalSession, poll, screenshot, signIn, startPortal } from "./helpers/portal.ts";
 
 // People and teams in a real Chromium: a Keeper creates a team and adds a person to it (their
 // token shown once), the person signs in with it and sees their team but no Keeper's buttons,
@@ -59,6 +59,7 @@ describe("people and teams pages (Chromium)", () => {
     expect(adaToken).toMatch(/^plt_\S{20,}$/);
     expect(await page.getByTestId("new-person-login").textContent()).toBe(`plinth login ${s.t.url} --token ${adaToken}`);
     await expectAccessible(page, "/people with a new token");
+    await screenshot(page, "portal-people");
     const row = page.locator('[data-user="ada"]');
     await poll(() => row.textContent()).toContain("vision · member");
     expect(await row.textContent()).toContain("Ada Lovelace");
@@ -196,6 +197,7 @@ describe("people and teams pages (Chromium)", () => {
     await page.getByRole("combobox", { name: "Role of ada in vision" }).selectOption("admin");
     await poll(async () => (await s.t.api("GET", "/api/v1/teams/vision/members")).body.items.find((m: { user: string }) => m.user === "ada")?.role).toBe("admin");
     await expectAccessible(page, "/teams/vision as a Keeper");
+    await screenshot(page, "portal-team");
     await expectStyled(page, "/teams/vision");
 
     await ada.goto("/teams/vision");

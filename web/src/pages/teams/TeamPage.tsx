@@ -18,8 +18,8 @@ import { usePageTitle } from "../../lib/usePageTitle";
 const ROLES: TeamRole[] = ["member", "admin", "viewer"];
 
 /**
- * One team and its members. Keepers and the team's admins add people, change roles and take
- * people out; everyone else sees who is in it.
+ * One team and its members. Keepers and the team's admins add people, change roles and remove
+ * people from it; everyone else sees who is in it.
  */
 export default function TeamPage() {
   const { team = "" } = useParams();
@@ -41,7 +41,7 @@ export default function TeamPage() {
         {info?.description && <Text>{info.description}</Text>}
         <Text size="sm" c="dimmed">
           {manages
-            ? "You manage this team: add people, change their roles, or take them out. A change applies at once, to the portal and the command line alike."
+            ? "You manage this team: add people, change their roles, or remove them from it. A change applies at once, to the portal and the command line alike."
             : "Keepers and this team's admins manage who is in it."}
         </Text>
       </Stack>
