@@ -152,7 +152,7 @@ for (const db of testDatabases()) {
         expect(JSON.stringify(res.body)).not.toContain("alice");
       }
       // And the things are still there for their owner.
-      expect((await t.api("GET", "/api/v1/tokens", undefined, alice)).body.items.some((x: { id: string }) => x.id === token && x.revokedAt === null)).toBe(true);
+      expect((await t.api("GET", "/api/v1/tokens", undefined, alice)).body.items.some((x: { id: string; revokedAt: string | null }) => x.id === token && x.revokedAt === null)).toBe(true);
       expect((await t.api("GET", "/api/v1/ssh-keys", undefined, alice)).body.items.map((x: { id: string }) => x.id)).toContain(key);
       expect((await t.api("GET", "/api/v1/secrets", undefined, alice)).body.items.map((x: { name: string }) => x.name)).toContain("WANDB_API_KEY");
       const browsers = (await t.api("GET", "/api/v1/sessions", undefined, alice)).body.items;
