@@ -7,17 +7,27 @@ import { ProblemAlert } from "../components/ProblemAlert";
 
 type Via = "password" | "token" | "sso";
 
-/** What the single sign-on callback sent back when it failed: a problem in the URL's fragment. */
-function ssoProblemFromUrl(): Problem | null {
+/**
+ * What the single sign-on callback sent back when it failed: a problem in the URL's fragment.
+ * Read once per page load and kept here, because the sign-in page may be shown more than once
+ * while the portal finds out who is signed in; the fragment is removed so a reload does not
+ * show it again.
+ */
+let ssoProblem: Problem | null | undefined;
+function takeSsoProblem(): Problem | null {
+  if (ssoProblem !== undefined) return ssoProblem;
+  ssoProblem = null;
   const m = /^#sso-problem=([A-Za-z0-9_-]+)$/.exec(window.location.hash);
   if (!m) return null;
+  window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search);
   try {
     const json = atob(m[1]!.replace(/-/g, "+").replace(/_/g, "/"));
     const problem = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0)))) as Problem;
-    return typeof problem.title === "string" ? { ...problem, type: problem.type ?? "about:blank" } : null;
+    if (typeof problem.title === "string") ssoProblem = { ...problem, type: problem.type ?? "about:blank" };
   } catch {
-    return null;
+    // Not one of ours: nothing to show.
   }
+  return ssoProblem;
 }
 
 /**
@@ -32,18 +42,17 @@ export function SignIn() {
   const [token, setToken] = useState("");
   const [busy, setBusy] = useState<Via | null>(null);
   const [problem, setProblem] = useState<{ via: Via; problem: Problem } | null>(() => {
-    const sso = ssoProblemFromUrl();
+    const sso = takeSsoProblem();
     return sso ? { via: "sso", problem: sso } : null;
   });
   useEffect(() => {
     document.title = "Sign in · Plinth";
-    // The problem is shown; a reload should not show it again.
-    if (window.location.hash.startsWith("#sso-problem=")) window.history.replaceState(null, "", window.location.pathname + window.location.search);
   }, []);
 
   const attempt = async (via: Via, request: () => Promise<unknown>) => {
     setBusy(via);
     setProblem(null);
+    ssoProblem = null;
     try {
       await request();
       await queryClient.refetchQueries({ queryKey: ["me"] });
