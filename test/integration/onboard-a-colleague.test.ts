@@ -165,6 +165,16 @@ for (const db of testDatabases()) {
         },
       },
       {
+        command: "plinth quotas set --team vision --gpus 4 --gpu-hours-per-week 300",
+        after: async () => {
+          const quota = (await t.api("GET", "/api/v1/quotas/team/vision")).body;
+          expect(quota.limits).toEqual({ gpus: 4, runningJobs: null, gpuHoursPerWeek: 300 });
+          // Ada sees her team's quota too.
+          const hers = (await as(vars.ADA_TOKEN!, "GET", "/api/v1/quotas")).body.items;
+          expect(hers).toContainEqual(expect.objectContaining({ scope: "team", name: "vision", limits: quota.limits }));
+        },
+      },
+      {
         command: "plinth users rm ada",
         before: async () => {
           adaCookie = await tokenSignIn(t.url, vars.ADA_TOKEN!);
@@ -213,9 +223,9 @@ for (const db of testDatabases()) {
       },
     ];
 
-    it("covers a Keeper's whole round: team, person with key, invitation, visibility, keys for hosts, removal, audit", () => {
+    it("covers a Keeper's whole round: team, person with key, invitation, visibility, keys for hosts, Unix account, quota, removal, audit", () => {
       const commands = guide.steps.filter((s): s is CommandStep => s.kind === "command").map((s) => s.text);
-      for (const needed of ["plinth teams add", "plinth users add ada --team vision --role member --ssh-key", "plinth users invite", "--visibility private", "plinth ssh-keys export", "plinth users set ada --unix-user", "plinth users rm ada", "plinth audit ls"]) {
+      for (const needed of ["plinth teams add", "plinth users add ada --team vision --role member --ssh-key", "plinth users invite", "--visibility private", "plinth ssh-keys export", "plinth users set ada --unix-user", "plinth quotas set --team vision", "plinth users rm ada", "plinth audit ls"]) {
         expect(
           commands.some((c) => c.includes(needed)),
           `the guide has no command with '${needed}'`,
