@@ -1,17 +1,24 @@
 import { Center, Loader } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
-import { Route, Routes } from "react-router";
+import { Route, Routes, useMatch } from "react-router";
 import { ApiProblem } from "../api/problem";
 import { meQuery } from "../api/queries";
 import { ProblemAlert } from "../components/ProblemAlert";
+import AuditLog from "../pages/AuditLog";
 import Cluster from "../pages/Cluster";
 import Guides from "../pages/guides/Guides";
 import JobPage from "../pages/jobs/JobPage";
+import Join from "../pages/Join";
 import JobsList from "../pages/jobs/JobsList";
 import NewJob from "../pages/newjob/NewJob";
 import NotFound from "../pages/NotFound";
+import People from "../pages/people/People";
+import Profile from "../pages/Profile";
+import Quotas from "../pages/Quotas";
 import { SignIn } from "../pages/SignIn";
 import StartHere from "../pages/StartHere";
+import TeamPage from "../pages/teams/TeamPage";
+import Teams from "../pages/teams/Teams";
 import Secrets from "../pages/Secrets";
 import Tokens from "../pages/Tokens";
 import { MeContext } from "./me";
@@ -21,11 +28,20 @@ import { Shell } from "./Shell";
 // then waits for one round of code, not two. Only the diagram library is loaded on demand.
 export function App() {
   const me = useQuery(meQuery);
+  const joining = useMatch("/join/:secret");
   if (me.isPending) {
     return (
       <Center h="100vh">
         <Loader aria-label="Loading" />
       </Center>
+    );
+  }
+  // An invitation link opens outside the signed-in shell, signed in or not.
+  if (joining) {
+    return (
+      <MeContext.Provider value={me.data ?? null}>
+        <Join secret={joining.params.secret ?? ""} />
+      </MeContext.Provider>
     );
   }
   if (me.error) {
@@ -50,6 +66,12 @@ export function App() {
           <Route path="/guides/*" element={<Guides />} />
           <Route path="/tokens" element={<Tokens />} />
           <Route path="/secrets" element={<Secrets />} />
+          <Route path="/quotas" element={<Quotas />} />
+          <Route path="/profile" element={<Profile />} />
+          <Route path="/audit" element={<AuditLog />} />
+          <Route path="/people" element={<People />} />
+          <Route path="/teams" element={<Teams />} />
+          <Route path="/teams/:team" element={<TeamPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </Shell>

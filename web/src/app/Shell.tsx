@@ -1,11 +1,12 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBook, IconChevronDown, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun } from "@tabler/icons-react";
+import { IconBook, IconChevronDown, IconGauge, IconHistory, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router";
 import { api, call } from "../api/client";
 import { useLiveEvents } from "../api/events";
+import type { Me } from "../api/types";
 import { useMe } from "./me";
 
 const NAV = [
@@ -14,8 +15,14 @@ const NAV = [
   { to: "/jobs/new", label: "New job", icon: IconPlayerPlay, exact: true },
   { to: "/cluster", label: "Cluster", icon: IconServer, exact: true },
   { to: "/guides", label: "Guides", icon: IconBook, exact: false },
+  { to: "/people", label: "People", icon: IconUsers, exact: true },
+  { to: "/teams", label: "Teams", icon: IconUsersGroup, exact: false },
   { to: "/tokens", label: "Tokens", icon: IconKey, exact: true },
   { to: "/secrets", label: "Secrets", icon: IconLock, exact: true },
+  { to: "/quotas", label: "Quotas", icon: IconGauge, exact: true },
+  { to: "/profile", label: "Profile", icon: IconUserCircle, exact: true },
+  // Right after sign-in `me` comes from the sign-in answer, which carries no teams yet.
+  { to: "/audit", label: "Audit log", icon: IconHistory, exact: true, show: (me: Me) => me.role === "admin" || (me.teams ?? []).some((t) => t.role === "admin") },
 ];
 
 function isActive(pathname: string, to: string, exact: boolean): boolean {
@@ -27,6 +34,7 @@ function isActive(pathname: string, to: string, exact: boolean): boolean {
 export function Shell({ children }: { children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const { pathname } = useLocation();
+  const me = useMe();
   useLiveEvents();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: "sm", collapsed: { mobile: !opened } }} padding="md">
@@ -54,7 +62,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
         <nav aria-label="Main navigation">
-          {NAV.map((item) => (
+          {NAV.filter((item) => !item.show || item.show(me)).map((item) => (
             <NavLink
               key={item.to}
               component={Link}
@@ -113,6 +121,9 @@ function UserMenu() {
       </Menu.Target>
       <Menu.Dropdown>
         <Menu.Label>{me.role === "admin" ? "Admin" : "Member"}</Menu.Label>
+        <Menu.Item component={Link} to="/profile" leftSection={<IconUserCircle size={16} aria-hidden />}>
+          Profile and SSH keys
+        </Menu.Item>
         <Menu.Item component={Link} to="/tokens" leftSection={<IconKey size={16} aria-hidden />}>
           API tokens
         </Menu.Item>
