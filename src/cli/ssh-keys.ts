@@ -68,7 +68,7 @@ export function registerSshKeys(program: Command): void {
 }
 
 /** The one line of a public key file, checked here; a private key is refused before anything is sent. */
-function readPublicKeyFile(file: string): string {
+export function readPublicKeyFile(file: string): string {
   let text: string;
   try {
     text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");

@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ApiClient, CliError } from "./client.ts";
 import { ago, printJson, printTable } from "./output.ts";
+import { readPublicKeyFile } from "./ssh-keys.ts";
 
 interface Membership {
   team: string;
@@ -42,7 +42,7 @@ export function registerUsers(program: Command): Command {
     .option("--json", "print the person and the token as JSON")
     .action(async (name: string, o: { team?: string; role: string; sshKey: string[]; displayName?: string; email?: string; unixUser?: string; admin?: boolean; json?: boolean }) => {
       if (!TEAM_ROLES.includes(o.role)) throw new CliError(`--role must be admin, member or viewer, not '${o.role}'.`, "admin manages the team, member adds work, viewer only reads.");
-      const sshKeys = o.sshKey.map(readKeyFile);
+      const sshKeys = o.sshKey.map((file) => readPublicKeyFile(file).trim());
       const body = {
         name,
         role: o.admin ? "admin" : "member",
@@ -155,18 +155,6 @@ function printPerson(u: User): void {
 }
 
 const teamsText = (teams: Membership[]) => (teams.length ? teams.map((m) => `${m.team}:${m.role}`).join(", ") : "-");
-
-function readKeyFile(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CliError(`Cannot read the SSH key file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`, "Give the public key file, usually ~/.ssh/id_ed25519.pub.");
-  }
-  const line = text.split("\n").find((l) => l.trim() !== "" && !l.startsWith("#"));
-  if (!line) throw new CliError(`${file} holds no key.`, "Give the public key file, usually ~/.ssh/id_ed25519.pub.");
-  return line.trim();
-}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
