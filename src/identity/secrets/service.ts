@@ -144,7 +144,7 @@ export class SecretService {
     const resource = teamSecrets(team.id);
     if (!can(actor, "read", resource)) throw teamNotFound(teamName);
     if (!isTeamAdmin(actor, team.id)) {
-      throw problems.forbidden(`Only the admins of team '${team.name}' may ${verb} its secrets.`, `Ask one of its admins (\`plinth teams members ${team.name}\` lists them), or keep the secret as your own by leaving out --team.`);
+      throw problems.forbidden(`Only the admins of team '${team.name}' may ${verb} its secrets.`, `Ask one of its admins (\`plinth teams show ${team.name}\` lists them), or keep the secret as your own by leaving out --team.`);
     }
     return { scope: teamScope(team.id), team };
   }
