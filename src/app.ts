@@ -155,7 +155,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerJobRoutes(routes, { jobs, identity, bundles, bus, masks: secrets.forJobs.masks });
   registerAuditRoutes(routes, audit);
   portal.register(routes, http);
-  createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl }).register(routes);
+  createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);
   secrets.register(routes);
   quotas.register(routes);

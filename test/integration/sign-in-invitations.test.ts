@@ -90,6 +90,21 @@ for (const db of testDatabases()) {
       expect(byMember.status).toBe(403);
     });
 
+    it("withdraws the open links of a Keeper who is removed, whose password stops working too", async () => {
+      const kim = await t.api("POST", "/api/v1/users", { name: "kim", role: "admin" });
+      expect((await t.api("PUT", "/api/v1/users/kim/password", { password: "kim's long password" })).status).toBe(200);
+      const made = await t.api("POST", "/api/v1/invitations", {}, kim.body.token);
+      expect(made.status).toBe(201);
+      const removed = await t.api("DELETE", "/api/v1/users/kim");
+      expect(removed.status).toBe(200);
+      expect(removed.body.done).toContain("1 open invitation withdrawn");
+      const withdrawn = await portalPost(t.url, "/api/v1/invitations/preview", { secret: secretOf(made.body.url) });
+      expect(withdrawn.body.title).toBe("Invitation withdrawn");
+      const signIn = await passwordSignIn(t.url, "kim", "kim's long password");
+      expect(signIn.status).toBe(401);
+      expect(signIn.body.title).toBe("Wrong user name or password");
+    });
+
     it("makes and lists invitations from the CLI", async () => {
       const r = await runCli(["users", "invite", "--team", "vision", "--role", "member", "--expires", "3d"], { url: t.url });
       expect(r.code).toBe(0);

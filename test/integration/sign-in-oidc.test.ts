@@ -144,6 +144,12 @@ for (const db of testDatabases()) {
       ]);
       const ops = await t.api("GET", "/api/v1/teams/ops/members");
       expect(ops.body.items).toEqual([expect.objectContaining({ user: "mira", source: "keeper" })]);
+      // Each sign-on is in the audit log with what it changed.
+      const audit = await t.api("GET", "/api/v1/audit?action=session.oidc&target=mira");
+      expect(audit.body.items.map((e: any) => e.after.changes)).toEqual([
+        ["vision: member → admin", "left nlp", "no longer a Keeper"],
+        ["account made", "joined vision as member", "joined nlp as viewer", "made a Keeper"],
+      ]);
     });
 
     it("links the account a Keeper added under the same name, and takes an email address's first part as the name", async () => {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../../core/clock.ts";
 import type { DB } from "../../db/database.ts";
+import type { RouteAuditor } from "../../http/route-audit.ts";
 import type { RouteRegistry } from "../../http/routes.ts";
 import type { SessionService } from "../../portal/sessions.ts";
 import type { IdentityService } from "../service.ts";
@@ -25,6 +26,7 @@ export interface SignInDeps {
   logger: Logger;
   oidc: OidcConfig | undefined;
   publicUrl: string | undefined;
+  audit?: Pick<RouteAuditor, "record">;
 }
 
 export interface SignIn {
@@ -51,6 +53,6 @@ export function createSignIn(deps: SignInDeps): SignIn {
     passwords,
     invitations,
     oidc,
-    register: (routes) => registerSignInRoutes(routes, { passwords, invitations, oidc, sessions, publicUrl: deps.publicUrl }),
+    register: (routes) => registerSignInRoutes(routes, { passwords, invitations, oidc, sessions, publicUrl: deps.publicUrl, audit: deps.audit }),
   };
 }

@@ -70,29 +70,33 @@ export class OidcAccounts {
     this.#logger = deps.logger;
   }
 
-  /** The person these verified claims belong to, with their teams brought up to date. */
-  async signIn(issuer: string, claims: Claims): Promise<UsersTable> {
+  /**
+   * The person these verified claims belong to, with their teams brought up to date, and what
+   * changed for them (for the audit log): "account made", "joined vision as member"…
+   */
+  async signIn(issuer: string, claims: Claims): Promise<{ user: UsersTable; changes: string[] }> {
     const subject = String(claims.sub);
     const now = this.#clock.now();
     let link = await this.#store.identity(issuer, subject);
     let user = link ? await this.#identity.store.userById(link.user_id) : undefined;
     const { teams, keeper } = grantsOf(groupsOf(claims, this.#config.groupsClaim), this.#config.teams);
+    const changes: string[] = [];
     if (!user) {
-      user = await this.#findOrCreate(issuer, claims, teams);
+      user = await this.#findOrCreate(issuer, claims, teams, changes);
       link = { issuer, subject, user_id: user.id, admin_granted_at: null, created_at: now, last_sign_in_at: now };
       await this.#store.insertIdentity(link);
     }
     if (user.removed_at !== null) {
       throw refused("Removed from this platform", `${user.name} was removed from this platform.`, "Ask a Keeper if that is a mistake.");
     }
-    await this.#syncTeams(user, teams);
-    const admin = await this.#syncKeeper(user, link!, keeper);
+    await this.#syncTeams(user, teams, changes);
+    const admin = await this.#syncKeeper(user, link!, keeper, changes);
     await this.#store.updateIdentity(issuer, subject, { last_sign_in_at: now, admin_granted_at: admin });
     this.#identity.invalidate();
-    return (await this.#identity.store.userById(user.id))!;
+    return { user: (await this.#identity.store.userById(user.id))!, changes };
   }
 
-  async #findOrCreate(issuer: string, claims: Claims, teams: Map<string, TeamRole>): Promise<UsersTable> {
+  async #findOrCreate(issuer: string, claims: Claims, teams: Map<string, TeamRole>, changes: string[]): Promise<UsersTable> {
     const name = userNameFrom(claims, this.#config.usernameClaim);
     if (!name) {
       throw refused(
@@ -107,6 +111,7 @@ export class OidcAccounts {
       if ((await this.#store.identitiesOf(existing.id)).some((i) => i.issuer === issuer)) {
         throw refused("Name already linked", `'${name}' here is linked to another account at this provider.`, "Ask a Keeper: the provider may have given the name to someone new.");
       }
+      changes.push("sign-on account linked");
       return existing;
     }
     if (!this.#config.createUsers) {
@@ -118,24 +123,30 @@ export class OidcAccounts {
     row.display_name = typeof claims.name === "string" ? claims.name.slice(0, 200) : null;
     row.email = typeof claims.email === "string" ? claims.email.slice(0, 320) : null;
     await this.#identity.store.insertUser(row);
+    changes.push("account made");
     if (primary === undefined) {
       // No group gives a team: the platform's default team, as for anyone a Keeper adds without one.
       await this.#teams.setMember("system", DEFAULT_TEAM, name, "member", "keeper");
+      changes.push(`joined ${DEFAULT_TEAM} as member`);
     }
     this.#logger.info({ user: name }, "single sign-on made a new account");
     return row;
   }
 
-  async #syncTeams(user: UsersTable, wanted: Map<string, TeamRole>): Promise<void> {
+  async #syncTeams(user: UsersTable, wanted: Map<string, TeamRole>, changes: string[]): Promise<void> {
     const current = await this.#identity.store.membershipsOf(user.id);
     for (const [team, role] of wanted) {
       const had = current.find((m) => m.team_name === team);
       if (had && (had.source === "keeper" || had.role === role)) continue;
       if (!had) await this.#ensureTeam(team);
       await this.#teams.setMember("system", team, user.name, role, "sso");
+      changes.push(had ? `${team}: ${had.role} → ${role}` : `joined ${team} as ${role}`);
     }
     for (const m of current) {
-      if (m.source === "sso" && !wanted.has(m.team_name)) await this.#teams.removeMember("system", m.team_name, user.name);
+      if (m.source === "sso" && !wanted.has(m.team_name)) {
+        await this.#teams.removeMember("system", m.team_name, user.name);
+        changes.push(`left ${m.team_name}`);
+      }
     }
     const after = await this.#identity.store.membershipsOf(user.id);
     if (!after.some((m) => m.team_id === user.primary_team_id)) {
@@ -144,10 +155,11 @@ export class OidcAccounts {
   }
 
   /** Makes or unmakes a Keeper by group; returns when groups made them one (null: not by groups). */
-  async #syncKeeper(user: UsersTable, link: OidcIdentitiesTable, keeper: boolean): Promise<number | null> {
+  async #syncKeeper(user: UsersTable, link: OidcIdentitiesTable, keeper: boolean, changes: string[]): Promise<number | null> {
     if (keeper) {
       if (user.role === "admin") return link.admin_granted_at;
       await this.#identity.store.updateUser(user.id, { role: "admin" });
+      changes.push("made a Keeper");
       return this.#clock.now();
     }
     if (link.admin_granted_at === null || user.role !== "admin") return null;
@@ -156,6 +168,7 @@ export class OidcAccounts {
       return link.admin_granted_at;
     }
     await this.#identity.store.updateUser(user.id, { role: "member" });
+    changes.push("no longer a Keeper");
     return null;
   }
 

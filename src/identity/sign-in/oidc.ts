@@ -72,7 +72,7 @@ export class OidcSignIn {
    * the code for tokens (PKCE, nonce and the ID token's signature are checked by the library),
    * and returns the person, with their teams synced, and where they were going.
    */
-  async finish(callbackUrl: URL, cookieState: string | null): Promise<{ user: UsersTable; returnTo: string }> {
+  async finish(callbackUrl: URL, cookieState: string | null): Promise<{ user: UsersTable; changes: string[]; returnTo: string }> {
     const providerError = callbackUrl.searchParams.get("error");
     if (providerError) {
       const description = callbackUrl.searchParams.get("error_description");
@@ -99,8 +99,8 @@ export class OidcSignIn {
       this.#logger.warn({ err: describe(err) }, "single sign-on failed at the provider's answer");
       throw failed(`${this.#config.name}'s answer could not be verified: ${describe(err)}.`, "Start again; if it keeps failing, a Keeper can check auth.oidc (issuer, clientId, client secret) and the server's clock.");
     }
-    const user = await this.#accounts.signIn(config.serverMetadata().issuer, claims);
-    return { user, returnTo: login.return_to };
+    const { user, changes } = await this.#accounts.signIn(config.serverMetadata().issuer, claims);
+    return { user, changes, returnTo: login.return_to };
   }
 
   /** The provider's metadata, discovered once; a failed discovery is tried again next time. */

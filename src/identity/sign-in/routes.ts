@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { type Problem, ProblemError } from "../../core/errors.ts";
+import { clientOf, type RouteAuditor } from "../../http/route-audit.ts";
 import type { RouteRegistry } from "../../http/routes.ts";
 import { requireCsrfHeader, SESSION_COOKIE } from "../../portal/auth.ts";
 import { readCookie, sessionCookie } from "../../portal/cookies.ts";
@@ -32,6 +33,8 @@ export interface SignInRouteDeps {
   sessions: SessionService;
   /** server.publicUrl: where people reach Plinth; else the address each request came to. */
   publicUrl: string | undefined;
+  /** Where a single sign-on, which no route declaration records (it is a GET), is recorded. */
+  audit?: Pick<RouteAuditor, "record"> | undefined;
 }
 
 const OIDC_COOKIE = "plinth_oidc";
@@ -215,8 +218,10 @@ export function registerSignInRoutes(r: RouteRegistry, deps: SignInRouteDeps): v
       const clear = stateCookie("", 0, secure(request));
       try {
         const sso = requireSso(oidc);
-        const { user, returnTo } = await sso.finish(new URL(`${baseUrl(request)}${request.url}`), readCookie(request, OIDC_COOKIE));
+        const { user, changes, returnTo } = await sso.finish(new URL(`${baseUrl(request)}${request.url}`), readCookie(request, OIDC_COOKIE));
         await signIn(request, reply, user, "oidc", [clear]);
+        const who = { userId: user.id, name: user.name };
+        await deps.audit?.record({ actor: who, action: "session.oidc", target: { kind: "user", id: user.id, name: user.name }, after: { changes }, from: clientOf(request) });
         return reply.redirect(returnTo, 302);
       } catch (err) {
         if (!(err instanceof ProblemError)) throw err;

@@ -1,4 +1,4 @@
-import { Anchor, Button, Center, Loader, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Loader, PasswordInput, Stack, Text, TextInput, } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useContext, useEffect, useState } from "react";
 import { useNavigate } from "react-router";
@@ -6,6 +6,7 @@ import { api, call } from "../api/client";
 import { ApiProblem, asProblem, fieldErrors, type Problem } from "../api/problem";
 import { MeContext } from "../app/me";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { SignedOutCard } from "../components/SignedOutCard";
 import { formatTime } from "../lib/format";
 
 /**
@@ -54,65 +55,55 @@ export default function Join({ secret }: { secret: string }) {
 
   const errors = fieldErrors(problem ?? undefined);
   return (
-    <Center mih="100vh" p="md" component="main">
-      <Paper withBorder shadow="sm" p="xl" maw={480} w="100%">
-        <Stack>
-          <Stack gap={4} align="center">
-            <img src="/favicon.svg" alt="" width={40} height={40} />
-            <Title order={1} size="h2">
-              Join Plinth
-            </Title>
+    <SignedOutCard title="Join Plinth" width={480}>
+      {invitation.isPending && <Loader aria-label="Loading the invitation" mx="auto" />}
+      {invitation.error && (
+        <>
+          <ProblemAlert error={invitation.error} />
+          <Anchor href="/">Go to the sign-in page</Anchor>
+        </>
+      )}
+      {invitation.data && (
+        <form onSubmit={(e) => void submit(e)} noValidate data-loaded="join">
+          <Stack gap="sm">
+            <Text>
+              {invitation.data.invitedBy} invited you to the team <b>{invitation.data.team}</b> as {invitation.data.role === "admin" ? "an admin" : `a ${invitation.data.role}`}. The link works once, until{" "}
+              {formatTime(invitation.data.expiresAt)}.
+            </Text>
+            {me && (
+              <Text size="sm" c="orange.8">
+                You are signed in as {me.name} in this browser; joining signs you in as the new person instead.
+              </Text>
+            )}
+            <TextInput
+              label="User name"
+              description={fixed ? "The invitation gives you this name." : "Lower-case letters, digits and . _ -, starting with a letter; it cannot be changed later."}
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              readOnly={fixed !== null}
+              autoComplete="username"
+              autoCapitalize="none"
+              spellCheck={false}
+              error={errors.name}
+            />
+            <TextInput label="Your name" description="As colleagues see it, e.g. Ada Lovelace." value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} autoComplete="name" error={errors.displayName} />
+            <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" error={errors.email} />
+            <PasswordInput
+              label="Password"
+              description="At least 10 characters, and not your user name."
+              value={password}
+              onChange={(e) => setPassword(e.currentTarget.value)}
+              autoComplete="new-password"
+              error={errors.password}
+            />
+            <PasswordInput label="Password again" value={again} onChange={(e) => setAgain(e.currentTarget.value)} autoComplete="new-password" error={errors.again} />
+            {problem && <ProblemAlert problem={problem} />}
+            <Button type="submit" loading={busy} fullWidth>
+              Join
+            </Button>
           </Stack>
-          {invitation.isPending && <Loader aria-label="Loading the invitation" mx="auto" />}
-          {invitation.error && (
-            <>
-              <ProblemAlert error={invitation.error} />
-              <Anchor href="/">Go to the sign-in page</Anchor>
-            </>
-          )}
-          {invitation.data && (
-            <form onSubmit={(e) => void submit(e)} noValidate data-loaded="join">
-              <Stack gap="sm">
-                <Text>
-                  {invitation.data.invitedBy} invited you to the team <b>{invitation.data.team}</b> as {invitation.data.role === "admin" ? "an admin" : `a ${invitation.data.role}`}. The link works once, until{" "}
-                  {formatTime(invitation.data.expiresAt)}.
-                </Text>
-                {me && (
-                  <Text size="sm" c="orange.8">
-                    You are signed in as {me.name} in this browser; joining signs you in as the new person instead.
-                  </Text>
-                )}
-                <TextInput
-                  label="User name"
-                  description={fixed ? "The invitation gives you this name." : "Lower-case letters, digits and . _ -, starting with a letter; it cannot be changed later."}
-                  value={name}
-                  onChange={(e) => setName(e.currentTarget.value)}
-                  readOnly={fixed !== null}
-                  autoComplete="username"
-                  autoCapitalize="none"
-                  spellCheck={false}
-                  error={errors.name}
-                />
-                <TextInput label="Your name" description="As colleagues see it, e.g. Ada Lovelace." value={displayName} onChange={(e) => setDisplayName(e.currentTarget.value)} autoComplete="name" error={errors.displayName} />
-                <TextInput label="Email" type="email" value={email} onChange={(e) => setEmail(e.currentTarget.value)} autoComplete="email" error={errors.email} />
-                <PasswordInput
-                  label="Password"
-                  description="At least 10 characters, and not your user name."
-                  value={password}
-                  onChange={(e) => setPassword(e.currentTarget.value)}
-                  autoComplete="new-password"
-                  error={errors.password}
-                />
-                <PasswordInput label="Password again" value={again} onChange={(e) => setAgain(e.currentTarget.value)} autoComplete="new-password" error={errors.again} />
-                {problem && <ProblemAlert problem={problem} />}
-                <Button type="submit" loading={busy} fullWidth>
-                  Join
-                </Button>
-              </Stack>
-            </form>
-          )}
-        </Stack>
-      </Paper>
-    </Center>
+        </form>
+      )}
+    </SignedOutCard>
   );
 }

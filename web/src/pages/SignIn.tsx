@@ -1,9 +1,10 @@
-import { Anchor, Button, Center, Code, Paper, PasswordInput, Stack, Text, TextInput, Title } from "@mantine/core";
+import { Anchor, Button, Code, PasswordInput, Stack, Text, TextInput, } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useEffect, useState } from "react";
 import { api, call } from "../api/client";
 import { ApiProblem, asProblem, type Problem } from "../api/problem";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { SignedOutCard } from "../components/SignedOutCard";
 
 type Via = "password" | "token" | "sso";
 
@@ -87,54 +88,44 @@ export function SignIn() {
   const errorOn = (via: Via) => (problem?.via === via ? problem.problem.title : undefined);
 
   return (
-    <Center mih="100vh" p="md" component="main">
-      <Paper withBorder shadow="sm" p="xl" maw={460} w="100%">
-        <Stack>
-          <Stack gap={4} align="center">
-            <img src="/favicon.svg" alt="" width={40} height={40} />
-            <Title order={1} size="h2">
-              Sign in to Plinth
-            </Title>
-          </Stack>
-          {sso && (
-            <>
-              <Button component="a" href={`${sso.url}?returnTo=${encodeURIComponent(returnTo)}`} fullWidth size="md" data-testid="sso-sign-in">
-                Sign in with {sso.name}
-              </Button>
-              <Text size="sm" c="dimmed" ta="center">
-                or with your user name and password
-              </Text>
-            </>
-          )}
-          <form onSubmit={withPassword} noValidate>
-            <Stack gap="sm">
-              <TextInput label="User name" autoComplete="username" value={name} onChange={(e) => setName(e.currentTarget.value)} autoCapitalize="none" spellCheck={false} />
-              <PasswordInput label="Password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errorOn("password")} />
-              <Button type="submit" loading={busy === "password"} fullWidth variant={sso ? "default" : "filled"}>
-                Sign in
-              </Button>
-            </Stack>
-          </form>
-          <form onSubmit={withToken} noValidate>
-            <Stack gap="sm">
-              <Text size="sm">
-                Or paste an API token. When Plinth was started, <Code>plinth up</Code> printed one; a colleague can also make one for you on their Tokens page.
-              </Text>
-              <PasswordInput label="API token" placeholder="plt_…" autoComplete="off" value={token} onChange={(e) => setToken(e.currentTarget.value)} error={errorOn("token")} />
-              <Button type="submit" loading={busy === "token"} fullWidth variant="default">
-                Sign in with token
-              </Button>
-            </Stack>
-          </form>
-          {problem && <ProblemAlert problem={problem.problem} />}
-          <Text size="xs" c="dimmed">
-            You stay signed in on this browser for 30 days, until you sign out. Neither your password nor a token is kept by the browser.{" "}
-            <Anchor href="/api/v1/openapi.json" size="xs">
-              API reference
-            </Anchor>
+    <SignedOutCard title="Sign in to Plinth">
+      {sso && (
+        <>
+          <Button component="a" href={`${sso.url}?returnTo=${encodeURIComponent(returnTo)}`} fullWidth size="md" data-testid="sso-sign-in">
+            Sign in with {sso.name}
+          </Button>
+          <Text size="sm" c="dimmed" ta="center">
+            or with your user name and password
           </Text>
+        </>
+      )}
+      <form onSubmit={withPassword} noValidate>
+        <Stack gap="sm">
+          <TextInput label="User name" autoComplete="username" value={name} onChange={(e) => setName(e.currentTarget.value)} autoCapitalize="none" spellCheck={false} />
+          <PasswordInput label="Password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.currentTarget.value)} error={errorOn("password")} />
+          <Button type="submit" loading={busy === "password"} fullWidth variant={sso ? "default" : "filled"}>
+            Sign in
+          </Button>
         </Stack>
-      </Paper>
-    </Center>
+      </form>
+      <form onSubmit={withToken} noValidate>
+        <Stack gap="sm">
+          <Text size="sm">
+            Or paste an API token. When Plinth was started, <Code>plinth up</Code> printed one; a colleague can also make one for you on their Tokens page.
+          </Text>
+          <PasswordInput label="API token" placeholder="plt_…" autoComplete="off" value={token} onChange={(e) => setToken(e.currentTarget.value)} error={errorOn("token")} />
+          <Button type="submit" loading={busy === "token"} fullWidth variant="default">
+            Sign in with token
+          </Button>
+        </Stack>
+      </form>
+      {problem && <ProblemAlert problem={problem.problem} />}
+      <Text size="xs" c="dimmed">
+        You stay signed in on this browser for 30 days, until you sign out. Neither your password nor a token is kept by the browser.{" "}
+        <Anchor href="/api/v1/openapi.json" size="xs">
+          API reference
+        </Anchor>
+      </Text>
+    </SignedOutCard>
   );
 }
