@@ -9,7 +9,7 @@ import type { JobsTable } from "../../src/jobs/tables.ts";
 import { prng } from "./simulate.ts";
 
 // Writes many finished jobs (with their events and labels, 90 days of history) straight into a
-// fresh SQLite database, in batches, as the job store's tables hold them; then a benchmark
+// fresh database (SQLite, or an empty PostgreSQL one), in batches, as the job store's tables hold them; then a benchmark
 // starts a real platform on it. People, teams and API tokens are written the same way.
 
 export const JOB_NAMES = ["train-resnet", "eval", "preprocess", "sweep-lr", "simulate-md", "fit-glm", "tokenize", "render", "align-reads", "bootstrap"];
@@ -29,6 +29,8 @@ export interface SeedPerson {
 }
 
 export interface SeedPlan {
+  /** A PostgreSQL database (empty) to write to; left out, SQLite in the data directory. */
+  databaseUrl?: string;
   jobs: number;
   people: SeedPerson[];
   /** Teams besides `default`. */
@@ -53,7 +55,7 @@ export interface Seeded {
 
 export async function seedJobs(dataDir: string, plan: SeedPlan): Promise<Seeded> {
   const started = performance.now();
-  const database = openDatabase(undefined, dataDir);
+  const database = openDatabase(plan.databaseUrl, dataDir);
   await migrate(database);
   const db = database.db as unknown as Kysely<any>;
   const now = Date.now();

@@ -122,24 +122,27 @@ export class JobStore {
   async list(filter: JobFilter): Promise<JobRow[]> {
     let q = this.#db.selectFrom("jobs").selectAll("jobs");
     const visible = visibleWhere(filter.visibleTo, JOB_COLUMNS);
-    if (visible) q = q.where(visible);
+    // The policy filters the rows of whichever index the sort or the other filters walk, so a
+    // page stops after its 50 rows. Left bare, SQLite answers the policy's OR with an index
+    // scan per branch and sorts everything the person may see (their teams' every job) before
+    // the first row; `IS TRUE` is the same condition that it does not do that for.
+    // PostgreSQL plans both forms alike. bench/authorization.ts measures it.
+    if (visible) q = q.where((eb) => sql<boolean>`(${visible(eb)}) is true`);
     if (filter.states?.length) q = q.where("jobs.state", "in", filter.states);
     if (filter.userId) q = q.where("jobs.user_id", "=", filter.userId);
     if (filter.name) q = q.where("jobs.name", "=", filter.name);
+    const sort = filter.sort ?? "created";
     for (const [key, value] of filter.labels ?? []) {
-      q = q.where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("job_labels")
-            .select(sql.lit(1).as("one"))
-            .whereRef("job_labels.job_id", "=", "jobs.id")
-            .where("job_labels.key", "=", key)
-            .where("job_labels.value", "=", value),
-        ),
-      );
+      q = q.where((eb) => {
+        const labelled = eb.selectFrom("job_labels").where("job_labels.key", "=", key).where("job_labels.value", "=", value);
+        // Newest first, the ids with the label are read from their index in order and are the
+        // page, however rare the label; other sorts walk their own index and look labels up.
+        return sort === "created"
+          ? eb("jobs.id", "in", labelled.select("job_labels.job_id"))
+          : eb.exists(labelled.select(sql.lit(1).as("one")).whereRef("job_labels.job_id", "=", "jobs.id"));
+      });
     }
     const op = filter.order === "desc" ? "<" : ">";
-    const sort = filter.sort ?? "created";
     if (sort === "created") {
       if (filter.after) q = q.where("jobs.id", op, filter.after);
       return q.orderBy("jobs.id", filter.order).limit(filter.limit).execute();
