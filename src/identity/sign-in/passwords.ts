@@ -25,8 +25,11 @@ export async function hashPassword(password: string): Promise<string> {
   return `scrypt$${N}$${R}$${P}$${salt.toString("base64")}$${key.toString("base64")}`;
 }
 
-/** A hash of nothing anyone can type, checked when there is no real one so that timing says nothing. */
-let decoy: Promise<string> | null = null;
+/**
+ * Checked when there is no real hash, so that timing says nothing: the same parameters as a
+ * real one, and a key no password derives to.
+ */
+const DECOY = `scrypt$${N}$${R}$${P}$${Buffer.alloc(SALT_LENGTH).toString("base64")}$${Buffer.alloc(KEY_LENGTH).toString("base64")}`;
 
 /**
  * Whether the password matches the stored hash, compared in constant time. Without a hash
@@ -36,9 +39,8 @@ let decoy: Promise<string> | null = null;
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
   const parsed = stored ? parseHash(stored) : null;
   if (!parsed) {
-    decoy ??= hashPassword(randomBytes(32).toString("base64"));
-    const fake = parseHash(await decoy)!;
-    await derive(password, fake.salt, fake.n, fake.r, fake.p, fake.key.length);
+    const fake = parseHash(DECOY)!;
+    timingSafeEqual(await derive(password, fake.salt, fake.n, fake.r, fake.p, fake.key.length), fake.key);
     return false;
   }
   const key = await derive(password, parsed.salt, parsed.n, parsed.r, parsed.p, parsed.key.length);
