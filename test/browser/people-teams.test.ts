@@ -78,7 +78,7 @@ describe("people and teams pages (Chromium)", () => {
     expect(teams.body.items.find((t: { name: string }) => t.name === "vision")).toMatchObject({ description: "Image models", members: 1 });
   });
 
-  it("refuses a bad name at its field, and a taken one with what to do", async () => {
+  it("refuses a bad name at its field, a taken one with what to do, and a private key before sending it", async () => {
     const { page } = s;
     await page.getByRole("button", { name: "Add person" }).click();
     await page.getByLabel("User name").fill("Ada!");
@@ -88,6 +88,18 @@ describe("people and teams pages (Chromium)", () => {
     await page.getByLabel("User name").fill("ada");
     await page.getByRole("button", { name: "Add person" }).click();
     await poll(() => page.getByTestId("problem").textContent()).toContain("already on the platform");
+
+    // A private key pasted by mistake is refused in the page: no request carries it.
+    const { privateKey } = await generateSshKeyPair("oops");
+    const sent: string[] = [];
+    page.on("request", (r) => sent.push(r.postData() ?? ""));
+    await page.getByLabel("User name").fill("grace");
+    await page.getByLabel("SSH public key (optional)").fill(privateKey);
+    await poll(() => page.getByText("This is a private key", { exact: false }).count()).toBe(1);
+    await page.getByRole("button", { name: "Add person" }).click();
+    await page.getByLabel("SSH public key (optional)").fill("");
+    expect(sent.filter((body) => body.includes("PRIVATE KEY"))).toEqual([]);
+    expect((await s.t.api("GET", "/api/v1/users/grace")).status).toBe(404);
     await page.getByRole("button", { name: "Cancel" }).click();
   });
 

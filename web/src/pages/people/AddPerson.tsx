@@ -2,6 +2,7 @@ import { Alert, Button, Group, NativeSelect, Paper, Stack, Switch, Text, Textare
 import { IconUserPlus } from "@tabler/icons-react";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
+import { looksLikePrivateKey } from "../../../../src/identity/ssh-keys/private-key-text";
 import { api, call } from "../../api/client";
 import { ApiProblem, fieldErrors } from "../../api/problem";
 import type { TeamRole } from "../../api/types";
@@ -46,9 +47,11 @@ export function AddPerson({ onClose }: { onClose: () => void }) {
   const sshKeyError = Object.entries(errors).find(([path]) => path === "sshKeys" || path.startsWith("sshKeys."))?.[1];
   // A problem no field shows (a name taken, a key refused as a whole) is shown under the form.
   const unshown = Object.keys(errors).some((path) => !FIELDS.has(path) && !path.startsWith("sshKeys"));
+  // A private key pasted by mistake is refused here, before it is sent anywhere.
+  const privateKey = looksLikePrivateKey(form.sshKey);
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
-    add.mutate();
+    if (!privateKey) add.mutate();
   };
 
   if (add.data) {
@@ -130,7 +133,7 @@ export function AddPerson({ onClose }: { onClose: () => void }) {
             minRows={2}
             value={form.sshKey}
             onChange={(e) => set({ sshKey: e.currentTarget.value })}
-            error={sshKeyError}
+            error={privateKey ? "This is a private key, the secret half of a key pair: it was not sent. Ask them for the public half, the file of the same name ending in .pub." : sshKeyError}
             styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
           />
           {add.error && (unshown || !Object.keys(errors).length) && <ProblemAlert error={add.error} />}
