@@ -129,7 +129,7 @@ describe("portal pages (Chromium)", () => {
     const { page, t } = s;
     await page.goto("/tokens");
     await loaded(page, "tokens");
-    await page.getByLabel("What is it for?").fill("laptop CLI");
+    await page.getByRole("form", { name: "Create a token" }).getByLabel("What is it for?").fill("laptop CLI");
     await page.getByRole("button", { name: "Create token" }).click();
     const token = ((await page.getByTestId("new-token-value").textContent()) ?? "").trim();
     expect(token).toMatch(/^plt_/);
