@@ -17,6 +17,7 @@ export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () =>
 export const sshKeysQuery = queryOptions({ queryKey: ["ssh-keys"], queryFn: () => call(api.GET("/api/v1/ssh-keys")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
 export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });
+export const quotasQuery = queryOptions({ queryKey: ["quotas"], queryFn: () => call(api.GET("/api/v1/quotas")) });
 export const accessKeysQuery = queryOptions({ queryKey: ["access-keys"], queryFn: () => call(api.GET("/api/v1/access-keys")) });
 /** Another user's tokens (admins); under ["tokens"], so that refreshing tokens refreshes these too. */
 export const userTokensQuery = (name: string) =>

@@ -1,5 +1,5 @@
 import { Alert, Anchor, Badge, Code, Grid, Group, Paper, Spoiler, Stack, Table, Text, Title } from "@mantine/core";
-import { IconAlertTriangle, IconClock } from "@tabler/icons-react";
+import { IconAlertTriangle, IconClock, IconGauge } from "@tabler/icons-react";
 import { useQuery } from "@tanstack/react-query";
 import { Link, useParams } from "react-router";
 import { jobQuery } from "../../api/queries";
@@ -51,7 +51,7 @@ export default function JobPage() {
         </Stack>
         <JobActions job={j} />
       </Group>
-      {j.queue && <QueueNote position={j.queue.position} expectedStartAt={j.queue.expectedStartAt} />}
+      {j.heldBy ? <HeldNote heldBy={j.heldBy} position={j.queue?.position ?? null} /> : j.queue && <QueueNote position={j.queue.position} expectedStartAt={j.queue.expectedStartAt} />}
       {j.failure && j.state !== "succeeded" && <FailureAlert job={j} />}
       {j.warning && <WarningAlert warning={j.warning} />}
       <Grid>
@@ -77,6 +77,21 @@ function QueueNote({ position, expectedStartAt }: { position: number; expectedSt
       <Anchor component={Link} to="/cluster">
         See the cluster
       </Anchor>
+    </Alert>
+  );
+}
+
+/** A job a quota holds back: which quota, how full, and when it frees up, in the server's words. */
+function HeldNote({ heldBy, position }: { heldBy: NonNullable<JobDetail["heldBy"]>; position: number | null }) {
+  return (
+    <Alert variant="light" color="gray" icon={<IconGauge aria-hidden />} title={`Waiting for a quota${position !== null ? `: position ${position} in the queue` : ""}`} data-testid="held-by">
+      <Text size="sm">{heldBy.message[0]!.toUpperCase() + heldBy.message.slice(1)}.</Text>
+      <Text size="sm">
+        Jobs of other people and teams start meanwhile.{" "}
+        <Anchor component={Link} to="/quotas">
+          See the quotas
+        </Anchor>
+      </Text>
     </Alert>
   );
 }

@@ -14,6 +14,7 @@ import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { JobFilters } from "./JobFilters";
 import { hasFilters, type ListView, NO_FILTERS, PAGE_SIZES, readView, type Sort, toQuery, writeView } from "./jobParams";
+import { heldShort } from "../../lib/quotas";
 
 export default function JobsList() {
   usePageTitle("Jobs");
@@ -159,7 +160,7 @@ function JobRow({ job, user, team }: { job: Job; user: string; team: string }) {
   const time =
     job.state === "queued"
       ? job.queue
-        ? `#${job.queue.position} in queue`
+        ? `#${job.queue.position} in queue${job.heldBy ? `, held: ${heldShort(job.heldBy)}` : ""}`
         : "waiting"
       : job.durations.runningMs !== null
         ? formatDuration(job.durations.runningMs)
