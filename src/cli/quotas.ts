@@ -37,7 +37,7 @@ function limitOption(flag: string, whole: boolean) {
   };
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(n >= 10 ? 0 : 1));
+const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n < 0.01 ? "<0.01" : String(Number(n.toPrecision(3))));
 
 /** "3 of 4", "3 (no limit)", with the default marked. */
 function cell(used: number, limit: number | null, fromDefault: boolean): string {

@@ -99,7 +99,8 @@ function QuotaCard({ quota: q, mine, keeper, onEdit }: { quota: Quota; mine: boo
   );
 }
 
-const tidy = (n: number) => (Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3))));
+/** An amount as people read it: whole numbers as they are, small ones as "< 0.01", others to three digits. */
+const tidy = (n: number) => (Number.isInteger(n) ? String(n) : n < 0.01 ? "< 0.01" : String(Number(n.toPrecision(3))));
 
 /** One limit: a bar of how full it is, or the use alone when there is no limit. */
 function Usage({ label, used, limit, byDefault }: { label: string; used: number; limit: number | null; byDefault: boolean }) {
