@@ -116,6 +116,14 @@ for (const db of testDatabases()) {
       expect((await t.api("DELETE", "/api/v1/quotas/team/vision")).status).toBe(404);
       const audit = (await t.api("GET", "/api/v1/audit?action=quota.set")).body;
       expect(JSON.stringify(audit)).toContain("quota.set");
+
+      // A person's own quota goes when a Keeper removes them.
+      const tmp = await t.api("POST", "/api/v1/users", { name: "tmp", team: "nlp" });
+      expect((await t.api("PUT", "/api/v1/quotas/user/tmp", { gpus: 1 })).status).toBe(200);
+      const removed = await t.api("DELETE", "/api/v1/users/tmp");
+      expect(removed.body.done).toContain("quota removed");
+      const left = (await t.api("GET", "/api/v1/quotas")).body.items.map((q: any) => q.id);
+      expect(left).not.toContain(tmp.body.user.id);
     }, 60_000);
 
     it("holds a team's GPU jobs once it used up its GPU-hours, counting jobs that ran, until usage leaves the 7 days", async () => {
