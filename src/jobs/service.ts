@@ -15,7 +15,7 @@ import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
-import { type HeldBy, QuotaBook, type QuotaDefinitions, type ScopeUsage } from "./quota-book.ts";
+import { type HeldBy, heldBySeenBy, QuotaBook, type QuotaDefinitions, type ScopeUsage } from "./quota-book.ts";
 import { canEverFit, forecast, schedule } from "./scheduler/policy.ts";
 import { quotasEverAllow, teamKey, userKey } from "./scheduler/quotas.ts";
 import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
@@ -64,7 +64,7 @@ export class JobService {
   /** Retries being created now, by id. */
   readonly #creatingRetries = new Set<string>();
   /** Owner, team and visibility of jobs asked about by live events; they change only at hand-over. */
-  readonly #resources = new Map<string, Owned>();
+  readonly #resources = new Map<string, Promise<Owned | null>>();
 
   constructor(opts: JobServiceOptions) {
     this.#o = opts;
@@ -119,7 +119,7 @@ export class JobService {
     const row = await this.#mustGet(id);
     requireJobAccess(subject, row, "read");
     const [labels, events] = await Promise.all([this.#o.store.labels(id), this.#o.store.events(id)]);
-    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row));
+    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row, subject));
     return { ...view, events: events.map(toEventView) };
   }
 
@@ -128,7 +128,7 @@ export class JobService {
     const page = rows.slice(0, filter.limit);
     const labels = await this.#o.store.labelsOf(page.map((r) => r.id));
     return {
-      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r), undefined, this.#heldBy(r))),
+      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r), undefined, this.#heldBy(r, filter.visibleTo))),
       nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
     };
   }
@@ -170,13 +170,19 @@ export class JobService {
   async mayRead(subject: Subject, id: string): Promise<boolean> {
     let resource = this.#resources.get(id);
     if (!resource) {
-      const row = await this.#o.store.get(id);
-      if (!row) return false;
-      resource = jobResource(row);
+      // Every open stream asks about the same job at once: they share one read of it.
       if (this.#resources.size >= 10_000) this.#resources.clear();
-      this.#resources.set(id, resource);
+      const lookup = this.#o.store.get(id).then((row) => (row ? jobResource(row) : null));
+      resource = lookup;
+      this.#resources.set(id, lookup);
+      // A job that is not there (yet) is asked about again next time.
+      lookup.then(
+        (found) => found === null && this.#resources.get(id) === lookup && this.#resources.delete(id),
+        () => this.#resources.get(id) === lookup && this.#resources.delete(id),
+      );
     }
-    return can(subject, "read", resource);
+    const found = await resource;
+    return found !== null && can(subject, "read", found);
   }
 
   /** Of these jobs, the ones the subject may see. */
@@ -659,11 +665,11 @@ export class JobService {
     return byId;
   }
 
-  /** Which quota holds a queued job back, in words; null when none does. */
-  #heldBy(row: JobRow): HeldBy | null {
+  /** Which quota holds a queued job back, in words, as the viewer may see it; null when none does. */
+  #heldBy(row: JobRow, viewer: Subject): HeldBy | null {
     if (row.state !== "queued") return null;
     this.#forecast(row.id);
-    return this.#forecastCache?.held.get(row.id) ?? null;
+    return heldBySeenBy(viewer, this.#forecastCache?.held.get(row.id) ?? null, row.team_id);
   }
 
   #queueInfo(row: JobRow): JobView["queue"] {
