@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { formatDuration } from "../core/units.ts";
+import type { Subject } from "../identity/policy.ts";
 import { plannedEnd, quotaHolds } from "./scheduler/policy.ts";
 import { type QuotaHold, holdMessage, teamKey, tidy, userKey } from "./scheduler/quotas.ts";
 import { type GpuSpan, QUOTA_WINDOW_MS, gpuSecondsAt, windowFreesAt } from "./scheduler/quota-window.ts";
@@ -182,6 +183,18 @@ export class QuotaBook {
     const from = now - this.#windowMs;
     if (this.#spans.length > 0 && this.#spans.some((s) => s.end <= from)) this.#spans = this.#spans.filter((s) => s.end > from);
   }
+}
+
+/**
+ * A hold as a viewer may see it. A team's quota is for the team's people to see, a person's
+ * limits for them and the admins of the job's team; the numbers count jobs the viewer may not
+ * see. Anyone else (reading another team's public job) sees its place in the queue only.
+ */
+export function heldBySeenBy(viewer: Subject, held: HeldBy | null, jobTeamId: string | null): HeldBy | null {
+  if (!held || viewer.role === "admin") return held;
+  if (held.scope.kind === "team") return viewer.teams[held.scope.id] !== undefined ? held : null;
+  if (held.scope.id === viewer.userId) return held;
+  return jobTeamId !== null && viewer.teams[jobTeamId] === "admin" ? held : null;
 }
 
 export function toHeldBy(hold: QuotaHold, now: number): HeldBy {

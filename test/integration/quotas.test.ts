@@ -58,7 +58,7 @@ for (const db of testDatabases()) {
 
       const big = await submit("ana", { ...untilStopped("big", 2), estimate: "20m" });
       await t.waitFor(big, ["running"]);
-      const next = await submit("ben", untilStopped("next", 1));
+      const next = await submit("ben", { ...untilStopped("next", 1), visibility: "public" });
       const held = await until(next, (j) => j.heldBy !== null);
       expect(held.state).toBe("queued");
       expect(held.heldBy).toMatchObject({ quota: "gpus", scope: { kind: "team", name: "vision" }, used: 2, limit: 2 });
@@ -66,6 +66,11 @@ for (const db of testDatabases()) {
       const bigStarted = Date.parse((await t.api("GET", `/api/v1/jobs/${big}`)).body.startedAt);
       expect(Math.abs(Date.parse(held.heldBy.freesAt) - (bigStarted + 20 * 60_000))).toBeLessThan(5_000);
       expect(held.heldBy.message).toMatch(/^held by team vision's GPU quota \(2 of 2 GPUs in use\); frees when one of its jobs ends — the earliest expected at \d\d:\d\d \(in (19|20)m\)$/);
+
+      // Someone outside the team may see the public job, but not the team's usage in it.
+      const outside = (await as("cem", "GET", `/api/v1/jobs/${next}`)).body;
+      expect(outside.state).toBe("queued");
+      expect(outside.heldBy).toBeNull();
 
       // Another team's job takes a free GPU at once.
       const other = await submit("cem", untilStopped("other", 1));

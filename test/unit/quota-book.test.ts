@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatWhen, QuotaBook } from "../../src/jobs/quota-book.ts";
+import { formatWhen, type HeldBy, heldBySeenBy, QuotaBook } from "../../src/jobs/quota-book.ts";
 import type { PolicyConfig, RunningJob, ScheduleInput } from "../../src/jobs/scheduler/types.ts";
 
 // The dispatcher's book of quotas and recorded GPU time, on a short window so that usage
@@ -53,6 +53,19 @@ describe("QuotaBook", () => {
     expect(wokeAt).toBeGreaterThanOrEqual(until);
     // By then the book says so too.
     expect(book.input(Date.now(), [], config)!.teams.get("vision")!.windowHeldUntil).toBeUndefined();
+  });
+
+  it("shows a hold only to those who may see the quota's numbers", () => {
+    const team: HeldBy = { quota: "gpus", scope: { kind: "team", id: "vision", name: "vision" }, used: 4, limit: 4, freesAt: null, message: "held by team vision's GPU quota" };
+    const mine: HeldBy = { ...team, scope: { kind: "user", id: "ana", name: "ana" } };
+    const person = (userId: string, teams: Record<string, "admin" | "member" | "viewer">, role: "admin" | "member" = "member") => ({ userId, role, teams });
+    expect(heldBySeenBy(person("ben", { vision: "viewer" }), team, "vision")).toBe(team);
+    expect(heldBySeenBy(person("cem", { nlp: "member" }), team, "vision")).toBeNull();
+    expect(heldBySeenBy(person("cem", {}, "admin"), team, "vision")).toBe(team);
+    expect(heldBySeenBy(person("ana", { vision: "member" }), mine, "vision")).toBe(mine);
+    expect(heldBySeenBy(person("ben", { vision: "member" }), mine, "vision")).toBeNull();
+    expect(heldBySeenBy(person("dee", { vision: "admin" }), mine, "vision")).toBe(mine);
+    expect(heldBySeenBy(person("ben", {}), null, "vision")).toBeNull();
   });
 
   it("says when in words people use, with how far ahead", () => {
