@@ -24,3 +24,48 @@ export function requireJobAccess(subject: Subject, row: JobRow, action: "read" |
     throw problems.forbidden(`Job ${row.id} belongs to someone else.`, `Only its owner, an admin of its team or a Keeper may ${what} it.`);
   }
 }
+
+/**
+ * Who may read which job, for the live events and the cluster view, which ask about the same
+ * jobs many times: each job's owner, team and visibility are read once and kept (they change
+ * only when a removed person's work is handed over, which calls `forget`).
+ */
+export class JobReadAccess {
+  readonly #read: (id: string) => Promise<JobRow | undefined>;
+  readonly #resources = new Map<string, Promise<Owned | null>>();
+
+  constructor(read: (id: string) => Promise<JobRow | undefined>) {
+    this.#read = read;
+  }
+
+  /** Whether the subject may see this job; false for a job that does not exist. */
+  async mayRead(subject: Subject, id: string): Promise<boolean> {
+    let resource = this.#resources.get(id);
+    if (!resource) {
+      // Every open stream asks about the same job at once: they share one read of it.
+      if (this.#resources.size >= 10_000) this.#resources.clear();
+      const lookup = this.#read(id).then((row) => (row ? jobResource(row) : null));
+      resource = lookup;
+      this.#resources.set(id, lookup);
+      // A job that is not there (yet) is asked about again next time.
+      lookup.then(
+        (found) => found === null && this.#resources.get(id) === lookup && this.#resources.delete(id),
+        () => this.#resources.get(id) === lookup && this.#resources.delete(id),
+      );
+    }
+    const found = await resource;
+    return found !== null && can(subject, "read", found);
+  }
+
+  /** Of these jobs, the ones the subject may see. */
+  async visibleAmong(subject: Subject, ids: string[]): Promise<Set<string>> {
+    if (subject.role === "admin") return new Set(ids);
+    const out = new Set<string>();
+    for (const id of new Set(ids)) if (await this.mayRead(subject, id)) out.add(id);
+    return out;
+  }
+
+  forget(): void {
+    this.#resources.clear();
+  }
+}

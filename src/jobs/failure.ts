@@ -274,3 +274,19 @@ function failed(reason: FailureReason, message: string, hint: string | null): Fa
 function timedOut(message: string, hint: string): FailureExplanation {
   return { state: "timed_out", reason: "time_limit", message, hint };
 }
+
+/** What a job that succeeded should still tell its owner. */
+export function exitWarning(info: ExitInfo, memoryBytes: number): { message: string; hint: string } | null {
+  if (!info.outOfMemory) return null;
+  return {
+    message: "It exited 0, but one of its processes was killed by the kernel for running out of memory: some work (a data loader worker, a subprocess) may not have been done.",
+    hint: memoryBytes > 0 ? `Check its output is complete; ask for more memory with --memory (it had ${formatBytes(memoryBytes)}), or use less in its helper processes.` : "Check its output is complete; the machine itself ran short of memory, so ask for less or run fewer jobs at once.",
+  };
+}
+
+/** Adds, to a failure's hint, that the job met its process limit when it did: forks failing explain odd errors. */
+export function withProcessLimit(hint: string | null, info: ExitInfo): string | null {
+  if (!info.forkRefusals) return hint;
+  const note = `It reached its limit on processes and threads (${info.forkRefusals} refused); a keeper sets executor.maxProcesses in plinth.yaml.`;
+  return hint ? `${hint} ${note}` : note;
+}

@@ -231,7 +231,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     handler: async ({ user }) => {
       const { forecast, allocations } = jobs.queue();
       // Everyone sees how busy the machines are; only the jobs they may see are named.
-      const visible = await jobs.visibleAmong(user, [...allocations.map((a) => a.id), ...forecast.map((f) => f.jobId)]);
+      const visible = await jobs.access.visibleAmong(user, [...allocations.map((a) => a.id), ...forecast.map((f) => f.jobId)]);
       const held = new Map<string, string | null>();
       for (const a of allocations) for (const g of a.gpuIndices) held.set(`${a.node}/${g}`, visible.has(a.id) ? a.id : null);
       return {

@@ -3,15 +3,16 @@ import type { Clock } from "../core/clock.ts";
 import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
-import { formatBytes, formatDuration } from "../core/units.ts";
-import { can, type Owned, type Subject } from "../identity/policy.ts";
+import { formatDuration } from "../core/units.ts";
+import type { Subject } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
-import { jobResource, noSuchJob, requireJobAccess } from "./access.ts";
+import { JobReadAccess, noSuchJob, requireJobAccess } from "./access.ts";
+import { newJobRow } from "./new-job-row.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import type { JobSecrets } from "./job-secrets.ts";
 import { secretNamesOf } from "./log-mask.ts";
-import { explainFailure, lastLines, pathsRelativeTo } from "./failure.ts";
+import { exitWarning, explainFailure, lastLines, pathsRelativeTo, withProcessLimit } from "./failure.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
@@ -63,11 +64,13 @@ export class JobService {
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Retries being created now, by id. */
   readonly #creatingRetries = new Set<string>();
-  /** Owner, team and visibility of jobs asked about by live events; they change only at hand-over. */
-  readonly #resources = new Map<string, Promise<Owned | null>>();
+
+  /** Who may read which job, for live events and the cluster view. */
+  readonly access: JobReadAccess;
 
   constructor(opts: JobServiceOptions) {
     this.#o = opts;
+    this.access = new JobReadAccess((id) => opts.store.get(id));
     this.#ledger = new UsageLedger(opts.policy.fairShareHalfLifeMs);
   }
 
@@ -166,37 +169,10 @@ export class JobService {
     return this.#o.runDirs.logPath(id);
   }
 
-  /** Whether the subject may see this job (for live events); false for a job that does not exist. */
-  async mayRead(subject: Subject, id: string): Promise<boolean> {
-    let resource = this.#resources.get(id);
-    if (!resource) {
-      // Every open stream asks about the same job at once: they share one read of it.
-      if (this.#resources.size >= 10_000) this.#resources.clear();
-      const lookup = this.#o.store.get(id).then((row) => (row ? jobResource(row) : null));
-      resource = lookup;
-      this.#resources.set(id, lookup);
-      // A job that is not there (yet) is asked about again next time.
-      lookup.then(
-        (found) => found === null && this.#resources.get(id) === lookup && this.#resources.delete(id),
-        () => this.#resources.get(id) === lookup && this.#resources.delete(id),
-      );
-    }
-    const found = await resource;
-    return found !== null && can(subject, "read", found);
-  }
-
-  /** Of these jobs, the ones the subject may see. */
-  async visibleAmong(subject: Subject, ids: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    if (subject.role === "admin") return new Set(ids);
-    for (const id of new Set(ids)) if (await this.mayRead(subject, id)) out.add(id);
-    return out;
-  }
-
   /** Hands a removed person's private jobs to their team; the line for the removal's report. */
   async handOver(userId: string): Promise<string | undefined> {
     const n = await this.#o.store.handOverPrivateJobs(userId);
-    this.#resources.clear();
+    this.access.forget();
     return n > 0 ? `${n} private job${n === 1 ? "" : "s"} made visible to ${n === 1 ? "its team" : "their teams"}` : undefined;
   }
 
@@ -231,39 +207,9 @@ export class JobService {
     }
     if (job.secrets) await this.#o.secrets.check(user.userId, job.secrets, teamId);
     const now = this.#o.clock.now();
-    const row: JobRow = {
-      id: extra.id ?? newId("job", now),
-      user_id: user.userId,
-      name: job.name,
-      state: "queued",
-      priority: job.priority,
-      spec: JSON.stringify(input),
-      normalized: JSON.stringify(job),
-      cpus: job.resources.cpus,
-      memory_bytes: job.resources.memoryBytes,
-      gpus: job.resources.gpus,
-      estimate_ms: job.estimateMs,
-      timeout_ms: job.timeoutMs,
-      attempt: extra.retryOf ? extra.retryOf.attempt + 1 : 1,
-      retry_of: extra.retryOf?.id ?? null,
-      retried_by: null,
-      created_at: now,
-      started_at: null,
-      finished_at: null,
-      node: null,
-      gpu_assignment: null,
-      pid: null,
-      pid_start_time: null,
-      exit_code: null,
-      signal: null,
-      reason: null,
-      message: null,
-      hint: null,
-      log_tail: null,
-      peak_memory_bytes: null,
-      team_id: teamId,
-      visibility: extra.retryOf?.visibility ?? parsed.data.visibility,
-    };
+    // A retry stays in its job's team, with its visibility, whoever asks for it.
+    const visibility = extra.retryOf?.visibility ?? parsed.data.visibility;
+    const row = newJobRow({ id: extra.id ?? newId("job", now), user, input, job, teamId, visibility, retryOf: extra.retryOf, now });
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
     if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
@@ -691,20 +637,4 @@ export class JobService {
       this.#o.logger.warn({ err }, "could not save fair-share usage");
     }
   }
-}
-
-/** What a job that succeeded should still tell its owner. */
-function exitWarning(info: ExitInfo, memoryBytes: number): { message: string; hint: string } | null {
-  if (!info.outOfMemory) return null;
-  return {
-    message: "It exited 0, but one of its processes was killed by the kernel for running out of memory: some work (a data loader worker, a subprocess) may not have been done.",
-    hint: memoryBytes > 0 ? `Check its output is complete; ask for more memory with --memory (it had ${formatBytes(memoryBytes)}), or use less in its helper processes.` : "Check its output is complete; the machine itself ran short of memory, so ask for less or run fewer jobs at once.",
-  };
-}
-
-/** Adds, to a failure's hint, that the job met its process limit when it did: forks failing explain odd errors. */
-function withProcessLimit(hint: string | null, info: ExitInfo): string | null {
-  if (!info.forkRefusals) return hint;
-  const note = `It reached its limit on processes and threads (${info.forkRefusals} refused); a keeper sets executor.maxProcesses in plinth.yaml.`;
-  return hint ? `${hint} ${note}` : note;
 }

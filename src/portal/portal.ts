@@ -66,7 +66,7 @@ export function createPortal(deps: PortalDeps): Portal {
         guides,
         bus: deps.bus,
         auth,
-        mayReadJob: (user, jobId) => deps.jobs.mayRead(user, jobId),
+        mayReadJob: (user, jobId) => deps.jobs.access.mayRead(user, jobId),
         secureCookies: deps.publicUrl?.startsWith("https:") ?? false,
       });
     },

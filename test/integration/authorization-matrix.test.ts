@@ -122,6 +122,12 @@ for (const db of testDatabases()) {
       const holder = await as("owner", "POST", "/api/v1/jobs", { command: ["sleep", "30"], visibility: "private", resources: { gpus: 1 } });
       await t.waitFor(holder.body.id, ["running"]);
       const waiting = await as("owner", "POST", "/api/v1/jobs", { command: ["true"], visibility: "team", resources: { gpus: 1 } });
+      // The cluster's queue is a forecast refreshed at most once a second: wait until it has the job.
+      for (let i = 0; i < 40; i++) {
+        const c = await as("keeper", "GET", "/api/v1/cluster");
+        if (c.body.queue.some((q: { jobId: string }) => q.jobId === waiting.body.id)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       for (const who of SUBJECTS) {
         const c = await as(who, "GET", "/api/v1/cluster");
         expect(c.status).toBe(200);
