@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, Modal, NativeSelect, Paper, PasswordInput, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Anchor, Badge, Button, Group, NativeSelect, Paper, PasswordInput, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { IconLock } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -9,6 +9,8 @@ import { secretsQuery } from "../api/queries";
 import type { Me, SecretInfo } from "../api/types";
 import { useMe } from "../app/me";
 import { CommandBlock } from "../components/CommandBlock";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../components/ItemTable";
 import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { formatRelative } from "../lib/format";
@@ -135,57 +137,41 @@ function SecretTable({ me, items }: { me: Me; items: SecretInfo[] }) {
   });
   return (
     <>
-      <Table.ScrollContainer minWidth={560}>
-        <Table verticalSpacing="xs" aria-label="Secrets" data-testid="secrets-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Whose</Table.Th>
-              <Table.Th>Set by</Table.Th>
-              <Table.Th>Updated</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((s) => (
-              <Table.Tr key={`${s.scope}/${s.team ?? ""}/${s.name}`} data-secret={s.name}>
-                <Table.Td>
-                  <code>{s.name}</code>
-                </Table.Td>
-                <Table.Td>{s.scope === "team" ? <Badge variant="light">team {s.team}</Badge> : "yours"}</Table.Td>
-                <Table.Td>{s.setBy}</Table.Td>
-                <Table.Td>{formatRelative(s.updatedAt)}</Table.Td>
-                <Table.Td>
-                  {(s.scope === "user" || (s.team !== null && teams.includes(s.team))) && (
-                    <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(s)} aria-label={`Remove secret ${s.name}`}>
-                      Remove
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title="Remove this secret?" centered>
-        <Stack>
-          <Text size="sm">
-            Jobs that name {removing?.name} and have not started yet will fail to start{removing?.team ? `, for everyone in team ${removing.team}` : ""}. Jobs already running keep the value they
-            were given.
-          </Text>
-          {remove.error && <ProblemAlert error={remove.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setRemoving(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => removing && remove.mutate(removing)} data-testid="confirm-remove-secret">
-              Remove
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ItemTable label="Secrets" testId="secrets-table" minWidth={560} columns={["Name", "Whose", "Set by", "Updated"]} actions>
+        {items.map((s) => (
+          <Table.Tr key={`${s.scope}/${s.team ?? ""}/${s.name}`} data-secret={s.name}>
+            <Table.Td>
+              <code>{s.name}</code>
+            </Table.Td>
+            <Table.Td>{s.scope === "team" ? <Badge variant="light">team {s.team}</Badge> : "yours"}</Table.Td>
+            <Table.Td>{s.setBy}</Table.Td>
+            <Table.Td>{formatRelative(s.updatedAt)}</Table.Td>
+            <Table.Td>
+              {(s.scope === "user" || (s.team !== null && teams.includes(s.team))) && (
+                <RowAction label={`Remove secret ${s.name}`} onClick={() => setRemoving(s)}>
+                  Remove
+                </RowAction>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ItemTable>
+      <ConfirmDialog
+        opened={removing !== null}
+        title="Remove this secret?"
+        confirm="Remove"
+        cancel="Keep it"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => removing && remove.mutate(removing)}
+        onClose={() => setRemoving(null)}
+        testId="confirm-remove-secret"
+      >
+        <Text size="sm">
+          Jobs that name {removing?.name} and have not started yet will fail to start{removing?.team ? `, for everyone in team ${removing.team}` : ""}. Jobs already running keep the value they
+          were given.
+        </Text>
+      </ConfirmDialog>
     </>
   );
 }

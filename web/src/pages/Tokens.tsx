@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Modal, NativeSelect, NumberInput, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Group, NativeSelect, NumberInput, Paper, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { IconKey, IconLogout } from "@tabler/icons-react";
 import { type UseMutationResult, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, type ReactNode, useState } from "react";
@@ -9,6 +9,8 @@ import { tokensQuery, userTokensQuery } from "../api/queries";
 import type { TokenInfo } from "../api/types";
 import { useMe } from "../app/me";
 import { CommandBlock } from "../components/CommandBlock";
+import { ConfirmDialog } from "../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../components/ItemTable";
 import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { formatRelative, formatTime } from "../lib/format";
@@ -169,20 +171,18 @@ function UserTokens({ name }: { name: string }) {
           </Alert>
         )}
       </Paper>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Sign ${name} out everywhere?`} centered>
-        <Stack>
-          <Text size="sm">Every browser {name} is signed in with must sign in again, with a token. Their command line and scripts go on working.</Text>
-          {signOut.error && <ProblemAlert error={signOut.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Cancel
-            </Button>
-            <Button color="red" loading={signOut.isPending} onClick={() => signOut.mutate()} data-testid="confirm-sign-out">
-              Sign out
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={confirming}
+        title={`Sign ${name} out everywhere?`}
+        confirm="Sign out"
+        pending={signOut.isPending}
+        error={signOut.error}
+        onConfirm={() => signOut.mutate()}
+        onClose={() => setConfirming(false)}
+        testId="confirm-sign-out"
+      >
+        <Text size="sm">Every browser {name} is signed in with must sign in again, with a token. Their command line and scripts go on working.</Text>
+      </ConfirmDialog>
       {tokens.error && <ProblemAlert error={tokens.error} onRetry={() => void tokens.refetch()} />}
       <Loaded when={tokens.isSuccess} name="user-tokens" />
       <TokenTable label={`${name}'s tokens`} items={tokens.data?.items} revoke={revoke}>
@@ -201,58 +201,41 @@ function TokenTable({ label, items, revoke, children }: { label: string; items: 
   const [revoking, setRevoking] = useState<TokenInfo | null>(null);
   return (
     <>
-      <Table.ScrollContainer minWidth={640}>
-        <Table verticalSpacing="xs" aria-label={label} data-testid="tokens-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Starts with</Table.Th>
-              <Table.Th>Created</Table.Th>
-              <Table.Th>Last used</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items?.map((t) => (
-              <Table.Tr key={t.id} data-token-id={t.id}>
-                <Table.Td>{t.name}</Table.Td>
-                <Table.Td>
-                  <code>{t.prefix}…</code>
-                </Table.Td>
-                <Table.Td>{formatTime(t.createdAt)}</Table.Td>
-                <Table.Td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</Table.Td>
-                <Table.Td>
-                  <TokenStatus token={t} />
-                </Table.Td>
-                <Table.Td>
-                  {!t.revokedAt && (
-                    <Button size="xs" color="red" variant="subtle" onClick={() => setRevoking(t)} aria-label={`Revoke token ${t.name}`}>
-                      Revoke
-                    </Button>
-                  )}
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this token?" centered>
-        <Stack>
-          <Text size="sm">{revoking && children(revoking)}</Text>
-          {revoke.error && <ProblemAlert error={revoke.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setRevoking(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={revoke.isPending} onClick={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })} data-testid="confirm-revoke">
-              Revoke
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ItemTable label={label} testId="tokens-table" minWidth={640} columns={["Name", "Starts with", "Created", "Last used", "Status"]} actions>
+        {items?.map((t) => (
+          <Table.Tr key={t.id} data-token-id={t.id}>
+            <Table.Td>{t.name}</Table.Td>
+            <Table.Td>
+              <code>{t.prefix}…</code>
+            </Table.Td>
+            <Table.Td>{formatTime(t.createdAt)}</Table.Td>
+            <Table.Td>{t.lastUsedAt ? formatRelative(t.lastUsedAt) : "never"}</Table.Td>
+            <Table.Td>
+              <TokenStatus token={t} />
+            </Table.Td>
+            <Table.Td>
+              {!t.revokedAt && (
+                <RowAction label={`Revoke token ${t.name}`} onClick={() => setRevoking(t)}>
+                  Revoke
+                </RowAction>
+              )}
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ItemTable>
+      <ConfirmDialog
+        opened={revoking !== null}
+        title="Revoke this token?"
+        confirm="Revoke"
+        cancel="Keep it"
+        pending={revoke.isPending}
+        error={revoke.error}
+        onConfirm={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
+        onClose={() => setRevoking(null)}
+        testId="confirm-revoke"
+      >
+        <Text size="sm">{revoking && children(revoking)}</Text>
+      </ConfirmDialog>
     </>
   );
 }

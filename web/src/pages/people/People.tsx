@@ -1,4 +1,4 @@
-import { Alert, Anchor, Badge, Button, Group, List, NativeSelect, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Anchor, Badge, Button, Group, List, NativeSelect, Stack, Table, Text, Title } from "@mantine/core";
 import { IconUserPlus } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -8,6 +8,7 @@ import { usersQuery } from "../../api/queries";
 import type { User } from "../../api/types";
 import { useMe } from "../../app/me";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../../components/ItemTable";
 import { Loaded } from "../../components/Loaded";
 import { PersonName } from "../../components/PersonName";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -59,57 +60,40 @@ export default function People() {
       )}
       {users.error && <ProblemAlert error={users.error} onRetry={() => void users.refetch()} />}
       <Loaded when={users.isSuccess} name="people" />
-      <Table.ScrollContainer minWidth={keeper ? 820 : 560}>
-        <Table verticalSpacing="xs" aria-label="People" data-testid="people-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Person</Table.Th>
-              <Table.Th>Teams</Table.Th>
-              {keeper && <Table.Th>Email</Table.Th>}
-              <Table.Th>Platform role</Table.Th>
-              {keeper && (
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              )}
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {users.data?.items.map((u) => (
-              <Table.Tr key={u.id} data-user={u.name}>
-                <Table.Td>
-                  <PersonName name={u.name} displayName={u.displayName} you={u.name === me.name} />
-                </Table.Td>
-                <Table.Td>
-                  <Group gap={4}>
-                    {u.teams.length === 0 && (
-                      <Text size="sm" c="dimmed">
-                        none
-                      </Text>
-                    )}
-                    {u.teams.map((t) => (
-                      <Badge key={t.team} variant="outline" color={t.role === "admin" ? "grape" : "gray"} tt="none" component={Link} to={`/teams/${t.team}`} style={{ cursor: "pointer" }}>
-                        {t.team} · {t.role}
-                      </Badge>
-                    ))}
-                  </Group>
-                </Table.Td>
-                {keeper && <Table.Td>{u.email ?? <Text span size="sm" c="dimmed">—</Text>}</Table.Td>}
-                <Table.Td>{keeper && u.name !== me.name ? <PlatformRole user={u} /> : u.role === "admin" ? <Badge color="grape">Keeper</Badge> : <Text size="sm">member</Text>}</Table.Td>
-                {keeper && (
-                  <Table.Td>
-                    {u.name !== me.name && (
-                      <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(u)} aria-label={`Remove ${u.name}`}>
-                        Remove
-                      </Button>
-                    )}
-                  </Table.Td>
+      <ItemTable label="People" testId="people-table" minWidth={keeper ? 820 : 560} columns={["Person", "Teams", ...(keeper ? ["Email"] : []), "Platform role"]} actions={keeper}>
+        {users.data?.items.map((u) => (
+          <Table.Tr key={u.id} data-user={u.name}>
+            <Table.Td>
+              <PersonName name={u.name} displayName={u.displayName} you={u.name === me.name} />
+            </Table.Td>
+            <Table.Td>
+              <Group gap={4}>
+                {u.teams.length === 0 && (
+                  <Text size="sm" c="dimmed">
+                    none
+                  </Text>
                 )}
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+                {u.teams.map((t) => (
+                  <Badge key={t.team} variant="outline" color={t.role === "admin" ? "grape" : "gray"} tt="none" component={Link} to={`/teams/${t.team}`} style={{ cursor: "pointer" }}>
+                    {t.team} · {t.role}
+                  </Badge>
+                ))}
+              </Group>
+            </Table.Td>
+            {keeper && <Table.Td>{u.email ?? <Text span size="sm" c="dimmed">—</Text>}</Table.Td>}
+            <Table.Td>{keeper && u.name !== me.name ? <PlatformRole user={u} /> : u.role === "admin" ? <Badge color="grape">Keeper</Badge> : <Text size="sm">member</Text>}</Table.Td>
+            {keeper && (
+              <Table.Td>
+                {u.name !== me.name && (
+                  <RowAction label={`Remove ${u.name}`} onClick={() => setRemoving(u)}>
+                    Remove
+                  </RowAction>
+                )}
+              </Table.Td>
+            )}
+          </Table.Tr>
+        ))}
+      </ItemTable>
       {keeper && (
         <RemovePerson
           user={removing}

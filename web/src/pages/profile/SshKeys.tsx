@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Code, Group, Modal, Paper, Stack, Table, Text, Textarea, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Code, Group, Paper, Stack, Table, Text, Textarea, TextInput, Title } from "@mantine/core";
 import { IconKey } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -7,6 +7,8 @@ import { api, call } from "../../api/client";
 import { ApiProblem, fieldErrors } from "../../api/problem";
 import { sshKeysQuery } from "../../api/queries";
 import type { SshKey } from "../../api/types";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../../components/ItemTable";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatTime } from "../../lib/format";
@@ -105,61 +107,45 @@ function KeyTable({ items }: { items: SshKey[] }) {
   if (items.length === 0) return <Text c="dimmed">You have no SSH keys here yet.</Text>;
   return (
     <>
-      <Table.ScrollContainer minWidth={640}>
-        <Table verticalSpacing="xs" aria-label="Your SSH keys" data-testid="ssh-keys-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Type</Table.Th>
-              <Table.Th>Fingerprint</Table.Th>
-              <Table.Th>Added</Table.Th>
-              <Table.Th>
-                <VisuallyHidden>Actions</VisuallyHidden>
-              </Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {items.map((k) => (
-              <Table.Tr key={k.id} data-ssh-key-id={k.id}>
-                <Table.Td>{k.name}</Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color="gray">
-                    {k.type.replace(/^ssh-|^ecdsa-sha2-/, "")} {k.bits}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Code>{k.fingerprint}</Code>
-                </Table.Td>
-                <Table.Td>
-                  {formatTime(k.createdAt)}
-                  {k.addedBy !== k.user && <Text size="xs">by {k.addedBy}</Text>}
-                </Table.Td>
-                <Table.Td>
-                  <Button size="xs" color="red" variant="subtle" onClick={() => setDeleting(k)} aria-label={`Delete SSH key ${k.name}`}>
-                    Delete
-                  </Button>
-                </Table.Td>
-              </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
-      <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete this SSH key?" centered>
-        <Stack>
-          <Text size="sm">
-            “{deleting?.name}” ({deleting?.fingerprint}) leaves your account now. Machines keep accepting it until their administrator writes their authorized_keys again.
-          </Text>
-          {remove.error && <ProblemAlert error={remove.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setDeleting(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={remove.isPending} onClick={() => deleting && remove.mutate(deleting.id)} data-testid="confirm-delete-ssh-key">
-              Delete
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ItemTable label="Your SSH keys" testId="ssh-keys-table" minWidth={640} columns={["Name", "Type", "Fingerprint", "Added"]} actions>
+        {items.map((k) => (
+          <Table.Tr key={k.id} data-ssh-key-id={k.id}>
+            <Table.Td>{k.name}</Table.Td>
+            <Table.Td>
+              <Badge variant="light" color="gray">
+                {k.type.replace(/^ssh-|^ecdsa-sha2-/, "")} {k.bits}
+              </Badge>
+            </Table.Td>
+            <Table.Td>
+              <Code>{k.fingerprint}</Code>
+            </Table.Td>
+            <Table.Td>
+              {formatTime(k.createdAt)}
+              {k.addedBy !== k.user && <Text size="xs">by {k.addedBy}</Text>}
+            </Table.Td>
+            <Table.Td>
+              <RowAction label={`Delete SSH key ${k.name}`} onClick={() => setDeleting(k)}>
+                Delete
+              </RowAction>
+            </Table.Td>
+          </Table.Tr>
+        ))}
+      </ItemTable>
+      <ConfirmDialog
+        opened={deleting !== null}
+        title="Delete this SSH key?"
+        confirm="Delete"
+        cancel="Keep it"
+        pending={remove.isPending}
+        error={remove.error}
+        onConfirm={() => deleting && remove.mutate(deleting.id)}
+        onClose={() => setDeleting(null)}
+        testId="confirm-delete-ssh-key"
+      >
+        <Text size="sm">
+          “{deleting?.name}” ({deleting?.fingerprint}) leaves your account now. Machines keep accepting it until their administrator writes their authorized_keys again.
+        </Text>
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Button, Group, NativeSelect, Paper, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Anchor, Badge, Button, Group, NativeSelect, Paper, Stack, Table, Text, Title } from "@mantine/core";
 import { IconUserPlus } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -8,6 +8,7 @@ import { meQuery, teamMembersQuery, teamsQuery, usersQuery } from "../../api/que
 import type { TeamMember, TeamRole } from "../../api/types";
 import { useMe } from "../../app/me";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../../components/ItemTable";
 import { Loaded } from "../../components/Loaded";
 import { PersonName } from "../../components/PersonName";
 import { ProblemAlert } from "../../components/ProblemAlert";
@@ -49,49 +50,33 @@ export default function TeamPage() {
       <Loaded when={members.isSuccess} name="team" />
       {manages && members.data && <AddMember team={team} members={members.data.items} />}
       {members.data && (
-        <Table.ScrollContainer minWidth={560}>
-          <Table verticalSpacing="xs" aria-label={`Members of ${team}`} data-testid="members-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Person</Table.Th>
-                <Table.Th>Role</Table.Th>
-                <Table.Th>Since</Table.Th>
-                {manages && (
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                )}
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {members.data.items.map((m) => (
-                <Table.Tr key={m.user} data-member={m.user}>
-                  <Table.Td>
-                    <PersonName name={m.user} displayName={m.displayName} you={m.user === me.name} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={6} wrap="nowrap">
-                      {manages ? <MemberRole team={team} member={m} /> : <Text size="sm">{m.role}</Text>}
-                      {m.source === "sso" && (
-                        <Badge variant="outline" color="gray" size="sm" tt="none" title="Set by single sign-on: the next sign-in sets it again from the person's groups">
-                          from sign-on
-                        </Badge>
-                      )}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>{formatTime(m.since)}</Table.Td>
-                  {manages && (
-                    <Table.Td>
-                      <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(m)} aria-label={`Remove ${m.user} from ${team}`}>
-                        Remove
-                      </Button>
-                    </Table.Td>
+        <ItemTable label={`Members of ${team}`} testId="members-table" minWidth={560} columns={["Person", "Role", "Since"]} actions={manages}>
+          {members.data.items.map((m) => (
+            <Table.Tr key={m.user} data-member={m.user}>
+              <Table.Td>
+                <PersonName name={m.user} displayName={m.displayName} you={m.user === me.name} />
+              </Table.Td>
+              <Table.Td>
+                <Group gap={6} wrap="nowrap">
+                  {manages ? <MemberRole team={team} member={m} /> : <Text size="sm">{m.role}</Text>}
+                  {m.source === "sso" && (
+                    <Badge variant="outline" color="gray" size="sm" tt="none" title="Set by single sign-on: the next sign-in sets it again from the person's groups">
+                      from sign-on
+                    </Badge>
                   )}
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+                </Group>
+              </Table.Td>
+              <Table.Td>{formatTime(m.since)}</Table.Td>
+              {manages && (
+                <Table.Td>
+                  <RowAction label={`Remove ${m.user} from ${team}`} onClick={() => setRemoving(m)}>
+                    Remove
+                  </RowAction>
+                </Table.Td>
+              )}
+            </Table.Tr>
+          ))}
+        </ItemTable>
       )}
       {members.data?.items.length === 0 && (
         <Text c="dimmed" ta="center" data-testid="team-empty">

@@ -7,6 +7,7 @@ import { api, call } from "../../api/client";
 import { ApiProblem, fieldErrors } from "../../api/problem";
 import { teamsQuery } from "../../api/queries";
 import { useMe } from "../../app/me";
+import { ItemTable } from "../../components/ItemTable";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { roleIn, TEAM_ROLE_TEXT } from "../../lib/teams";
@@ -27,45 +28,33 @@ export default function Teams() {
       {me.role === "admin" && <CreateTeam />}
       {teams.error && <ProblemAlert error={teams.error} onRetry={() => void teams.refetch()} />}
       <Loaded when={teams.isSuccess} name="teams" />
-      <Table.ScrollContainer minWidth={560}>
-        <Table verticalSpacing="xs" aria-label="Teams" data-testid="teams-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Team</Table.Th>
-              <Table.Th>Description</Table.Th>
-              <Table.Th>Members</Table.Th>
-              <Table.Th>Your role</Table.Th>
+      <ItemTable label="Teams" testId="teams-table" minWidth={560} columns={["Team", "Description", "Members", "Your role"]}>
+        {teams.data?.items.map((t) => {
+          const role = roleIn(me, t.name);
+          return (
+            <Table.Tr key={t.id} data-team={t.name}>
+              <Table.Td>
+                <Anchor component={Link} to={`/teams/${t.name}`} fw={500}>
+                  {t.name}
+                </Anchor>
+              </Table.Td>
+              <Table.Td>{t.description || <Text span size="sm" c="dimmed">—</Text>}</Table.Td>
+              <Table.Td>{t.members}</Table.Td>
+              <Table.Td>
+                {role ? (
+                  <Badge variant="light" color={role === "admin" ? "grape" : "gray"} title={TEAM_ROLE_TEXT[role]}>
+                    {role}
+                  </Badge>
+                ) : (
+                  <Text span size="sm" c="dimmed">
+                    not in it
+                  </Text>
+                )}
+              </Table.Td>
             </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {teams.data?.items.map((t) => {
-              const role = roleIn(me, t.name);
-              return (
-                <Table.Tr key={t.id} data-team={t.name}>
-                  <Table.Td>
-                    <Anchor component={Link} to={`/teams/${t.name}`} fw={500}>
-                      {t.name}
-                    </Anchor>
-                  </Table.Td>
-                  <Table.Td>{t.description || <Text span size="sm" c="dimmed">—</Text>}</Table.Td>
-                  <Table.Td>{t.members}</Table.Td>
-                  <Table.Td>
-                    {role ? (
-                      <Badge variant="light" color={role === "admin" ? "grape" : "gray"} title={TEAM_ROLE_TEXT[role]}>
-                        {role}
-                      </Badge>
-                    ) : (
-                      <Text span size="sm" c="dimmed">
-                        not in it
-                      </Text>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              );
-            })}
-          </Table.Tbody>
-        </Table>
-      </Table.ScrollContainer>
+          );
+        })}
+      </ItemTable>
     </Stack>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Group, Modal, Paper, Stack, Table, Text, TextInput, Title, VisuallyHidden } from "@mantine/core";
+import { Alert, Badge, Button, Group, Paper, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { IconBucket } from "@tabler/icons-react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
@@ -6,6 +6,8 @@ import { api, call } from "../../api/client";
 import { accessKeysQuery } from "../../api/queries";
 import type { AccessKeyInfo } from "../../api/types";
 import { CommandBlock } from "../../components/CommandBlock";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { ItemTable, RowAction } from "../../components/ItemTable";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatRelative, formatTime } from "../../lib/format";
@@ -62,57 +64,40 @@ export function AccessKeys() {
       {keys.error && <ProblemAlert error={keys.error} onRetry={() => void keys.refetch()} />}
       <Loaded when={keys.isSuccess} name="access-keys" />
       {keys.data && keys.data.items.length > 0 && (
-        <Table.ScrollContainer minWidth={560}>
-          <Table verticalSpacing="xs" aria-label="Your access keys" data-testid="access-keys-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Id</Table.Th>
-                <Table.Th>Name</Table.Th>
-                <Table.Th>Created</Table.Th>
-                <Table.Th>Last used</Table.Th>
-                <Table.Th>Status</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {keys.data.items.map((k) => (
-                <Table.Tr key={k.id}>
-                  <Table.Td>
-                    <code>{k.id}</code>
-                  </Table.Td>
-                  <Table.Td>{k.name}</Table.Td>
-                  <Table.Td>{formatTime(k.createdAt)}</Table.Td>
-                  <Table.Td>{k.lastUsedAt ? formatRelative(k.lastUsedAt) : "never"}</Table.Td>
-                  <Table.Td>{k.revokedAt ? <Badge color="gray">revoked</Badge> : <Badge color="green" variant="light">active</Badge>}</Table.Td>
-                  <Table.Td>
-                    {!k.revokedAt && (
-                      <Button size="xs" color="red" variant="subtle" onClick={() => setRevoking(k)} aria-label={`Revoke access key ${k.name}`}>
-                        Revoke
-                      </Button>
-                    )}
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        </Table.ScrollContainer>
+        <ItemTable label="Your access keys" testId="access-keys-table" minWidth={560} columns={["Id", "Name", "Created", "Last used", "Status"]} actions>
+          {keys.data.items.map((k) => (
+            <Table.Tr key={k.id}>
+              <Table.Td>
+                <code>{k.id}</code>
+              </Table.Td>
+              <Table.Td>{k.name}</Table.Td>
+              <Table.Td>{formatTime(k.createdAt)}</Table.Td>
+              <Table.Td>{k.lastUsedAt ? formatRelative(k.lastUsedAt) : "never"}</Table.Td>
+              <Table.Td>{k.revokedAt ? <Badge color="gray">revoked</Badge> : <Badge color="green" variant="light">active</Badge>}</Table.Td>
+              <Table.Td>
+                {!k.revokedAt && (
+                  <RowAction label={`Revoke access key ${k.name}`} onClick={() => setRevoking(k)}>
+                    Revoke
+                  </RowAction>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </ItemTable>
       )}
-      <Modal opened={revoking !== null} onClose={() => setRevoking(null)} title="Revoke this access key?" centered>
-        <Stack>
-          <Text size="sm">Anything using “{revoking?.name}” ({revoking?.id}) is refused from now on.</Text>
-          {revoke.error && <ProblemAlert error={revoke.error} />}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setRevoking(null)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={revoke.isPending} onClick={() => revoking && revoke.mutate(revoking.id)} data-testid="confirm-revoke-access-key">
-              Revoke
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog
+        opened={revoking !== null}
+        title="Revoke this access key?"
+        confirm="Revoke"
+        cancel="Keep it"
+        pending={revoke.isPending}
+        error={revoke.error}
+        onConfirm={() => revoking && revoke.mutate(revoking.id)}
+        onClose={() => setRevoking(null)}
+        testId="confirm-revoke-access-key"
+      >
+        <Text size="sm">Anything using “{revoking?.name}” ({revoking?.id}) is refused from now on.</Text>
+      </ConfirmDialog>
     </Stack>
   );
 }
