@@ -115,7 +115,7 @@ function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<stri
 
 /** The methods some route answers at this path (HEAD beside GET): a 405's Allow header. */
 function allowedMethods(app: FastifyInstance, path: string): string[] {
-  return app.supportedMethods.filter((method) => app.findRoute({ method, url: path }) !== null);
+  return app.supportedMethods.filter((method) => app.findRoute({ method, url: path }) !== null).sort();
 }
 
 /** A path as it may appear in a problem's detail: not the whole of an enormous one. */

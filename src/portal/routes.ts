@@ -78,7 +78,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
 
   r.add({
     method: "GET",
-    url: "/api/v1/sessions",
+    url: "/api/v1/me/sessions",
     summary: "Your browsers that are signed in, this one marked",
     tags: ["portal"],
     response: z.object({
@@ -92,7 +92,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
 
   r.add({
     method: "DELETE",
-    url: "/api/v1/sessions/{id}",
+    url: "/api/v1/me/sessions/{id}",
     summary: "Sign one of your browsers out (a lost laptop, a shared computer)",
     tags: ["portal"],
     params: z.strictObject({ id: z.string().min(1).max(64) }),
@@ -100,7 +100,7 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
     audit: audits.endOne,
     handler: async ({ user, params }) => {
       if (!(await sessions.revoke(user.userId, params.id))) {
-        throw problems.notFound("Session", params.id, "Your signed-in browsers are listed on your Profile page and by GET /api/v1/sessions.");
+        throw problems.notFound("Session", params.id, "Your signed-in browsers are listed on your Profile page and by GET /api/v1/me/sessions.");
       }
       return { signedOut: true as const };
     },

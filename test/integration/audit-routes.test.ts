@@ -108,9 +108,9 @@ const REQUESTS: Record<string, Call> = {
     const res = await fetch(`${t.url}/api/v1/sessions/current`, { method: "DELETE", headers: { cookie, "x-plinth-csrf": "1" } });
     return { status: res.status };
   },
-  "DELETE /api/v1/sessions/{id}": async ({ t, api }) => {
+  "DELETE /api/v1/me/sessions/{id}": async ({ t, api }) => {
     const session = (await fetch(`${t.url}/api/v1/sessions`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } }).then((r) => r.json())) as { session: { id: string } };
-    return api("DELETE", `/api/v1/sessions/${session.session.id}`);
+    return api("DELETE", `/api/v1/me/sessions/${session.session.id}`);
   },
   "DELETE /api/v1/users/{name}/sessions": async ({ t, api }) => {
     const name = unique("sam");

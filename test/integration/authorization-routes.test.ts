@@ -53,8 +53,8 @@ const ROUTES: Record<string, Access> = {
   "GET /api/v1/audit/export": "policy",
   "POST /api/v1/sessions": "sign-in",
   "DELETE /api/v1/sessions/current": "own",
-  "GET /api/v1/sessions": "own",
-  "DELETE /api/v1/sessions/{id}": "own",
+  "GET /api/v1/me/sessions": "own",
+  "DELETE /api/v1/me/sessions/{id}": "own",
   "DELETE /api/v1/users/{name}/sessions": "keeper",
   "GET /api/v1/events": "policy",
   "GET /api/v1/schemas/job-spec.json": "directory",
@@ -144,7 +144,7 @@ for (const db of testDatabases()) {
         ["DELETE", `/api/v1/ssh-keys/${key}`],
         ["DELETE", `/api/v1/access-keys/${accessId}`],
         ["DELETE", "/api/v1/secrets/WANDB_API_KEY"],
-        ["DELETE", `/api/v1/sessions/${session}`],
+        ["DELETE", `/api/v1/me/sessions/${session}`],
       ];
       for (const [method, path] of probes) {
         const res = await t.api(method, path, undefined, mallory);
@@ -155,12 +155,12 @@ for (const db of testDatabases()) {
       expect((await t.api("GET", "/api/v1/tokens", undefined, alice)).body.items.some((x: { id: string; revokedAt: string | null }) => x.id === token && x.revokedAt === null)).toBe(true);
       expect((await t.api("GET", "/api/v1/ssh-keys", undefined, alice)).body.items.map((x: { id: string }) => x.id)).toContain(key);
       expect((await t.api("GET", "/api/v1/secrets", undefined, alice)).body.items.map((x: { name: string }) => x.name)).toContain("WANDB_API_KEY");
-      const browsers = (await t.api("GET", "/api/v1/sessions", undefined, alice)).body.items;
+      const browsers = (await t.api("GET", "/api/v1/me/sessions", undefined, alice)).body.items;
       expect(browsers.map((x: { id: string }) => x.id)).toEqual([session]);
-      expect((await t.api("GET", "/api/v1/sessions", undefined, mallory)).body.items).toEqual([]);
+      expect((await t.api("GET", "/api/v1/me/sessions", undefined, mallory)).body.items).toEqual([]);
       // Its owner signs that browser out; then it is gone for them too.
-      expect((await t.api("DELETE", `/api/v1/sessions/${session}`, undefined, alice)).status).toBe(200);
-      expect((await t.api("DELETE", `/api/v1/sessions/${session}`, undefined, alice)).status).toBe(404);
+      expect((await t.api("DELETE", `/api/v1/me/sessions/${session}`, undefined, alice)).status).toBe(200);
+      expect((await t.api("DELETE", `/api/v1/me/sessions/${session}`, undefined, alice)).status).toBe(404);
     });
   });
 }

@@ -6,7 +6,7 @@ import { formatTime } from "../../lib/format";
 
 const sessionsQuery = {
   queryKey: ["sessions"],
-  queryFn: () => call(api.GET("/api/v1/sessions")),
+  queryFn: () => call(api.GET("/api/v1/me/sessions")),
 };
 
 /** The browsers you are signed in on; sign out one you no longer use (a lost laptop, a shared computer). */
@@ -14,7 +14,7 @@ export function Sessions() {
   const sessions = useQuery(sessionsQuery);
   const queryClient = useQueryClient();
   const signOut = useMutation({
-    mutationFn: (id: string) => call(api.DELETE("/api/v1/sessions/{id}", { params: { path: { id } } })),
+    mutationFn: (id: string) => call(api.DELETE("/api/v1/me/sessions/{id}", { params: { path: { id } } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: sessionsQuery.queryKey }),
   });
   const items = sessions.data?.items ?? [];
