@@ -1,11 +1,9 @@
 import { problems } from "../core/errors.ts";
-import { can, type OwnedColumns, type Owned, type Subject } from "../identity/policy.ts";
+import { can, type Owned, type Subject } from "../identity/policy.ts";
 import type { JobRow } from "./store.ts";
 
 // How jobs plug into the one authorization policy: which of a job's fields are its owner,
-// team and visibility. The policy itself decides.
-
-export const JOB_COLUMNS: OwnedColumns = { owner: "jobs.user_id", team: "jobs.team_id", visibility: "jobs.visibility" };
+// team and visibility (for lists, the same columns are named in store.ts). The policy decides.
 
 export function jobResource(row: Pick<JobRow, "user_id" | "team_id" | "visibility">): Owned {
   return { ownerId: row.user_id, teamId: row.team_id, visibility: row.visibility };

@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import type { DB } from "../db/database.ts";
-import { type Subject, visibleWhere } from "../identity/policy.ts";
-import { JOB_COLUMNS } from "./access.ts";
+import { type OwnedColumns, type Subject, visibleWhere } from "../identity/policy.ts";
 import type { JobState } from "./spec.ts";
 import type { JobEventsTable, JobsTable } from "./tables.ts";
 
@@ -34,6 +33,9 @@ export interface JobEvent {
   at: number;
   detail: string | null;
 }
+
+/** Where a job keeps its owner, team and visibility, for the policy's list condition. */
+const JOB_COLUMNS: OwnedColumns = { owner: "jobs.user_id", team: "jobs.team_id", visibility: "jobs.visibility" };
 
 export class JobStore {
   readonly #db: DB;
