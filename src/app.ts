@@ -124,8 +124,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     logger,
     cancelGraceMs: parseDuration(config.executor.cancelGracePeriod)!,
     teamFor: (user, teamName) => teams.teamForNew(user, teamName),
-    accountOf: async (userId) => (await identity.store.userById(userId))?.unix_user ?? null,
-    mayUseBundle: (userId, bundle) => bundles.mayUse(userId, bundle),
+    accountOf: (userId) => identity.unixAccountOf(userId),
     secrets: secrets.forJobs,
     policy: {
       fairShareHalfLifeMs: parseDuration(config.scheduler.fairShareHalfLife)!,

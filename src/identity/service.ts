@@ -131,6 +131,16 @@ export class IdentityService {
     return u ? toUser(u, await this.#store.membershipsOf(u.id)) : null;
   }
 
+  /** The id of the person with this name (removed people too), or null. */
+  async userIdNamed(name: string): Promise<string | null> {
+    return (await this.#store.userByName(name))?.id ?? null;
+  }
+
+  /** The Unix account a Keeper mapped this person to, for their jobs to run as; null for the default. */
+  async unixAccountOf(userId: string): Promise<string | null> {
+    return (await this.#store.userById(userId))?.unix_user ?? null;
+  }
+
   /** The person with this name (removed people too); a 404 problem when there is none. */
   async userNamed(name: string): Promise<User> {
     const u = await this.#store.userByName(name);

@@ -87,9 +87,9 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
       let userId: string | undefined;
       if (query.user === "me") userId = user.userId;
       else if (query.user) {
-        const found = await identity.store.userByName(query.user);
+        const found = await identity.userIdNamed(query.user);
         if (!found) return { items: [], nextCursor: null };
-        userId = found.id;
+        userId = found;
       }
       return jobs.list({
         visibleTo: user,

@@ -39,8 +39,6 @@ export interface JobServiceOptions {
   teamFor(user: Principal, teamName: string | undefined): Promise<string>;
   /** The Unix account a Keeper mapped this person to, for their jobs to run as; null for the default. */
   accountOf(userId: string): Promise<string | null>;
-  /** Whether this person may run a job with this code bundle (they uploaded it). */
-  mayUseBundle(userId: string, bundle: string): Promise<boolean>;
   /** Secrets a spec names: checked at submit, put into the job's environment at launch, masked in its log. */
   secrets: JobSecrets;
 }
@@ -199,7 +197,7 @@ export class JobService {
     }
     // Someone else's bundle is as unknown as one never uploaded, so a hash reveals nothing;
     // a retry reuses the bundle of a job its asker may already change.
-    const bundleKnown = job.codeBundle && (await this.#o.bundles.exists(job.codeBundle)) && (extra.retryOf !== undefined || (await this.#o.mayUseBundle(user.userId, job.codeBundle)));
+    const bundleKnown = job.codeBundle && (await this.#o.bundles.exists(job.codeBundle)) && (extra.retryOf !== undefined || (await this.#o.bundles.mayUse(user.userId, job.codeBundle)));
     if (job.codeBundle && !bundleKnown) {
       throw problems.unprocessable("Code bundle not found", `No code bundle ${job.codeBundle} was uploaded.`, "Let `plinth run` upload the directory, or post its manifest to /api/v1/code/bundles first.", [
         { path: "code.bundle", message: "unknown bundle" },
