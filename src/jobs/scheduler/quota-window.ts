@@ -69,7 +69,13 @@ export function windowFreesAt(spans: GpuSpan[], now: number, limitS: number, win
     used += slope * (at - t);
     t = at;
     slope += d;
-    if (used < limitS) return t;
+    if (used < limitS) {
+      // The running sum carries rounding: at a breakpoint where usage only touches the limit,
+      // the exact sum decides, and the sweep goes on from it when it is not below.
+      const exact = gpuSecondsAt(spans, t, windowMs);
+      if (exact < limitS) return t;
+      used = exact;
+    }
   }
   return Number.POSITIVE_INFINITY;
 }
