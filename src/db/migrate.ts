@@ -10,6 +10,7 @@ import * as m007 from "./migrations/007-sign-in.ts";
 import * as m008 from "./migrations/008-quotas.ts";
 import * as m009 from "./migrations/009-audit.ts";
 import * as m010 from "./migrations/010-code-grants.ts";
+import * as m011 from "./migrations/011-datasets.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -29,6 +30,7 @@ const MIGRATIONS: Migration[] = [
   { name: "008-quotas", ...m008 },
   { name: "009-audit", ...m009 },
   { name: "010-code-grants", ...m010 },
+  { name: "011-datasets", ...m011 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { AuditTables } from "../audit/tables.ts";
+import type { DataTables } from "../data/tables.ts";
 import type { AccessKeyTables } from "../identity/access-keys/tables.ts";
 import type { SecretTables } from "../identity/secrets/tables.ts";
 import type { SignInTables } from "../identity/sign-in/tables.ts";
@@ -14,4 +15,4 @@ export interface KvTable {
   updated_at: number;
 }
 
-export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & { kv: KvTable };
+export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & { kv: KvTable };

@@ -96,6 +96,7 @@ export class QuotaService {
       running_jobs: changes.runningJobs === undefined ? (before?.running_jobs ?? null) : changes.runningJobs,
       gpu_seconds_per_week:
         changes.gpuHoursPerWeek === undefined ? (before?.gpu_seconds_per_week ?? null) : changes.gpuHoursPerWeek === null ? null : Math.round(changes.gpuHoursPerWeek * HOUR_S),
+      storage_bytes: before?.storage_bytes ?? null,
       updated_at: this.#o.clock.now(),
       updated_by: actor.userId,
     };
