@@ -7,7 +7,6 @@ import { PassThrough, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { ProblemError, problems } from "../core/errors.ts";
-import type { FsObjectStore } from "../storage/fs-store.ts";
 import type { ObjectStore } from "../storage/object-store.ts";
 import type { CodeGrants } from "./code-grants.ts";
 
@@ -159,7 +158,6 @@ export class CodeBundles {
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
     const manifest = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Manifest;
-    const fsStore = this.#store as FsObjectStore;
     const made = new Set<string>();
     for (const f of manifest.files) {
       const target = join(dir, checkRelativePath(f.path));
@@ -168,8 +166,9 @@ export class CodeBundles {
         await mkdir(parent, { recursive: true });
         made.add(parent);
       }
-      if (typeof fsStore.pathOf === "function") {
-        await copyFile(fsStore.pathOf(blobKey(f.sha256)), target);
+      const local = this.#store.localPath(blobKey(f.sha256));
+      if (local !== null) {
+        await copyFile(local, target);
       } else {
         await pipeline(await this.#store.get(blobKey(f.sha256)), createWriteStream(target));
       }

@@ -1,12 +1,35 @@
-import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { randomBytes } from "node:crypto";
-import { checkKey, type ObjectInfo, type ObjectStore } from "./object-store.ts";
+import { constants, createReadStream, createWriteStream, type Dirent } from "node:fs";
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, truncate, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  type ByteRange,
+  checkKey,
+  type MultipartOptions,
+  type MultipartPart,
+  type ObjectInfo,
+  type ObjectStore,
+  type PutOptions,
+} from "./object-store.ts";
 
-/** Objects as files under one folder; writes go to a temporary name and are renamed into place. */
+// Objects as files under one folder. Every write goes to a hidden temporary file first and is
+// renamed into place, so a reader sees a whole object or none. Hidden names (a leading dot)
+// are never keys: `.tmp/` holds writes in flight and `.uploads/<id>/` multipart sessions.
+
+/** Large buffers for file streams: fewer system calls and event-loop turns per GiB. */
+export const FILE_CHUNK = 2 * 1024 * 1024;
+
+const TMP = ".tmp";
+const UPLOADS = ".uploads";
+const UPLOAD_ID = /^[0-9a-f]{32}$/;
+
+interface Session {
+  key: string;
+  partSize?: number;
+}
+
 export class FsObjectStore implements ObjectStore {
   readonly kind = "fs";
   readonly root: string;
@@ -15,63 +38,312 @@ export class FsObjectStore implements ObjectStore {
     this.root = root;
   }
 
-  pathOf(key: string): string {
+  localPath(key: string): string {
     return join(this.root, checkKey(key));
   }
 
-  async put(key: string, body: Readable | Buffer | string): Promise<ObjectInfo> {
-    const path = this.pathOf(key);
-    await mkdir(dirname(path), { recursive: true });
-    const temp = `${path}.${randomBytes(6).toString("hex")}.part`;
+  async put(key: string, body: Readable | Buffer | string, opts: PutOptions = {}): Promise<ObjectInfo> {
+    const path = this.localPath(key);
+    const temp = await this.#temp();
     try {
       const source = typeof body === "string" || Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      await pipeline(source, createWriteStream(temp));
-      await rename(temp, path);
+      const out = createWriteStream(temp, { highWaterMark: FILE_CHUNK });
+      if (opts.size === undefined) await pipeline(source, out);
+      else await pipeline(source, exactLength(opts.size), out);
+      await this.#place(temp, path);
     } catch (err) {
       await rm(temp, { force: true });
       throw err;
     }
-    const s = await stat(path);
-    return { key, size: s.size, modifiedAt: s.mtimeMs };
+    return this.#info(key, path);
   }
 
-  async get(key: string, range?: { start: number; end?: number }): Promise<Readable> {
-    const path = this.pathOf(key);
-    await stat(path); // throws ENOENT before a stream is handed out
-    return createReadStream(path, range ? { start: range.start, ...(range.end !== undefined && { end: range.end }) } : {});
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const path = this.localPath(key);
+    const handle = await open(path, "r"); // throws ENOENT before a stream is handed out
+    return createReadStream(path, {
+      fd: handle,
+      highWaterMark: FILE_CHUNK,
+      ...(range && { start: range.start, ...(range.end !== undefined && { end: range.end }) }),
+    });
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
     try {
-      const s = await stat(this.pathOf(key));
+      const s = await stat(this.localPath(key));
       return s.isFile() ? { key, size: s.size, modifiedAt: s.mtimeMs } : null;
-    } catch {
-      return null;
+    } catch (err) {
+      if (isCode(err, "ENOENT") || isCode(err, "ENOTDIR")) return null;
+      throw err;
     }
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    const path = this.localPath(key);
+    await rm(path, { force: true });
+    await this.#prune(dirname(path));
   }
 
+  /** Keys starting with `prefix` (a plain string prefix, as on S3), in byte order. */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    const start = prefix ? join(this.root, checkKey(prefix.replace(/\/$/, ""))) : this.root;
-    const walk = async function* (dir: string, root: string): AsyncIterable<ObjectInfo> {
-      let entries: import("node:fs").Dirent[];
+    const cut = prefix.lastIndexOf("/");
+    const folder = cut < 0 ? "" : prefix.slice(0, cut);
+    if (folder) checkKey(folder);
+    const root = this.root;
+    const walk = async function* (dir: string, keyPrefix: string): AsyncIterable<ObjectInfo> {
+      let entries: Dirent[];
       try {
         entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
+      } catch (err) {
+        if (isCode(err, "ENOENT") || isCode(err, "ENOTDIR")) return;
+        throw err;
       }
-      for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+      // Sorting directories as "name/" keeps the whole walk in the keys' byte order.
+      const named = entries
+        .filter((e) => !e.name.startsWith(".") && (e.isDirectory() || e.isFile()))
+        .map((e) => ({ e, sortKey: e.isDirectory() ? `${e.name}/` : e.name }))
+        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
+      for (const { e } of named) {
+        const key = keyPrefix + e.name;
         const full = join(dir, e.name);
-        if (e.isDirectory()) yield* walk(full, root);
-        else if (e.isFile() && !e.name.endsWith(".part")) {
-          const s = await stat(full);
-          yield { key: relative(root, full), size: s.size, modifiedAt: s.mtimeMs };
+        if (e.isDirectory()) {
+          if (prefix.startsWith(`${key}/`) || `${key}/`.startsWith(prefix)) yield* walk(full, `${key}/`);
+        } else if (key.startsWith(prefix)) {
+          try {
+            const s = await stat(full);
+            yield { key, size: s.size, modifiedAt: s.mtimeMs };
+          } catch (err) {
+            if (!isCode(err, "ENOENT")) throw err; // deleted while listing
+          }
         }
       }
     };
-    yield* walk(start, this.root);
+    yield* walk(folder ? join(root, folder) : root, folder ? `${folder}/` : "");
   }
+
+  /** A hard link when the file system allows one (objects are never written in place), else a copy. */
+  async copy(from: string, to: string): Promise<ObjectInfo> {
+    const source = this.localPath(from);
+    const target = this.localPath(to);
+    const temp = await this.#temp();
+    try {
+      try {
+        await link(source, temp);
+      } catch (err) {
+        if (isCode(err, "ENOENT")) throw err;
+        await copyFile(source, temp, constants.COPYFILE_FICLONE);
+      }
+      await this.#place(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
+    return this.#info(to, target);
+  }
+
+  async move(from: string, to: string): Promise<ObjectInfo> {
+    const source = this.localPath(from);
+    const target = this.localPath(to);
+    await this.#place(source, target);
+    await this.#prune(dirname(source));
+    return this.#info(to, target);
+  }
+
+  async startMultipart(key: string, opts: MultipartOptions = {}): Promise<string> {
+    checkKey(key);
+    if (opts.partSize !== undefined && !(Number.isSafeInteger(opts.partSize) && opts.partSize > 0)) {
+      throw new Error(`invalid part size ${opts.partSize}`);
+    }
+    const id = randomBytes(16).toString("hex");
+    const dir = this.#sessionDir(id);
+    await mkdir(dir, { recursive: true });
+    if (opts.partSize !== undefined) await writeFile(join(dir, "data"), "");
+    const session: Session = { key, ...(opts.partSize !== undefined && { partSize: opts.partSize }) };
+    await writeFile(join(dir, "session.json"), JSON.stringify(session));
+    return id;
+  }
+
+  async putPart(key: string, uploadId: string, partNumber: number, body: Readable, size: number): Promise<MultipartPart> {
+    checkPartNumber(partNumber);
+    const session = await this.#session(key, uploadId);
+    const dir = this.#sessionDir(uploadId);
+    if (session.partSize !== undefined) {
+      if (size > session.partSize) throw new Error(`part ${partNumber} has ${size} bytes, more than the part size ${session.partSize}`);
+      // Written in place at the part's offset; the record below makes it count.
+      const handle = await open(join(dir, "data"), "r+");
+      const out = createWriteStream("", { fd: handle, start: (partNumber - 1) * session.partSize, highWaterMark: FILE_CHUNK });
+      await pipeline(body, exactLength(size), out);
+    } else {
+      const temp = await this.#temp();
+      try {
+        await pipeline(body, exactLength(size), createWriteStream(temp, { highWaterMark: FILE_CHUNK }));
+        await rename(temp, join(dir, `part-${partNumber}`));
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    }
+    const part: MultipartPart = { number: partNumber, etag: String(size), size };
+    const record = await this.#temp();
+    await writeFile(record, JSON.stringify(part));
+    await rename(record, join(dir, `part-${partNumber}.json`));
+    return part;
+  }
+
+  async listParts(key: string, uploadId: string): Promise<MultipartPart[]> {
+    await this.#session(key, uploadId);
+    const dir = this.#sessionDir(uploadId);
+    const parts: MultipartPart[] = [];
+    for (const name of await readdir(dir)) {
+      if (!/^part-\d+\.json$/.test(name)) continue;
+      try {
+        parts.push(JSON.parse(await readFile(join(dir, name), "utf8")) as MultipartPart);
+      } catch (err) {
+        if (!isCode(err, "ENOENT")) throw err;
+      }
+    }
+    return parts.sort((a, b) => a.number - b.number);
+  }
+
+  async completeMultipart(key: string, uploadId: string, parts: MultipartPart[]): Promise<ObjectInfo> {
+    const session = await this.#session(key, uploadId);
+    const dir = this.#sessionDir(uploadId);
+    const stored = new Map((await this.listParts(key, uploadId)).map((p) => [p.number, p]));
+    if (parts.length === 0) throw new Error("a multipart upload needs at least one part");
+    parts.forEach((p, i) => {
+      const have = stored.get(p.number);
+      if (!have || have.size !== p.size || have.etag !== p.etag) throw new Error(`part ${p.number} was not uploaded as given`);
+      if (i > 0 && p.number <= parts[i - 1].number) throw new Error("parts must be listed in ascending order");
+    });
+    const target = this.localPath(key);
+    if (session.partSize !== undefined) {
+      const partSize = session.partSize;
+      parts.forEach((p, i) => {
+        if (p.number !== i + 1) throw new Error(`part ${i + 1} is missing`);
+        if (i < parts.length - 1 && p.size !== partSize) throw new Error(`part ${p.number} has ${p.size} bytes; all parts but the last have ${partSize}`);
+      });
+      const data = join(dir, "data");
+      await truncate(data, (parts.length - 1) * partSize + parts[parts.length - 1].size);
+      await this.#place(data, target);
+    } else {
+      const temp = await this.#temp();
+      try {
+        const out = createWriteStream(temp, { highWaterMark: FILE_CHUNK });
+        const files = parts.map((p) => join(dir, `part-${p.number}`));
+        await pipeline(async function* () {
+          for (const file of files) yield* createReadStream(file, { highWaterMark: FILE_CHUNK });
+        }, out);
+        await this.#place(temp, target);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+    return this.#info(key, target);
+  }
+
+  async abortMultipart(key: string, uploadId: string): Promise<void> {
+    try {
+      await this.#session(key, uploadId);
+    } catch (err) {
+      if (err instanceof NoSuchUpload) return;
+      throw err;
+    }
+    await rm(this.#sessionDir(uploadId), { recursive: true, force: true });
+  }
+
+  async presignGet(): Promise<string | null> {
+    return null;
+  }
+
+  #sessionDir(uploadId: string): string {
+    if (!UPLOAD_ID.test(uploadId)) throw new NoSuchUpload(uploadId);
+    return join(this.root, UPLOADS, uploadId);
+  }
+
+  async #session(key: string, uploadId: string): Promise<Session> {
+    let session: Session;
+    try {
+      session = JSON.parse(await readFile(join(this.#sessionDir(uploadId), "session.json"), "utf8")) as Session;
+    } catch (err) {
+      if (isCode(err, "ENOENT")) throw new NoSuchUpload(uploadId);
+      throw err;
+    }
+    if (session.key !== checkKey(key)) throw new NoSuchUpload(uploadId);
+    return session;
+  }
+
+  async #temp(): Promise<string> {
+    const dir = join(this.root, TMP);
+    await mkdir(dir, { recursive: true });
+    return join(dir, randomBytes(12).toString("hex"));
+  }
+
+  /** Renames into place, making the parent folder (again, if a delete pruned it meanwhile). */
+  async #place(from: string, to: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(dirname(to), { recursive: true });
+      try {
+        await rename(from, to);
+        return;
+      } catch (err) {
+        if (!isCode(err, "ENOENT") || attempt >= 3) throw err;
+        await stat(from); // the source itself is gone: ENOENT for the caller
+      }
+    }
+  }
+
+  /** Removes folders left empty, up to the store's root. */
+  async #prune(dir: string): Promise<void> {
+    while (dir.startsWith(`${this.root}/`)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        return; // not empty (or gone): stop
+      }
+      dir = dirname(dir);
+    }
+  }
+
+  async #info(key: string, path: string): Promise<ObjectInfo> {
+    const s = await stat(path);
+    return { key, size: s.size, modifiedAt: s.mtimeMs };
+  }
+}
+
+export class NoSuchUpload extends Error {
+  constructor(uploadId: string) {
+    super(`no multipart upload '${uploadId.slice(0, 64)}'`);
+  }
+}
+
+function checkPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new Error(`invalid part number ${n}`);
+}
+
+/** Passes bytes through, failing the stream unless exactly `size` arrive. */
+export function exactLength(size: number): Transform {
+  let seen = 0;
+  return new Transform({
+    highWaterMark: FILE_CHUNK,
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > size) done(new LengthMismatch(size, seen));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(seen === size ? null : new LengthMismatch(size, seen));
+    },
+  });
+}
+
+export class LengthMismatch extends Error {
+  constructor(expected: number, seen: number) {
+    super(seen > expected ? `more than the expected ${expected} bytes arrived` : `${seen} bytes arrived, ${expected} expected`);
+  }
+}
+
+function isCode(err: unknown, code: string): boolean {
+  return (err as NodeJS.ErrnoException | null)?.code === code;
 }

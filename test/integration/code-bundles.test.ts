@@ -49,8 +49,9 @@ describe("code bundle uploads", () => {
     const err = await problemOf(bundles.putBlob("usr_a", sha(big), stream(big)));
     expect(err.status).toBe(413);
     expect(err.problem.hint).toMatch(/\.plinthignore/);
-    const blobs = join(root, "objects", "code", "blobs");
-    const kept = readdirSync(blobs, { recursive: true }).filter((f) => String(f).endsWith(sha(big)) || String(f).endsWith(".part"));
+    // Nothing under the blob's name, and no write left in flight in the store's temporary folder.
+    const objects = join(root, "objects");
+    const kept = readdirSync(objects, { recursive: true }).filter((f) => String(f).endsWith(sha(big)) || String(f).startsWith(".tmp/"));
     expect(kept).toEqual([]);
     const small = Buffer.from("print('hi')\n");
     expect(await bundles.putBlob("usr_a", sha(small), stream(small))).toEqual({ size: small.length });
