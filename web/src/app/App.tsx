@@ -6,6 +6,8 @@ import { meQuery } from "../api/queries";
 import { ProblemAlert } from "../components/ProblemAlert";
 import AuditLog from "../pages/AuditLog";
 import Cluster from "../pages/Cluster";
+import DataList from "../pages/data/DataList";
+import DatasetPage from "../pages/data/DatasetPage";
 import Guides from "../pages/guides/Guides";
 import JobPage from "../pages/jobs/JobPage";
 import Join from "../pages/Join";
@@ -63,6 +65,8 @@ export function App() {
           <Route path="/jobs/new" element={<NewJob />} />
           <Route path="/jobs/:id" element={<JobPage />} />
           <Route path="/cluster" element={<Cluster />} />
+          <Route path="/data" element={<DataList />} />
+          <Route path="/data/:team/:name" element={<DatasetPage />} />
           <Route path="/guides/*" element={<Guides />} />
           <Route path="/tokens" element={<Tokens />} />
           <Route path="/secrets" element={<Secrets />} />
