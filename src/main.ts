@@ -4,6 +4,7 @@ import { registerAccessKeys } from "./cli/access-keys.ts";
 import { registerAudit } from "./cli/audit.ts";
 import { registerCluster } from "./cli/cluster.ts";
 import { registerConfig } from "./cli/config.ts";
+import { registerData } from "./cli/data.ts";
 import { registerGen } from "./cli/gen.ts";
 import { registerJobs } from "./cli/jobs.ts";
 import { registerLogin } from "./cli/login.ts";
@@ -55,6 +56,7 @@ registerQuotas(program);
 registerSignIn(program);
 registerAudit(program);
 registerSshKeys(program);
+registerData(program);
 registerGen(program);
 registerConfig(program);
 

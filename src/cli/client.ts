@@ -74,9 +74,38 @@ export class ApiClient {
     await res.arrayBuffer();
   }
 
-  async #fetch(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+  /** A request whose answer the caller reads itself (headers, status, a streamed body); failures are thrown as CliErrors. */
+  send(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    return this.#fetch(method, path, body, extraHeaders, signal);
+  }
+
+  /** The headers every request carries, for helpers that stream bytes over node:http themselves. */
+  headers(): Record<string, string> {
     // The User-Agent names the CLI and its version: the audit log shows where a change came from.
-    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, "user-agent": USER_AGENT, ...extraHeaders };
+    return { authorization: `Bearer ${this.#token}`, "user-agent": USER_AGENT };
+  }
+
+  /** The error for a network failure before any answer (a `fetch` error, or a node:http socket error). */
+  unreachable(err: unknown): CliError {
+    const { message, hint } = explainUnreachable(this.baseUrl, (err as { code?: unknown })?.code ? { cause: err } : err, this.#urlSource);
+    return new CliError(message, hint);
+  }
+
+  /** The error for an answer that is not a success: Plinth's problem (title, detail, hint), or a note that another program answers here. */
+  failure(answer: { status: number; statusText: string; contentType: string | null }, text: string): CliError {
+    let problem: unknown;
+    try {
+      problem = JSON.parse(text);
+    } catch {
+      // not JSON at all
+    }
+    if (!isPlinthProblem(problem)) return this.#foreignAnswer(answer);
+    const detail = problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
+    return new CliError(detail, problem.hint, 2, problem);
+  }
+
+  async #fetch(method: string, path: string, body: unknown, extraHeaders: Record<string, string>, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { ...this.headers(), ...extraHeaders };
     let payload: any;
     if (body !== undefined) {
       if (extraHeaders["content-type"] === "application/octet-stream") payload = body;
@@ -90,25 +119,18 @@ export class ApiClient {
       res = await fetch(this.baseUrl + path, { method, headers, body: payload, signal, ...(payload && typeof payload.pipe === "function" && { duplex: "half" }) } as RequestInit);
     } catch (err) {
       if ((err as Error).name === "AbortError") throw err;
-      const { message, hint } = explainUnreachable(this.baseUrl, err, this.#urlSource);
-      throw new CliError(message, hint);
+      throw this.unreachable(err);
     }
-    if (!res.ok) {
-      let problem: unknown;
-      try {
-        problem = await res.json();
-      } catch {
-        // not JSON at all
-      }
-      if (!isPlinthProblem(problem)) throw this.#foreign(res);
-      const detail = problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
-      throw new CliError(detail, problem.hint, 2, problem);
-    }
+    if (!res.ok) throw this.failure({ status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") }, await res.text().catch(() => ""));
     return res;
   }
 
   #foreign(res: Response): CliError {
-    const { message, hint } = explainForeignAnswer(this.baseUrl, { status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") }, this.#urlSource);
+    return this.#foreignAnswer({ status: res.status, statusText: res.statusText, contentType: res.headers.get("content-type") });
+  }
+
+  #foreignAnswer(answer: { status: number; statusText: string; contentType: string | null }): CliError {
+    const { message, hint } = explainForeignAnswer(this.baseUrl, answer, this.#urlSource);
     return new CliError(message, hint);
   }
 }
