@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { formatBytes, parseMemory } from "../core/units.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { printJson, printTable } from "./output.ts";
 
@@ -7,9 +8,9 @@ interface Quota {
   id: string;
   name: string;
   set: boolean;
-  limits: { gpus: number | null; runningJobs: number | null; gpuHoursPerWeek: number | null };
+  limits: { gpus: number | null; runningJobs: number | null; gpuHoursPerWeek: number | null; storageBytes: number | null };
   defaults: string[];
-  usage: { gpus: number; runningJobs: number; gpuHoursPerWeek: number };
+  usage: { gpus: number; runningJobs: number; gpuHoursPerWeek: number; storageBytes: number };
   heldJobs: number;
 }
 
@@ -37,7 +38,19 @@ function limitOption(flag: string, whole: boolean) {
   };
 }
 
+/** A size as typed (`500GiB`, `2T`, bytes), or `none`. */
+function sizeOption(value: string): number | "none" {
+  if (value === "none") return "none";
+  const bytes = parseMemory(value);
+  if (bytes === null || bytes < 0) throw new CliError(`--storage takes a size such as 500GiB, 2TiB or 800G, or 'none' to remove the limit; not '${value}'.`);
+  return bytes;
+}
+
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n < 0.01 ? "<0.01" : String(Number(n.toPrecision(3))));
+
+function storageCell(used: number, limit: number | null): string {
+  return limit === null ? `${formatBytes(used)} (no limit)` : `${formatBytes(used)} of ${formatBytes(limit)}`;
+}
 
 /** "3 of 4", "3 (no limit)", with the default marked. */
 function cell(used: number, limit: number | null, fromDefault: boolean): string {
@@ -55,12 +68,13 @@ export function registerQuotas(program: Command): void {
       const r = await ApiClient.fromEnvironment().request<{ items: Quota[] }>("GET", "/api/v1/quotas");
       if (o.json) return printJson(r);
       printTable(
-        ["WHO", "GPUS", "RUNNING JOBS", "GPU-HOURS (7 DAYS)", "HELD JOBS"],
+        ["WHO", "GPUS", "RUNNING JOBS", "GPU-HOURS (7 DAYS)", "STORAGE", "HELD JOBS"],
         r.items.map((q) => [
           `${q.scope} ${q.name}`,
           cell(q.usage.gpus, q.limits.gpus, q.defaults.includes("gpus")),
           cell(q.usage.runningJobs, q.limits.runningJobs, q.defaults.includes("runningJobs")),
           cell(q.usage.gpuHoursPerWeek, q.limits.gpuHoursPerWeek, false),
+          q.scope === "team" ? storageCell(q.usage.storageBytes, q.limits.storageBytes) : "-",
           String(q.heldJobs),
         ]),
       );
@@ -68,26 +82,35 @@ export function registerQuotas(program: Command): void {
   quotas
     .command("set")
     .description("Set limits of a team's or a person's quota (Keepers); limits not given stay as they are")
+    .argument("[scope]", "`team` or `user`, then the name (the same as --team NAME or --user NAME)")
+    .argument("[name]", "the team's or the person's name")
     .option("--team <name>", "the team")
     .option("--user <name>", "the person")
     .option("--gpus <n>", "most GPUs held at once ('none' removes the limit)", limitOption("--gpus", true))
     .option("--running-jobs <n>", "most jobs running at once ('none' removes the limit)", limitOption("--running-jobs", true))
     .option("--gpu-hours-per-week <h>", "most GPU-hours in any 7 days ('none' removes the limit)", limitOption("--gpu-hours-per-week", false))
-    .action(async (o: Whose & { gpus?: number | "none"; runningJobs?: number | "none"; gpuHoursPerWeek?: number | "none" }) => {
+    .option("--storage <size>", "teams: most bytes of datasets kept, e.g. 500GiB ('none' removes the limit)", sizeOption)
+    .action(async (scope: string | undefined, name: string | undefined, o: Whose & { gpus?: number | "none"; runningJobs?: number | "none"; gpuHoursPerWeek?: number | "none"; storage?: number | "none" }) => {
+      if (scope !== undefined) {
+        if ((scope !== "team" && scope !== "user") || name === undefined) throw new CliError(`Say whose quota as \`team NAME\` or \`user NAME\`, not '${scope}${name ? ` ${name}` : ""}'.`);
+        o[scope] = name;
+      }
       const path = quotaPath(o);
       const body: Record<string, number | null> = {};
+      if (o.storage !== undefined) body.storageBytes = o.storage === "none" ? null : o.storage;
       for (const key of ["gpus", "runningJobs", "gpuHoursPerWeek"] as const) {
         const value = o[key];
         if (value !== undefined) body[key] = value === "none" ? null : value;
       }
       if (Object.keys(body).length === 0) {
-        throw new CliError("Give at least one limit to set.", "Use --gpus N, --running-jobs N or --gpu-hours-per-week H (or 'none' to remove one).");
+        throw new CliError("Give at least one limit to set.", "Use --gpus N, --running-jobs N, --gpu-hours-per-week H or --storage SIZE (or 'none' to remove one).");
       }
       const q = await ApiClient.fromEnvironment().request<Quota>("PUT", path, body);
       const parts = [
         q.limits.gpus !== null && `${fmt(q.limits.gpus)} GPUs at once`,
         q.limits.runningJobs !== null && `${fmt(q.limits.runningJobs)} running jobs`,
         q.limits.gpuHoursPerWeek !== null && `${fmt(q.limits.gpuHoursPerWeek)} GPU-hours per 7 days`,
+        q.limits.storageBytes !== null && `${formatBytes(q.limits.storageBytes)} of storage`,
       ].filter(Boolean);
       process.stdout.write(`${q.scope} ${q.name}: ${parts.length > 0 ? parts.join(", ") : "no limits"}\n`);
     });

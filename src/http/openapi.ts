@@ -59,8 +59,10 @@ export function buildOpenApi(registry: RouteRegistry, info: { version: string })
           : { description: "OK", content: { "application/json": { schema: toSchema(def.response, "output") } } },
       default: { description: "Problem", content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } },
     };
-    paths[def.url] ??= {};
-    paths[def.url]![def.method.toLowerCase()] = op;
+    // `{*path}` (the rest of the path, slashes included) is a plain parameter to OpenAPI.
+    const path = def.url.replace("{*", "{");
+    paths[path] ??= {};
+    paths[path]![def.method.toLowerCase()] = op;
   }
   // ProblemSchema has an id, so toSchema files its definition under components itself;
   // assigning the result would replace it with a $ref to itself.
@@ -90,7 +92,7 @@ function operationId(method: string, url: string): string {
   const words = url
     .replace(/^\/api\/v1\//, "")
     .split("/")
-    .map((p) => (p.startsWith("{") ? `by-${p.slice(1, -1)}` : p))
+    .map((p) => (p.startsWith("{") ? `by-${p.slice(1, -1).replace("*", "")}` : p))
     .join("-");
   return `${method.toLowerCase()}-${words}`.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }

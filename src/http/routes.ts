@@ -72,7 +72,8 @@ export class RouteRegistry {
     const access = def.access ?? "user";
     this.#app.route({
       method: def.method,
-      url: def.url.replace(/\{(\w+)\}/g, ":$1"),
+      // `{*path}` (last) takes the rest of the path, slashes included.
+      url: def.url.replace(/\{\*\w+\}$/, "*").replace(/\{(\w+)\}/g, ":$1"),
       handler: async (request, reply) => {
         let user: Principal | null = null;
         if (access !== "public") {
@@ -89,7 +90,7 @@ export class RouteRegistry {
             );
           }
         }
-        const params = parse(def.params, request.params ?? {}, "path");
+        const params = parse(def.params, withRest(def.url, request.params), "path");
         const query = parse(def.query, request.query ?? {}, "query");
         const body = def.body ? parse(def.body, request.body, "body", def.bodyHint) : undefined;
         const ctx = { params, query, body, user: user!, request, reply } as any;
@@ -101,6 +102,14 @@ export class RouteRegistry {
       },
     });
   }
+}
+
+/** Route parameters, the wildcard `*` under the name its `{*name}` gives it. */
+function withRest(url: string, raw: unknown): unknown {
+  const rest = /\{\*(\w+)\}$/.exec(url);
+  if (!rest || !raw || typeof raw !== "object") return raw ?? {};
+  const { "*": value, ...others } = raw as Record<string, unknown>;
+  return { ...others, [rest[1]!]: value };
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: "path" | "query" | "body", hint?: string): any {

@@ -1,9 +1,10 @@
 // What an API token may do, on top of what its owner may do. A token without scopes (and a
 // browser session) may do everything its owner may. Modules that come later add their own
-// scopes here (for example `data`, `tracking`); a route names the scope it needs.
+// scopes here (for example `tracking`); a route names the scope it needs.
 export const SCOPES = {
   read: "see everything its owner may see (every GET)",
   jobs: "submit, cancel and retry jobs, and upload their code",
+  data: "push, tag and remove datasets, upload their files and make download links",
   admin: "everything its owner may do: credentials, people and teams (for Keepers), settings",
 } as const;
 export type Scope = keyof typeof SCOPES;

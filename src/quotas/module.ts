@@ -22,12 +22,22 @@ export async function startQuotas(deps: {
   clock: Clock;
   enforcer: QuotaEnforcer;
   defaults: { gpus?: number | undefined; runningJobs?: number | undefined };
+  /** Bytes a team keeps, for its storage quota (the data module's count). */
+  storageUsage?: (teamId: string) => Promise<number>;
 }): Promise<Quotas> {
   const defaults = {
     ...(deps.defaults.gpus !== undefined && { gpus: deps.defaults.gpus }),
     ...(deps.defaults.runningJobs !== undefined && { runningJobs: deps.defaults.runningJobs }),
   };
-  const service = new QuotaService({ store: new QuotaStore(deps.db), identity: deps.identity, teams: deps.teams, clock: deps.clock, enforcer: deps.enforcer, defaults });
+  const service = new QuotaService({
+    store: new QuotaStore(deps.db),
+    identity: deps.identity,
+    teams: deps.teams,
+    clock: deps.clock,
+    enforcer: deps.enforcer,
+    defaults,
+    ...(deps.storageUsage && { storageUsage: deps.storageUsage }),
+  });
   await service.load();
   deps.identity.onUserRemoved((user) => service.userRemoved(user.id));
   return { service, register: (routes) => registerQuotaRoutes(routes, service) };

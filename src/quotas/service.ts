@@ -29,6 +29,8 @@ export interface QuotaServiceOptions {
   enforcer: QuotaEnforcer;
   /** The platform-wide per-user limits from config, which a user's own quota overrides. */
   defaults: { gpus?: number; runningJobs?: number };
+  /** Bytes a team keeps (datasets and S3 objects), for its storage quota. */
+  storageUsage?: (teamId: string) => Promise<number>;
 }
 
 const HOUR_S = 3600;
@@ -87,6 +89,9 @@ export class QuotaService {
   /** Sets some limits of a quota, keeping the others (Keepers only). A quota left with no limits is removed. */
   async set(actor: Principal, scope: QuotaScope, name: string, changes: SetQuota): Promise<QuotaView> {
     requireAdmin(actor, "set quotas");
+    if (scope === "user" && changes.storageBytes !== undefined) {
+      throw problems.badRequest("storageBytes: storage quotas are per team.", `Set it on a team: \`plinth quotas set --team TEAM --storage 500GiB\`.`);
+    }
     const subject = await this.#subject(scope, name);
     const before = await this.#o.store.get(scope, subject.id);
     const row: QuotasTable = {
@@ -96,11 +101,11 @@ export class QuotaService {
       running_jobs: changes.runningJobs === undefined ? (before?.running_jobs ?? null) : changes.runningJobs,
       gpu_seconds_per_week:
         changes.gpuHoursPerWeek === undefined ? (before?.gpu_seconds_per_week ?? null) : changes.gpuHoursPerWeek === null ? null : Math.round(changes.gpuHoursPerWeek * HOUR_S),
-      storage_bytes: before?.storage_bytes ?? null,
+      storage_bytes: changes.storageBytes === undefined ? (before?.storage_bytes ?? null) : changes.storageBytes,
       updated_at: this.#o.clock.now(),
       updated_by: actor.userId,
     };
-    if (row.gpus === null && row.running_jobs === null && row.gpu_seconds_per_week === null) await this.#o.store.remove(scope, subject.id);
+    if (row.gpus === null && row.running_jobs === null && row.gpu_seconds_per_week === null && row.storage_bytes === null) await this.#o.store.remove(scope, subject.id);
     else await this.#o.store.put(row);
     await this.load();
     return this.show(actor, scope, name);
@@ -114,6 +119,20 @@ export class QuotaService {
       throw problems.notFound("Quota", `${scope} ${name}`, "`plinth quotas ls` lists the quotas that are set.");
     }
     await this.load();
+  }
+
+  /** A team's storage quota in bytes; null: no limit. */
+  async storageLimitOf(teamId: string): Promise<number | null> {
+    return (await this.#o.store.get("team", teamId))?.storage_bytes ?? null;
+  }
+
+  /** Who can raise a team's quota (Keepers) and who manages the team (its admins), by name. */
+  async whoManages(teamId: string): Promise<{ team: string; keepers: string[]; teamAdmins: string[] }> {
+    const store = this.#o.identity.store;
+    const team = await store.teamById(teamId);
+    const keepers = (await store.listUsers()).filter((u) => u.role === "admin").map((u) => u.name);
+    const teamAdmins = (await store.membersOf(teamId)).filter((m) => m.role === "admin").map((m) => m.user_name);
+    return { team: team?.name ?? teamId, keepers, teamAdmins };
   }
 
   /** When a Keeper removes a person, their own quota goes with them. */
@@ -153,9 +172,14 @@ export class QuotaService {
       id: s.id,
       name: s.name,
       set: row !== undefined,
-      limits: { gpus, runningJobs, gpuHoursPerWeek: row?.gpu_seconds_per_week == null ? null : tidy(row.gpu_seconds_per_week / HOUR_S) },
+      limits: { gpus, runningJobs, gpuHoursPerWeek: row?.gpu_seconds_per_week == null ? null : tidy(row.gpu_seconds_per_week / HOUR_S), storageBytes: row?.storage_bytes ?? null },
       defaults,
-      usage: { gpus: used?.gpus ?? 0, runningJobs: used?.runningJobs ?? 0, gpuHoursPerWeek: tidy((used?.gpuSeconds ?? 0) / HOUR_S) },
+      usage: {
+        gpus: used?.gpus ?? 0,
+        runningJobs: used?.runningJobs ?? 0,
+        gpuHoursPerWeek: tidy((used?.gpuSeconds ?? 0) / HOUR_S),
+        storageBytes: s.scope === "team" && this.#o.storageUsage ? await this.#o.storageUsage(s.id) : 0,
+      },
       heldJobs: held.get(key) ?? 0,
       updatedAt: row ? new Date(row.updated_at).toISOString() : null,
       updatedBy: row?.updated_by ? ((await this.#o.identity.userById(row.updated_by))?.name ?? null) : null,
