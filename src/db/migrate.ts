@@ -11,6 +11,7 @@ import * as m008 from "./migrations/008-quotas.ts";
 import * as m009 from "./migrations/009-audit.ts";
 import * as m010 from "./migrations/010-code-grants.ts";
 import * as m011 from "./migrations/011-datasets.ts";
+import * as m013 from "./migrations/013-s3.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -31,6 +32,7 @@ const MIGRATIONS: Migration[] = [
   { name: "009-audit", ...m009 },
   { name: "010-code-grants", ...m010 },
   { name: "011-datasets", ...m011 },
+  { name: "013-s3", ...m013 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {
