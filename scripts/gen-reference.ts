@@ -19,7 +19,7 @@ import { exitCodeOf } from "../src/cli/follow.ts";
 import { environmentVariables } from "../src/config/load.ts";
 import { ConfigSchema, configJsonSchema } from "../src/config/schema.ts";
 import type { ExitInfo } from "../src/jobs/executors/executor.ts";
-import { explainFailure } from "../src/jobs/failure.ts";
+import { explainFailure, INPUT_HINT } from "../src/jobs/failure.ts";
 import { JOB_TRANSITIONS } from "../src/jobs/lifecycle.ts";
 import { FAILURE_REASONS, type FailureReason, JOB_STATES, type JobState, JobSpecSchema, TERMINAL_STATES } from "../src/jobs/spec.ts";
 import type { JobView } from "../src/jobs/view.ts";
@@ -178,6 +178,8 @@ const JOB_EXAMPLE = {
   retries: { count: 2, on: ["lost", "out_of_memory"] },
   priority: 10,
   labels: { project: "vision", experiment: "baseline" },
+  inputs: { train: "imagenet-subset@v3", annotations: { dataset: "vision/annotations@prod", expect: { columns: { image: "string", label: "integer" }, nonNull: ["label"] } } },
+  outputs: { model: "checkpoints/", metrics: { path: "metrics/", dataset: "resnet-metrics", tag: "candidate" } },
 };
 const JOB_EXAMPLE_OMITS: Record<string, string> = {
   script: "it is the alternative to `command`: give one or the other",
@@ -223,6 +225,12 @@ function jobSpecDoc(): string {
     "- **Memory** (`resources.memory`, `resources.gpu.minMemory`): a number with a unit — `512M`, `8G`, `16Gi`, `1T`. `K`, `M`, `G`, `T` and `Ki`, `Mi`, `Gi`, `Ti` are binary (1G = 1024³ bytes); `KB`, `MB`, `GB`, `TB` are decimal. A bare number means bytes.",
     "- **Durations** (`timeout`, `estimate`): `90s`, `30m`, `2h`, `1h30m`, `1d`, `500ms`. A bare number means seconds.",
     "- **GPU model patterns** (`resources.gpu.model`): compared with the whole model name, ignoring case; `*` matches any text. `'*3090*'` matches `NVIDIA GeForce RTX 3090`; `'3090'` alone does not.",
+    "",
+    "## Inputs and outputs",
+    "",
+    "An input is a dataset reference (`iris`, `vision/iris`, `iris@v2`, `iris@prod`, `iris@sha256:3f2a…`; without a version, the latest) or an object: `dataset` (the reference) and `expect` (rules its tables must meet for this job: `columns` with their types, `nonNull`, `rows: {min, max}`, `sameColumnsAs: {dataset, except}`, and `files`, a glob of the files they apply to). The version is fixed at submit, and a job whose inputs do not exist or break their expectations is refused then, with every problem named. The job finds each input read-only in the folder `$PLINTH_INPUT_<NAME>` (the name upper-cased, `-` as `_`).",
+    "",
+    "An output is a folder relative to the job's working directory (`out/`) or an object: `path`, `dataset` (a dataset of the job's team; the output's name when left out) and `tag`. Plinth makes the folder before the job starts and gives its path in `$PLINTH_OUTPUT_<NAME>`; when the job succeeds, each folder is saved as the dataset's next version (state `saving`). [Use data in jobs](../how-to/use-data-in-jobs.md) shows both at work.",
     "",
     "## Retry reasons",
     "",
@@ -474,6 +482,7 @@ const STATE_MEANINGS: Record<JobState, string> = {
   queued: "Accepted and waiting for resources. The queue policy decides the order; `plinth jobs ls` shows its position.",
   starting: "Resources are assigned (GPUs, CPUs, memory) and the job's directory and code are being prepared.",
   running: "The process runs. Its output streams to `plinth jobs logs -f`; a time limit counts from here.",
+  saving: "The process succeeded and the job's `outputs` are being saved as new dataset versions (only jobs with outputs pass through here). It cannot be cancelled now; it ends as succeeded, or as failed with `output_not_saved`. A server that stops meanwhile finishes the saving when it starts again.",
   succeeded: "The program exited with code 0.",
   failed: "The program exited with another code, was killed, ran out of memory or could not start. The job carries a reason and a hint.",
   cancelled: "Someone cancelled it. A running job gets SIGTERM and, after the grace period, SIGKILL.",
@@ -552,6 +561,16 @@ const REASONS: Record<FailureReason, { state: JobState; when: string; example: (
     state: "failed",
     when: "Plinth could not prepare the job's directory or start its process (a full disk, an unreadable code bundle).",
     example: () => ({ message: "Could not prepare the job's directory: ENOSPC: no space left on device", hint: "Check that the command exists and the data directory is writable; the server log has details." }),
+  },
+  input_unavailable: {
+    state: "failed",
+    when: "An input's dataset version could not be put in place before the job started (the version was removed while the job waited, or the disk is full). Inputs that do not exist or break their expectations are refused at submit instead.",
+    example: () => ({ message: "Could not put the job's inputs in place: vision/iris@v2 (input 'train') was removed, or its owner may no longer read it", hint: INPUT_HINT }),
+  },
+  output_not_saved: {
+    state: "failed",
+    when: "The program succeeded, but an output folder could not be saved as a dataset version: the folder is missing or holds no files, the team's storage quota is full, or the files break the dataset's expectations. The job's log ends with a line for each output that was saved.",
+    example: () => ({ message: "Output 'model': the folder out ($PLINTH_OUTPUT_MODEL) holds no files.", hint: "Write the job's results into $PLINTH_OUTPUT_<NAME>; `plinth jobs retry` runs it again." }),
   },
   disk_limit: {
     state: "failed",

@@ -67,6 +67,10 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
         `timeline:  queued ${fmt(job.durations.queuedMs)} → starting ${fmt(job.durations.startingMs)} → running ${fmt(job.durations.runningMs)}`,
         job.exitCode !== null || job.signal ? `exit:      ${job.exitCode ?? "-"}${job.signal ? ` (signal ${job.signal})` : ""}` : "",
         job.peakMemoryBytes ? `peak mem:  ${formatBytes(job.peakMemoryBytes)}` : "",
+        ...job.inputs.map((i, n) => `${n === 0 ? "inputs:   " : "          "} ${i.name} = ${i.team}/${i.dataset}@v${i.version}${i.ref.endsWith(`@v${i.version}`) ? "" : ` (${i.ref} at submit)`}`),
+        ...job.outputs.map(
+          (o, n) => `${n === 0 ? "outputs:  " : "          "} ${o.name} = ${o.path}/ → ${o.version !== null ? `${o.team}/${o.dataset}@v${o.version}` : `${o.dataset} (${job.state === "saving" ? "being saved" : ["queued", "starting", "running"].includes(job.state) ? "saved when the job succeeds" : "not saved"})`}${o.tag ? ` tag ${o.tag}` : ""}`,
+        ),
       ].filter(Boolean);
       process.stdout.write(`${lines.join("\n")}\n`);
       if (job.warning) {

@@ -24,6 +24,8 @@ interface RunFlags {
   env: string[];
   secret: string[];
   label: string[];
+  input: string[];
+  output: string[];
   code: boolean;
   detach?: boolean;
   json?: boolean;
@@ -51,6 +53,8 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("-e, --env <KEY=VALUE>", "environment variable (repeatable); whoever may see the job sees it", collect, [])
     .option("-s, --secret <NAME>", "give the job this secret as the variable NAME (repeatable; see `plinth secrets`)", collect, [])
     .option("-l, --label <key=value>", "label (repeatable)", collect, [])
+    .option("-i, --input <NAME=DATASET>", "a dataset the job reads, e.g. train=iris@v2 (repeatable); the job finds it in $PLINTH_INPUT_<NAME>", collect, [])
+    .option("-o, --output <NAME=FOLDER>", "a folder saved as a new version of dataset NAME when the job succeeds, e.g. model=out/ (repeatable); $PLINTH_OUTPUT_<NAME>", collect, [])
     .option("--no-code", "do not upload the current directory")
     .option("-d, --detach", "submit and return at once; prints the job id")
     .option("--json", "with --detach: print the job as JSON")
@@ -61,6 +65,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
 Examples:
   plinth run -- python train.py --epochs 10
   plinth run --gpus 1 --memory 16G --timeout 2h -- python train.py
+  plinth run --input train=iris@v2 --output model=out/ -- python train.py
   plinth run -f plinth.yaml
   plinth run --detach --json -- ./sweep.sh`,
     )
@@ -141,10 +146,15 @@ function buildSpec(command: string[], flags: RunFlags): Record<string, any> {
     fromFlags.push("secrets");
     spec.secrets = [...new Set([...(Array.isArray(spec.secrets) ? spec.secrets : []), ...flags.secret])];
   }
-  if (flags.label.length) {
-    const labels = pairs(flags.label, "--label");
-    fromFlags.push(...Object.keys(labels).map((k) => `labels.${k}`));
-    spec.labels = { ...(spec.labels ?? {}), ...labels };
+  for (const [flag, items, key, example] of [
+    ["--label", flags.label, "labels", "project=vision"],
+    ["--input", flags.input, "inputs", "train=iris@v2"],
+    ["--output", flags.output, "outputs", "model=out/"],
+  ] as const) {
+    if (!items.length) continue;
+    const given = pairs(items, flag, example);
+    fromFlags.push(...Object.keys(given).map((k) => `${key}.${k}`));
+    spec[key] = { ...(spec[key] ?? {}), ...given };
   }
   checkJobSpec(spec, { ...(file && { file }), fromFlags });
   return spec;
@@ -156,11 +166,11 @@ function number(text: string, flag: string): number {
   return n;
 }
 
-function pairs(items: string[], flag: string): Record<string, string> {
+function pairs(items: readonly string[], flag: string, example = "SEED=42"): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of items) {
     const i = item.indexOf("=");
-    if (i <= 0) throw new CliError(`${flag} takes KEY=VALUE, not '${item}'.`, `For example ${flag} SEED=42.`);
+    if (i <= 0) throw new CliError(`${flag} takes KEY=VALUE, not '${item}'.`, `For example ${flag} ${example}.`);
     out[item.slice(0, i)] = item.slice(i + 1);
   }
   return out;

@@ -207,6 +207,10 @@ function keyErrorNames(detail: string): string[] {
 const GPU_MEMORY_HINT =
   "The GPU ran out of memory: use a smaller batch size, mixed precision or gradient checkpointing, or ask for a GPU with more memory (resources.gpu.minMemory, e.g. 48G).";
 
+/** What to do when a job's inputs could not be put in place. */
+export const INPUT_HINT =
+  "Check that the dataset version still exists (`plinth data show NAME`) and that the data directory has room; `plinth jobs retry` tries again, or add input_unavailable to the job's retries.";
+
 function startHint(reason: FailureReason, message: string): string {
   if (reason === "permission_denied") {
     return "The file is not executable: run chmod +x on it before uploading (or call it through its interpreter, e.g. bash run.sh or python train.py).";
@@ -214,6 +218,7 @@ function startHint(reason: FailureReason, message: string): string {
   if (reason === "command_not_found") {
     return `Check the program's name, and that it is installed on the machine running jobs (on its PATH) or included in your uploaded code${message.includes("/") ? "" : " (use ./name for a file in your code)"}.`;
   }
+  if (reason === "input_unavailable") return INPUT_HINT;
   return "Plinth could not start the process; it will be retried if the job's retry policy includes start_failed.";
 }
 

@@ -7,7 +7,9 @@ import type { JobState } from "./spec.ts";
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
   queued: ["starting", "cancelled"],
   starting: ["running", "failed", "cancelled", "lost", "queued"],
-  running: ["succeeded", "failed", "cancelled", "timed_out", "lost"],
+  running: ["saving", "succeeded", "failed", "cancelled", "timed_out", "lost"],
+  // The process succeeded; its outputs are being stored as dataset versions.
+  saving: ["succeeded", "failed"],
   succeeded: [],
   failed: [],
   cancelled: [],

@@ -5,6 +5,7 @@ import type { RouteRegistry } from "../http/routes.ts";
 import { queryBoolean, queryInteger } from "../http/routes.ts";
 import type { IdentityService } from "../identity/service.ts";
 import { blobAudit, bundleAudit, jobAudits } from "./audit.ts";
+import { JobLineageSchema } from "./data-spec.ts";
 import { BundleResultSchema, type CodeBundles, ManifestSchema } from "./code-bundles.ts";
 import { type LogMasks, secretNamesOf } from "./log-mask.ts";
 import { logStream } from "./log-stream.ts";
@@ -113,6 +114,16 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     params: IdParams,
     response: JobDetailSchema,
     handler: ({ params, user }) => jobs.get(user, params.id),
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/jobs/{id}/lineage",
+    summary: "The dataset versions a job read and the ones it produced",
+    tags: ["jobs"],
+    params: IdParams,
+    response: JobLineageSchema,
+    handler: ({ params, user }) => jobs.lineage(user, params.id),
   });
 
   r.add({

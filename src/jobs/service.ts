@@ -12,7 +12,8 @@ import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import type { JobSecrets } from "./job-secrets.ts";
 import { secretNamesOf } from "./log-mask.ts";
-import { exitWarning, explainFailure, lastLines, pathsRelativeTo, withProcessLimit } from "./failure.ts";
+import { exitWarning, explainFailure, INPUT_HINT, lastLines, pathsRelativeTo, withProcessLimit } from "./failure.ts";
+import { type JobData, noDatasets } from "./job-data.ts";
 import { assertTransition, canTransition } from "./lifecycle.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
@@ -24,6 +25,7 @@ import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts"
 import { type FailureReason, JobSpecSchema, type JobState, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
 import { type JobDetailView, type JobView, toEventView, toJobView } from "./view.ts";
+import type { JobLineage } from "./data-spec.ts";
 
 export interface JobServiceOptions {
   store: JobStore;
@@ -41,6 +43,8 @@ export interface JobServiceOptions {
   accountOf(userId: string): Promise<string | null>;
   /** Secrets a spec names: checked at submit, put into the job's environment at launch, masked in its log. */
   secrets: JobSecrets;
+  /** Datasets a job reads and writes (inputs, outputs, lineage); absent where the server keeps none. */
+  data?: JobData;
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -88,6 +92,9 @@ export class JobService {
     for (const row of await this.#o.store.unfulfilledRetries(this.#o.clock.now() - 7 * 86_400_000)) await this.#maybeRetry(row);
     // A cancel or timeout recorded just before a crash may not have reached the process.
     for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await this.#reconcile(row);
+    // Jobs that succeeded just before a stop, whose outputs were still being saved.
+    for (const row of await this.#o.store.inStates(["saving"])) this.#track(this.#saveOutputs(row));
+    this.#o.data?.startPruning(() => this.#o.store.inStates(["queued", "starting", "running"]));
     this.#persistTimer = setInterval(() => void this.#persistUsage(), 10_000);
     this.#persistTimer.unref();
     this.wake("start");
@@ -95,6 +102,7 @@ export class JobService {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#o.data?.stop();
     if (this.#persistTimer) clearInterval(this.#persistTimer);
     for (const id of [...this.#state.timeouts.keys()]) this.#state.clearTimeout(id);
     await this.#o.executor.close();
@@ -119,9 +127,19 @@ export class JobService {
   async get(subject: Subject, id: string): Promise<JobDetailView> {
     const row = await this.#mustGet(id);
     requireJobAccess(subject, row, "read");
-    const [labels, events] = await Promise.all([this.#o.store.labels(id), this.#o.store.events(id)]);
+    const [labels, events, data] = await Promise.all([
+      this.#o.store.labels(id),
+      this.#o.store.events(id),
+      this.#o.data?.describe(subject, row) ?? { inputs: [], outputs: [] },
+    ]);
     const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row, subject));
-    return { ...view, events: events.map(toEventView) };
+    return { ...view, events: events.map(toEventView), ...data };
+  }
+
+  /** The dataset versions a job read and produced. */
+  async lineage(user: Principal, id: string): Promise<JobLineage> {
+    requireJobAccess(user, await this.#mustGet(id), "read");
+    return this.#o.data ? this.#o.data.lineage(user, id) : { inputs: [], outputs: [] };
   }
 
   async list(filter: JobFilter): Promise<{ items: JobView[]; nextCursor: string | null }> {
@@ -204,11 +222,17 @@ export class JobService {
       ]);
     }
     if (job.secrets) await this.#o.secrets.check(user.userId, job.secrets, teamId);
+    if (parsed.data.inputs || job.outputs) {
+      if (!this.#o.data) throw noDatasets();
+      const inputs = await this.#o.data.pin(user, parsed.data.inputs, extra.retryOf);
+      if (inputs) job.inputs = inputs;
+    }
     const now = this.#o.clock.now();
     // A retry stays in its job's team, with its visibility, whoever asks for it.
     const visibility = extra.retryOf?.visibility ?? parsed.data.visibility;
     const row = newJobRow({ id: extra.id ?? newId("job", now), user, input, job, teamId, visibility, retryOf: extra.retryOf, now });
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
+    await this.#o.data?.record(row.id, job.inputs);
     if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
     this.#specs.set(row.id, job);
@@ -225,6 +249,7 @@ export class JobService {
     if (TERMINAL_STATES.has(row.state)) {
       throw problems.conflict(`Job ${id} already ended (${row.state}).`, "Nothing to cancel. `plinth jobs retry` runs it again.");
     }
+    if (row.state === "saving") throw problems.conflict(`Job ${id} has finished running; its outputs are being saved.`, "Wait a moment: it ends as succeeded, or failed if they cannot be saved.");
     const now = this.#o.clock.now();
     const patch: JobPatch = { reason: "cancelled", message: `Cancelled by ${user.name}.`, hint: null, finished_at: now };
     if (!(await this.#o.store.transition(id, row.state, "cancelled", now, patch, { by: user.name }))) return this.cancel(user, id);
@@ -328,6 +353,17 @@ export class JobService {
       await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
       return;
     }
+    if (job.inputs || job.outputs) {
+      try {
+        if (!this.#o.data) throw noDatasets();
+        const placed = await this.#o.data.prepare(pending.userId, job, req.workdir);
+        req.inputs = placed.inputs;
+        req.env = { ...req.env, ...placed.env };
+      } catch (err) {
+        await this.#failStart(id, "input_unavailable", `Could not put the job's inputs in place: ${(err as Error).message}`, INPUT_HINT);
+        return;
+      }
+    }
     // Secret values go into the launch request only: never into the spec, a row or a log.
     if (job.secrets) {
       try {
@@ -372,10 +408,10 @@ export class JobService {
     };
   }
 
-  async #failStart(id: string, reason: FailureReason, message: string): Promise<void> {
+  async #failStart(id: string, reason: FailureReason, message: string, hint = "Check that the command exists and the data directory is writable; the server log has details."): Promise<void> {
     const now = this.#o.clock.now();
     const before = await this.#o.store.get(id);
-    const patch: JobPatch = { finished_at: now, reason, message, hint: "Check that the command exists and the data directory is writable; the server log has details." };
+    const patch: JobPatch = { finished_at: now, reason, message, hint };
     if (before) patch.retried_by = this.#retryIdFor(before, reason, now);
     await this.#o.store.transition(id, "starting", "failed", now, patch, null);
     this.#free(id);
@@ -438,7 +474,9 @@ export class JobService {
     if (row.state === "running" || row.state === "starting") {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
       const warning = outcome.reason ? null : exitWarning(info, row.memory_bytes);
-      const state = outcome.state as JobState;
+      // A job that succeeded has ended once its outputs are saved.
+      const saving = outcome.state === "succeeded" && (JSON.parse(row.normalized) as NormalizedJob).outputs !== undefined;
+      const state = (saving ? "saving" : outcome.state) as JobState;
       if (row.state === "starting" && !canTransition("starting", state)) {
         // It ran and ended while the server was away before "running" was recorded.
         if (await this.#o.store.transition(id, "starting", "running", now, { started_at: now }, { recovered: true })) return this.#recordExit({ ...row, state: "running", started_at: now }, info, now);
@@ -446,7 +484,7 @@ export class JobService {
       assertTransition(id, row.state, state);
       const patch: JobPatch = {
         ...exitPatch,
-        finished_at: now,
+        finished_at: saving ? null : now,
         reason: outcome.reason,
         // A job that succeeded may still carry a warning (a helper process killed for memory).
         message: outcome.reason ? outcome.message : (warning?.message ?? null),
@@ -464,13 +502,31 @@ export class JobService {
       const ended = { ...row, ...patch, state };
       this.#medians.delete(row.name);
       this.#changed(ended);
-      await this.#maybeRetry(ended);
+      if (saving) await this.#saveOutputs(ended);
+      else await this.#maybeRetry(ended);
     } else {
       // Cancelled or timed out earlier: the state is already recorded; add how the process ended.
       await this.#o.store.patch(id, exitPatch);
       this.#changed({ ...row, ...exitPatch });
       await this.#maybeRetry({ ...row, ...exitPatch });
     }
+  }
+
+  /** Saves a succeeded job's outputs as dataset versions; then it has succeeded, or failed with output_not_saved. */
+  async #saveOutputs(row: JobRow): Promise<void> {
+    const paths = { workdir: this.#o.runDirs.workdir(row.id), logPath: this.#o.runDirs.logPath(row.id) };
+    const result = this.#o.data
+      ? await this.#o.data.save(row, paths).catch((err: Error) => ({ ok: false as const, message: `The outputs were not saved: ${err.message}`, hint: "The server log has details; `plinth jobs retry` runs the job again." }))
+      : { ok: false as const, message: "The outputs were not saved: this server keeps no datasets.", hint: "Ask a Keeper about datasets." };
+    const now = this.#o.clock.now();
+    const patch: JobPatch = result.ok
+      ? { finished_at: now }
+      : { finished_at: now, reason: "output_not_saved", message: result.message, hint: result.hint, retried_by: this.#retryIdFor(row, "output_not_saved", now) };
+    const state = result.ok ? "succeeded" : "failed";
+    if (!(await this.#o.store.transition(row.id, "saving", state, now, patch, null))) return;
+    const ended = { ...row, ...patch, state } as const;
+    this.#changed(ended);
+    await this.#maybeRetry(ended);
   }
 
   /** The id the automatic retry of a job ending for `reason` will have, or null when its policy says no. */

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { SecretNameSchema } from "../identity/secrets/spec.ts";
+import { checkDataSpec, type JobOutput, JobInputsSchema, JobOutputsSchema, normalizeOutputs, type PinnedInput } from "./data-spec.ts";
 
 // The job spec: one zod schema that the API, the CLI, `plinth.yaml`, the portal's form and
 // the reference docs all come from.
 
-export const JOB_STATES = ["queued", "starting", "running", "succeeded", "failed", "cancelled", "timed_out", "lost"] as const;
+export const JOB_STATES = ["queued", "starting", "running", "saving", "succeeded", "failed", "cancelled", "timed_out", "lost"] as const;
 export type JobState = (typeof JOB_STATES)[number];
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(["succeeded", "failed", "cancelled", "timed_out", "lost"]);
 
@@ -21,6 +22,8 @@ export const FAILURE_REASONS = [
   "lost",
   "start_failed",
   "disk_limit",
+  "input_unavailable",
+  "output_not_saved",
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
@@ -105,6 +108,8 @@ export const JobSpecSchema = z
       .strictObject({ bundle: z.string().regex(/^[0-9a-f]{64}$/, "a bundle is a sha256 hex digest") })
       .optional()
       .meta({ description: "Code bundle uploaded with `plinth run`; unpacked into the job's working directory." }),
+    inputs: JobInputsSchema.optional(),
+    outputs: JobOutputsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (!spec.command && !spec.script) {
@@ -117,6 +122,7 @@ export const JobSpecSchema = z
       if (spec.secrets.indexOf(name) !== i) ctx.addIssue({ code: "custom", path: ["secrets", i], message: `${name} is named twice` });
       else if (name in spec.env) ctx.addIssue({ code: "custom", path: ["secrets", i], message: `${name} is also in env; a variable comes from one or the other` });
     });
+    checkDataSpec(spec, ctx);
   })
   .meta({ id: "JobSpec", description: "What to run, with which resources and policies." });
 
@@ -145,11 +151,16 @@ export interface NormalizedJob {
   codeBundle: string | null;
   /** Names of the secrets put into its environment at launch (absent in jobs from before secrets). */
   secrets?: string[];
+  /** Dataset versions it reads, fixed at submit (absent when it reads none). */
+  inputs?: PinnedInput[];
+  /** Folders saved as dataset versions when it succeeds (absent when none). */
+  outputs?: JobOutput[];
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {
   const argv = spec.command ?? ["bash", "-c", spec.script!];
   const retry = typeof spec.retries === "number" ? { count: spec.retries, on: ["lost" as FailureReason] } : spec.retries;
+  const outputs = normalizeOutputs(spec.outputs);
   return {
     name: spec.name ?? defaultName(argv, spec.script !== undefined),
     argv,
@@ -168,6 +179,7 @@ export function normalizeSpec(spec: JobSpec): NormalizedJob {
     retry: { count: retry.count, on: retry.on },
     codeBundle: spec.code?.bundle ?? null,
     ...(spec.secrets.length > 0 && { secrets: spec.secrets }),
+    ...(outputs && { outputs }),
   };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { FAILURE_REASONS, JOB_STATES, type JobState } from "./spec.ts";
+import { JobInputViewSchema, JobOutputViewSchema } from "./data-spec.ts";
 import { type HeldBy, HeldBySchema } from "./quota-book.ts";
 import type { JobEvent, JobRow } from "./store.ts";
 import type { GpuInfo } from "./scheduler/types.ts";
@@ -65,7 +66,11 @@ export const JobSchema = z
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobSchema>;
 
-export const JobDetailSchema = JobSchema.extend({ events: z.array(JobEventSchema) }).meta({ id: "JobDetail" });
+export const JobDetailSchema = JobSchema.extend({
+  events: z.array(JobEventSchema),
+  inputs: z.array(JobInputViewSchema).meta({ description: "Dataset versions the job reads, as fixed at submit." }),
+  outputs: z.array(JobOutputViewSchema).meta({ description: "Folders the job saves as dataset versions, with the versions they became." }),
+}).meta({ id: "JobDetail" });
 export type JobDetailView = z.infer<typeof JobDetailSchema>;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -19,6 +19,12 @@ export interface LaunchRequest {
   gpus: GpuInfo[];
   /** The Unix account a Keeper mapped the job's owner to; the executor's default user when absent. */
   runAs?: string;
+  /**
+   * Dataset versions the job reads: each a read-only folder on this machine, shared with other
+   * jobs. The executor gives the job its path (as it sees it) in PLINTH_INPUT_<NAME>, and makes
+   * sure the job cannot change it.
+   */
+  inputs?: Array<{ name: string; dir: string }>;
 }
 
 /** What identifies a launched process across a server restart. */
@@ -34,7 +40,7 @@ export interface ExitInfo {
   /** The executor killed it for exceeding its memory, or the kernel's OOM killer did. */
   outOfMemory: boolean;
   /** The program could not be started at all (not found, not executable). */
-  startError: { reason: Extract<FailureReason, "command_not_found" | "permission_denied" | "start_failed">; message: string } | null;
+  startError: { reason: Extract<FailureReason, "command_not_found" | "permission_denied" | "start_failed" | "input_unavailable">; message: string } | null;
   peakMemoryBytes: number | null;
   /** Forks refused because the job was at its process limit. */
   forkRefusals?: number;

@@ -7,6 +7,7 @@ import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
 import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
+import { inputMode, placeInputs } from "./inputs.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor, resolveJobUser } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
 import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
@@ -152,6 +153,16 @@ export class LocalExecutor implements Executor {
     } catch (err) {
       return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
     }
+    let binds: Array<{ source: string; target: string }> = [];
+    if (req.inputs?.length) {
+      try {
+        const placed = await placeInputs(req, inputMode(sandboxed, user !== null));
+        Object.assign(env, placed.env);
+        binds = placed.binds;
+      } catch (err) {
+        return this.#failStart(req, { reason: "input_unavailable", message: `Could not give the job its inputs: ${(err as Error).message}` }, onExit);
+      }
+    }
     const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, user);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
@@ -187,7 +198,7 @@ export class LocalExecutor implements Executor {
       // bwrap runs outside the sandbox: a fixed environment, a folder the job cannot write, and
       // its arguments (the job's environment among them) through the gate, never argv.
       // bwrap takes options, not the command, from fd 3; the job's command is no secret (ps shows it anyway).
-      const options = this.#sandboxArgs(req, env).slice(0, -1);
+      const options = this.#sandboxArgs(req, env, binds).slice(0, -1);
       Object.assign(spec, { file: this.#bwrap!, args: ["--args", "3", "--", ...argv], env: { ...OUTSIDE_ENV }, cwd: "/", gate: options, bwrapStatus: true });
     } else if (spec.cgroupProcs) {
       Object.assign(spec, { file: "/bin/sh", args: ["-c", UNSANDBOXED_GATE, argv[0]!, ...argv], gate: [] });
@@ -370,7 +381,7 @@ export class LocalExecutor implements Executor {
     };
   }
 
-  #sandboxArgs(req: LaunchRequest, env: Record<string, string>): string[] {
+  #sandboxArgs(req: LaunchRequest, env: Record<string, string>, readOnlyBinds: Array<{ source: string; target: string }>): string[] {
     return bwrapArgs(
       this.#layout!,
       {
@@ -379,6 +390,7 @@ export class LocalExecutor implements Executor {
         hiddenPaths: this.#hidden,
         gpuIndices: req.gpus.filter((g) => !g.fake).map((g) => g.index),
         network: this.#opts.network ?? true,
+        readOnlyBinds,
       },
       BWRAP_STATUS_FD,
     );

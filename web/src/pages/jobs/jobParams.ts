@@ -5,7 +5,7 @@ export type ListQuery = NonNullable<paths["/api/v1/jobs"]["get"]["parameters"]["
 export type Sort = NonNullable<ListQuery["sort"]>;
 export type Order = NonNullable<ListQuery["order"]>;
 
-export const JOB_STATES = ["queued", "starting", "running", "succeeded", "failed", "cancelled", "timed_out", "lost"] as const;
+export const JOB_STATES = ["queued", "starting", "running", "saving", "succeeded", "failed", "cancelled", "timed_out", "lost"] as const;
 export const PAGE_SIZES = ["25", "50", "100"];
 
 export interface ListView {
