@@ -14,7 +14,7 @@ import { DatasetLineage } from "./DatasetLineage";
 import { DropZone } from "./DropZone";
 import { ExpectationsPanel } from "./ExpectationsPanel";
 import { FilesPanel } from "./FilesPanel";
-import { permissions } from "./permissions";
+import { mayWrite } from "./permissions";
 import { PreviewPanel, SchemaPanel } from "./TablePanels";
 import { UploadDialog } from "./UploadDialog";
 import type { Picked } from "./upload";
@@ -108,7 +108,7 @@ function withParams(params: URLSearchParams, patch: Record<string, string | null
 
 function Header({ d }: { d: DatasetDetail }) {
   const me = useMe();
-  const { write } = permissions(me, d);
+  const write = mayWrite(me, d);
   return (
     <Stack gap={6}>
       <Group justify="space-between" align="flex-start" wrap="wrap">
@@ -172,7 +172,7 @@ function VersionBar({ d, number, version, onPick }: { d: DatasetDetail; number: 
             ))}
           </Group>
         )}
-        {version && permissions(me, d).write && <AliasActions d={d} v={version} />}
+        {version && mayWrite(me, d) && <AliasActions d={d} v={version} />}
       </Group>
     </Paper>
   );
@@ -183,7 +183,7 @@ function NewVersion({ d, latest }: { d: DatasetDetail; latest: number | undefine
   const me = useMe();
   const [picked, setPicked] = useState<Picked | null | false>(false);
   const base = useQuery({ ...versionQuery(d.team, d.name, latest ?? 0), enabled: latest !== undefined && picked !== false });
-  if (!permissions(me, d).push) return null;
+  if (!mayWrite(me, d)) return null;
   return (
     <>
       <DropZone onFiles={setPicked} testId="version-drop">

@@ -5,7 +5,7 @@ import { Link } from "react-router";
 import { useMe } from "../../app/me";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { type DatasetDetail, datasetPath, request } from "./api";
-import { permissions } from "./permissions";
+import { mayWrite } from "./permissions";
 
 // A dataset's expectations: rules every new version's tables must meet (and that jobs reading
 // it are checked against at submit). Shown in plain words and as YAML; its writers edit the
@@ -45,7 +45,7 @@ export function describeRules(r: Rules): string[] {
 export function ExpectationsPanel({ d }: { d: DatasetDetail }) {
   const me = useMe();
   const queryClient = useQueryClient();
-  const { write } = permissions(me, d);
+  const write = mayWrite(me, d);
   const yaml = useQuery({ queryKey: ["yaml-lib"], queryFn: yamlLib, staleTime: Number.POSITIVE_INFINITY });
   const [draft, setDraft] = useState<string | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);

@@ -80,6 +80,23 @@ export interface LineageEntry {
   version: number;
   versionId: string;
 }
+export interface JobInput {
+  name: string;
+  ref: string;
+  dataset: string;
+  team: string;
+  version: number;
+  versionId: string;
+}
+export interface JobOutput {
+  name: string;
+  path: string;
+  dataset: string;
+  tag: string | null;
+  team: string | null;
+  version: number | null;
+  versionId: string | null;
+}
 export interface PushResult {
   version: DatasetVersion | null;
   missing: string[];
@@ -122,7 +139,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 const enc = encodeURIComponent;
 /** `/api/v1/datasets/NAME…?team=TEAM`, with `rest` after the name and more query parameters. */
 export function datasetPath(team: string, name: string, rest = "", query: Record<string, string | number | undefined> = {}): string {
-  const q = new URLSearchParams({ team });
+  const q = new URLSearchParams(team ? { team } : {});
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") q.set(k, String(v));
   return `/api/v1/datasets/${enc(name)}${rest}?${q}`;
 }

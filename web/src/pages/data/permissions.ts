@@ -2,12 +2,10 @@ import type { Me } from "../../api/types";
 import { roleIn } from "../../lib/teams";
 
 /**
- * What the signed-in person may do with a dataset, as the server's policy decides it: change
- * or delete it (its owner, its team's admins, Keepers) and push versions (also its team's
- * members). Buttons follow this; the server checks again.
+ * Whether the signed-in person may change a dataset, as the server's policy decides it: push
+ * versions, move tags, edit or delete it (its owner, its team's admins, Keepers). Buttons
+ * follow this; the server checks again.
  */
-export function permissions(me: Me, d: { owner: string; team: string }): { write: boolean; push: boolean } {
-  const role = roleIn(me, d.team);
-  const write = me.role === "admin" || d.owner === me.name || role === "admin";
-  return { write, push: write || role === "member" };
+export function mayWrite(me: Me, d: { owner: string; team: string }): boolean {
+  return me.role === "admin" || d.owner === me.name || roleIn(me, d.team) === "admin";
 }

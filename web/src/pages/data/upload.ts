@@ -274,7 +274,7 @@ async function uploadBlobs(shas: string[], bySha: Map<string, File>, opts: PushO
         refresh();
       };
       if (file.size > RESUMABLE_FROM) await uploadInParts(sha, file, opts, onSent);
-      else await putBytes(`/api/v1/data/blobs/${sha}`, file, onSent, opts.signal);
+      else await putBytes(`/api/v1/data/blobs/${sha}${opts.team ? `?team=${encodeURIComponent(opts.team)}` : ""}`, file, onSent, opts.signal);
       inFlight.delete(sha);
       finished += file.size;
       p.sentFiles++;
@@ -290,7 +290,7 @@ async function uploadBlobs(shas: string[], bySha: Map<string, File>, opts: PushO
  * lost connection or a closed tab sends only the rest. A part that fails is sent again.
  */
 async function uploadInParts(sha256: string, file: File, opts: PushOptions, onSent: (bytes: number) => void): Promise<void> {
-  const session = await request<UploadSession>("POST", "/api/v1/data/uploads", { sha256, size: file.size, team: opts.team });
+  const session = await request<UploadSession>("POST", "/api/v1/data/uploads", { sha256, size: file.size, ...(opts.team && { team: opts.team }) });
   const have = new Set(session.parts.map((part) => part.number));
   let done = session.parts.reduce((n, part) => n + part.size, 0);
   onSent(done);
