@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { createReadStream, readFileSync } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { type ApiClient, CliError } from "./client.ts";
+import { hashFile } from "./data-files.ts";
 
 // Sends a directory as a job's code. Files are named by content hash: the server is asked
 // which it lacks and only those are uploaded, so re-running unchanged code sends one request.
@@ -52,21 +52,11 @@ export async function collectFiles(root: string): Promise<ManifestFile[]> {
           "Run from your project's folder, list data and outputs in .plinthignore (same syntax as .gitignore), or pass --no-code.",
         );
       }
-      files.push({ path: relative(root, full).split(sep).join("/"), sha256: await hashFile(full), size: st.size, executable: (st.mode & 0o111) !== 0 });
+      files.push({ path: relative(root, full).split(sep).join("/"), sha256: await hashFile(full, undefined, st.size), size: st.size, executable: (st.mode & 0o111) !== 0 });
     }
   };
   await walk(root, []);
   return files;
-}
-
-function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(path)
-      .on("data", (c) => h.update(c))
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
 }
 
 export interface UploadResult {

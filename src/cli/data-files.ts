@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { basename, join, relative, resolve, sep } from "node:path";
+import { createReadStream, statSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
 import ignore from "ignore";
 import { CliError } from "./client.ts";
 import type { HashCache } from "./hash-cache.ts";
@@ -39,38 +39,32 @@ export async function collectDataFiles(path: string, exclude: string[] = []): Pr
     throw new CliError(`Nothing to push at ${path}: no such file or folder.`, "Give the path of a file or a folder, e.g. `plinth data push ./data --name iris`.");
   }
   if (top.isFile()) return { files: [{ path: basename(target), abs: target, size: Number(top.size), stat: top }], skipped: [] };
-  const ig = ignore().add(exclude);
+  const ig = exclude.length > 0 ? ignore().add(exclude) : null;
   const files: LocalFile[] = [];
   const skipped: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
+  const walk = async (dir: string, base: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     const here: Array<Promise<void>> = [];
     for (const e of entries) {
       if (e.name === ".git") continue;
       const abs = join(dir, e.name);
-      const rel = relative(target, abs).split(sep).join("/");
+      const rel = base + e.name;
       if (e.isDirectory()) {
-        if (!ig.ignores(`${rel}/`)) here.push(walk(abs));
+        if (!ig?.ignores(`${rel}/`)) here.push(walk(abs, `${rel}/`));
         continue;
       }
-      if (ig.ignores(rel)) continue;
+      if (ig?.ignores(rel)) continue;
       if (e.isFile() || e.isSymbolicLink()) {
-        here.push(
-          stat(abs, { bigint: true }).then(
-            (st) => {
-              if (st.isFile()) files.push({ path: rel, abs, size: Number(st.size), stat: st });
-              else skipped.push(rel);
-            },
-            () => {
-              skipped.push(rel); // a dangling link
-            },
-          ),
-        );
+        // One stat at a time, without the thread pool: for ten thousand small files that is
+        // several times faster than as many asynchronous calls.
+        const st = statSync(abs, { bigint: true, throwIfNoEntry: false });
+        if (st?.isFile()) files.push({ path: rel, abs, size: Number(st.size), stat: st });
+        else skipped.push(rel); // a link to a folder, or a dangling one
       } else skipped.push(rel);
     }
     await Promise.all(here);
   };
-  await walk(target);
+  await walk(target, "");
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped: skipped.sort() };
 }
@@ -81,6 +75,7 @@ export async function collectDataFiles(path: string, exclude: string[] = []): Pr
  */
 export async function hashFiles(files: LocalFile[], cache: HashCache, progress: Progress): Promise<void> {
   const todo: LocalFile[] = [];
+  cache.preload(files.map((f) => f.abs));
   for (const f of files) {
     f.sha256 = cache.get(f.abs, f.stat);
     if (!f.sha256) todo.push(f);
@@ -92,7 +87,7 @@ export async function hashFiles(files: LocalFile[], cache: HashCache, progress: 
     for (let i = next++; i < todo.length; i = next++) {
       const f = todo[i]!;
       const before = f.stat;
-      f.sha256 = await hashFile(f.abs, (n) => progress.add(n));
+      f.sha256 = await hashFile(f.abs, (n) => progress.add(n), f.size);
       const after = await stat(f.abs, { bigint: true });
       if (after.mtimeNs !== before.mtimeNs || after.size !== before.size) {
         throw new CliError(`${f.abs} changed while it was being read.`, "Push again once whatever writes it has finished.");
@@ -104,15 +99,19 @@ export async function hashFiles(files: LocalFile[], cache: HashCache, progress: 
   await Promise.all(Array.from({ length: Math.min(4, todo.length) }, worker));
 }
 
-export function hashFile(path: string, onBytes?: (n: number) => void, start = 0, end?: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash("sha256");
-    createReadStream(path, { start, ...(end !== undefined && { end: end - 1 }), highWaterMark: 1024 * 1024 })
-      .on("data", (c) => {
-        h.update(c);
-        onBytes?.(c.length);
-      })
-      .on("error", reject)
-      .on("end", () => resolve(h.digest("hex")));
-  });
+/** Files up to this size are read in one piece: a stream per small file costs more than the reading. */
+const WHOLE_READ = 1024 * 1024;
+
+export async function hashFile(path: string, onBytes?: (n: number) => void, size?: number): Promise<string> {
+  if (size !== undefined && size <= WHOLE_READ) {
+    const bytes = await readFile(path);
+    onBytes?.(bytes.length);
+    return createHash("sha256").update(bytes).digest("hex");
+  }
+  const h = createHash("sha256");
+  for await (const c of createReadStream(path, { highWaterMark: WHOLE_READ })) {
+    h.update(c as Buffer);
+    onBytes?.((c as Buffer).length);
+  }
+  return h.digest("hex");
 }

@@ -42,6 +42,7 @@ export async function pullData(client: ApiClient, ref: CliRef, dir: string | und
   try {
     // Files already present: unchanged ones are known from the cache; others of the right size are read once.
     const unknown: typeof targets = [];
+    cache.preload(targets.map((t) => t.dest));
     for (const t of targets) {
       const st = await stat(t.dest, { bigint: true }).catch(() => null);
       if (!st?.isFile() || Number(st.size) !== t.file.size) todo.push(t);
@@ -52,7 +53,7 @@ export async function pullData(client: ApiClient, ref: CliRef, dir: string | und
       progress.phase("checking", unknown.reduce((n, t) => n + t.file.size, 0), unknown.length);
       for (const t of unknown) {
         const st = await stat(t.dest, { bigint: true });
-        const sha = await hashFile(t.dest, (n) => progress.add(n));
+        const sha = await hashFile(t.dest, (n) => progress.add(n), Number(st.size));
         progress.fileDone();
         if (sha === t.file.sha256) cache.set(t.dest, st, sha);
         else todo.push(t);

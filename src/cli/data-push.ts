@@ -94,9 +94,8 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
 
 async function upload(client: ApiClient, files: LocalFile[], team: string | undefined, progress: Progress, sent: { files: number; bytes: number }): Promise<void> {
   if (files.length === 0) return;
-  const threshold = Number(process.env.PLINTH_DATA_MULTIPART_THRESHOLD) || MULTIPART_THRESHOLD;
-  const small = files.filter((f) => f.size <= threshold);
-  const large = files.filter((f) => f.size > threshold);
+  const small = files.filter((f) => f.size <= MULTIPART_THRESHOLD);
+  const large = files.filter((f) => f.size > MULTIPART_THRESHOLD);
   progress.phase("sending", files.reduce((n, f) => n + f.size, 0), files.length);
   const count = (n: number) => {
     sent.bytes += n;

@@ -33,10 +33,11 @@ export class HashCache {
   readonly #put: StatementSync | null;
   readonly #touch: StatementSync | null;
   #pending: Array<() => void> = [];
+  #loaded: { prefix: string; rows: Map<string, { stamp: string; sha256: string; used_at: number }> } | undefined;
 
   private constructor(db: DatabaseSync | null) {
     this.#db = db;
-    this.#get = db?.prepare("SELECT sha256, used_at FROM hashes WHERE path = ? AND stamp = ?") ?? null;
+    this.#get = db?.prepare("SELECT stamp, sha256, used_at FROM hashes WHERE path = ? AND stamp = ?") ?? null;
     this.#put = db?.prepare("INSERT INTO hashes (path, stamp, sha256, used_at) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET stamp = excluded.stamp, sha256 = excluded.sha256, used_at = excluded.used_at") ?? null;
     this.#touch = db?.prepare("UPDATE hashes SET used_at = ? WHERE path = ?") ?? null;
   }
@@ -57,11 +58,27 @@ export class HashCache {
     }
   }
 
+  /**
+   * Reads at once what is known of these files (all below their common folder, in one range of
+   * the index), so that looking up ten thousand files is ten thousand map lookups, not queries.
+   */
+  preload(paths: string[]): void {
+    if (!this.#db || paths.length < 2) return;
+    let prefix = paths[0]!;
+    for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);
+    const upper = prefix.length ? prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) : "\uffff";
+    const rows = this.#db.prepare("SELECT path, stamp, sha256, used_at FROM hashes WHERE path >= ? AND path < ?").all(prefix, upper) as Array<{ path: string; stamp: string; sha256: string; used_at: number }>;
+    this.#loaded = { prefix, rows: new Map(rows.map((r) => [r.path, r])) };
+  }
+
   /** The remembered hash of the file at `path`, if the file is as it was then. */
   get(path: string, st: BigIntStats): string | undefined {
     if (!this.#get) return undefined;
-    const row = this.#get.get(path, stampOf(st)) as { sha256: string; used_at: number } | undefined;
-    if (!row) return undefined;
+    const stamp = stampOf(st);
+    let row: { stamp: string; sha256: string; used_at: number } | undefined;
+    if (this.#loaded && path.startsWith(this.#loaded.prefix)) row = this.#loaded.rows.get(path);
+    else row = this.#get.get(path, stamp) as typeof row;
+    if (!row || row.stamp !== stamp) return undefined;
     const now = Date.now();
     if (now - row.used_at > TOUCH_AFTER_MS) this.#pending.push(() => this.#touch!.run(now, path));
     return row.sha256;
