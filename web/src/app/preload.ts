@@ -16,6 +16,7 @@ import {
   tokensQuery,
   usersQuery,
 } from "../api/queries";
+import { datasetQuery, datasetsQuery } from "../pages/data/api";
 import { readView, toQuery } from "../pages/jobs/jobParams";
 
 // The data each page shows first, requested as soon as the code runs, beside "who am I",
@@ -49,6 +50,12 @@ export function preload(location: { pathname: string; search: string }, client: 
     const q = params.get("q")?.trim();
     if (q) void client.prefetchQuery(guideSearchQuery(q));
     else if (path.startsWith("/guides/") && id) void client.prefetchQuery(guideQuery(id));
+  } else if (path === "/data") {
+    void client.prefetchInfiniteQuery(datasetsQuery({ q: params.get("q") ?? "", team: params.get("team") ?? "" }));
+    void client.prefetchQuery(teamsQuery);
+  } else if (path.startsWith("/data/")) {
+    const [team, name] = path.slice("/data/".length).split("/").map(decodeURIComponent);
+    if (team && name) void client.prefetchQuery(datasetQuery(team, name));
   } else if (path === "/tokens") {
     void client.prefetchQuery(tokensQuery);
   } else if (path === "/people") {

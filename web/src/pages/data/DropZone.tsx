@@ -1,6 +1,6 @@
 import { Button, Group, Paper, Stack, Text } from "@mantine/core";
 import { IconFolderUp, IconUpload } from "@tabler/icons-react";
-import { type DragEvent, type ReactNode, useRef, useState } from "react";
+import { type DragEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import { filesFromDrop, filesFromList, type Picked } from "./upload";
 
 /**
@@ -11,6 +11,18 @@ export function DropZone({ onFiles, children, compact, testId }: { onFiles: (pic
   const [over, setOver] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
+  // A file dropped beside the box would make the browser open it and leave the portal.
+  useEffect(() => {
+    const ignore = (e: globalThis.DragEvent) => {
+      if (e.dataTransfer?.types.includes("Files")) e.preventDefault();
+    };
+    window.addEventListener("dragover", ignore);
+    window.addEventListener("drop", ignore);
+    return () => {
+      window.removeEventListener("dragover", ignore);
+      window.removeEventListener("drop", ignore);
+    };
+  }, []);
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
@@ -32,7 +44,10 @@ export function DropZone({ onFiles, children, compact, testId }: { onFiles: (pic
         e.dataTransfer.dropEffect = "copy";
         setOver(true);
       }}
-      onDragLeave={() => setOver(false)}
+      onDragLeave={(e: DragEvent) => {
+        // Leaving for one of the box's own children is not leaving the box.
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+      }}
       onDrop={onDrop}
       style={{
         borderStyle: "dashed",
