@@ -377,6 +377,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs/{id}/lineage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The dataset versions a job read and the ones it produced */
+        get: operations["getJobsByIdLineage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{id}/logs": {
         parameters: {
             query?: never;
@@ -1050,6 +1067,35 @@ export interface components {
                 size: number;
             }[];
         };
+        /** @description Rules a dataset's tables must meet; checked at upload and when a job that reads them is submitted. */
+        Expectations: {
+            /** @description Columns that must be present, with their type (`number` accepts integer or float, `any` only asks for the column). */
+            columns?: {
+                [key: string]: "integer" | "float" | "boolean" | "string" | "date" | "timestamp" | "binary" | "other" | "number" | "any";
+            };
+            /**
+             * @description Which tabular files the rules apply to: a path or a glob (`*.csv`, `train/**`). Default: every CSV, TSV and Parquet file.
+             * @default **\/*
+             */
+            files: string;
+            /** @description Columns that must have no empty or null values. */
+            nonNull?: string[];
+            /** @description How many rows each file must have. */
+            rows?: {
+                max?: number;
+                min?: number;
+            };
+            /** @description Every column of the other dataset's table (but `except`) must be here with the same type: a table for prediction keeps all the features the model was trained on. */
+            sameColumnsAs?: {
+                /** @description A dataset reference, e.g. `iris-train@prod`. */
+                dataset: string;
+                /**
+                 * @description Columns of that dataset not needed here (the label column of a training table).
+                 * @default []
+                 */
+                except: string[];
+            };
+        };
         Gpu: {
             fake: boolean;
             index: number;
@@ -1137,7 +1183,7 @@ export interface components {
                 logTail: string | null;
                 message: string;
                 /** @enum {string} */
-                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
+                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit" | "input_unavailable" | "output_not_saved";
             } | null;
             finishedAt: string | null;
             heldBy: components["schemas"]["HeldBy"] | null;
@@ -1170,7 +1216,7 @@ export interface components {
             };
             startedAt: string | null;
             /** @enum {string} */
-            state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+            state: "queued" | "starting" | "running" | "saving" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
             teamId: string | null;
             timeoutMs: number | null;
             userId: string;
@@ -1201,16 +1247,20 @@ export interface components {
                 logTail: string | null;
                 message: string;
                 /** @enum {string} */
-                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit";
+                reason: "out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit" | "input_unavailable" | "output_not_saved";
             } | null;
             finishedAt: string | null;
             heldBy: components["schemas"]["HeldBy"] | null;
             id: string;
+            /** @description Dataset versions the job reads, as fixed at submit. */
+            inputs: components["schemas"]["JobInput"][];
             labels: {
                 [key: string]: string;
             };
             name: string;
             node: string | null;
+            /** @description Folders the job saves as dataset versions, with the versions they became. */
+            outputs: components["schemas"]["JobOutput"][];
             peakMemoryBytes: number | null;
             priority: number;
             /** @description For a queued job: its place in line and when it is expected to start. */
@@ -1234,7 +1284,7 @@ export interface components {
             };
             startedAt: string | null;
             /** @enum {string} */
-            state: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+            state: "queued" | "starting" | "running" | "saving" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
             teamId: string | null;
             timeoutMs: number | null;
             userId: string;
@@ -1251,9 +1301,35 @@ export interface components {
             detail: {
                 [key: string]: unknown;
             } | null;
-            from: ("queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost") | null;
+            from: ("queued" | "starting" | "running" | "saving" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost") | null;
             /** @enum {string} */
-            to: "queued" | "starting" | "running" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+            to: "queued" | "starting" | "running" | "saving" | "succeeded" | "failed" | "cancelled" | "timed_out" | "lost";
+        };
+        JobInput: {
+            dataset: string;
+            name: string;
+            /** @description The reference as written in the spec. */
+            ref: string;
+            team: string;
+            /** @description The version the reference meant when the job was submitted; retries read the same. */
+            version: number;
+            versionId: string;
+        };
+        /** @description The dataset versions a job read and the ones it produced. */
+        JobLineage: {
+            inputs: components["schemas"]["LineageEntry"][];
+            outputs: components["schemas"]["LineageEntry"][];
+        };
+        JobOutput: {
+            dataset: string;
+            name: string;
+            /** @description The folder, relative to the job's working directory. */
+            path: string;
+            tag: string | null;
+            team: string | null;
+            /** @description The version it was saved as; null until saved (or when you may not read it). */
+            version: number | null;
+            versionId: string | null;
         };
         JobPage: {
             items: components["schemas"]["Job"][];
@@ -1276,12 +1352,32 @@ export interface components {
             };
             /** @description Expected run time; short jobs are started sooner. */
             estimate?: string | number;
+            /** @description Datasets the job reads, by name: each is made available read-only before the job starts, its folder in PLINTH_INPUT_<NAME>. The version is fixed when the job is submitted. */
+            inputs?: {
+                [key: string]: string | {
+                    /** @description A dataset reference: `name`, `team/name`, `name@v3`, `name@prod` or `name@sha256:<hex>`; without a version, the latest. */
+                    dataset: string;
+                    /** @description Rules the version's tables must meet for this job (besides the dataset's own); a job that breaks them is refused at submit. */
+                    expect?: components["schemas"]["Expectations"];
+                };
+            };
             /** @default {} */
             labels: {
                 [key: string]: string;
             };
             /** @description A name to find the job by; runs with the same name share run-time estimates. */
             name?: string;
+            /** @description Folders the job writes, by name: when it succeeds each becomes a new version of a dataset in the job's team. PLINTH_OUTPUT_<NAME> holds the folder's path. */
+            outputs?: {
+                [key: string]: string | {
+                    /** @description The dataset (in the job's team) that gets the new version; the output's name when left out. */
+                    dataset?: string;
+                    /** @description A folder relative to the job's working directory, e.g. `out/`. */
+                    path: string;
+                    /** @description A tag the new version gets, such as `candidate`. */
+                    tag?: string;
+                };
+            };
             /**
              * @description Higher runs sooner; -100 to 100.
              * @default 0
@@ -1332,7 +1428,7 @@ export interface components {
                  *       "lost"
                  *     ]
                  */
-                on: ("out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit")[];
+                on: ("out_of_memory" | "time_limit" | "command_not_found" | "permission_denied" | "python_exception" | "nonzero_exit" | "signal" | "cancelled" | "lost" | "start_failed" | "disk_limit" | "input_unavailable" | "output_not_saved")[];
             };
             /** @description A bash script, run instead of `command`. */
             script?: string;
@@ -1380,6 +1476,15 @@ export interface components {
                 jobId?: string | null;
             };
         };
+        LineageEntry: {
+            dataset: string;
+            datasetId: string;
+            /** @description The input's or output's name in the job spec. */
+            name: string;
+            team: string;
+            version: number;
+            versionId: string;
+        };
         Me: {
             displayName: string | null;
             id: string;
@@ -1425,7 +1530,7 @@ export interface components {
         };
         Quota: {
             /** @description Which of the limits are the platform-wide per-user defaults (scheduler.maxGpusPerUser, maxRunningJobsPerUser) rather than a quota. */
-            defaults: ("gpus" | "runningJobs" | "gpuHoursPerWeek")[];
+            defaults: ("gpus" | "runningJobs" | "gpuHoursPerWeek" | "storageBytes")[];
             /** @description Queued jobs that one of these limits holds back now. */
             heldJobs: number;
             id: string;
@@ -1434,6 +1539,7 @@ export interface components {
                 gpuHoursPerWeek: number | null;
                 gpus: number | null;
                 runningJobs: number | null;
+                storageBytes: number | null;
             };
             name: string;
             /** @enum {string} */
@@ -1442,11 +1548,12 @@ export interface components {
             set: boolean;
             updatedAt: string | null;
             updatedBy: string | null;
-            /** @description What is held now, and GPU-hours used in the last 7 days (running jobs counted so far). */
+            /** @description What is held now, GPU-hours used in the last 7 days (running jobs counted so far), and bytes kept (teams). */
             usage: {
                 gpuHoursPerWeek: number;
                 gpus: number;
                 runningJobs: number;
+                storageBytes: number;
             };
         };
         RemovedUser: {
@@ -1487,6 +1594,8 @@ export interface components {
             gpus?: number | null;
             /** @description Most jobs running at once; null removes the limit, left out keeps it. */
             runningJobs?: number | null;
+            /** @description Teams only: most bytes of datasets (and S3 objects) the team keeps; a file in several versions counts once. Null removes the limit, left out keeps it. */
+            storageBytes?: number | null;
         };
         SignedIn: {
             session: {
@@ -2416,6 +2525,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobsByIdLineage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLineage"];
                 };
             };
             /** @description Problem */
@@ -3457,7 +3597,7 @@ export interface operations {
                     /** @default token */
                     name?: string;
                     /** @description Leave out for a token that may do everything you may. */
-                    scopes?: ("read" | "jobs" | "admin")[];
+                    scopes?: ("read" | "jobs" | "data" | "admin")[];
                 };
             };
         };

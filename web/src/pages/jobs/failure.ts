@@ -12,4 +12,6 @@ export const FAILURE_TITLES: Record<FailureReason, string> = {
   lost: "Plinth lost track of it",
   start_failed: "It could not be started",
   disk_limit: "It filled too much disk",
+  input_unavailable: "Its input data could not be put in place",
+  output_not_saved: "Its outputs could not be saved",
 };
