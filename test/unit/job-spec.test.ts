@@ -51,6 +51,45 @@ describe("job spec", () => {
   });
 });
 
+describe("job inputs and outputs", () => {
+  const issues = (input: Record<string, unknown>) =>
+    JobSpecSchema.safeParse({ command: ["a"], ...input }).error?.issues.map((i) => `${i.path.join(".")}: ${i.message}`) ?? [];
+
+  it("takes the short and long forms, and normalises output folders", () => {
+    const spec = JobSpecSchema.parse({
+      command: ["a"],
+      inputs: { train: "iris@v2", test: { dataset: "vision/iris@prod", expect: { columns: { species: "string" } } } },
+      outputs: { model: "./out/", preds: { path: "preds//", dataset: "iris-preds", tag: "candidate" } },
+    });
+    expect(normalizeSpec(spec).outputs).toEqual([
+      { name: "model", path: "out", dataset: "model" },
+      { name: "preds", path: "preds", dataset: "iris-preds", tag: "candidate" },
+    ]);
+    expect(normalizeSpec(JobSpecSchema.parse({ command: ["a"] })).outputs).toBeUndefined();
+  });
+
+  it("refuses references, names, paths and tags that cannot work, each at its place", () => {
+    expect(issues({ inputs: { Train: "iris" } })).toEqual([expect.stringMatching(/^inputs.Train: /)]);
+    expect(issues({ inputs: { train: "Iris@v2" } })).toEqual([expect.stringMatching(/^inputs.train: .*not a dataset name/)]);
+    expect(issues({ inputs: { train: "iris@sha256:12" } })).toEqual([expect.stringMatching(/^inputs.train: .*digest/)]);
+    expect(issues({ outputs: { m: "/abs" } })).toEqual([expect.stringMatching(/^outputs.m: .*relative/)]);
+    expect(issues({ outputs: { m: "a/../../b" } })).toEqual([expect.stringMatching(/^outputs.m: .*'\.\.'/)]);
+    expect(issues({ outputs: { m: "." } })).toEqual([expect.stringMatching(/^outputs.m: .*not the directory itself/)]);
+    expect(issues({ outputs: { m: { path: "out", tag: "v3" } } })).toEqual([expect.stringMatching(/^outputs.m.tag: /)]);
+    expect(issues({ outputs: { m: { path: "out", tag: "latest" } } })).toEqual([expect.stringMatching(/^outputs.m.tag: /)]);
+    const many = Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`in${i}`, "iris"]));
+    expect(issues({ inputs: many })).toEqual([expect.stringMatching(/^inputs: at most 32/)]);
+  });
+
+  it("refuses what would clash: one variable for two names, env that Plinth sets, overlapping folders, one dataset twice", () => {
+    expect(issues({ inputs: { "train-set": "a", train_set: "b" } })).toEqual([expect.stringMatching(/^inputs.train_set: .*PLINTH_INPUT_TRAIN_SET/)]);
+    expect(issues({ inputs: { train: "a" }, env: { PLINTH_INPUT_TRAIN: "x" } })).toEqual([expect.stringMatching(/^env.PLINTH_INPUT_TRAIN: /)]);
+    expect(issues({ outputs: { a: "out", b: "out/sub" } })).toEqual([expect.stringMatching(/^outputs.b: .*overlaps output 'a'/)]);
+    expect(issues({ outputs: { a: "out", b: "outer" } })).toEqual([]);
+    expect(issues({ outputs: { a: "x", b: { path: "y", dataset: "a" } } })).toEqual([expect.stringMatching(/^outputs.b: .*dataset a/)]);
+  });
+});
+
 describe("job lifecycle table", () => {
   it("never leaves a terminal state and always reaches one", () => {
     for (const state of JOB_STATES) {
