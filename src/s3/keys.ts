@@ -14,17 +14,17 @@ export function checkKey(key: string): void {
   if (key === "") throw new S3Error("InvalidObjectName", "The object key is empty.");
   if (Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) throw new S3Error("KeyTooLongError", `Your key is too long: at most ${MAX_KEY_BYTES} bytes of UTF-8.`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(key)) throw new S3Error("InvalidObjectName", "Object keys may not contain NUL or other control characters.", { Key: printable(key) });
+  if (/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]/.test(key)) throw new S3Error("InvalidObjectName", "Object keys may not contain NUL or other control characters.", { Key: printable(key) });
   if (key.startsWith("/")) throw new S3Error("InvalidObjectName", "Object keys may not start with '/': use a relative path such as 'dir/file.csv'.", { Key: printable(key) });
   if (key.split("/").some((s) => s === "." || s === "..")) {
     throw new S3Error("InvalidObjectName", "Object keys may not contain '.' or '..' path segments.", { Key: printable(key) });
   }
 }
 
-/** A key as it may appear in an error document: control characters shown as \xNN. */
+/** A key as it may appear in an error document: control characters shown as \uNNNN. */
 export function printable(key: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: showing control characters is the point
-  return key.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return key.slice(0, 300).replace(/[\u0000-\u001f\u007f-\u009f\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** Compares keys by their UTF-8 bytes, as S3 lists them (JavaScript's < compares UTF-16 units). */

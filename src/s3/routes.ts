@@ -189,20 +189,39 @@ function methodNotAllowed(method: string, resource: string): S3Error {
   return new S3Error("MethodNotAllowed", `The ${method} method is not allowed against this resource.`, { Method: method, ResourceType: resource });
 }
 
+/** A refused upload's body is read and dropped when small, so the client reads the answer on a live connection. */
+const DRAIN_BYTES = 16 * 1024 ** 2;
+const DRAIN_MS = 5_000;
+
+async function settleBody(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const raw = request.raw;
+  if (raw.readableEnded || raw.destroyed || (request.method !== "PUT" && request.method !== "POST")) return;
+  const declared = Number(raw.headers["x-amz-decoded-content-length"] ?? raw.headers["content-length"] ?? Number.NaN);
+  if (declared <= DRAIN_BYTES) {
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, DRAIN_MS);
+      const finish = () => {
+        clearTimeout(timer);
+        done();
+      };
+      raw.once("end", finish).once("close", finish).once("error", finish);
+      raw.resume();
+    });
+  }
+  // Whatever is still unread would stall the connection: close it after answering.
+  if (!raw.readableEnded) reply.header("connection", "close");
+}
+
 /** Any failure as an S3 error document (a HEAD gets the status alone). */
-function sendError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+async function sendError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   const s3error = toS3Error(error);
   if (s3error.status >= 500) logger.error({ err: error, method: request.method, url: request.url.split("?")[0] }, "S3 request failed");
   const requestId = (request as FastifyRequest & { s3RequestId?: string }).s3RequestId ?? randomBytes(8).toString("hex").toUpperCase();
-  // A body left unread (a refused upload) would stall the connection: close it after answering.
-  if (!request.raw.readableEnded && (request.method === "PUT" || request.method === "POST")) reply.header("connection", "close");
+  await settleBody(request, reply);
   reply.code(s3error.status).headers({ "x-amz-request-id": requestId, ...s3error.headers });
-  if (request.method === "HEAD") {
-    void reply.send();
-    return;
-  }
+  if (request.method === "HEAD") return reply.send();
   const resource = (request.raw.url ?? "").split("?")[0]!;
-  void reply.type("application/xml").send(errorDocument(s3error, resource.slice(0, 1100), requestId));
+  return reply.type("application/xml").send(errorDocument(s3error, resource.slice(0, 1100), requestId));
 }
 
 export function toS3Error(error: unknown): S3Error {
