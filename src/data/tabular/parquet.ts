@@ -38,22 +38,25 @@ const NOT_PARQUET_HINT = "Check that this is a Parquet file (pandas: df.to_parqu
 const TRUNCATED_HINT = "The file looks cut short or damaged: upload the complete file again, or write it again from its source.";
 
 /** Runs `read` on an opened file; failures of the bytes themselves become TableFormatError, failures of the store pass through. */
-async function withParquet<T>(file: string, source: ByteSource, read: (pq: OpenParquet) => Promise<T>): Promise<T> {
+async function withParquet<T>(file: string, source: ByteSource, use: (pq: OpenParquet) => Promise<T>): Promise<T> {
   let storeError: { error: unknown } | null = null;
+  const read = async (start: number, end: number): Promise<Buffer> => {
+    try {
+      return await source.read(start, end);
+    } catch (error) {
+      storeError = { error };
+      throw error;
+    }
+  };
   const buffer: AsyncBuffer = {
     byteLength: source.size,
     slice: async (start, end = source.size) => {
-      try {
-        const bytes = await source.read(start, end);
-        return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-      } catch (error) {
-        storeError = { error };
-        throw error;
-      }
+      const bytes = await read(start, end);
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
     },
   };
   try {
-    await checkMarkers(file, source);
+    await checkMarkers(file, source.size, read);
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(buffer, { initialFetchSize: Math.min(FOOTER_FETCH, source.size) });
@@ -61,27 +64,25 @@ async function withParquet<T>(file: string, source: ByteSource, read: (pq: OpenP
       if (storeError) throw error;
       throw new TableFormatError(file, `its footer (the description of the table at the end of the file) cannot be read: ${messageOf(error)}`, TRUNCATED_HINT);
     }
-    return await read({ buffer, metadata, columns: parquetSchema(metadata).children });
+    return await use({ buffer, metadata, columns: parquetSchema(metadata).children });
   } catch (error) {
     if (storeError || error instanceof TableFormatError) throw error;
     throw new TableFormatError(file, `cannot be read as Parquet: ${messageOf(error)}`, readHint(error));
   }
 }
 
-async function checkMarkers(file: string, source: ByteSource): Promise<void> {
-  if (source.size < 12) {
-    throw new TableFormatError(file, `is too short to be a Parquet file (${source.size} bytes)`, NOT_PARQUET_HINT);
-  }
-  const head = (await source.read(0, 4)).toString("latin1");
+async function checkMarkers(file: string, size: number, read: (start: number, end: number) => Promise<Buffer>): Promise<void> {
+  if (size < 12) throw new TableFormatError(file, `is too short to be a Parquet file (${size} bytes)`, NOT_PARQUET_HINT);
+  const head = (await read(0, 4)).toString("latin1");
   if (head !== MAGIC) throw new TableFormatError(file, "does not start with the Parquet marker PAR1, so it is not a Parquet file", NOT_PARQUET_HINT);
-  const tail = await source.read(source.size - 8, source.size);
+  const tail = await read(size - 8, size);
   const marker = tail.toString("latin1", 4, 8);
   if (marker === "PARE") {
     throw new TableFormatError(file, "is an encrypted Parquet file", "Plinth reads only unencrypted Parquet: write the file without encryption to have it checked and previewed.");
   }
   if (marker !== MAGIC) throw new TableFormatError(file, "does not end with the Parquet marker PAR1: the file is truncated or damaged", TRUNCATED_HINT);
   const footerLength = tail.readUInt32LE(0);
-  if (footerLength > source.size - 12) {
+  if (footerLength > size - 12) {
     throw new TableFormatError(file, `says its footer is ${footerLength} bytes long, more than the file holds: the file is truncated or damaged`, TRUNCATED_HINT);
   }
 }
@@ -202,6 +203,7 @@ export function jsonValue(value: unknown, type: ColumnType): unknown {
     case "bigint":
       return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
     case "number":
+      if (Object.is(value, -0)) return 0;
       return Number.isFinite(value) ? value : String(value);
     case "string":
     case "boolean":
