@@ -33,7 +33,8 @@ export interface CommitTarget {
 
 /** Reading tables (tabular/profile.ts and preview.ts): a malformed one throws TableFormatError. */
 export interface TableReaders {
-  profile(path: string, source: ByteSource): Promise<TableProfile>;
+  /** Null for a file that is not a table. */
+  profile(path: string, source: ByteSource): Promise<TableProfile | null>;
   preview(path: string, source: ByteSource, limit: number): Promise<TablePreview>;
 }
 
@@ -123,11 +124,11 @@ export class VersionCommitter {
     const dataset = target.dataset ?? (await this.#create(actor, target.create!));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const now = this.#clock.now();
-      const latest = await this.#store.latestVersion(dataset.id);
+      const last = (await this.#store.dataset(dataset.id))?.last_version ?? 0;
       const version: DatasetVersionsTable = {
         id: newId("dsv", now),
         dataset_id: dataset.id,
-        number: (latest?.number ?? 0) + 1,
+        number: last + 1,
         digest,
         file_count: rows.length,
         total_bytes: rows.reduce((n, r) => n + r.size, 0),
@@ -152,6 +153,7 @@ export class VersionCommitter {
       visibility: c.visibility,
       description: c.description,
       expectations: null,
+      last_version: 0,
       created_at: now,
       updated_at: now,
     };
@@ -171,7 +173,7 @@ export class VersionCommitter {
   async #profile(files: ManifestFile[]): Promise<Array<Omit<DatasetFilesTable, "version_id">>> {
     const tables = files.filter((f) => isTabular(f.path));
     const cached = await this.#store.profilesOf([...new Set(tables.map((f) => f.sha256))]);
-    const fresh = new Map<string, string>();
+    const fresh = new Map<string, string | null>();
     const rows: Array<Omit<DatasetFilesTable, "version_id">> = [];
     for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : 1))) {
       let profile: string | null = null;
@@ -180,9 +182,10 @@ export class VersionCommitter {
         const key = `${f.sha256}:${format}`;
         const hit = cached.get(f.sha256);
         if (hit && (JSON.parse(hit) as TableProfile).format === format) profile = hit;
-        else profile = fresh.get(key) ?? null;
-        if (profile === null) {
-          profile = JSON.stringify(await this.profileOne(f.path, f.sha256, f.size));
+        else if (fresh.has(key)) profile = fresh.get(key)!;
+        else {
+          const made = await this.profileOne(f.path, f.sha256, f.size);
+          profile = made === null ? null : JSON.stringify(made);
           fresh.set(key, profile);
         }
       }
@@ -192,7 +195,7 @@ export class VersionCommitter {
   }
 
   /** Profiles one stored table; a malformed one is a 422 naming the file and what is wrong. */
-  async profileOne(path: string, sha256: string, size: number): Promise<TableProfile> {
+  async profileOne(path: string, sha256: string, size: number): Promise<TableProfile | null> {
     try {
       return await this.#tables.profile(path, blobSource(this.#blobs, sha256, size));
     } catch (err) {

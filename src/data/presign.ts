@@ -16,12 +16,11 @@ import type { DatasetFilesTable } from "./tables.ts";
 
 export const MAX_LINK_SECONDS = 7 * 24 * 3600;
 
-/** Signs and checks the claims of Plinth's own links (storage/signed-urls.ts). */
+/** Signs and checks the fields of Plinth's own links (storage/signed-urls.ts's UrlSigner). */
 export interface LinkSigner {
-  /** The query string (without `?`) carrying `claims`, the expiry and their signature. */
-  sign(claims: Record<string, string>, expiresAt: number): string;
-  /** The claims of a query it signed; throws a 403 problem when expired or not signed by it. */
-  verify(query: Record<string, string>, now: number): Record<string, string>;
+  /** The query string (without `?`) carrying `fields`, the expiry and their signature. */
+  sign(fields: Record<string, string>, expiresAt: number): string;
+  verify(query: Record<string, unknown>, now: number): { ok: true; fields: Record<string, string> } | { ok: false; reason: "expired" | "bad-signature" };
 }
 
 export interface DataLinksOptions {
@@ -54,9 +53,15 @@ export class DataLinks {
   }
 
   /** The file a signed link names, once its signature, expiry and maker's access are checked. */
-  async open(query: Record<string, string>): Promise<DatasetFilesTable> {
-    const claims = this.#o.signer.verify(query, this.#o.clock.now());
-    const { version: versionId, path, by } = claims;
+  async open(query: Record<string, unknown>): Promise<DatasetFilesTable> {
+    const checked = this.#o.signer.verify(query, this.#o.clock.now());
+    if (!checked.ok) {
+      if (checked.reason === "expired") {
+        throw new ProblemError({ status: 403, title: "Link expired", code: "link-expired", detail: "This download link has expired.", hint: "Ask for a new one: `plinth data url NAME@VERSION PATH --expires-in 1h`." });
+      }
+      throw invalidLink("The link's signature does not match what it names: it was changed, or made by another server.");
+    }
+    const { version: versionId, path, by } = checked.fields;
     if (!versionId || !path || !by) throw invalidLink("The link lacks what it must name.");
     const [maker, version] = await Promise.all([this.#o.principalFor(by), this.#o.store.version(versionId)]);
     const dataset = version ? await this.#o.store.dataset(version.dataset_id) : undefined;

@@ -125,7 +125,13 @@ export function registerDataRoutes(r: RouteRegistry, data: DataService, opts: { 
     query: TeamQuery,
     body: PushVersionSchema,
     response: PushResultSchema,
-    audit: { action: "dataset.push", recordedBy: "service" },
+    audit: {
+      action: "dataset.push",
+      // A push that made nothing (blobs missing, nothing changed, no tags) changed nothing.
+      target: async ({ user, params, query, body }, result) =>
+        result.version && (result.created || (body.tags?.length ?? 0) > 0) ? datasetTarget(await data.get(user, params.name, query.team), result.version.number) : null,
+      after: (_ctx, result) => result.version && { version: result.version.number, digest: result.version.digest, files: result.version.fileCount, bytes: result.version.totalBytes, aliases: result.version.aliases, created: result.created },
+    } satisfies RouteAudit<RouteContext<{ name: string }, { team?: string | undefined }, { tags?: string[] | undefined }>, z.input<typeof PushResultSchema>>,
     handler: ({ user, params, query, body }) => data.push(user, params.name, query.team, body),
   });
 
@@ -280,7 +286,7 @@ export function registerDataRoutes(r: RouteRegistry, data: DataService, opts: { 
     summary: "Download through a presigned link (no token: the link's signature and expiry are checked)",
     tags: TAGS,
     access: "public",
-    query: z.record(z.string(), z.string()),
+    query: z.record(z.string(), z.union([z.string(), z.array(z.string())])).meta({ description: "The link's fields, expiry and signature, exactly as given." }),
     response: null,
     produces: "application/octet-stream",
     handler: async ({ query, request, reply }) => {

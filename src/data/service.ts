@@ -143,16 +143,7 @@ export class DataService implements DataForJobs, DataForS3 {
     );
     if (!("version" in result)) return { version: null, missing: result.missing, created: false };
     const aliases = (await this.#o.store.aliases(result.dataset.id)).filter((a) => a.version_id === result.version.id).map((a) => a.alias);
-    const view = await versionView(result.version, aliases, this.#names());
-    if (result.created || (body.tags?.length ?? 0) > 0) {
-      await this.#o.audit.record({
-        actor,
-        action: "dataset.push",
-        target: { kind: "dataset", id: result.dataset.id, name: `${await this.access.teamName(result.dataset.team_id)}/${result.dataset.name}`, teamId: result.dataset.team_id },
-        after: { version: view.number, digest: view.digest, files: view.fileCount, bytes: view.totalBytes, aliases: view.aliases, created: result.created },
-      });
-    }
-    return { version: view, missing: [], created: result.created };
+    return { version: await versionView(result.version, aliases, this.#names()), missing: [], created: result.created };
   }
 
   async versions(actor: Principal, name: string, team?: string): Promise<DatasetVersion[]> {
@@ -233,7 +224,7 @@ export class DataService implements DataForJobs, DataForS3 {
   }
 
   /** The file a signed link opens (its signature, expiry and maker's access checked). */
-  openSigned(query: Record<string, string>): Promise<DatasetFilesTable> {
+  openSigned(query: Record<string, unknown>): Promise<DatasetFilesTable> {
     return this.#links.open(query);
   }
 

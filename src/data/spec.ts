@@ -181,6 +181,13 @@ export const StartUploadSchema = z
     sha256: Sha256Schema,
     size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
     team: z.string().min(1).max(64).optional().meta({ description: "The team whose byte quota the file counts against; default: your primary team." }),
+    partSize: z
+      .number()
+      .int()
+      .min(5 * 1024 ** 2)
+      .max(5 * 1024 ** 3)
+      .optional()
+      .meta({ description: "Bytes per part (5 MiB to 5 GiB; default 64 MiB, more for files over 640 GiB: at most 10,000 parts)." }),
   })
   .meta({ id: "StartUpload" });
 export const UploadSessionSchema = z

@@ -160,7 +160,7 @@ export class DataStore {
             .onConflict((oc) => oc.columns(["dataset_id", "alias"]).doUpdateSet({ version_id: row.version_id, updated_at: row.updated_at, updated_by: row.updated_by }))
             .execute();
         }
-        await trx.updateTable("datasets").set({ updated_at: version.created_at }).where("id", "=", version.dataset_id).execute();
+        await trx.updateTable("datasets").set({ updated_at: version.created_at, last_version: version.number }).where("id", "=", version.dataset_id).execute();
       });
       return true;
     } catch (err) {

@@ -11,6 +11,8 @@ export interface DatasetsTable {
   description: string;
   /** The dataset's Expectations as JSON, or null. */
   expectations: string | null;
+  /** The highest version number given so far (removed versions' numbers are not reused). */
+  last_version: number;
   created_at: number;
   updated_at: number;
 }

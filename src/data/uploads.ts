@@ -52,20 +52,21 @@ export class DataUploads {
   }
 
   /** Opens an upload, or answers the person's open one for the same file so they can resume. */
-  async start(actor: Principal, req: { sha256: string; size: number; team?: string | undefined }): Promise<UploadSession> {
+  async start(actor: Principal, req: { sha256: string; size: number; team?: string | undefined; partSize?: number | undefined }): Promise<UploadSession> {
     const now = this.#clock.now();
     const open = await this.#store.openUpload(actor.userId, req.sha256, req.size, now);
     if (open) return this.#view(open);
     const teamId = await this.#teamFor(actor, req.team);
     if (!(await this.#store.teamBlobs(teamId, [req.sha256])).has(req.sha256)) await this.#quota.assertRoom(teamId, req.size);
+    const partSize = partSizeFor(req.size, req.partSize);
     const row: DataUploadsTable = {
       id: newId("upl", now),
       user_id: actor.userId,
       team_id: teamId,
       sha256: req.sha256,
       size: req.size,
-      part_size: partSizeFor(req.size),
-      store_upload_id: await this.#blobs.multipart.start(),
+      part_size: partSize,
+      store_upload_id: await this.#blobs.multipart.start({ partSize }),
       created_at: now,
       expires_at: now + IDLE_MS,
     };

@@ -5,7 +5,8 @@ import type { Dialect } from "../database.ts";
 // sha256, size) frozen when it is made; the bytes live once per sha256 in the blob store.
 // `data_blobs` lists every blob ever stored, for garbage collection; `data_blob_grants` says
 // who may name a blob by its hash (they sent its bytes); `data_uploads` holds open resumable
-// uploads. Jobs record the versions they read and wrote (lineage). A team's byte quota is a
+// uploads. `last_version` is the highest version number ever given, so a removed version's
+// number is never given again. Jobs record the versions they read and wrote (lineage). A team's byte quota is a
 // new column of `quotas`. No foreign keys, as elsewhere: the services keep rows consistent.
 export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
   await db.schema
@@ -17,6 +18,7 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn("visibility", "text", (c) => c.notNull())
     .addColumn("description", "text", (c) => c.notNull())
     .addColumn("expectations", "text")
+    .addColumn("last_version", "integer", (c) => c.notNull().defaultTo(0))
     .addColumn("created_at", "bigint", (c) => c.notNull())
     .addColumn("updated_at", "bigint", (c) => c.notNull())
     .addUniqueConstraint("datasets_team_name", ["team_id", "name"])
