@@ -2,25 +2,16 @@ import { Readable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { profileCsv } from "../../src/data/tabular/csv.ts";
-import { TableFormatError } from "../../src/data/tabular/errors.ts";
 import { previewTable } from "../../src/data/tabular/preview.ts";
 import { profileTable } from "../../src/data/tabular/profile.ts";
 import type { ByteSource, ColumnType } from "../../src/data/tabular/types.ts";
-import { bufferSource } from "../helpers/byte-source.ts";
+import { bufferSource, tableFormatError } from "../helpers/tabular.ts";
 
 const profile = (text: string, file = "t.csv", chunks?: number[]) => profileCsv(file, bufferSource(text, chunks));
 const typesOf = async (text: string) => (await profile(text)).columns.map((c) => c.type);
 /** The type of a one-column table holding these values. */
 const typeOfValues = async (...values: string[]) => (await typesOf(`v\n${values.map((v) => `"${v}"`).join("\n")}\n`))[0];
 
-async function formatError(run: () => Promise<unknown>): Promise<TableFormatError> {
-  const error = await run().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TableFormatError);
-  return error as TableFormatError;
-}
 
 describe("profiling a CSV file", () => {
   it("counts rows and reads names, types and nulls", async () => {
@@ -106,7 +97,7 @@ describe("profiling a CSV file", () => {
         { name: "value", type: "float", nulls: 0 },
       ],
     });
-    expect((await formatError(() => profileTable("t.csv", bufferSource(tsv)))).message).toBe("t.csv: line 3 has 2 values, but the header has 1 column");
+    expect((await tableFormatError(() => profileTable("t.csv", bufferSource(tsv)))).message).toBe("t.csv: line 3 has 2 values, but the header has 1 column");
     expect(await profileTable("notes.txt", bufferSource(tsv))).toBeNull();
   });
 
@@ -118,24 +109,24 @@ describe("profiling a CSV file", () => {
   });
 
   it("names the line of a row with too few or too many values, counting lines inside quotes", async () => {
-    const e = await formatError(() => profile('a,b,c\n1,"two\nlines",3\n4,5\n6,7,8\n'));
+    const e = await tableFormatError(() => profile('a,b,c\n1,"two\nlines",3\n4,5\n6,7,8\n'));
     expect(e.file).toBe("t.csv");
     expect(e.message).toBe("t.csv: line 4 has 2 values, but the header has 3 columns");
     expect(e.hint).toContain("double quotes");
-    expect((await formatError(() => profile("a\n1\n2,3\n"))).message).toContain("line 3 has 2 values, but the header has 1 column");
+    expect((await tableFormatError(() => profile("a\n1\n2,3\n"))).message).toContain("line 3 has 2 values, but the header has 1 column");
   });
 
   it("refuses an unterminated quote, naming the line where it opened", async () => {
-    const e = await formatError(() => profile('a,b\n1,2\n3,"four\n5,6\n7,8\n'));
+    const e = await tableFormatError(() => profile('a,b\n1,2\n3,"four\n5,6\n7,8\n'));
     expect(e.message).toBe("t.csv: the quoted value that starts on line 3 is never closed");
     expect(e.hint).toContain('written twice ("")');
   });
 
   it("refuses a header with an empty or repeated name, and an empty file", async () => {
-    expect((await formatError(() => profile("a,,c\n1,2,3\n"))).message).toContain("column 2 of the header (line 1) has no name");
-    expect((await formatError(() => profile("\n\nid,x,id\n1,2,3\n"))).message).toContain("the header (line 3) names the column 'id' twice (columns 1 and 3)");
-    expect((await formatError(() => profile(""))).message).toContain("the file is empty");
-    expect((await formatError(() => profile("\n\r\n\n"))).message).toContain("the file is empty");
+    expect((await tableFormatError(() => profile("a,,c\n1,2,3\n"))).message).toContain("column 2 of the header (line 1) has no name");
+    expect((await tableFormatError(() => profile("\n\nid,x,id\n1,2,3\n"))).message).toContain("the header (line 3) names the column 'id' twice (columns 1 and 3)");
+    expect((await tableFormatError(() => profile(""))).message).toContain("the file is empty");
+    expect((await tableFormatError(() => profile("\n\r\n\n"))).message).toContain("the file is empty");
   });
 });
 
@@ -258,7 +249,7 @@ describe("previewing a CSV file", () => {
   });
 
   it("refuses a ragged row among the rows it shows, and a file that is not a table", async () => {
-    expect((await formatError(() => previewTable("t.csv", bufferSource("a,b\n1\n")))).message).toContain("line 2 has 1 value");
-    expect((await formatError(() => previewTable("t.json", bufferSource("{}")))).hint).toContain("CSV");
+    expect((await tableFormatError(() => previewTable("t.csv", bufferSource("a,b\n1\n")))).message).toContain("line 2 has 1 value");
+    expect((await tableFormatError(() => previewTable("t.json", bufferSource("{}")))).hint).toContain("CSV");
   });
 });

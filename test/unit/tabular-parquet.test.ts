@@ -7,7 +7,7 @@ import { parquetColumnType, profileParquet } from "../../src/data/tabular/parque
 import { previewTable } from "../../src/data/tabular/preview.ts";
 import { profileTable } from "../../src/data/tabular/profile.ts";
 import type { ByteSource } from "../../src/data/tabular/types.ts";
-import { bufferSource } from "../helpers/byte-source.ts";
+import { bufferSource, tableFormatError } from "../helpers/tabular.ts";
 
 // The fixtures are written by test/fixtures/parquet/make.py (pyarrow); see its README.
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "../fixtures/parquet", name));
@@ -31,14 +31,6 @@ const TYPED_COLUMNS = [
   { name: "point", type: "other", nulls: 2 },
 ];
 
-async function formatError(run: () => Promise<unknown>): Promise<TableFormatError> {
-  const error = await run().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TableFormatError);
-  return error as TableFormatError;
-}
 
 describe("profiling a Parquet file", () => {
   it("reads rows, columns, types and nulls from the footer's statistics", async () => {
@@ -125,36 +117,36 @@ describe("malformed Parquet", () => {
   const good = fixture("typed.parquet");
 
   it("refuses a file that does not start with PAR1", async () => {
-    const e = await formatError(() => profileTable("a.parquet", bufferSource(Buffer.concat([Buffer.from("PK\x03\x04"), good.subarray(4)]))));
+    const e = await tableFormatError(() => profileTable("a.parquet", bufferSource(Buffer.concat([Buffer.from("PK\x03\x04"), good.subarray(4)]))));
     expect(e.file).toBe("a.parquet");
     expect(e.message).toBe("a.parquet: does not start with the Parquet marker PAR1, so it is not a Parquet file");
     expect(e.hint).toContain("to_parquet");
-    expect((await formatError(() => profileTable("a.parquet", bufferSource("id,x\n1,2\n3,4\n5,6\n")))).message).toContain("not a Parquet file");
-    expect((await formatError(() => profileTable("a.parquet", bufferSource("PAR1")))).message).toContain("too short to be a Parquet file (4 bytes)");
+    expect((await tableFormatError(() => profileTable("a.parquet", bufferSource("id,x\n1,2\n3,4\n5,6\n")))).message).toContain("not a Parquet file");
+    expect((await tableFormatError(() => profileTable("a.parquet", bufferSource("PAR1")))).message).toContain("too short to be a Parquet file (4 bytes)");
   });
 
   it("refuses a truncated file and a damaged footer", async () => {
-    const cut = await formatError(() => profileTable("a.parquet", bufferSource(good.subarray(0, good.length - 100))));
+    const cut = await tableFormatError(() => profileTable("a.parquet", bufferSource(good.subarray(0, good.length - 100))));
     expect(cut.message).toContain("truncated or damaged");
     expect(cut.hint).toContain("upload the complete file again");
     const length = Buffer.from(good.subarray(good.length - 8));
     length.writeUInt32LE(good.length, 0);
-    expect((await formatError(() => profileTable("a.parquet", bufferSource(Buffer.concat([good.subarray(0, good.length - 8), length]))))).message).toContain("says its footer is");
+    expect((await tableFormatError(() => profileTable("a.parquet", bufferSource(Buffer.concat([good.subarray(0, good.length - 8), length]))))).message).toContain("says its footer is");
     const footerLength = good.readUInt32LE(good.length - 8);
     const zeroed = Buffer.from(good);
     zeroed.fill(0, good.length - 8 - footerLength, good.length - 8);
-    expect((await formatError(() => profileTable("a.parquet", bufferSource(zeroed)))).message).toContain("its footer");
+    expect((await tableFormatError(() => profileTable("a.parquet", bufferSource(zeroed)))).message).toContain("its footer");
   });
 
   it("refuses an encrypted file", async () => {
     const encrypted = Buffer.concat([good.subarray(0, good.length - 4), Buffer.from("PARE")]);
-    expect((await formatError(() => profileTable("a.parquet", bufferSource(encrypted)))).message).toContain("encrypted");
+    expect((await tableFormatError(() => profileTable("a.parquet", bufferSource(encrypted)))).message).toContain("encrypted");
   });
 
   it("refuses damaged pages when it must read them", async () => {
     const damaged = Buffer.from(fixture("no-stats.parquet"));
     damaged.fill(0xff, 4, 2000);
-    const e = await formatError(() => profileTable("a.parquet", bufferSource(damaged)));
+    const e = await tableFormatError(() => profileTable("a.parquet", bufferSource(damaged)));
     expect(e.message).toMatch(/^a\.parquet: cannot be read as Parquet: /);
   });
 

@@ -1,8 +1,11 @@
 import { Readable } from "node:stream";
+import { expect } from "vitest";
+import { TableFormatError } from "../../src/data/tabular/errors.ts";
 import type { ByteSource } from "../../src/data/tabular/types.ts";
 
-// A ByteSource over bytes in memory, for the tabular tests: streams in chunks of the sizes
-// given (so a test can split a file anywhere) and records every range read.
+// For the tabular tests: a ByteSource over bytes in memory that streams in chunks of the
+// sizes given (so a test can split a file anywhere) and records every range read, and the
+// TableFormatError a call must fail with.
 
 export interface RecordingSource extends ByteSource {
   /** Every read(start, end), in order. */
@@ -36,4 +39,14 @@ function* chunks(buf: Buffer, sizes: number[]): Generator<Buffer> {
     yield buf.subarray(at, at + size);
     at += size;
   }
+}
+
+/** The TableFormatError that `run` rejects with (failing the test when it resolves or throws another error). */
+export async function tableFormatError(run: () => Promise<unknown>): Promise<TableFormatError> {
+  const error = await run().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TableFormatError);
+  return error as TableFormatError;
 }
