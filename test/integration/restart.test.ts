@@ -9,6 +9,7 @@ import { listProcesses, processGroupMembers } from "../../src/jobs/executors/loc
 import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { databaseUrlFor, freePort, makeApi, spawnServer, waitForJob } from "../helpers/platform.ts";
+import { runSql } from "../helpers/sql-while-down.ts";
 
 // `kill -9` of the server: jobs keep running, and the next start re-attaches to them, records
 // how the ones that ended meanwhile went, and marks lost (then retries) the ones whose end
@@ -98,20 +99,6 @@ function cmdline(pid: number): string {
   } catch {
     return ""; // ended meanwhile
   }
-}
-
-/** Changes the server's database behind its back while it is down. */
-async function runSql(url: string | undefined, dataDir: string, sql: string, id: string): Promise<void> {
-  if (!url) {
-    const sqlite = new DatabaseSync(join(dataDir, "plinth.db"));
-    sqlite.prepare(sql).run(id);
-    sqlite.close();
-    return;
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(sql.replace("?", "$1"), [id]);
-  await client.end();
 }
 
 /** The job's pid as the server recorded it, read straight from its database while it is down. */
