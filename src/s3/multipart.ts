@@ -129,11 +129,13 @@ export class S3Multipart {
       if (page.length < 1000) break;
       after = page[page.length - 1]!.part_number;
     }
-    const parts: S3MultipartPartsTable[] = [];
-    let previous = 0;
-    for (const [i, item] of listed.entries()) {
-      if (item.number <= previous) throw new S3Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", { UploadId: uploadId });
-      previous = item.number;
+    // As S3 checks them: the order first, then that every part is there, then the sizes.
+    for (let i = 1; i < listed.length; i++) {
+      if (listed[i]!.number <= listed[i - 1]!.number) {
+        throw new S3Error("InvalidPartOrder", "The list of parts was not in ascending order. Parts must be ordered by part number.", { UploadId: uploadId });
+      }
+    }
+    const parts = listed.map((item) => {
       const part = stored.get(item.number);
       const etag = item.etag.replace(/^W\//, "").replace(/"/g, "").trim();
       if (!part || part.etag !== etag || (item.checksum !== undefined && part.checksum !== null && item.checksum !== part.checksum)) {
@@ -143,14 +145,16 @@ export class S3Multipart {
           ETag: item.etag,
         });
       }
-      if (i < listed.length - 1 && part.size < MIN_PART_BYTES) {
-        throw new S3Error("EntityTooSmall", `Your proposed upload is smaller than the minimum allowed size: part ${item.number} holds ${part.size} bytes; every part but the last needs at least 5 MiB.`, {
+      return part;
+    });
+    for (const part of parts.slice(0, -1)) {
+      if (part.size < MIN_PART_BYTES) {
+        throw new S3Error("EntityTooSmall", `Your proposed upload is smaller than the minimum allowed size: part ${part.part_number} holds ${part.size} bytes; every part but the last needs at least 5 MiB.`, {
           ProposedSize: String(part.size),
           MinSizeAllowed: String(MIN_PART_BYTES),
-          PartNumber: String(item.number),
+          PartNumber: String(part.part_number),
         });
       }
-      parts.push(part);
     }
     const md5s = Buffer.concat(parts.map((p) => Buffer.from(p.etag, "hex")));
     const etag = `${createHash("md5").update(md5s).digest("hex")}-${parts.length}`;

@@ -77,7 +77,16 @@ export function registerS3(http: FastifyInstance, deps: S3RouteDeps): void {
       app.setErrorHandler((error, request, reply) => sendError(deps.logger, request, reply, error));
       app.setNotFoundHandler((request, reply) => sendError(deps.logger, request, reply, new S3Error("MethodNotAllowed", `The ${request.method.slice(0, 20)} method is not allowed against this resource.`)));
       for (const url of ["/", "/*"]) {
-        app.route({ method: [...METHODS], url, exposeHeadRoute: false, handler: (request, reply) => handle(deps, request, reply) });
+        app.route({
+          method: [...METHODS],
+          url,
+          exposeHeadRoute: false,
+          // The reply is returned so that Fastify waits for it: a streamed body is sent after the handler returns.
+          handler: async (request, reply) => {
+            await handle(deps, request, reply);
+            return reply;
+          },
+        });
       }
     },
     { prefix: S3_PREFIX },
@@ -205,6 +214,8 @@ async function settleBody(request: FastifyRequest, reply: FastifyReply): Promise
         done();
       };
       raw.once("end", finish).once("close", finish).once("error", finish);
+      // Whatever it was piped into has given up on it.
+      raw.unpipe();
       raw.resume();
     });
   }
@@ -215,7 +226,7 @@ async function settleBody(request: FastifyRequest, reply: FastifyReply): Promise
 /** Any failure as an S3 error document (a HEAD gets the status alone). */
 async function sendError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   const s3error = toS3Error(error);
-  if (s3error.status >= 500) logger.error({ err: error, method: request.method, url: request.url.split("?")[0] }, "S3 request failed");
+  if (s3error.code === "InternalError") logger.error({ err: error, method: request.method, url: request.url.split("?")[0] }, "S3 request failed");
   const requestId = (request as FastifyRequest & { s3RequestId?: string }).s3RequestId ?? randomBytes(8).toString("hex").toUpperCase();
   await settleBody(request, reply);
   reply.code(s3error.status).headers({ "x-amz-request-id": requestId, ...s3error.headers });
