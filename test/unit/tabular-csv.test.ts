@@ -87,6 +87,17 @@ describe("profiling a CSV file", () => {
     }
   });
 
+  it("reads stray quotes as pandas does: text after a closing quote joins the value, a quote inside a bare value is kept", async () => {
+    const text = 'a,b\n"ab"cd,1\nx"y,2\n"12"3,3\n';
+    for (const size of [1, 2, 3, 5, 100]) {
+      expect((await previewTable("t.csv", bufferSource(text, [size]))).rows).toEqual([
+        ["abcd", 1],
+        ['x"y', 2],
+        ["123", 3],
+      ]);
+    }
+  });
+
   it("takes the delimiter from the extension: tab for .tsv", async () => {
     const tsv = "name\tvalue\n\"a, b\"\t1\nc,d\t2.5\n";
     expect(await profileTable("dir/t.TSV", bufferSource(tsv))).toEqual({
