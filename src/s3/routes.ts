@@ -7,7 +7,7 @@ import { clientOf, type RouteAuditor } from "../http/route-audit.ts";
 import type { Principal } from "../identity/service.ts";
 import * as buckets from "./bucket-routes.ts";
 import type { S3Context } from "./context.ts";
-import { errorDocument, S3Error } from "./errors.ts";
+import { errorDocument, S3Error, s3errors } from "./errors.ts";
 import * as multipart from "./multipart-routes.ts";
 import type { S3Multipart } from "./multipart.ts";
 import * as objects from "./object-routes.ts";
@@ -152,6 +152,8 @@ async function dispatch(ctx: S3Context): Promise<void> {
   const has = (name: string) => ctx.query.has(name);
   const unsupported = UNSUPPORTED.find(has);
   if (unsupported) throw new S3Error("NotImplemented", `The ${unsupported} sub-resource is not supported by Plinth's S3 endpoint.`);
+  const version = ctx.query.get("versionId");
+  if (version !== undefined && version !== "null") throw s3errors.invalidArgument("versionId", version, "Objects here have no versions: leave versionId out.");
   if (ctx.bucketName === null) {
     if (method === "GET") return buckets.listBuckets(ctx);
     throw methodNotAllowed(method, "SERVICE");
