@@ -40,7 +40,11 @@ export interface DataServiceOptions {
   /** Names of the jobs among these that the person may see. */
   jobNames(actor: Principal, jobIds: string[]): Promise<Map<string, string>>;
   /** Expectations of `files`, checked; `resolve` reads another dataset for `sameColumnsAs`. */
-  checkExpectations(files: ResolvedVersion["files"], expectations: Expectations, context: { input?: string; resolve: (ref: string) => Promise<ResolvedVersion> }): Promise<Violation[]>;
+  checkExpectations(
+    files: ResolvedVersion["files"],
+    expectations: Expectations,
+    context: { input?: string; dataset?: string; resolve: (ref: string) => Promise<ResolvedVersion> },
+  ): Promise<Violation[]>;
   /** Profiles and previews of CSV, TSV and Parquet files. */
   tables: TableReaders;
   gcGraceMs: number;
@@ -263,9 +267,10 @@ export class DataService implements DataForJobs, DataForS3 {
 
   async check(actor: Principal, input: string, resolved: ResolvedVersion, extra?: Expectations): Promise<Violation[]> {
     const resolve = (ref: string) => this.resolve(actor, ref);
+    const dataset = formatRef({ team: resolved.dataset.teamName, name: resolved.dataset.name, version: resolved.version.number });
     const out: Violation[] = [];
     for (const expectations of [resolved.dataset.expectations, extra]) {
-      if (expectations) out.push(...(await this.#o.checkExpectations(resolved.files, expectations, { input, resolve })));
+      if (expectations) out.push(...(await this.#o.checkExpectations(resolved.files, expectations, { input, dataset, resolve })));
     }
     return out;
   }

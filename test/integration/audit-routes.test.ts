@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_PATTERN } from "../../src/audit/spec.ts";
 import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts";
+import { push } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, TOKEN, type TestPlatform } from "../helpers/platform.ts";
 
@@ -189,7 +190,26 @@ const REQUESTS: Record<string, Call> = {
     await api("PUT", "/api/v1/quotas/team/default", { gpus: 4 });
     return api("DELETE", "/api/v1/quotas/team/default");
   },
+  "POST /api/v1/datasets/{name}/versions": ({ t }) => push(t, unique("set"), { "a.txt": unique("content") }),
+  "PATCH /api/v1/datasets/{name}": async ({ t, api }) => api("PATCH", `/api/v1/datasets/${await dataset(t)}`, { description: "audited" }),
+  "DELETE /api/v1/datasets/{name}": async ({ t, api }) => api("DELETE", `/api/v1/datasets/${await dataset(t)}`),
+  "DELETE /api/v1/datasets/{name}/versions/{version}": async ({ t, api }) => api("DELETE", `/api/v1/datasets/${await dataset(t)}/versions/v1`),
+  "PUT /api/v1/datasets/{name}/aliases/{alias}": async ({ t, api }) => api("PUT", `/api/v1/datasets/${await dataset(t)}/aliases/prod`, { version: 1 }),
+  "DELETE /api/v1/datasets/{name}/aliases/{alias}": async ({ t, api }) => {
+    const name = await dataset(t);
+    await api("PUT", `/api/v1/datasets/${name}/aliases/prod`, { version: 1 });
+    return api("DELETE", `/api/v1/datasets/${name}/aliases/prod`);
+  },
+  "POST /api/v1/datasets/{name}/versions/{version}/url": async ({ t, api }) => api("POST", `/api/v1/datasets/${await dataset(t)}/versions/v1/url`, { path: "a.txt" }),
+  "POST /api/v1/data/gc": ({ api }) => api("POST", "/api/v1/data/gc"),
 };
+
+/** A new dataset of the admin's with one version holding `a.txt`; its name. */
+async function dataset(t: TestPlatform): Promise<string> {
+  const name = unique("set");
+  expect((await push(t, name, { "a.txt": unique("content") })).body.created).toBe(true);
+  return name;
+}
 
 /** The last part of an invitation link: its secret. */
 const invitationSecret = (url: string) => url.slice(url.lastIndexOf("/") + 1);

@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { push } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 
@@ -91,6 +92,30 @@ const ROUTES: Record<string, Access> = {
   "GET /api/v1/quotas/{kind}/{name}": "policy",
   "PUT /api/v1/quotas/{kind}/{name}": "keeper",
   "DELETE /api/v1/quotas/{kind}/{name}": "keeper",
+  "GET /api/v1/datasets": "policy",
+  "GET /api/v1/datasets/{name}": "policy",
+  "PATCH /api/v1/datasets/{name}": "policy",
+  "DELETE /api/v1/datasets/{name}": "policy",
+  "POST /api/v1/datasets/{name}/versions": "policy",
+  "GET /api/v1/datasets/{name}/versions": "policy",
+  "GET /api/v1/datasets/{name}/versions/{version}": "policy",
+  "DELETE /api/v1/datasets/{name}/versions/{version}": "policy",
+  "PUT /api/v1/datasets/{name}/aliases/{alias}": "policy",
+  "DELETE /api/v1/datasets/{name}/aliases/{alias}": "policy",
+  "GET /api/v1/datasets/{name}/versions/{version}/files/{*path}": "policy",
+  "GET /api/v1/datasets/{name}/versions/{version}/preview": "policy",
+  "GET /api/v1/datasets/{name}/diff": "policy",
+  "POST /api/v1/datasets/{name}/versions/{version}/url": "policy",
+  // The link's signature stands for its maker, whose access is checked again when it is opened.
+  "GET /api/v1/data/signed": "sign-in",
+  "POST /api/v1/data/blobs/missing": "own",
+  "PUT /api/v1/data/blobs/{sha256}": "own",
+  "POST /api/v1/data/uploads": "own",
+  "GET /api/v1/data/uploads/{id}": "own",
+  "PUT /api/v1/data/uploads/{id}/parts/{n}": "own",
+  "POST /api/v1/data/uploads/{id}/complete": "own",
+  "DELETE /api/v1/data/uploads/{id}": "own",
+  "POST /api/v1/data/gc": "keeper",
 };
 
 for (const db of testDatabases()) {
@@ -136,7 +161,22 @@ for (const db of testDatabases()) {
       const accessId = (access.info ?? access.key ?? access).id as string;
       expect((await t.api("PUT", "/api/v1/secrets/WANDB_API_KEY", { value: "alice-secret-value" }, alice)).status).toBeLessThan(300);
       const session = (await t.api("POST", "/api/v1/sessions", undefined, alice)).body.session.id as string;
+      expect((await push(t, "private-data", { "a.csv": "x,y\n1,2\n" }, { token: alice, body: { visibility: "private", tags: ["prod"] } })).body.created).toBe(true);
+      const upload = (await t.api("POST", "/api/v1/data/uploads", { sha256: "ab".repeat(32), size: 10 }, alice)).body.id as string;
+      const set = "/api/v1/datasets/private-data";
       const probes: Array<[string, string]> = [
+        ["GET", `${set}?team=default`],
+        ["GET", `${set}/versions`],
+        ["GET", `${set}/versions/v1`],
+        ["GET", `${set}/versions/prod/files/a.csv`],
+        ["GET", `${set}/versions/v1/preview?path=a.csv`],
+        ["GET", `${set}/diff?from=v1&to=v1`],
+        ["DELETE", `${set}/aliases/prod`],
+        ["DELETE", `${set}/versions/v1`],
+        ["DELETE", set],
+        ["GET", `/api/v1/data/uploads/${upload}`],
+        ["POST", `/api/v1/data/uploads/${upload}/complete`],
+        ["DELETE", `/api/v1/data/uploads/${upload}`],
         ["DELETE", `/api/v1/tokens/${token}`],
         ["GET", `/api/v1/jobs/${job}`],
         ["GET", `/api/v1/jobs/${job}/logs`],
@@ -157,6 +197,8 @@ for (const db of testDatabases()) {
       expect((await t.api("GET", "/api/v1/tokens", undefined, alice)).body.items.some((x: { id: string; revokedAt: string | null }) => x.id === token && x.revokedAt === null)).toBe(true);
       expect((await t.api("GET", "/api/v1/ssh-keys", undefined, alice)).body.items.map((x: { id: string }) => x.id)).toContain(key);
       expect((await t.api("GET", "/api/v1/secrets", undefined, alice)).body.items.map((x: { name: string }) => x.name)).toContain("WANDB_API_KEY");
+      expect((await t.api("GET", `${set}/versions/prod`, undefined, alice)).body.number).toBe(1);
+      expect((await t.api("GET", `/api/v1/data/uploads/${upload}`, undefined, alice)).status).toBe(200);
       const browsers = (await t.api("GET", "/api/v1/me/sessions", undefined, alice)).body.items;
       expect(browsers.map((x: { id: string }) => x.id)).toEqual([session]);
       expect((await t.api("GET", "/api/v1/me/sessions", undefined, mallory)).body.items).toEqual([]);
