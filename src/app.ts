@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { registerAuditRoutes } from "./audit/routes.ts";
@@ -36,7 +35,13 @@ import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
 import { createPortal } from "./portal/portal.ts";
 import { startQuotas } from "./quotas/module.ts";
-import { FsObjectStore } from "./storage/fs-store.ts";
+import { type Data, startData } from "./data/module.ts";
+import type { DataService } from "./data/service.ts";
+import { checkExpectationsResolving } from "./data/expectations.ts";
+import { previewTable } from "./data/tabular/preview.ts";
+import { profileTable } from "./data/tabular/profile.ts";
+import type { BlobStore } from "./storage/blob-store.ts";
+import { openStorage } from "./storage/open-store.ts";
 
 // The only place that wires modules together: plain constructor arguments, no container.
 
@@ -48,9 +53,12 @@ export interface Platform {
   database: Database;
   http: FastifyInstance;
   jobs: JobService;
+  data: DataService;
   identity: IdentityService;
   secrets: Secrets;
   audit: AuditLog;
+  /** Content-addressed bytes (datasets, job inputs and outputs) in the configured object store. */
+  blobs: BlobStore;
   /** Every API route, as declared. */
   routes: RouteRegistry;
   logger: Logger;
@@ -93,8 +101,12 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   const teams = new TeamService(identity, clock);
   const people = new PeopleService(identity, teams, clock);
 
-  const objects = new FsObjectStore(join(config.dataDir, "objects"));
-  const bundles = new CodeBundles(objects, new CodeGrants(database.db));
+  // The data directory's objects/ folder or an S3 bucket; a bucket that does not answer stops the start.
+  const storage = await openStorage(config).catch(async (err) => {
+    await database.close();
+    throw err;
+  });
+  const bundles = new CodeBundles(storage.objects, new CodeGrants(database.db));
   const runDirs = new RunDirs(config.dataDir);
   const executor = new LocalExecutor({
     dataDir: config.dataDir,
@@ -140,8 +152,38 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     await database.close();
     throw err;
   });
+  const data: Data = startData({
+    db: database.db,
+    blobs: storage.blobs,
+    identity,
+    teams,
+    clock,
+    logger,
+    audit,
+    limits: { storageLimitOf: (teamId) => quotas.service.storageLimitOf(teamId), whoManages: (teamId) => quotas.service.whoManages(teamId) },
+    jobNames: async (actor, ids) => {
+      const names = new Map<string, string>();
+      for (const id of ids) await jobs.get(actor, id).then((job) => names.set(id, job.name), () => undefined);
+      return names;
+    },
+    tables: { profile: profileTable, preview: previewTable },
+    checkExpectations: checkExpectationsResolving,
+    signer: storage.signer,
+    presignDefaultSeconds: storage.presignExpirySeconds,
+    gcGraceMs: storage.gcGracePeriodMs,
+    gcIntervalMs: storage.gcIntervalMs,
+    publicUrl: config.server.publicUrl,
+  });
   // Quotas are in place before the first job starts.
-  const quotas = await startQuotas({ db: database.db, identity, teams, clock, enforcer: jobs, defaults: { gpus: config.scheduler.maxGpusPerUser, runningJobs: config.scheduler.maxRunningJobsPerUser } });
+  const quotas = await startQuotas({
+    db: database.db,
+    identity,
+    teams,
+    clock,
+    enforcer: jobs,
+    defaults: { gpus: config.scheduler.maxGpusPerUser, runningJobs: config.scheduler.maxRunningJobsPerUser },
+    storageUsage: (teamId) => data.service.quota.usage(teamId),
+  });
   await jobs.start();
   identity.onUserRemoved((user) => jobs.handOver(user.id));
 
@@ -158,6 +200,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);
   secrets.register(routes);
   quotas.register(routes);
+  data.register(routes);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 
@@ -165,6 +208,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   try {
     address = await http.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await data.stop();
     await jobs.stop();
     await database.close();
     throw err;
@@ -180,16 +224,20 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     database,
     http,
     jobs,
+    data: data.service,
     identity,
     secrets,
     audit,
+    blobs: storage.blobs,
     routes,
     logger,
     close: () => {
       closing ??= (async () => {
         await http.close();
+        await data.stop();
         await jobs.stop();
         await database.close();
+        storage.close();
       })();
       return closing;
     },

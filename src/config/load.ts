@@ -8,6 +8,12 @@ import { type Config, ConfigSchema, configJsonSchema } from "./schema.ts";
 // command-line flags. Environment names follow the key path: database.url → PLINTH_DATABASE_URL,
 // scheduler.maxGpusPerUser → PLINTH_SCHEDULER_MAX_GPUS_PER_USER.
 
+/** Shorter names for settings, beside the ones derived from the key path. */
+const ALIASES = new Map<string, string[]>([
+  ["PLINTH_STORAGE_S3_ACCESS_KEY_ID", ["storage", "s3", "credentials", "accessKeyId"]],
+  ["PLINTH_STORAGE_S3_SECRET_ACCESS_KEY", ["storage", "s3", "credentials", "secretAccessKey"]],
+]);
+
 /** Variables the CLI reads for itself; not server configuration. */
 const CLIENT_VARIABLES = new Set(["PLINTH_URL", "PLINTH_TOKEN", "PLINTH_BOOTSTRAP_TOKEN", "PLINTH_CONFIG", "PLINTH_TEST_POSTGRES_URL"]);
 
@@ -131,7 +137,8 @@ function configFromEnv(env: NodeJS.ProcessEnv): { values: Record<string, unknown
   const unknown: string[] = [];
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith("PLINTH_") || raw === undefined || CLIENT_VARIABLES.has(name)) continue;
-    const leaf = leaves.get(name);
+    const alias = ALIASES.get(name);
+    const leaf = alias ? { path: alias, type: "string" } : leaves.get(name);
     if (!leaf) {
       unknown.push(name);
       continue;

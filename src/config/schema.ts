@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { AuthConfigSchema } from "../identity/sign-in/oidc-config.ts";
 import { parseKey } from "../identity/sealing.ts";
+import { isObjectKey } from "../storage/object-store.ts";
 
 // The whole server configuration. `plinth.yaml` and PLINTH_* variables are both validated by
 // this one schema; `plinth config schema` prints it as JSON Schema.
@@ -25,6 +26,29 @@ const FakeGpuSchema = z.strictObject({
   model: z.string().min(1).meta({ description: "Model name the fake GPU reports, e.g. 'RTX 3090'." }),
   memory: memory.meta({ description: "Memory the fake GPU reports, e.g. 24G." }),
 });
+
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+const StorageS3Schema = z
+  .strictObject({
+    endpoint: z.url().optional().meta({ description: "The S3 service's URL, e.g. http://127.0.0.1:8333 or https://storage.googleapis.com. Unset: AWS S3 in `region`." }),
+    bucket: z.string().regex(S3_BUCKET, "a bucket name: 3 to 63 lower-case letters, digits, dots and dashes").meta({ description: "The bucket Plinth keeps its objects in; it must exist." }),
+    region: z.string().min(1).default("us-east-1").meta({ description: "The bucket's region (most other services accept us-east-1)." }),
+    prefix: z
+      .string()
+      .refine((v) => v === "" || isObjectKey(v.replace(/\/$/, "")), { message: "letters, digits and . _ - = + @, in parts separated by / (none starting with a dot)" })
+      .default("")
+      .meta({ description: "A folder inside the bucket for Plinth's objects, e.g. plinth/, so the bucket can hold other things too." }),
+    forcePathStyle: z.boolean().default(true).meta({ description: "Address the bucket as endpoint/bucket (MinIO, Ceph, SeaweedFS, most self-hosted services) rather than bucket.endpoint." }),
+    credentials: z
+      .strictObject({
+        accessKeyId: z.string().min(1).meta({ description: "The access key id." }),
+        secretAccessKey: z.string().min(1).meta({ description: "The secret access key." }),
+      })
+      .optional()
+      .meta({ description: "Keys for the bucket. Unset: PLINTH_STORAGE_S3_ACCESS_KEY_ID and PLINTH_STORAGE_S3_SECRET_ACCESS_KEY, else the usual AWS sources (AWS_* variables, ~/.aws, an instance role)." }),
+  })
+  .meta({ description: "Keep objects in a bucket of an S3-compatible service (MinIO, AWS S3, Google Cloud Storage, Ceph, SeaweedFS) instead of the data directory." });
 
 export const ConfigSchema = z
   .strictObject({
@@ -111,6 +135,19 @@ export const ConfigSchema = z
       })
       .default({ previousKeys: [], previousKeyFiles: [] })
       .meta({ description: "Encryption of stored secrets and access keys (AES-256-GCM); see the Configure Plinth guide for rotating the key." }),
+    storage: z
+      .strictObject({
+        s3: StorageS3Schema.optional(),
+        cacheSize: diskSize.default("50GiB").meta({ description: "With S3: disk this machine may use for its copies of objects that jobs read (least recently used go first)." }),
+        gcGracePeriod: duration.default("24h").meta({ description: "How long stored content nothing refers to is kept before it is deleted." }),
+        gcInterval: duration.default("1h").meta({ description: "How often unreferenced content is looked for." }),
+        presignExpiry: duration
+          .default("1h")
+          .refine((v) => (parseDuration(v) ?? 0) <= 7 * 86_400_000, { message: "at most 7d (the longest S3 allows)" })
+          .meta({ description: "How long a download link is valid when none is asked for (at most 7d)." }),
+      })
+      .default({ cacheSize: "50GiB", gcGracePeriod: "24h", gcInterval: "1h", presignExpiry: "1h" })
+      .meta({ description: "Where datasets and code are kept: the data directory, or an S3-compatible bucket." }),
   })
   .meta({ id: "PlinthConfig", description: "Plinth server configuration (plinth.yaml)." });
 

@@ -42,7 +42,11 @@ export interface BlobStore {
 }
 
 export interface BlobMultipart {
-  start(): Promise<string>;
+  /**
+   * Opens a session. With `partSize`, every part but the last has exactly that size, so the
+   * local folder writes parts at their offsets in one file and completing copies nothing.
+   */
+  start(opts?: { partSize?: number }): Promise<string>;
   /** Writes part `n` (1-based) of `size` bytes; writing a part again replaces it. */
   putPart(uploadId: string, n: number, body: Readable, size: number): Promise<void>;
   /** The parts stored so far, in order, with their sizes. */

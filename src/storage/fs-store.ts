@@ -169,10 +169,7 @@ export class FsObjectStore implements ObjectStore {
     const dir = this.#sessionDir(uploadId);
     if (session.partSize !== undefined) {
       if (size > session.partSize) throw new Error(`part ${partNumber} has ${size} bytes, more than the part size ${session.partSize}`);
-      // Written in place at the part's offset; the record below makes it count.
-      const handle = await open(join(dir, "data"), "r+");
-      const out = createWriteStream("", { fd: handle, start: (partNumber - 1) * session.partSize, highWaterMark: FILE_CHUNK });
-      await pipeline(body, exactLength(size), out);
+      await writeAtOffset(join(dir, "data"), join(dir, `part-${partNumber}`), (partNumber - 1) * session.partSize, body, size);
     } else {
       const temp = await this.#temp();
       try {
@@ -315,6 +312,56 @@ export class FsObjectStore implements ObjectStore {
 export class NoSuchUpload extends Error {
   constructor(uploadId: string) {
     super(`no multipart upload '${uploadId.slice(0, 64)}'`);
+  }
+}
+
+const ZEROS = Buffer.alloc(FILE_CHUNK);
+
+function isZero(chunk: Buffer): boolean {
+  for (let at = 0; at < chunk.length; at += ZEROS.length) {
+    const piece = chunk.subarray(at, at + ZEROS.length);
+    if (!piece.equals(ZEROS.subarray(0, piece.length))) return false;
+  }
+  return true;
+}
+
+/**
+ * Writes a part in place at its offset in the session's one file; the part's record (written
+ * by the caller afterwards) makes it count. The first attempt at a part skips runs of zeros,
+ * which read back as zeros from a region never written, so sparse files stay sparse; a part
+ * sent again (`<marker>.writing` left by an earlier attempt) is written whole.
+ */
+async function writeAtOffset(data: string, marker: string, offset: number, body: Readable, size: number): Promise<void> {
+  const writing = `${marker}.writing`;
+  const fresh = !(await exists(`${marker}.json`)) && !(await exists(writing));
+  await writeFile(writing, "");
+  const handle = await open(data, "r+");
+  try {
+    let written = 0;
+    for await (const c of body) {
+      const chunk = c as Buffer;
+      if (written + chunk.length > size) throw new LengthMismatch(size, written + chunk.length);
+      if (!(fresh && isZero(chunk))) {
+        for (let done = 0; done < chunk.length; ) {
+          const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, offset + written + done);
+          done += bytesWritten;
+        }
+      }
+      written += chunk.length;
+    }
+    if (written !== size) throw new LengthMismatch(size, written);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (isCode(err, "ENOENT")) return false;
+    throw err;
   }
 }
 

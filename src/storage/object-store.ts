@@ -31,6 +31,10 @@ export interface MultipartOptions {
   partSize?: number;
 }
 
+/**
+ * A key may not also be the folder of other keys ("a" and "a/b"): the local folder, like
+ * several file-backed S3 services, cannot hold both.
+ */
 export interface ObjectStore {
   readonly kind: "fs" | "s3";
   /**
@@ -74,9 +78,10 @@ const KEY_PART = /^[A-Za-z0-9._@=+-]+$/;
  * not start with a dot: the local folder keeps its temporary files under hidden names.
  */
 export function checkKey(key: string): string {
-  const parts = key.split("/");
-  if (key.length === 0 || key.length > 1024 || parts.some((p) => !KEY_PART.test(p) || p.startsWith("."))) {
-    throw new Error(`invalid object key '${key}'`);
-  }
+  if (!isObjectKey(key)) throw new Error(`invalid object key '${key.slice(0, 200)}'`);
   return key;
+}
+
+export function isObjectKey(key: string): boolean {
+  return key.length > 0 && key.length <= 1024 && key.split("/").every((p) => KEY_PART.test(p) && !p.startsWith("."));
 }
