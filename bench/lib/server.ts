@@ -12,6 +12,10 @@ const TOKEN = "plt_bench_token_0123456789abcdef0123";
 
 export interface BenchServer {
   url: string;
+  /** The server's process id, to read its memory from /proc. */
+  pid: number;
+  dataDir: string;
+  token: string;
   api<T = any>(method: string, path: string, body?: unknown): Promise<T>;
   stop(): Promise<void>;
 }
@@ -46,6 +50,9 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   };
   return {
     url,
+    pid: child.pid!,
+    dataDir,
+    token: TOKEN,
     api,
     stop: async () => {
       child.kill("SIGTERM");
