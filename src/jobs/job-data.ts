@@ -17,7 +17,8 @@ import type { JobRow } from "./store.ts";
 // save each output folder as a new version (the job's `saving` state); and tell a job's lineage.
 
 export interface JobDataOptions {
-  data: DataForJobs;
+  /** The data module (a function: it is made after the job service, whose job names it shows). */
+  data: () => DataForJobs;
   views: InputViews;
   /** A person as the policy sees them now, by id; null once removed. */
   principalFor(userId: string): Promise<Principal | null>;
@@ -56,7 +57,7 @@ export class JobData {
       entries.map(async ([name, input]) => {
         const ref = inputRef(input);
         try {
-          return { name, ref, input, version: await this.#o.data.resolve(user, ref) };
+          return { name, ref, input, version: await this.#o.data().resolve(user, ref) };
         } catch (err) {
           errors.push(unresolved(name, ref, err));
           return null;
@@ -64,7 +65,7 @@ export class JobData {
       }),
     );
     const found = resolved.filter((r) => r !== null);
-    const checked = await Promise.all(found.map((r) => this.#o.data.check(user, r.name, r.version, typeof r.input === "string" ? undefined : r.input.expect)));
+    const checked = await Promise.all(found.map((r) => this.#o.data().check(user, r.name, r.version, typeof r.input === "string" ? undefined : r.input.expect)));
     const violations = checked.flat();
     if (errors.length > 0 || violations.length > 0) throw refusal(errors, violations);
     return found.map((r) => pinOf(r.name, r.ref, r.version));
@@ -79,7 +80,7 @@ export class JobData {
       pins.map(async (pin) => {
         const gone = { path: `inputs.${pin.name}`, message: `${pinnedRef(pin)} (what '${pin.ref}' meant when the job was first submitted) is no longer there for you to read` };
         try {
-          if ((await this.#o.data.resolve(actor, pinnedRef(pin))).version.id !== pin.versionId) errors.push(gone);
+          if ((await this.#o.data().resolve(actor, pinnedRef(pin))).version.id !== pin.versionId) errors.push(gone);
         } catch (err) {
           if (!(err instanceof ProblemError) || err.status !== 404) throw err;
           errors.push(gone);
@@ -98,7 +99,7 @@ export class JobData {
   }
 
   async record(jobId: string, pins: PinnedInput[] | undefined): Promise<void> {
-    if (pins?.length) await this.#o.data.recordInputs(jobId, pins.map((p) => ({ name: p.name, versionId: p.versionId })));
+    if (pins?.length) await this.#o.data().recordInputs(jobId, pins.map((p) => ({ name: p.name, versionId: p.versionId })));
   }
 
   // ---- start ---------------------------------------------------------------------------
@@ -112,7 +113,7 @@ export class JobData {
         owner ??= this.#o.principalFor(userId);
         const actor = await owner;
         if (!actor) throw new Error("the job's owner no longer has an account");
-        const resolved = await this.#o.data.resolve(actor, pinnedRef(pin)).catch((err) => {
+        const resolved = await this.#o.data().resolve(actor, pinnedRef(pin)).catch((err) => {
           if (err instanceof ProblemError && err.status === 404) return null;
           throw err;
         });
@@ -143,7 +144,7 @@ export class JobData {
     if (!owner || row.team_id === null) {
       return { ok: false, message: "The outputs were not saved: the job's owner no longer has an account.", hint: "A Keeper can run the job again under another person's name." };
     }
-    const saved = new Set((await this.#o.data.lineageOfJob(owner, row.id)).outputs.map((o) => o.name));
+    const saved = new Set((await this.#o.data().lineageOfJob(owner, row.id)).outputs.map((o) => o.name));
     const failures: Array<{ message: string; hint: string }> = [];
     for (const out of outputs) {
       if (saved.has(out.name)) continue;
@@ -154,7 +155,7 @@ export class JobData {
         continue;
       }
       try {
-        const entry = await this.#o.data.commitOutput(owner, {
+        const entry = await this.#o.data().commitOutput(owner, {
           jobId: row.id,
           name: out.name,
           dataset: out.dataset,
@@ -180,7 +181,7 @@ export class JobData {
   // ---- reading -------------------------------------------------------------------------
 
   lineage(actor: Principal, jobId: string): Promise<{ inputs: LineageEntry[]; outputs: LineageEntry[] }> {
-    return this.#o.data.lineageOfJob(actor, jobId);
+    return this.#o.data().lineageOfJob(actor, jobId);
   }
 
   /** A job's inputs as pinned and its outputs with the versions they became, as the viewer may see them. */
@@ -190,7 +191,7 @@ export class JobData {
     const outs = job.outputs ?? [];
     // Only a person asks which versions the outputs became (a job's page, not a server-side look).
     const mayHaveSaved = row.state === "saving" || row.state === "succeeded" || row.state === "failed";
-    const saved = new Map(outs.length > 0 && mayHaveSaved && "tokenId" in viewer ? (await this.#o.data.lineageOfJob(viewer as Principal, row.id)).outputs.map((o) => [o.name, o]) : []);
+    const saved = new Map(outs.length > 0 && mayHaveSaved && "tokenId" in viewer ? (await this.#o.data().lineageOfJob(viewer as Principal, row.id)).outputs.map((o) => [o.name, o]) : []);
     const outputs = outs.map((o) => {
       const s = saved.get(o.name);
       return { name: o.name, path: o.path, dataset: o.dataset, tag: o.tag ?? null, team: s?.team ?? null, version: s?.version ?? null, versionId: s?.versionId ?? null };
