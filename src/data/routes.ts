@@ -54,7 +54,7 @@ export function registerDataRoutes(r: RouteRegistry, data: DataService, opts: { 
   r.add({
     method: "GET",
     url: "/api/v1/datasets",
-    summary: "Datasets you may read, by name; search with q",
+    summary: "Datasets you may read, the most recently changed first; search with q",
     tags: TAGS,
     query: z.strictObject({
       q: z.string().max(200).optional().meta({ description: "Words in the name or description." }),

@@ -289,7 +289,7 @@ export class DataService implements DataForJobs, DataForS3 {
 
   async datasetsOf(actor: Principal, teamId: string): Promise<DatasetListing[]> {
     const out: DatasetListing[] = [];
-    let after: { name: string; id: string } | undefined;
+    let after: { updatedAt: number; id: string } | undefined;
     for (;;) {
       const rows = await this.#o.store.list({ visibleTo: actor, teamId, limit: 500, after });
       for (const d of rows) {
@@ -299,7 +299,7 @@ export class DataService implements DataForJobs, DataForS3 {
       }
       if (rows.length < 500) return out;
       const last = rows[rows.length - 1]!;
-      after = { name: last.name, id: last.id };
+      after = { updatedAt: last.updated_at, id: last.id };
     }
   }
 
@@ -353,14 +353,14 @@ export class DataService implements DataForJobs, DataForS3 {
 }
 
 function encodeCursor(d: DatasetsTable): string {
-  return Buffer.from(JSON.stringify([d.name, d.id])).toString("base64url");
+  return Buffer.from(JSON.stringify([d.updated_at, d.id])).toString("base64url");
 }
 
-function decodeCursor(cursor: string | undefined): { name: string; id: string } | undefined {
+function decodeCursor(cursor: string | undefined): { updatedAt: number; id: string } | undefined {
   if (!cursor) return undefined;
   try {
-    const [name, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
-    if (typeof name === "string" && typeof id === "string") return { name, id };
+    const [updatedAt, id] = JSON.parse(Buffer.from(cursor, "base64url").toString()) as [unknown, unknown];
+    if (typeof updatedAt === "number" && Number.isSafeInteger(updatedAt) && typeof id === "string") return { updatedAt, id };
   } catch {
     // falls through to the problem below
   }

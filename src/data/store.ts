@@ -15,8 +15,8 @@ export interface DatasetFilter {
   q?: string | undefined;
   teamId?: string | undefined;
   limit: number;
-  /** Keyset: the last dataset of the previous page. */
-  after?: { name: string; id: string } | undefined;
+  /** Keyset: the last dataset of the previous page (newest changed first). */
+  after?: { updatedAt: number; id: string } | undefined;
 }
 
 /** A version row with the dataset it belongs to. */
@@ -62,8 +62,8 @@ export class DataStore {
       q = q.where((eb) => eb.or([sql<boolean>`name like ${like} escape '\\'`, sql<boolean>`lower(description) like ${like} escape '\\'`]));
     }
     const after = filter.after;
-    if (after) q = q.where((eb) => eb.or([eb("name", ">", after.name), eb.and([eb("name", "=", after.name), eb("id", ">", after.id)])]));
-    return q.orderBy("name").orderBy("id").limit(filter.limit).execute();
+    if (after) q = q.where((eb) => eb.or([eb("updated_at", "<", after.updatedAt), eb.and([eb("updated_at", "=", after.updatedAt), eb("id", "<", after.id)])]));
+    return q.orderBy("updated_at", "desc").orderBy("id", "desc").limit(filter.limit).execute();
   }
 
   async insertDataset(row: DatasetsTable): Promise<boolean> {

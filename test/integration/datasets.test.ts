@@ -246,9 +246,13 @@ for (const db of testDatabases()) {
       const first = await as("alice")("GET", "/api/v1/datasets?limit=2");
       expect(first.body.items).toHaveLength(2);
       const second = await as("alice")("GET", `/api/v1/datasets?limit=2&cursor=${first.body.next}`);
-      const seen = [...first.body.items, ...second.body.items].map((d: { name: string }) => d.name);
-      expect(new Set(seen).size).toBe(seen.length);
-      expect([...seen].sort()).toEqual(seen);
+      const pages = [...first.body.items, ...second.body.items];
+      const seen = pages.map((d: { id: string }) => d.id);
+      expect(new Set(seen).size).toBe(4);
+      // The most recently changed first.
+      const times = pages.map((d: { updatedAt: string }) => d.updatedAt);
+      expect([...times].sort().reverse()).toEqual(times);
+      expect(first.body.items[0].name).toBe("flowers");
       expect((await as("alice")("GET", "/api/v1/datasets?cursor=nonsense")).status).toBe(400);
       expect((await as("alice")("GET", "/api/v1/datasets?team=audio")).body.items.map((d: { name: string }) => d.name)).toEqual(["shared"]);
 

@@ -23,7 +23,9 @@ export async function up(db: Kysely<any>, _dialect: Dialect): Promise<void> {
     .addColumn("updated_at", "bigint", (c) => c.notNull())
     .addUniqueConstraint("datasets_team_name", ["team_id", "name"])
     .execute();
-  // Lists walk names in order (keyset on name, id); a person's own datasets by owner.
+  // Lists walk the newest changed first (keyset on updated_at, id); a name is looked up in
+  // every team the person may read; a person's own datasets by owner.
+  await db.schema.createIndex("datasets_updated").on("datasets").columns(["updated_at", "id"]).execute();
   await db.schema.createIndex("datasets_name").on("datasets").columns(["name", "id"]).execute();
   await db.schema.createIndex("datasets_owner").on("datasets").columns(["owner_id", "name"]).execute();
 
