@@ -12,12 +12,14 @@ import * as multipart from "./multipart-routes.ts";
 import type { S3Multipart } from "./multipart.ts";
 import * as objects from "./object-routes.ts";
 import type { S3Service } from "./service.ts";
+import { claimedV2, isPresignedV2, verifyV2 } from "./sigv2.ts";
 import { claimedSignature, decodeComponent, headerValues, parseQuery, type SignableRequest, verifySignature } from "./sigv4.ts";
 
 // The S3-compatible endpoint under /s3, path-style: /s3/<bucket>/<key>. It lives in its own
 // Fastify context, so that it alone takes any body as a raw stream and answers errors as S3
 // error documents rather than the API's problem documents. Every request is signed with a
-// Plinth access key (AWS Signature V4: header or presigned URL); there is no anonymous access.
+// Plinth access key (AWS Signature V4: header or presigned URL; presigned URLs of Signature V2
+// too, as boto3 makes them by default); there is no anonymous access.
 
 export const S3_PREFIX = "/s3";
 
@@ -133,18 +135,28 @@ export function parsePath(rawPath: string): { bucketName: string | null; key: st
 }
 
 async function authenticate(deps: S3RouteDeps, signable: SignableRequest) {
+  if (isPresignedV2(signable.rawQuery) && !headerValues(signable.rawHeaders).has("authorization")) {
+    const v2 = claimedV2(signable);
+    const key = await secretOf(deps, v2.accessKeyId);
+    return { principal: key.principal, verified: verifyV2(signable, v2, key.secret, deps.clock.now(), S3_PREFIX) };
+  }
   const claimed = claimedSignature(signable);
   if (!claimed) {
     throw new S3Error("AccessDenied", "Access Denied: anonymous requests are not accepted. Sign requests with a Plinth access key: `plinth access-keys create` makes one.");
   }
-  const key = await deps.keys.accessKeySecret(claimed.credential.accessKeyId);
-  if (!key) {
-    throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records: it is unknown or was revoked. `plinth access-keys ls` lists your keys.", {
-      AWSAccessKeyId: claimed.credential.accessKeyId.slice(0, 40),
-    });
-  }
+  const key = await secretOf(deps, claimed.credential.accessKeyId);
   const verified = verifySignature(signable, claimed, key.secret, deps.clock.now());
   return { principal: key.principal, verified };
+}
+
+async function secretOf(deps: S3RouteDeps, accessKeyId: string): Promise<{ secret: string; principal: Principal }> {
+  const key = await deps.keys.accessKeySecret(accessKeyId);
+  if (!key) {
+    throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records: it is unknown or was revoked. `plinth access-keys ls` lists your keys.", {
+      AWSAccessKeyId: accessKeyId.slice(0, 40),
+    });
+  }
+  return key;
 }
 
 async function dispatch(ctx: S3Context): Promise<void> {

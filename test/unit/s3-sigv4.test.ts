@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { S3Error } from "../../src/s3/errors.ts";
+import { claimedV2, stringToSignV2, verifyV2 } from "../../src/s3/sigv2.ts";
 import {
   amzDateMs,
   canonicalQuery,
@@ -165,5 +166,28 @@ describe("Signature V4: canonical forms", () => {
   it("derives the signing key as the documentation does", () => {
     // "Deriving the signing key" example of the SigV4 documentation (IAM service, 2015-08-30).
     expect(signingKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam").toString("hex")).toBe("c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+  });
+});
+
+describe("Signature V2 presigned URLs (as boto3 makes them by default)", () => {
+  // The query-string authentication example of the S3 developer guide (REST authentication).
+  const req = request("GET", "/quotes/nelson?AWSAccessKeyId=44CF9590006BF252F707&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D", { Host: "s3.amazonaws.com" });
+  const secret = "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV";
+  const before = 1141889120 * 1000 - 60_000;
+
+  it("checks the documented link, with or without the endpoint's /s3 in the signed path", () => {
+    expect(stringToSignV2(req, 1141889120, "/quotes/nelson")).toBe("GET\n\n\n1141889120\n/quotes/nelson");
+    expect(verifyV2(req, claimedV2(req), secret, before, "/s3").claimed.payload).toBe("UNSIGNED-PAYLOAD");
+    const behind = request("GET", "/s3/quotes/nelson?AWSAccessKeyId=44CF9590006BF252F707&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D", { Host: "h" });
+    expect(() => verifyV2(behind, claimedV2(behind), secret, before, "/s3")).not.toThrow();
+  });
+
+  it("refuses it expired, tampered, or signed with another secret", () => {
+    expect(() => verifyV2(req, claimedV2(req), secret, 1141889121 * 1000, "/s3")).toThrow(/Request has expired/);
+    const other = request("GET", "/quotes/nelsoN?AWSAccessKeyId=44CF9590006BF252F707&Expires=1141889120&Signature=vjbyPxybdZaNmGa%2ByT272YEAiv4%3D", { Host: "h" });
+    expect(() => verifyV2(other, claimedV2(other), secret, before, "/s3")).toThrow(expect.objectContaining({ code: "SignatureDoesNotMatch" }));
+    expect(() => verifyV2(req, claimedV2(req), "another", before, "/s3")).toThrow(expect.objectContaining({ code: "SignatureDoesNotMatch" }));
+    // A link that would live past 7 days from now.
+    expect(() => verifyV2(req, claimedV2(req), secret, 1141889120 * 1000 - 8 * 86_400_000, "/s3")).toThrow(expect.objectContaining({ code: "AuthorizationQueryParametersError" }));
   });
 });
