@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { registerAuditRoutes } from "./audit/routes.ts";
@@ -27,6 +28,8 @@ import { type Secrets, startSecrets } from "./identity/secrets/module.ts";
 import { createSshKeys } from "./identity/ssh-keys/module.ts";
 import { CodeBundles } from "./jobs/code-bundles.ts";
 import { CodeGrants } from "./jobs/code-grants.ts";
+import { InputViews } from "./jobs/input-views.ts";
+import { JobData } from "./jobs/job-data.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
@@ -35,6 +38,7 @@ import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
 import { createPortal } from "./portal/portal.ts";
 import { startQuotas } from "./quotas/module.ts";
+import { startS3 } from "./s3/module.ts";
 import { type Data, startData } from "./data/module.ts";
 import type { DataService } from "./data/service.ts";
 import { checkExpectationsResolving } from "./data/expectations.ts";
@@ -138,6 +142,13 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     teamFor: (user, teamName) => teams.teamForNew(user, teamName),
     accountOf: (userId) => identity.unixAccountOf(userId),
     secrets: secrets.forJobs,
+    // Inputs read from shared read-only views of each version, outputs saved as versions.
+    data: new JobData({
+      data: () => data.service,
+      views: new InputViews(join(config.dataDir, "views"), (sha256) => storage.blobs.localPath(sha256)),
+      principalFor: (userId) => identity.principalFor(userId, "job", null),
+      logger,
+    }),
     policy: {
       fairShareHalfLifeMs: parseDuration(config.scheduler.fairShareHalfLife)!,
       defaultDurationMs: parseDuration(config.scheduler.defaultDuration)!,
@@ -161,11 +172,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     logger,
     audit,
     limits: { storageLimitOf: (teamId) => quotas.service.storageLimitOf(teamId), whoManages: (teamId) => quotas.service.whoManages(teamId) },
-    jobNames: async (actor, ids) => {
-      const names = new Map<string, string>();
-      for (const id of ids) await jobs.get(actor, id).then((job) => names.set(id, job.name), () => undefined);
-      return names;
-    },
+    jobNames: (actor, ids) => jobs.namesOf(actor, ids),
     tables: { profile: profileTable, preview: previewTable },
     checkExpectations: checkExpectationsResolving,
     signer: storage.signer,
@@ -201,6 +208,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   secrets.register(routes);
   quotas.register(routes);
   data.register(routes);
+  // The S3-compatible endpoint: teams' buckets on the same blobs and quotas, under /s3.
+  startS3({ db: database.db, data: data.service, teams, keys: secrets.accessKeys, audit, clock, logger }).register(http);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 

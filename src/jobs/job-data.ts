@@ -270,8 +270,10 @@ function refusal(errors: FieldError[], violations: Violation[]): ProblemError {
   });
 }
 
+/** The violation's own words, with the file and column where they do not say them, and the rule. */
 function describeViolation(v: Violation): string {
-  return `${v.file}${v.column !== undefined ? `, column '${v.column}'` : ""}, rule ${v.rule}: ${v.message}`;
+  const where = [v.message.includes(v.file) ? null : v.file, v.column === undefined || v.message.includes(v.column) ? null : `column '${v.column}'`].filter((x) => x !== null);
+  return `${where.length ? `${where.join(", ")}: ` : ""}${v.message} (rule: ${v.rule})`;
 }
 
 /**
