@@ -69,6 +69,9 @@ export function LineageGraph({ columns, edges, label, testId }: { columns: Linea
         })}
         {shown.flat().map((node) => {
           const p = at.get(node.id)!;
+          const label = clip(node.label, 27);
+          const detail = node.detail ? clip(node.detail, 32) : "";
+          const kind = node.kind === "job" ? "Job" : node.kind === "version" ? "Dataset version" : "";
           const box = (
             <g transform={`translate(${p.x} ${p.y})`} data-lineage-node={node.id}>
               <rect
@@ -80,24 +83,30 @@ export function LineageGraph({ columns, edges, label, testId }: { columns: Linea
                 strokeWidth={node.current ? 2 : 1.2}
                 strokeDasharray={node.kind === "note" ? "4 3" : undefined}
               />
-              <text x={node.kind === "job" ? 18 : 10} y={node.detail ? 21 : H / 2 + 5} fontSize={13} fontWeight={600} fill={node.href ? "var(--mantine-color-anchor)" : "var(--mantine-color-text)"}>
-                {clip(node.label, 27)}
+              <text x={node.kind === "job" ? 18 : 10} y={detail ? 21 : H / 2 + 5} fontSize={13} fontWeight={600} fill={node.href ? "var(--mantine-color-anchor)" : "var(--mantine-color-text)"}>
+                {label}
               </text>
-              {node.detail && (
+              {detail && (
                 <text x={node.kind === "job" ? 18 : 10} y={38} fontSize={11} fill="var(--mantine-color-dimmed)">
-                  {clip(node.detail, 32)}
+                  {detail}
                 </text>
               )}
-              <title>{`${node.kind === "job" ? "Job" : node.kind === "version" ? "Dataset version" : ""} ${node.label}${node.detail ? ` (${node.detail})` : ""}`.trim()}</title>
             </g>
           );
-          if (!node.href || node.current) return <g key={node.id}>{box}</g>;
+          if (!node.href || node.current) {
+            return (
+              <g key={node.id}>
+                <title>{`${kind} ${node.label}${node.detail ? ` (${node.detail})` : ""}`.trim()}</title>
+                {box}
+              </g>
+            );
+          }
           const href = node.href;
           return (
             <a
               key={node.id}
               href={href}
-              aria-label={`${node.kind === "job" ? "Job" : "Dataset version"} ${node.label}${node.detail ? `, ${node.detail}` : ""}`}
+              data-kind={node.kind}
               onClick={(e) => {
                 if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
                 e.preventDefault();

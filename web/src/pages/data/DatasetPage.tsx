@@ -1,6 +1,6 @@
 import { Badge, Button, Group, NativeSelect, Paper, Stack, Tabs, Text, Title } from "@mantine/core";
 import { IconUpload } from "@tabler/icons-react";
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useMe } from "../../app/me";
@@ -16,7 +16,7 @@ import { ExpectationsPanel } from "./ExpectationsPanel";
 import { FilesPanel } from "./FilesPanel";
 import { mayWrite } from "./permissions";
 import { PreviewPanel, SchemaPanel } from "./TablePanels";
-import { UploadDialog } from "./UploadDialog";
+import { type UploadBase, UploadDialog } from "./UploadDialog";
 import type { Picked } from "./upload";
 import { UsePanel } from "./UsePanel";
 import { VersionsPanel } from "./VersionsPanel";
@@ -181,27 +181,32 @@ function VersionBar({ d, number, version, onPick }: { d: DatasetDetail; number: 
 /** A new version from dropped files, for those who may push one. */
 function NewVersion({ d, latest }: { d: DatasetDetail; latest: number | undefined }) {
   const me = useMe();
-  const [picked, setPicked] = useState<Picked | null | false>(false);
-  const base = useQuery({ ...versionQuery(d.team, d.name, latest ?? 0), enabled: latest !== undefined && picked !== false });
+  const queryClient = useQueryClient();
+  // What the dialog builds on is fixed when it opens: the new version it makes changes `latest`.
+  const [open, setOpen] = useState<{ picked: Picked | null; base: UploadBase } | null>(null);
   if (!mayWrite(me, d)) return null;
+  const begin = async (picked: Picked | null) => {
+    const base = latest === undefined ? null : await queryClient.fetchQuery(versionQuery(d.team, d.name, latest)).catch(() => null);
+    setOpen({ picked, base: base && { number: base.number, files: base.files } });
+  };
   return (
     <>
-      <DropZone onFiles={setPicked} testId="version-drop">
+      <DropZone onFiles={(picked) => void begin(picked)} testId="version-drop">
         <Group gap="xs" justify="center">
           <IconUpload size={18} aria-hidden />
           <Text c="dimmed">Drop files or a folder here to make a new version</Text>
         </Group>
         <Group justify="center">
-          <Button size="xs" variant="subtle" onClick={() => setPicked(null)}>
+          <Button size="xs" variant="subtle" onClick={() => void begin(null)}>
             New version…
           </Button>
         </Group>
       </DropZone>
       <UploadDialog
-        opened={picked !== false && (latest === undefined || base.isSuccess || base.isError)}
-        onClose={() => setPicked(false)}
-        target={{ kind: "version", team: d.team, name: d.name, base: base.data ? { number: base.data.number, files: base.data.files } : null }}
-        initial={picked || null}
+        opened={open !== null}
+        onClose={() => setOpen(null)}
+        target={{ kind: "version", team: d.team, name: d.name, base: open?.base ?? null }}
+        initial={open?.picked ?? null}
       />
     </>
   );

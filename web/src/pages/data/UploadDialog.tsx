@@ -14,8 +14,10 @@ import { nameFrom, type Picked, type PickedFile, type Progress as UploadProgress
 
 const NAME = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
+/** The version a new one builds on: its number and files. */
+export type UploadBase = { number: number; files: DatasetFile[] } | null;
 /** Where the files go: a new dataset, or a new version of one (building on its latest files). */
-export type UploadTarget = { kind: "new" } | { kind: "version"; team: string; name: string; base: { number: number; files: DatasetFile[] } | null };
+export type UploadTarget = { kind: "new" } | { kind: "version"; team: string; name: string; base: UploadBase };
 
 export function UploadDialog({ opened, onClose, target, initial }: { opened: boolean; onClose: () => void; target: UploadTarget; initial: Picked | null }) {
   return (
