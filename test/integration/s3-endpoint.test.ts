@@ -246,6 +246,27 @@ for (const db of testDatabases()) {
       expect(await s3Failure(c.send(new HeadObjectCommand({ Bucket: "vision", Key: "mp/small.bin" })))).toMatchObject({ status: 404 });
     });
 
+    it("completes a large upload while keeping the connection alive, and the result reads back whole", async () => {
+      const c = alice.client;
+      const piece = randomBytes(5 * MiB);
+      await c.send(new PutObjectCommand({ Bucket: "vision", Key: "big/piece.bin", Body: piece }));
+      const { UploadId } = await c.send(new CreateMultipartUploadCommand({ Bucket: "vision", Key: "big/joined.bin" }));
+      // 13 parts of 5 MiB (copied server-side): above the size from which the answer starts at once.
+      const parts = [];
+      for (let n = 1; n <= 13; n++) {
+        const copied = await c.send(new UploadPartCopyCommand({ Bucket: "vision", Key: "big/joined.bin", UploadId, PartNumber: n, CopySource: "vision/big/piece.bin" }));
+        parts.push({ PartNumber: n, ETag: copied.CopyPartResult?.ETag });
+      }
+      const done = await c.send(new CompleteMultipartUploadCommand({ Bucket: "vision", Key: "big/joined.bin", UploadId, MultipartUpload: { Parts: parts } }));
+      expect(done.ETag).toMatch(/-13"$/);
+      const whole = createHash("sha256");
+      for (let n = 0; n < 13; n++) whole.update(piece);
+      const got = await c.send(new GetObjectCommand({ Bucket: "vision", Key: "big/joined.bin" }));
+      expect(got.ContentLength).toBe(13 * 5 * MiB);
+      expect(sha256(await bodyOf(got))).toBe(whole.digest("hex"));
+      await c.send(new DeleteObjectsCommand({ Bucket: "vision", Delete: { Objects: [{ Key: "big/joined.bin" }, { Key: "big/piece.bin" }] } }));
+    });
+
     it("keeps teams apart: another team's bucket does not exist for an outsider", async () => {
       await alice.client.send(new PutObjectCommand({ Bucket: "vision", Key: "secret/plan.txt", Body: "plan" }));
       const o = olga.client;
