@@ -59,7 +59,6 @@ export class ContentStore implements BlobStore {
   readonly objects: ObjectStore;
   readonly multipart: BlobMultipart;
   readonly #cache: BlobCache | undefined;
-  readonly #sessions = new Map<string, Session>();
 
   constructor(objects: ObjectStore, opts: ContentStoreOptions = {}) {
     this.objects = objects;
@@ -171,7 +170,6 @@ export class ContentStore implements BlobStore {
     const uploadId = await this.objects.startMultipart(sessionBlob(id), opts.partSize !== undefined ? { partSize: opts.partSize } : {});
     const session: Session = { uploadId, createdAt: Date.now(), ...(opts.partSize !== undefined && { partSize: opts.partSize }) };
     await this.objects.put(sessionKey(id), JSON.stringify(session));
-    this.#sessions.set(id, session);
     return id;
   }
 
@@ -213,7 +211,6 @@ export class ContentStore implements BlobStore {
     } finally {
       await this.objects.delete(key).catch(() => undefined);
       await this.objects.delete(sessionKey(id)).catch(() => undefined);
-      this.#sessions.delete(id);
     }
   }
 
@@ -228,22 +225,20 @@ export class ContentStore implements BlobStore {
     await this.objects.abortMultipart(sessionBlob(id), session.uploadId).catch(() => undefined);
     await this.objects.delete(sessionBlob(id));
     await this.objects.delete(sessionKey(id));
-    this.#sessions.delete(id);
   }
 
   async #session(id: string): Promise<Session> {
+    // Read from the store each time (one small object), not remembered: another server, or
+    // this one after a restart, may have completed or aborted the session meanwhile.
     if (!SESSION_ID.test(id)) throw new UploadNotFoundError(id);
-    const known = this.#sessions.get(id);
-    if (known) return known;
     let text = "";
     try {
       for await (const chunk of await this.objects.get(sessionKey(id))) text += String(chunk);
-    } catch {
-      throw new UploadNotFoundError(id);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new UploadNotFoundError(id);
+      throw err;
     }
-    const session = JSON.parse(text) as Session;
-    this.#sessions.set(id, session);
-    return session;
+    return JSON.parse(text) as Session;
   }
 }
 
