@@ -172,7 +172,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     logger,
     audit,
     limits: { storageLimitOf: (teamId) => quotas.service.storageLimitOf(teamId), whoManages: (teamId) => quotas.service.whoManages(teamId) },
-    jobNames: (actor, ids) => jobs.namesOf(actor, ids),
+    jobNames: (actor, ids) => jobs.access.namesOf(actor, ids),
     tables: { profile: profileTable, preview: previewTable },
     checkExpectations: checkExpectationsResolving,
     signer: storage.signer,

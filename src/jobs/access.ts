@@ -63,6 +63,16 @@ export class JobReadAccess {
     return out;
   }
 
+  /** Names of the jobs among `ids` that the subject may see (a dataset version's producer and readers). */
+  async namesOf(subject: Subject, ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of new Set(ids)) {
+      const row = await this.#read(id);
+      if (row && can(subject, "read", jobResource(row))) names.set(id, row.name);
+    }
+    return names;
+  }
+
   forget(): void {
     this.#resources.clear();
   }

@@ -138,6 +138,13 @@ export class JobData {
    * already saved (by a server that stopped before it recorded the end) are not saved again.
    */
   async save(row: JobRow, paths: { workdir: string; logPath: string }): Promise<SaveResult> {
+    return this.#save(row, paths).catch((err: Error) => {
+      this.#o.logger.error({ err, jobId: row.id }, "could not save a job's outputs");
+      return { ok: false, message: `The outputs were not saved: ${err.message}`, hint: "The server log has details; `plinth jobs retry` runs the job again." };
+    });
+  }
+
+  async #save(row: JobRow, paths: { workdir: string; logPath: string }): Promise<SaveResult> {
     const outputs = (JSON.parse(row.normalized) as NormalizedJob).outputs ?? [];
     if (outputs.length === 0) return { ok: true };
     const owner = await this.#o.principalFor(row.user_id);

@@ -4,9 +4,9 @@ import { fieldErrorsFromZod, problems, ProblemError } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
 import { newId } from "../core/ids.ts";
 import { formatDuration } from "../core/units.ts";
-import { can, type Subject } from "../identity/policy.ts";
+import type { Subject } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
-import { JobReadAccess, jobResource, noSuchJob, requireJobAccess } from "./access.ts";
+import { JobReadAccess, noSuchJob, requireJobAccess } from "./access.ts";
 import { newJobRow } from "./new-job-row.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
@@ -134,16 +134,6 @@ export class JobService {
     ]);
     const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row, subject));
     return { ...view, events: events.map(toEventView), ...data };
-  }
-
-  /** Names of the jobs among `ids` that the subject may see (a dataset version's producer and readers). */
-  async namesOf(subject: Subject, ids: string[]): Promise<Map<string, string>> {
-    const names = new Map<string, string>();
-    for (const id of new Set(ids)) {
-      const row = await this.#o.store.get(id);
-      if (row && can(subject, "read", jobResource(row))) names.set(id, row.name);
-    }
-    return names;
   }
 
   /** The dataset versions a job read and produced. */
@@ -525,9 +515,7 @@ export class JobService {
   /** Saves a succeeded job's outputs as dataset versions; then it has succeeded, or failed with output_not_saved. */
   async #saveOutputs(row: JobRow): Promise<void> {
     const paths = { workdir: this.#o.runDirs.workdir(row.id), logPath: this.#o.runDirs.logPath(row.id) };
-    const result = this.#o.data
-      ? await this.#o.data.save(row, paths).catch((err: Error) => ({ ok: false as const, message: `The outputs were not saved: ${err.message}`, hint: "The server log has details; `plinth jobs retry` runs the job again." }))
-      : { ok: false as const, message: "The outputs were not saved: this server keeps no datasets.", hint: "Ask a Keeper about datasets." };
+    const result = this.#o.data ? await this.#o.data.save(row, paths) : { ok: false as const, message: "The outputs were not saved: this server keeps no datasets.", hint: "Ask a Keeper about datasets." };
     const now = this.#o.clock.now();
     const patch: JobPatch = result.ok
       ? { finished_at: now }
