@@ -182,6 +182,304 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/data/blobs/{sha256}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Upload one file's bytes (application/octet-stream, Content-Length required); checked against the sha256 the URL names */
+        put: operations["putDataBlobsBySha256"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/blobs/missing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Which of these blobs you must upload before pushing a version that names them */
+        post: operations["postDataBlobsMissing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/gc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Collect garbage now: delete blobs no version names any more, after the grace period (Keepers) */
+        post: operations["postDataGc"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/signed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download through a presigned link (no token: the link's signature and expiry are checked) */
+        get: operations["getDataSigned"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) a resumable upload of one large file; answers the parts already received */
+        post: operations["postDataUploads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/uploads/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A resumable upload: its part size and the parts received so far */
+        get: operations["getDataUploadsById"];
+        put?: never;
+        post?: never;
+        /** Abandon a resumable upload; the parts received are deleted */
+        delete: operations["deleteDataUploadsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/uploads/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish a resumable upload: the parts are joined and checked against the file's sha256 and size */
+        post: operations["postDataUploadsByIdComplete"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/data/uploads/{id}/parts/{n}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Send one part of a resumable upload (application/octet-stream); parts go in any order, and again if one failed */
+        put: operations["putDataUploadsByIdPartsByN"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Datasets you may read, the most recently changed first; search with q */
+        get: operations["getDatasets"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dataset: its versions (newest first), tags and expectations */
+        get: operations["getDatasetsByName"];
+        put?: never;
+        post?: never;
+        /** Remove a dataset with all its versions (its owner and the team's admins); the bytes go at the next garbage collection */
+        delete: operations["deleteDatasetsByName"];
+        options?: never;
+        head?: never;
+        /** Change a dataset's description, visibility or expectations (its owner and the team's admins) */
+        patch: operations["patchDatasetsByName"];
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/aliases/{alias}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Point a tag (prod, candidate…) at a version (its owner and the team's admins) */
+        put: operations["putDatasetsByNameAliasesByAlias"];
+        post?: never;
+        /** Remove a tag (its owner and the team's admins); `latest` stays */
+        delete: operations["deleteDatasetsByNameAliasesByAlias"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Files added, removed and changed between two versions */
+        get: operations["getDatasetsByNameDiff"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of a dataset, newest first */
+        get: operations["getDatasetsByNameVersions"];
+        put?: never;
+        /**
+         * Push a version: the manifest of its files; creates the dataset on first push and lists blobs to upload first
+         * @description A blob counts as present only if you uploaded it or it is in a version you may read. An unchanged manifest answers the latest version with `created: false`. Tables (CSV, TSV, Parquet) are profiled and the dataset's expectations checked; a malformed table or a broken rule is a 422 that names the file, the column and the rule.
+         */
+        post: operations["postDatasetsByNameVersions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version: its files with their table profiles, the job that made it and the jobs that read it */
+        get: operations["getDatasetsByNameVersionsByVersion"];
+        put?: never;
+        post?: never;
+        /** Remove a version and the tags on it (its owner and the team's admins); `latest` moves to the newest left */
+        delete: operations["deleteDatasetsByNameVersionsByVersion"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/files/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download one file of a version (Range, If-None-Match and If-Range supported) */
+        get: operations["getDatasetsByNameVersionsByVersionFilesByPath"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The first rows of a table (CSV, TSV, Parquet) of a version, with its profile */
+        get: operations["getDatasetsByNameVersionsByVersionPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/datasets/{name}/versions/{version}/url": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A presigned download link for one file: works without a token until it expires */
+        post: operations["postDatasetsByNameVersionsByVersionUrl"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1025,6 +1323,12 @@ export interface components {
             items: components["schemas"]["AuditEvent"][];
             nextCursor: string | null;
         };
+        BlobStored: {
+            /** @description False when the store already held these bytes. */
+            created: boolean;
+            sha256: string;
+            size: number;
+        };
         Cluster: {
             nodes: {
                 cpus: number;
@@ -1066,6 +1370,137 @@ export interface components {
                 sha256: string;
                 size: number;
             }[];
+        };
+        DataGcResult: {
+            deletedBlobs: number;
+            expiredUploads: number;
+            freedBytes: number;
+        };
+        /** @description A named, versioned set of files in a team. */
+        Dataset: {
+            createdAt: string;
+            description: string;
+            id: string;
+            /** @description The newest version, or null while there is none. */
+            latest: {
+                createdAt: string;
+                fileCount: number;
+                number: number;
+                totalBytes: number;
+            } | null;
+            name: string;
+            /** @description Who made the dataset (a user name). */
+            owner: string;
+            /** @description The team's name. */
+            team: string;
+            teamId: string;
+            updatedAt: string;
+            /**
+             * @description Who may read it: `private` the owner and the team's admins, `team` everyone in its team, `public` everyone signed in.
+             * @enum {string}
+             */
+            visibility: "private" | "team" | "public";
+        };
+        DatasetDetail: {
+            /** @description Alias → version number. */
+            aliases: {
+                [key: string]: number;
+            };
+            createdAt: string;
+            description: string;
+            /** @description Rules every new version's tables must meet, or null. */
+            expectations: components["schemas"]["Expectations"] | null;
+            id: string;
+            /** @description The newest version, or null while there is none. */
+            latest: {
+                createdAt: string;
+                fileCount: number;
+                number: number;
+                totalBytes: number;
+            } | null;
+            name: string;
+            /** @description Who made the dataset (a user name). */
+            owner: string;
+            /** @description The team's name. */
+            team: string;
+            teamId: string;
+            updatedAt: string;
+            /** @description Newest first, at most 100. */
+            versions: components["schemas"]["DatasetVersion"][];
+            /**
+             * @description Who may read it: `private` the owner and the team's admins, `team` everyone in its team, `public` everyone signed in.
+             * @enum {string}
+             */
+            visibility: "private" | "team" | "public";
+        };
+        /** @description Files added, removed and changed from one version to another (by path and content). */
+        DatasetDiff: {
+            added: components["schemas"]["DatasetFile"][];
+            changed: {
+                from: components["schemas"]["DatasetFile"];
+                path: string;
+                to: components["schemas"]["DatasetFile"];
+            }[];
+            from: number;
+            removed: components["schemas"]["DatasetFile"][];
+            to: number;
+        };
+        /** @description One file of a version; `profile` for tables (CSV, TSV, Parquet), null for other files. */
+        DatasetFile: {
+            path: string;
+            profile: components["schemas"]["TableProfile"] | null;
+            sha256: string;
+            size: number;
+        };
+        /** @description An immutable version of a dataset: a manifest of files. */
+        DatasetVersion: {
+            /** @description The aliases that point at it (latest, prod, tags). */
+            aliases: string[];
+            createdAt: string;
+            /** @description Who pushed it (a user name). */
+            createdBy: string;
+            /** @description `sha256:` of the canonical manifest: the same files always give the same digest. */
+            digest: string;
+            fileCount: number;
+            id: string;
+            message: string;
+            /** @description 1, 2, 3… within the dataset: `name@v3`. */
+            number: number;
+            /** @description The job whose output this version is, if one made it. */
+            producedByJobId: string | null;
+            totalBytes: number;
+        };
+        DatasetVersionDetail: {
+            /** @description The aliases that point at it (latest, prod, tags). */
+            aliases: string[];
+            createdAt: string;
+            /** @description Who pushed it (a user name). */
+            createdBy: string;
+            dataset: string;
+            /** @description `sha256:` of the canonical manifest: the same files always give the same digest. */
+            digest: string;
+            fileCount: number;
+            /** @description Sorted by path. */
+            files: components["schemas"]["DatasetFile"][];
+            id: string;
+            message: string;
+            /** @description 1, 2, 3… within the dataset: `name@v3`. */
+            number: number;
+            /** @description The job that wrote this version as an output (when you may see it). */
+            producedBy: {
+                jobId: string;
+                jobName: string | null;
+            } | null;
+            /** @description The job whose output this version is, if one made it. */
+            producedByJobId: string | null;
+            /** @description Jobs that read this version as an input (the ones you may see). */
+            readBy: {
+                input: string;
+                jobId: string;
+                jobName: string | null;
+            }[];
+            team: string;
+            totalBytes: number;
         };
         /** @description Rules a dataset's tables must meet; checked at upload and when a job that reads them is submitted. */
         Expectations: {
@@ -1515,6 +1950,26 @@ export interface components {
             /** @description The secret; shown only now. */
             token: string;
         };
+        PatchDataset: {
+            description?: string;
+            /** @description Rules each new version must meet; null removes them. */
+            expectations?: components["schemas"]["Expectations"] | null;
+            /**
+             * @description Who may read it: `private` the owner and the team's admins, `team` everyone in its team, `public` everyone signed in.
+             * @enum {string}
+             */
+            visibility?: "private" | "team" | "public";
+        };
+        PresignedUrl: {
+            expiresAt: string;
+            url: string;
+        };
+        PresignRequest: {
+            /** @description How long the link works: `15m`, `1h` (default: storage.presignExpiry), at most `7d`. */
+            expiresIn?: string;
+            /** @description The file's path inside the dataset, with / between folders. */
+            path: string;
+        };
         /** @description RFC 9457 problem document. */
         Problem: {
             detail?: string;
@@ -1527,6 +1982,34 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        PushResult: {
+            /** @description False when nothing changed since the latest version (it is answered). */
+            created: boolean;
+            /** @description Blobs to upload (PUT /api/v1/data/blobs/{sha256}, or a resumable upload) before pushing again. */
+            missing: string[];
+            /** @description The version, once every blob is present; null while some are missing. */
+            version: components["schemas"]["DatasetVersion"] | null;
+        };
+        /** @description The files of a new version; blobs the server lacks are listed in `missing` and must be uploaded first. */
+        PushVersion: {
+            /** @description For a new dataset: a description. */
+            description?: string;
+            files: {
+                /** @description The file's path inside the dataset, with / between folders. */
+                path: string;
+                sha256: string;
+                size: number;
+            }[];
+            /** @description What changed, in a sentence. */
+            message?: string;
+            /** @description Aliases to point at the new version (`prod`, `candidate`). */
+            tags?: string[];
+            /**
+             * @description For a new dataset: who may read it (default `team`). Ignored for an existing one; change it with PATCH.
+             * @enum {string}
+             */
+            visibility?: "private" | "team" | "public";
         };
         Quota: {
             /** @description Which of the limits are the platform-wide per-user defaults (scheduler.maxGpusPerUser, maxRunningJobsPerUser) rather than a quota. */
@@ -1587,6 +2070,10 @@ export interface components {
             team: string | null;
             updatedAt: string;
         };
+        SetAlias: {
+            /** @description A version: 3, `v3`, another alias, or `sha256:<hex>`. */
+            version: number | string;
+        };
         SetQuota: {
             /** @description Most GPU-hours used in any 7 days (a rolling window; running jobs count as they go); null removes the limit, left out keeps it. */
             gpuHoursPerWeek?: number | null;
@@ -1641,6 +2128,37 @@ export interface components {
             /** @description Whose key it is. */
             user: string;
         };
+        StartUpload: {
+            /** @description Bytes per part (5 MiB to 5 GiB; default 64 MiB, more for files over 640 GiB: at most 10,000 parts). */
+            partSize?: number;
+            sha256: string;
+            size: number;
+            /** @description The team whose byte quota the file counts against; default: your primary team. */
+            team?: string;
+        };
+        /** @description The first rows of a table, values as JSON. */
+        TablePreview: {
+            columns: {
+                name: string;
+                /** @enum {string} */
+                type: "integer" | "float" | "boolean" | "string" | "date" | "timestamp" | "binary" | "other";
+            }[];
+            path: string;
+            profile: components["schemas"]["TableProfile"] | null;
+            rows: unknown[][];
+        };
+        /** @description What a CSV, TSV or Parquet file holds: columns with their types and empty cells, and rows. */
+        TableProfile: {
+            columns: {
+                name: string;
+                nulls: number;
+                /** @enum {string} */
+                type: "integer" | "float" | "boolean" | "string" | "date" | "timestamp" | "binary" | "other";
+            }[];
+            /** @enum {string} */
+            format: "csv" | "tsv" | "parquet";
+            rows: number;
+        };
         Team: {
             createdAt: string;
             description: string;
@@ -1667,6 +2185,21 @@ export interface components {
             revokedAt: string | null;
             /** @description null: everything its owner may do. */
             scopes: string[] | null;
+        };
+        /** @description A resumable upload of one file, sent in parts in any order. */
+        UploadSession: {
+            expiresAt: string;
+            id: string;
+            partCount: number;
+            /** @description Parts already received: send only the others. */
+            parts: {
+                number: number;
+                size: number;
+            }[];
+            /** @description Every part but the last has this many bytes. */
+            partSize: number;
+            sha256: string;
+            size: number;
         };
         User: {
             createdAt: string;
@@ -2049,6 +2582,846 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CodeBundleResult"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDataBlobsBySha256: {
+        parameters: {
+            query?: {
+                /** @description The team whose byte quota it counts against; default: your primary team. */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                sha256: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobStored"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDataBlobsMissing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    sha256: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        missing: string[];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDataGc: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataGcResult"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDataSigned: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDataUploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartUpload"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadSession"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDataUploadsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadSession"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDataUploadsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDataUploadsByIdComplete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlobStored"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDataUploadsByIdPartsByN: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                n: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        number: number;
+                        size: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasets: {
+        parameters: {
+            query?: {
+                /** @description `next` from the previous page. */
+                cursor?: string;
+                limit?: number;
+                /** @description Words in the name or description. */
+                q?: string;
+                /** @description Only this team's datasets. */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Dataset"][];
+                        /** @description Pass as `cursor` for the next page; null on the last. */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByName: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDatasetsByName: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                        versions: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchDatasetsByName: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PatchDataset"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDetail"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putDatasetsByNameAliasesByAlias: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                alias: string;
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetAlias"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        alias: string;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDatasetsByNameAliasesByAlias: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                alias: string;
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByNameDiff: {
+        parameters: {
+            query: {
+                /** @description The older version: `v1`, an alias or `sha256:<hex>`. */
+                from: string;
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+                /** @description The newer version (default: latest). */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetDiff"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByNameVersions: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersion"][];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDatasetsByNameVersions: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PushVersion"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushResult"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByNameVersionsByVersion: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+                /** @description `v3`, `3`, an alias (`latest`, `prod`) or `sha256:<hex>`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetVersionDetail"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteDatasetsByNameVersionsByVersion: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+                /** @description `v3`, `3`, an alias (`latest`, `prod`) or `sha256:<hex>`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        removed: true;
+                        version: number;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByNameVersionsByVersionFilesByPath: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+                /** @description The file's path inside the dataset, with / between folders. */
+                path: string;
+                /** @description `v3`, `3`, an alias (`latest`, `prod`) or `sha256:<hex>`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDatasetsByNameVersionsByVersionPreview: {
+        parameters: {
+            query: {
+                limit?: number;
+                /** @description The file's path inside the dataset, with / between folders. */
+                path: string;
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+                /** @description `v3`, `3`, an alias (`latest`, `prod`) or `sha256:<hex>`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TablePreview"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postDatasetsByNameVersionsByVersionUrl: {
+        parameters: {
+            query?: {
+                /** @description The dataset's team; left out: the one of that name in your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The dataset's name, unique in its team. */
+                name: string;
+                /** @description `v3`, `3`, an alias (`latest`, `prod`) or `sha256:<hex>`. */
+                version: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresignedUrl"];
                 };
             };
             /** @description Problem */

@@ -11,6 +11,7 @@ import { useMe } from "../app/me";
 import { CommandBlock } from "../components/CommandBlock";
 import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
+import { formatBytes } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
 
 /**
@@ -76,6 +77,7 @@ function QuotaCard({ quota: q, mine, keeper, onEdit }: { quota: Quota; mine: boo
         <Usage label="GPUs at once" used={q.usage.gpus} limit={q.limits.gpus} byDefault={q.defaults.includes("gpus")} />
         <Usage label="Jobs running at once" used={q.usage.runningJobs} limit={q.limits.runningJobs} byDefault={q.defaults.includes("runningJobs")} />
         <Usage label="GPU-hours in the last 7 days" used={q.usage.gpuHoursPerWeek} limit={q.limits.gpuHoursPerWeek} byDefault={false} />
+        {q.scope === "team" && <Usage label="Datasets kept" used={q.usage.storageBytes} limit={q.limits.storageBytes} byDefault={false} format={formatBytes} />}
         {q.heldJobs > 0 && (
           <Text size="sm" c="red.9" data-testid="held-jobs">
             {q.heldJobs === 1 ? "1 job waits" : `${q.heldJobs} jobs wait`} for this quota.
@@ -103,10 +105,10 @@ function QuotaCard({ quota: q, mine, keeper, onEdit }: { quota: Quota; mine: boo
 const tidy = (n: number) => (Number.isInteger(n) ? String(n) : n < 0.01 ? "< 0.01" : String(Number(n.toPrecision(3))));
 
 /** One limit: a bar of how full it is, or the use alone when there is no limit. */
-function Usage({ label, used, limit, byDefault }: { label: string; used: number; limit: number | null; byDefault: boolean }) {
+function Usage({ label, used, limit, byDefault, format = tidy }: { label: string; used: number; limit: number | null; byDefault: boolean; format?: (n: number) => string }) {
   const full = limit !== null && used >= limit;
   const percent = limit === null ? 0 : limit === 0 ? 100 : Math.min(100, (used / limit) * 100);
-  const text = limit === null ? `${tidy(used)} · no limit` : `${tidy(used)} of ${tidy(limit)}${byDefault ? " (platform default)" : ""}`;
+  const text = limit === null ? `${format(used)} · no limit` : `${format(used)} of ${format(limit)}${byDefault ? " (platform default)" : ""}`;
   return (
     <Stack gap={2}>
       <Group justify="space-between" gap="xs" wrap="nowrap">
