@@ -64,7 +64,9 @@ function bucketProblem(err: unknown, where: string, bucket: string): ProblemErro
   const status = e.$metadata?.httpStatusCode;
   const code = e.code ?? e.name ?? "error";
   let hint: string;
-  if (status === 404 || e.name === "NoSuchBucket" || e.name === "NotFound") {
+  if (e.name === "CredentialsProviderError") {
+    hint = "Give Plinth keys for the bucket: storage.s3.credentials in plinth.yaml, or PLINTH_STORAGE_S3_ACCESS_KEY_ID and PLINTH_STORAGE_S3_SECRET_ACCESS_KEY.";
+  } else if (status === 404 || e.name === "NoSuchBucket" || e.name === "NotFound") {
     hint = `Create the bucket '${bucket}' on the service first (its console, or \`aws s3 mb s3://${bucket} --endpoint-url …\`), or correct storage.s3.bucket.`;
   } else if (status === 403 || status === 401) {
     hint = "Check storage.s3.credentials (or PLINTH_STORAGE_S3_ACCESS_KEY_ID / PLINTH_STORAGE_S3_SECRET_ACCESS_KEY): the key must exist and may read and write this bucket.";
