@@ -32,6 +32,7 @@ export function registerConfig(program: Command): void {
         // Keys are never printed; their files are named.
         secrets: { ...c.secrets, ...(c.secrets.key && { key: "***" }), previousKeys: c.secrets.previousKeys.map(() => "***") },
         auth: { ...c.auth, ...(c.auth.oidc && { oidc: { ...c.auth.oidc, ...(c.auth.oidc.clientSecret && { clientSecret: "***" }) } }) },
+        storage: { ...c.storage, ...(c.storage.s3?.credentials && { s3: { ...c.storage.s3, credentials: { ...c.storage.s3.credentials, secretAccessKey: "***" } } }) },
       };
       printJson(safe);
     });

@@ -65,6 +65,41 @@ describe("configuration", () => {
     expect(unknownVariables).toEqual(["PLINTH_SERVR_PORT"]);
   });
 
+  it("keeps objects in the data directory unless storage.s3 names a bucket, with S3 keys from variables", () => {
+    const { config } = loadConfig({ env: {}, cwd: "/tmp" });
+    expect(config.storage).toEqual({ cacheSize: "50GiB", gcGracePeriod: "24h", gcInterval: "1h", presignExpiry: "1h" });
+    const env = {
+      PLINTH_STORAGE_S3_ENDPOINT: "http://127.0.0.1:8333",
+      PLINTH_STORAGE_S3_BUCKET: "lab-data",
+      PLINTH_STORAGE_S3_ACCESS_KEY_ID: "AKID",
+      PLINTH_STORAGE_S3_SECRET_ACCESS_KEY: "secret",
+      PLINTH_STORAGE_S3_FORCE_PATH_STYLE: "false",
+    };
+    const { config: s3, unknownVariables } = loadConfig({ env, cwd: "/tmp" });
+    expect(unknownVariables).toEqual([]);
+    expect(s3.storage.s3).toEqual({
+      endpoint: "http://127.0.0.1:8333",
+      bucket: "lab-data",
+      region: "us-east-1",
+      prefix: "",
+      forcePathStyle: false,
+      credentials: { accessKeyId: "AKID", secretAccessKey: "secret" },
+    });
+    const attempt = (over: Record<string, string>) => {
+      try {
+        loadConfig({ env: { ...env, ...over }, cwd: "/tmp" });
+        return "accepted";
+      } catch (err) {
+        return (err as ProblemError).problem.detail!;
+      }
+    };
+    expect(attempt({ PLINTH_STORAGE_S3_BUCKET: "Not_A_Bucket" })).toMatch(/storage\.s3\.bucket: a bucket name/);
+    expect(attempt({ PLINTH_STORAGE_S3_PREFIX: "../up" })).toMatch(/storage\.s3\.prefix/);
+    expect(attempt({ PLINTH_STORAGE_S3_PREFIX: "team/plinth/" })).toBe("accepted");
+    expect(attempt({ PLINTH_STORAGE_PRESIGN_EXPIRY: "8d" })).toMatch(/storage\.presignExpiry: at most 7d/);
+    expect(attempt({ PLINTH_STORAGE_CACHE_SIZE: "lots" })).toMatch(/storage\.cacheSize/);
+  });
+
   it("leaves a job spec named plinth.yaml to `plinth run -f`", () => {
     const dir = mkdtempSync(join(tmpdir(), "plinth-config-"));
     writeFileSync(join(dir, "plinth.yaml"), "command: [python, train.py]\nresources:\n  gpus: 1\n");
