@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, it } from "vitest";
+import { describe, it } from "vitest";
 import { REPO } from "./platform.ts";
 
 // The real Python clients (boto3, the AWS CLI, DVC, pyarrow, pandas, s3fs) at the versions
@@ -54,21 +54,26 @@ export function pythonClients(): PythonClients | undefined {
 }
 
 /**
- * `it`, or, when the clients are missing outside CI, an `it` that skips and counts: the file
- * prints how many tests it skipped and why once it is done.
+ * A describe block for tests that need the clients. Without them (outside CI) its tests are
+ * registered as skipped and the file prints how many and why.
  */
-export function clientTest(suite: string): { clients: PythonClients | undefined; test: typeof it } {
+export function describeWithClients(name: string, factory: (ctx: { clients: PythonClients; test: typeof it }) => void): void {
   const clients = pythonClients();
-  if (clients) return { clients, test: it };
-  let skipped = 0;
-  afterAll(() => {
-    console.warn(`${suite}: ${skipped} tests skipped: the Python clients are missing (${found?.reason}); run scripts/peers/python-clients.sh once (a few minutes) to run them`);
+  if (clients) {
+    // Real clients on a busy two-core machine: a DVC round trip or 1,200 uploads take a while.
+    describe(name, { timeout: 300_000 }, () => factory({ clients, test: it }));
+    return;
+  }
+  describe.skip(name, () => {
+    let count = 0;
+    const counting = ((...args: Parameters<typeof it>) => {
+      count++;
+      return it(...args);
+    }) as typeof it;
+    // The factory only registers tests here: none of them, nor its hooks, runs.
+    factory({ clients: undefined as unknown as PythonClients, test: counting });
+    console.warn(`${name}: ${count} tests skipped: the Python clients are missing (${found?.reason}); run scripts/peers/python-clients.sh once (a few minutes) to run them`);
   });
-  const skip = ((name: string, ...rest: unknown[]) => {
-    skipped++;
-    return (it.skip as (...args: unknown[]) => void)(name, ...rest);
-  }) as unknown as typeof it;
-  return { clients, test: skip };
 }
 
 export interface Ran {
