@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { push } from "../helpers/data.ts";
@@ -7,7 +8,8 @@ import { expectAccessible, expectStyled, loaded, type PortalSession, poll, scree
 // shows in the list and on its page (files, schema, preview rows, versions); expectations are
 // edited as YAML; files given to the page's file input, or dropped on it, are hashed in the
 // browser, uploaded with a progress bar that reaches 100% and become a new version (or a new
-// dataset); a job's output shows its lineage both ways; a 10,000-file version pages its list.
+// dataset); a big file goes in parts, and after a cancelled upload only the parts the server
+// lacks are sent; a job's output shows its lineage both ways; a 10,000-file version pages its list.
 
 const IRIS = "sepal_length,sepal_width,species\n5.1,3.5,setosa\n4.9,3.0,setosa\n6.3,3.3,virginica\n";
 const EXTRA = "sepal_length,sepal_width,species\n7.0,3.2,versicolor\n";
@@ -183,6 +185,55 @@ describe("data pages (Chromium)", () => {
     await page.getByRole("heading", { name: "Data", level: 1 }).waitFor();
     expect((await s.t.api("GET", "/api/v1/datasets/field-readings?team=vision")).status).toBe(404);
   });
+
+  it("sends a big file in parts, and after a cancelled upload sends only the parts the server lacks", async () => {
+    const { page } = s;
+    const size = 130 * 1024 * 1024; // parts of 64, 64 and 2 MiB
+    const parts: Array<{ attempt: number; part: number }> = [];
+    let attempt = 1;
+    page.on("request", (r) => {
+      const m = /\/api\/v1\/data\/uploads\/[^/]+\/parts\/(\d+)$/.exec(new URL(r.url()).pathname);
+      if (m && r.method() === "PUT") parts.push({ attempt, part: Number(m[1]) });
+    });
+    // The first attempt goes slowly (about 2 s a part), so that it can be cancelled while its second part is on its way.
+    const cdp = await s.context.newCDPSession(page);
+    const throttle = (bytesPerSecond: number) =>
+      cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
+    await cdp.send("Network.enable");
+    await page.goto("/data");
+    await loaded(page, "datasets");
+    await page.evaluate((bytes) => {
+      const g = globalThis as any;
+      const transfer = new g.DataTransfer();
+      transfer.items.add(new g.File([new Uint8Array(bytes)], "big.bin"));
+      const zone = g.document.querySelector('[data-testid="data-drop"]');
+      zone.dispatchEvent(new g.DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }, size);
+    const dialog = page.getByRole("dialog", { name: "New dataset" });
+    await dialog.getByLabel("Team").selectOption("vision");
+    await throttle(32 * 1024 * 1024);
+    const firstPart = page.waitForResponse((r) => r.url().endsWith("/parts/1") && r.status() === 200, { timeout: 60_000 });
+    await dialog.getByTestId("upload-start").click();
+    await firstPart;
+    await dialog.getByRole("button", { name: "Cancel upload" }).click();
+    await dialog.getByTestId("upload-start").waitFor();
+    await throttle(-1);
+
+    attempt = 2;
+    await dialog.getByTestId("upload-start").click();
+    await dialog.getByTestId("upload-done").waitFor({ timeout: 60_000 });
+    expect(await dialog.getByRole("progressbar", { name: "Upload progress" }).getAttribute("aria-valuenow")).toBe("100");
+    expect(parts).toEqual([
+      { attempt: 1, part: 1 },
+      { attempt: 1, part: 2 },
+      { attempt: 2, part: 2 },
+      { attempt: 2, part: 3 },
+    ]);
+    const v1 = (await s.t.api("GET", "/api/v1/datasets/big.bin/versions/v1?team=vision")).body;
+    expect(v1.files).toEqual([{ path: "big.bin", sha256: createHash("sha256").update(Buffer.alloc(size)).digest("hex"), size, profile: null }]);
+    await dialog.getByRole("form", { name: "Upload files" }).getByRole("button", { name: "Close" }).click();
+    await cdp.detach();
+  }, 180_000);
 
   it("draws lineage: the job that made a version, what it read, and the way back from the job's page", async () => {
     const { page, t } = s;
