@@ -17,6 +17,8 @@ import type { S3MultipartPartsTable, S3MultipartUploadsTable, S3ObjectsTable } f
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
 export const MAX_PARTS = 10_000;
+/** An upload nobody completed or aborted in this long is ended when the team starts another. */
+export const STALE_UPLOAD_MS = 7 * 24 * 3600 * 1000;
 
 export interface CompletePlan {
   upload: S3MultipartUploadsTable;
@@ -50,6 +52,9 @@ export class S3Multipart {
     };
     await this.#s3.store.createUpload(row);
     await this.#s3.recordAudit(actor, "s3.multipart.start", bucket, key, { uploadId: row.id });
+    // Uploads whose client went away hold their parts in the team's quota: end those left a week.
+    const stale = await this.#s3.store.staleUploads(bucket.id, now - STALE_UPLOAD_MS);
+    if (stale.length > 0) await this.#s3.recordSystem("s3.multipart.expire", bucket, { uploadIds: stale });
     return row;
   }
 

@@ -304,6 +304,11 @@ export class S3Service {
     return this.#audit.record({ actor, action, target: { kind: "s3-object", id: `${bucket.name}/${key}`, name: key, teamId: bucket.id }, after });
   }
 
+  /** A change the endpoint made by itself, in the audit log. */
+  recordSystem(action: string, bucket: Bucket, after: unknown): Promise<void> {
+    return this.#audit.record({ actor: "system", action, target: { kind: "s3-bucket", id: bucket.id, name: bucket.name, teamId: bucket.id }, after });
+  }
+
   now(): number {
     return this.#clock.now();
   }

@@ -152,6 +152,17 @@ export class S3Store {
     });
   }
 
+  /** Ends a team's uploads started before `before`, with their parts; returns their ids. */
+  staleUploads(teamId: string, before: number): Promise<string[]> {
+    return this.#db.transaction().execute(async (trx) => {
+      const ids = (await trx.selectFrom("s3_multipart_uploads").select("id").where("team_id", "=", teamId).where("initiated_at", "<", before).execute()).map((r) => r.id);
+      if (ids.length === 0) return ids;
+      await trx.deleteFrom("s3_multipart_parts").where("upload_id", "in", ids).execute();
+      await trx.deleteFrom("s3_multipart_uploads").where("id", "in", ids).execute();
+      return ids;
+    });
+  }
+
   /**
    * Completes an upload in one transaction: the upload and its parts go, the object appears.
    * False (and nothing changed) when another request completed or aborted it first.

@@ -246,6 +246,25 @@ for (const db of testDatabases()) {
       expect(await s3Failure(c.send(new HeadObjectCommand({ Bucket: "vision", Key: "mp/small.bin" })))).toMatchObject({ status: 404 });
     });
 
+    it("ends uploads left unfinished for a week when the team starts another", async () => {
+      const c = alice.client;
+      const old = await c.send(new CreateMultipartUploadCommand({ Bucket: "vision", Key: "stale/left.bin" }));
+      await c.send(new UploadPartCommand({ Bucket: "vision", Key: "stale/left.bin", UploadId: old.UploadId, PartNumber: 1, Body: "part" }));
+      // As if its client had gone away eight days ago.
+      await t.platform.database.db
+        .updateTable("s3_multipart_uploads")
+        .set({ initiated_at: Date.now() - 8 * 86_400_000 })
+        .where("id", "=", old.UploadId!)
+        .execute();
+      const fresh = await c.send(new CreateMultipartUploadCommand({ Bucket: "vision", Key: "stale/new.bin" }));
+      const open = await c.send(new ListMultipartUploadsCommand({ Bucket: "vision", Prefix: "stale/" }));
+      expect(open.Uploads?.map((u) => u.UploadId)).toEqual([fresh.UploadId]);
+      expect(await s3Failure(c.send(new ListPartsCommand({ Bucket: "vision", Key: "stale/left.bin", UploadId: old.UploadId })))).toMatchObject({ code: "NoSuchUpload" });
+      await c.send(new AbortMultipartUploadCommand({ Bucket: "vision", Key: "stale/new.bin", UploadId: fresh.UploadId }));
+      const log = await t.api("GET", "/api/v1/audit?action=s3.multipart.expire", undefined, dana.token);
+      expect(log.body.items.map((e: { actor: { name: string }; after: { uploadIds: string[] } }) => [e.actor.name, e.after.uploadIds])).toEqual([["system", [old.UploadId]]]);
+    });
+
     it("completes a large upload while keeping the connection alive, and the result reads back whole", async () => {
       const c = alice.client;
       const piece = randomBytes(5 * MiB);
