@@ -106,7 +106,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   const people = new PeopleService(identity, teams, clock);
 
   // The data directory's objects/ folder or an S3 bucket; a bucket that does not answer stops the start.
-  const storage = await openStorage(config).catch(async (err) => {
+  const storage = await openStorage(config, { logger }).catch(async (err) => {
     await database.close();
     throw err;
   });

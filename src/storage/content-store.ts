@@ -129,10 +129,10 @@ export class ContentStore implements BlobStore {
   }
 
   /**
-   * Removes writes in flight and upload sessions last touched before `olderThan` (ms since
-   * the epoch): what a crash or an abandoned upload left behind.
+   * Removes writes in flight and (unless `uploads` is false) upload sessions last touched
+   * before `olderThan` (ms since the epoch): what a crash or an abandoned upload left behind.
    */
-  async sweep(olderThan: number): Promise<{ staging: number; uploads: number }> {
+  async sweep(olderThan: number, opts: { uploads?: boolean } = {}): Promise<{ staging: number; uploads: number }> {
     let staging = 0;
     let uploads = 0;
     for await (const o of this.objects.list(STAGING)) {
@@ -140,6 +140,7 @@ export class ContentStore implements BlobStore {
       await this.objects.delete(o.key);
       staging++;
     }
+    if (opts.uploads === false) return { staging, uploads };
     const stale: string[] = [];
     for await (const o of this.objects.list(UPLOADS)) {
       const m = /^uploads\/([0-9a-f]{32})\/session$/.exec(o.key);

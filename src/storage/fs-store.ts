@@ -250,6 +250,29 @@ export class FsObjectStore implements ObjectStore {
     await rm(this.#sessionDir(uploadId), { recursive: true, force: true });
   }
 
+  /** Deletes temporary files older than `olderThan` (ms since the epoch): writes a crash cut short. */
+  async sweepTemp(olderThan: number): Promise<number> {
+    const dir = join(this.root, TMP);
+    let removed = 0;
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if (isCode(err, "ENOENT")) return 0;
+      throw err;
+    }
+    for (const name of names) {
+      try {
+        if ((await stat(join(dir, name))).mtimeMs >= olderThan) continue;
+        await rm(join(dir, name), { force: true });
+        removed++;
+      } catch (err) {
+        if (!isCode(err, "ENOENT")) throw err;
+      }
+    }
+    return removed;
+  }
+
   async presignGet(): Promise<string | null> {
     return null;
   }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Logger } from "pino";
 import type { Config } from "../config/schema.ts";
 import { ProblemError } from "../core/errors.ts";
 import { parseDuration, parseMemory } from "../core/units.ts";
@@ -26,7 +27,19 @@ export interface Storage {
   close(): void;
 }
 
-export async function openStorage(config: Config): Promise<Storage> {
+export async function openStorage(config: Config, opts: { logger?: Logger } = {}): Promise<Storage> {
+  const storage = await open(config);
+  // What a crash left half-written is removed once it is older than the grace period; in the
+  // background, as nothing waits for it.
+  const before = Date.now() - storage.gcGracePeriodMs;
+  void (async () => {
+    if (storage.objects instanceof FsObjectStore) await storage.objects.sweepTemp(before);
+    await storage.blobs.sweep(before, { uploads: false });
+  })().catch((err: unknown) => opts.logger?.warn({ err }, "could not remove unfinished writes from the object store"));
+  return storage;
+}
+
+async function open(config: Config): Promise<Storage> {
   const settings = config.storage;
   const signer = UrlSigner.forDataDir(config.dataDir);
   const common = {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
@@ -205,9 +205,20 @@ for (const backend of backends) {
       const id = await blobs.multipart.start();
       await blobs.multipart.putPart(id, 1, chunked(Buffer.from("abc")), 3);
       expect(await blobs.sweep(Date.now() - 3_600_000)).toEqual({ staging: 0, uploads: 0 });
+      // At start-up only writes are swept: upload sessions belong to whoever tracks them.
+      expect(await blobs.sweep(Date.now() + 60_000, { uploads: false })).toEqual({ staging: 1, uploads: 0 });
+      expect(await blobs.multipart.parts(id)).toEqual([{ number: 1, size: 3 }]);
+      await objects.put("staging/left-by-a-crash", "x");
       expect(await blobs.sweep(Date.now() + 60_000)).toEqual({ staging: 1, uploads: 1 });
       expect(await under("staging/")).toEqual([]);
       expect(await under("uploads/")).toEqual([]);
+      if (objects instanceof FsObjectStore) {
+        const temp = join(objects.root, ".tmp", "cut-short");
+        writeFileSync(temp, "half");
+        expect(await objects.sweepTemp(Date.now() - 60_000)).toBe(0);
+        expect(await objects.sweepTemp(Date.now() + 60_000)).toBe(1);
+        expect(existsSync(temp)).toBe(false);
+      }
     });
   });
 }
