@@ -79,20 +79,25 @@ function writeTree(dir: string, files: Record<string, Buffer | string>): void {
  * unchanged, so the signature boto3 makes for the proxy's host still holds. Over https boto3
  * sends uploads in aws-chunked encoding with a trailing checksum, its default there.
  */
-async function startTlsFront(target: string, dir: string): Promise<{ url: string; ca: string; close: () => Promise<void> }> {
+async function startTlsFront(target: string, dir: string): Promise<{ url: string; ca: string; seen: { trailingChecksums: number }; close: () => Promise<void> }> {
   const keyFile = join(dir, "tls.key");
   const certFile = join(dir, "tls.crt");
   await runOk("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]);
   const upstream = new URL(target);
+  const seen = { trailingChecksums: 0 };
   const server = createTlsServer({ key: readFileSync(keyFile), cert: readFileSync(certFile) }, (socket) => {
     const up = createConnection(Number(upstream.port), upstream.hostname);
+    socket.on("data", (chunk: Buffer) => {
+      // Request heads that announce an aws-chunked body with a checksum after the last chunk.
+      seen.trailingChecksums += chunk.toString("latin1").match(/\r\nx-amz-trailer: *x-amz-checksum-/gi)?.length ?? 0;
+    });
     socket.pipe(up).pipe(socket);
     socket.on("error", () => up.destroy());
     up.on("error", () => socket.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as import("node:net").AddressInfo;
-  return { url: `https://127.0.0.1:${port}`, ca: certFile, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return { url: `https://127.0.0.1:${port}`, ca: certFile, seen, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 describeWithClients("real S3 clients against Plinth's /s3 (SQLite)", ({ clients, test }) => {
@@ -149,6 +154,8 @@ describeWithClients("real S3 clients against Plinth's /s3 (SQLite)", ({ clients,
         // A multipart upload's ETag ends in the number of parts: 8 + 8 + 4 MiB.
         expect(seen.eTag).toMatch(/-3"$/);
         expect(seen.openUploads).toBe(0);
+        // Over https boto3 sends each part aws-chunked with its checksum in a trailer.
+        if (front) expect(front.seen.trailingChecksums).toBeGreaterThanOrEqual(3);
       } finally {
         await front?.close();
         rmSync(dir, { recursive: true, force: true });
