@@ -272,6 +272,13 @@ const CONFIG_EXAMPLE = {
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
+  storage: {
+    s3: { endpoint: "http://minio.lab.example.org:9000", bucket: "plinth", region: "us-east-1", prefix: "plinth/", forcePathStyle: true },
+    cacheSize: "200GiB",
+    gcGracePeriod: "24h",
+    gcInterval: "1h",
+    presignExpiry: "1h",
+  },
   auth: {
     oidc: {
       issuer: "https://keycloak.lab.example.org/realms/lab",
@@ -305,6 +312,8 @@ function configurationDoc(): string {
       "secrets.key": "a key belongs in a file of its own (keyFile), not in plinth.yaml",
       "secrets.previousKeys": "previous keys too belong in files (previousKeyFiles)",
       "auth.oidc.clientSecret": "the example keeps it in clientSecretFile",
+      "storage.s3.credentials.accessKeyId": "the example takes the bucket's key from PLINTH_STORAGE_S3_ACCESS_KEY_ID",
+      "storage.s3.credentials.secretAccessKey": "the example takes the bucket's key from PLINTH_STORAGE_S3_SECRET_ACCESS_KEY",
     },
   );
   const parsed = ConfigSchema.safeParse(CONFIG_EXAMPLE);

@@ -42,8 +42,8 @@ const StorageS3Schema = z
     forcePathStyle: z.boolean().default(true).meta({ description: "Address the bucket as endpoint/bucket (MinIO, Ceph, SeaweedFS, most self-hosted services) rather than bucket.endpoint." }),
     credentials: z
       .strictObject({
-        accessKeyId: z.string().min(1).meta({ description: "The access key id." }),
-        secretAccessKey: z.string().min(1).meta({ description: "The secret access key." }),
+        accessKeyId: z.string().min(1).meta({ description: "The access key id; or set PLINTH_STORAGE_S3_ACCESS_KEY_ID." }),
+        secretAccessKey: z.string().min(1).meta({ description: "The secret access key; or set PLINTH_STORAGE_S3_SECRET_ACCESS_KEY (keeps it out of plinth.yaml)." }),
       })
       .optional()
       .meta({ description: "Keys for the bucket. Unset: PLINTH_STORAGE_S3_ACCESS_KEY_ID and PLINTH_STORAGE_S3_SECRET_ACCESS_KEY, else the usual AWS sources (AWS_* variables, ~/.aws, an instance role)." }),
@@ -140,7 +140,7 @@ export const ConfigSchema = z
         s3: StorageS3Schema.optional(),
         cacheSize: diskSize.default("50GiB").meta({ description: "With S3: disk this machine may use for its copies of objects that jobs read (least recently used go first)." }),
         gcGracePeriod: duration.default("24h").meta({ description: "How long stored content nothing refers to is kept before it is deleted." }),
-        gcInterval: duration.default("1h").meta({ description: "How often unreferenced content is looked for." }),
+        gcInterval: duration.default("1h").meta({ description: "How often unreferenced content is looked for; 0 = only when a Keeper asks (POST /api/v1/data/gc)." }),
         presignExpiry: duration
           .default("1h")
           .refine((v) => (parseDuration(v) ?? 0) <= 7 * 86_400_000, { message: "at most 7d (the longest S3 allows)" })
