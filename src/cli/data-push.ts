@@ -1,3 +1,4 @@
+import { parseMemory } from "../core/units.ts";
 import type { DatasetVersion, PushResult, UploadSession } from "../data/spec.ts";
 import { type ApiClient, CliError } from "./client.ts";
 import { collectDataFiles, hashFiles, type LocalFile } from "./data-files.ts";
@@ -11,8 +12,8 @@ import { putFile } from "./transfer.ts";
 // time; large files as resumable uploads in parts, a few parts at a time, continuing an
 // upload an earlier push left half done — then record the version.
 
-/** Files larger than this go as resumable uploads in parts (the server's part size). */
-const MULTIPART_THRESHOLD = 64 * 1024 ** 2;
+/** The server's part size: files larger than one part go as resumable uploads. */
+const PART_SIZE = 64 * 1024 ** 2;
 const SMALL_FILES_IN_FLIGHT = 4;
 const PARTS_IN_FLIGHT = 3;
 /** The server answers at most this many hashes per question. */
@@ -42,6 +43,7 @@ export interface PushOutcome {
 }
 
 export async function pushData(client: ApiClient, path: string, opts: PushOptions, progress: Progress): Promise<PushOutcome> {
+  const partSize = wantedPartSize();
   const { files, skipped } = await collectDataFiles(path, opts.exclude);
   if (files.length === 0) throw new CliError(`There are no files to push in ${path}.`, "Push a folder that holds files, or a single file.");
   const cache = HashCache.open();
@@ -59,7 +61,7 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
     missing.push(...answer.missing);
   }
   const sent = { files: 0, bytes: 0 };
-  await upload(client, missing.map((h) => unique.get(h)!), opts.team, progress, sent);
+  await upload(client, missing.map((h) => unique.get(h)!), { team: opts.team, partSize }, progress, sent);
 
   const body = {
     files: files.map((f) => ({ path: f.path, sha256: f.sha256!, size: f.size })),
@@ -73,7 +75,7 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
   if (!result.version && result.missing.length > 0) {
     // Something went away between the question and the push (garbage collection of bytes
     // nothing referenced yet): send those and push again, once.
-    await upload(client, result.missing.map((h) => unique.get(h)).filter((f): f is LocalFile => !!f), opts.team, progress, sent);
+    await upload(client, result.missing.map((h) => unique.get(h)).filter((f): f is LocalFile => !!f), { team: opts.team, partSize }, progress, sent);
     result = await client.request<PushResult>("POST", versions, body);
   }
   if (!result.version) {
@@ -92,16 +94,21 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
   };
 }
 
-async function upload(client: ApiClient, files: LocalFile[], team: string | undefined, progress: Progress, sent: { files: number; bytes: number }): Promise<void> {
+interface UploadOptions {
+  team: string | undefined;
+  partSize: number | undefined;
+}
+
+async function upload(client: ApiClient, files: LocalFile[], opts: UploadOptions, progress: Progress, sent: { files: number; bytes: number }): Promise<void> {
   if (files.length === 0) return;
-  const small = files.filter((f) => f.size <= MULTIPART_THRESHOLD);
-  const large = files.filter((f) => f.size > MULTIPART_THRESHOLD);
+  const small = files.filter((f) => f.size <= (opts.partSize ?? PART_SIZE));
+  const large = files.filter((f) => f.size > (opts.partSize ?? PART_SIZE));
   progress.phase("sending", files.reduce((n, f) => n + f.size, 0), files.length);
   const count = (n: number) => {
     sent.bytes += n;
     progress.add(n);
   };
-  const blobQuery = query({ team });
+  const blobQuery = query({ team: opts.team });
   const sendSmall = async () => {
     for (let f = small.shift(); f; f = small.shift()) {
       await putFile(client, `/api/v1/data/blobs/${f.sha256}${blobQuery}`, f.abs, { start: 0, end: f.size }, count);
@@ -111,7 +118,7 @@ async function upload(client: ApiClient, files: LocalFile[], team: string | unde
   };
   const sendLarge = async () => {
     for (const f of large) {
-      await uploadInParts(client, f, team, progress, count);
+      await uploadInParts(client, f, opts, progress, count);
       sent.files++;
       progress.fileDone();
     }
@@ -123,8 +130,13 @@ async function upload(client: ApiClient, files: LocalFile[], team: string | unde
  * One large file as a resumable upload: the server answers the session this person left open
  * for the same content, with the parts it already holds, so only the others are sent.
  */
-async function uploadInParts(client: ApiClient, f: LocalFile, team: string | undefined, progress: Progress, count: (n: number) => void): Promise<void> {
-  const session = await client.request<UploadSession>("POST", "/api/v1/data/uploads", { sha256: f.sha256, size: f.size, ...(team && { team }) });
+async function uploadInParts(client: ApiClient, f: LocalFile, opts: UploadOptions, progress: Progress, count: (n: number) => void): Promise<void> {
+  const session = await client.request<UploadSession>("POST", "/api/v1/data/uploads", {
+    sha256: f.sha256,
+    size: f.size,
+    ...(opts.team && { team: opts.team }),
+    ...(opts.partSize && { partSize: opts.partSize }),
+  });
   const held = new Map(session.parts.map((p) => [p.number, p.size]));
   const todo: number[] = [];
   for (let n = 1; n <= session.partCount; n++) {
@@ -139,6 +151,20 @@ async function uploadInParts(client: ApiClient, f: LocalFile, team: string | und
   };
   await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, todo.length) }, worker));
   await client.request("POST", `/api/v1/data/uploads/${encodeURIComponent(session.id)}/complete`);
+}
+
+/**
+ * Parts of another size (5 MiB to 5 GiB) when PLINTH_DATA_PART_SIZE asks for them, in bytes:
+ * smaller parts lose less on a link that drops often, and let tests send several parts quickly.
+ */
+function wantedPartSize(): number | undefined {
+  const text = process.env.PLINTH_DATA_PART_SIZE;
+  if (!text) return undefined;
+  const n = parseMemory(text);
+  if (n === null || n < 5 * 1024 ** 2 || n > 5 * 1024 ** 3) {
+    throw new CliError(`PLINTH_DATA_PART_SIZE is '${text}'; parts take 5MiB to 5GiB.`, "Set it to a size such as 16MiB, or unset it for the server's 64 MiB.");
+  }
+  return n;
 }
 
 export function partRange(session: { size: number; partSize: number }, n: number): { start: number; end: number } {

@@ -65,14 +65,15 @@ Examples:
     .addOption(jsonOption())
     .action(async (refText: string, dir: string | undefined, o: { team?: string; quiet?: boolean; json?: boolean }) => {
       const progress = new Progress({ quiet: o.quiet || o.json });
-      const r = await pullData(ApiClient.fromEnvironment(), readRef(refText, o.team), dir, progress).catch((err) => {
+      const ref = readRef(refText, o.team);
+      const r = await pullData(ApiClient.fromEnvironment(), ref, dir, progress).catch((err) => {
         progress.clear();
         throw err;
       });
       progress.finish(r.downloadedFiles > 0 ? `received ${r.downloadedFiles} of ${r.files} files: ${describeTransfer(r.downloadedBytes, progress.elapsedMs)}${r.resumedBytes ? `, ${formatBytes(r.resumedBytes)} resumed` : ""}` : undefined);
       if (o.json) return printJson(r);
       const what = r.downloadedFiles === 0 ? "up to date" : `${r.downloadedFiles} downloaded${r.unchanged ? `, ${r.unchanged} already there` : ""}`;
-      process.stdout.write(`${shownRef(r.dataset, r.version, r.team)} in ${r.dir}: ${r.files} file${r.files === 1 ? "" : "s"}, ${formatBytes(r.totalBytes)} (${what})\n`);
+      process.stdout.write(`${shownRef(r.dataset, r.version, ref.team)} in ${r.dir}: ${r.files} file${r.files === 1 ? "" : "s"}, ${formatBytes(r.totalBytes)} (${what})\n`);
     });
 
   data

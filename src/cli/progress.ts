@@ -97,7 +97,8 @@ export class Progress {
     parts.push(`${formatBytes(Math.max(0, this.#bytes))}/${formatBytes(this.#totalBytes)}`);
     if (rate > 0) parts.push(`${formatBytes(rate)}/s`);
     const left = this.#totalBytes - this.#bytes;
-    if (rate > 0 && left > 0) parts.push(`ETA ${formatDuration((1000 * left) / rate)}`);
+    // Whole seconds: a countdown in milliseconds only flickers.
+    if (rate > 0 && left > 0) parts.push(`ETA ${formatDuration(Math.ceil(left / rate) * 1000)}`);
     parts.push(`files ${this.#files}/${this.#totalFiles}`);
     return parts.join("  ");
   }
@@ -116,7 +117,7 @@ export class Progress {
     this.#drawnAt = now;
     this.#samples.push({ at: now, bytes: this.#bytes });
     while (this.#samples.length > 2 && now - this.#samples[0]!.at > RATE_WINDOW_MS) this.#samples.shift();
-    const width = Math.max(20, (this.#stream.columns ?? 80) - 1);
+    const width = Math.max(20, (this.#stream.columns || 80) - 1);
     this.#stream.write(`\r\x1b[2K${this.line().slice(0, width)}`);
     this.#drawn = true;
   }

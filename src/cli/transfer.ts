@@ -14,8 +14,8 @@ import { type ApiClient, CliError } from "./client.ts";
 // socket without converting them to web streams, which keeps a loopback transfer near disk
 // speed. Keep-alive agents let many small files share a few connections.
 //
-// A dropped connection is retried a few times (a part or a download resumes where it stopped);
-// an answer from the server (a 4xx problem) is not.
+// A dropped connection or a server error (5xx) is retried a few times (a download resumes
+// where it stopped; sending a file or a part again is harmless); a refusal (4xx) is not.
 
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 16 };
 const agents = { "http:": new http.Agent(AGENT_OPTIONS), "https:": new https.Agent(AGENT_OPTIONS) };
@@ -63,22 +63,44 @@ function exchange(client: ApiClient, method: string, target: string, headers: Re
   });
 }
 
+/** A server error (5xx): these requests can be sent again, so they are, a few times. */
+class ServerTrouble extends Error {
+  readonly error: CliError;
+  constructor(error: CliError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
 async function readAnswer(client: ApiClient, res: http.IncomingMessage): Promise<Answer> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   const answer = { status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") };
   if (answer.status >= 200 && answer.status < 300) return answer;
-  throw client.failure({ status: answer.status, statusText: res.statusMessage ?? "", contentType: res.headers["content-type"] ?? null }, answer.text);
+  const error = client.failure({ status: answer.status, statusText: res.statusMessage ?? "", contentType: res.headers["content-type"] ?? null }, answer.text);
+  throw answer.status >= 500 ? new ServerTrouble(error) : error;
 }
+
+/** Whether a failed attempt is worth another: a dropped connection or a server error, not a refusal. */
+function retryable(err: unknown): err is Dropped | ServerTrouble {
+  return err instanceof Dropped || err instanceof ServerTrouble;
+}
+
+/** What to tell the person once the attempts are spent. */
+function lastError(client: ApiClient, err: Dropped | ServerTrouble): CliError {
+  return err instanceof Dropped ? client.unreachable(err.original) : err.error;
+}
+
+const pause = (attempt: number) => new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
 
 async function withRetries<T>(client: ApiClient, attempt: () => Promise<T>): Promise<T> {
   for (let n = 1; ; n++) {
     try {
       return await attempt();
     } catch (err) {
-      if (!(err instanceof Dropped)) throw err;
-      if (n >= ATTEMPTS) throw client.unreachable(err.original);
-      await new Promise((r) => setTimeout(r, 250 * 2 ** n));
+      if (!retryable(err)) throw err;
+      if (n >= ATTEMPTS) throw lastError(client, err);
+      await pause(n);
     }
   }
 }
@@ -132,9 +154,9 @@ export async function receiveFile(client: ApiClient, target: string, dest: strin
     try {
       got = await receiveInto(client, target, partial, expected.size, held, onBytes, result);
     } catch (err) {
-      if (!(err instanceof Dropped)) throw err;
-      if (attempt >= ATTEMPTS) throw client.unreachable(err.original);
-      await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
+      if (!retryable(err)) throw err;
+      if (attempt >= ATTEMPTS) throw lastError(client, err);
+      await pause(attempt);
       continue;
     }
     if (got.sha256 === expected.sha256 && got.size === expected.size) {
