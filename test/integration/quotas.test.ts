@@ -92,7 +92,7 @@ for (const db of testDatabases()) {
       expect(all).toEqual(expect.arrayContaining(["team vision", "team nlp", "team default", "user admin"]));
       expect((await as("cem", "GET", "/api/v1/quotas/team/vision")).status).toBe(404);
       const cli = await runCli(["quotas", "ls"], { url: t.url, token: tokens.ben });
-      expect(cli.stdout).toMatch(/team vision\s+2 of 2\s+1 \(no limit\)\s+\S+ \(no limit\)\s+1/);
+      expect(cli.stdout).toMatch(/team vision\s+2 of 2\s+1 \(no limit\)\s+\S+ \(no limit\)\s+0 B \(no limit\)\s+1/);
 
       // A GPU of the team frees: the held job starts.
       stop(big);
