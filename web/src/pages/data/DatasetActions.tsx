@@ -5,7 +5,7 @@ import { type FormEvent, useState } from "react";
 import { useNavigate } from "react-router";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { type DatasetDetail, type DatasetVersionDetail, datasetPage, datasetPath, request, type Visibility } from "./api";
+import { type DatasetDetail, type DatasetVersionDetail, datasetPage, patchDataset, removeAlias as untag, removeDataset, removeVersion, setAlias as pointTag, type Visibility } from "./api";
 import { DATASET_VISIBILITY } from "./VisibilityText";
 
 // What a dataset's writers (its owner, its team's admins, Keepers) change on its page: the
@@ -23,7 +23,7 @@ export function DescriptionEditor({ d, editable }: { d: DatasetDetail; editable:
   const [text, setText] = useState(d.description);
   const [visibility, setVisibility] = useState<Visibility>(d.visibility);
   const save = useMutation({
-    mutationFn: () => request("PATCH", datasetPath(d.team, d.name), { description: text.trim(), ...(visibility !== d.visibility && { visibility }) }),
+    mutationFn: () => patchDataset(d.team, d.name, { description: text.trim(), ...(visibility !== d.visibility && { visibility }) }),
     onSuccess: async () => {
       await refresh();
       setEditing(false);
@@ -101,18 +101,18 @@ export function AliasActions({ d, v }: { d: DatasetDetail; v: DatasetVersionDeta
             : undefined;
   const moving = trimmed && d.aliases[trimmed] !== undefined && d.aliases[trimmed] !== v.number ? d.aliases[trimmed] : undefined;
   const setAlias = useMutation({
-    mutationFn: () => request("PUT", datasetPath(d.team, d.name, `/aliases/${encodeURIComponent(trimmed)}`), { version: v.number }),
+    mutationFn: () => pointTag(d.team, d.name, trimmed, v.number),
     onSuccess: async () => {
       setTag("");
       await refresh();
     },
   });
   const removeAlias = useMutation({
-    mutationFn: (alias: string) => request("DELETE", datasetPath(d.team, d.name, `/aliases/${encodeURIComponent(alias)}`)),
+    mutationFn: (alias: string) => untag(d.team, d.name, alias),
     onSuccess: () => refresh(),
   });
   const remove = useMutation({
-    mutationFn: () => request("DELETE", datasetPath(d.team, d.name, `/versions/${v.number}`)),
+    mutationFn: () => removeVersion(d.team, d.name, v.number),
     onSuccess: async () => {
       setDeleting(false);
       await refresh();
@@ -186,7 +186,7 @@ export function DeleteButtons({ d }: { d: DatasetDetail }) {
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   const remove = useMutation({
-    mutationFn: () => request("DELETE", datasetPath(d.team, d.name)),
+    mutationFn: () => removeDataset(d.team, d.name),
     onSuccess: async () => {
       setOpen(false);
       navigate("/data", { replace: true });

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { Link } from "react-router";
 import { useMe } from "../../app/me";
 import { ProblemAlert } from "../../components/ProblemAlert";
-import { type DatasetDetail, datasetPath, request } from "./api";
+import { type DatasetDetail, patchDataset } from "./api";
 import { mayWrite } from "./permissions";
 
 // A dataset's expectations: rules every new version's tables must meet (and that jobs reading
@@ -50,7 +50,8 @@ export function ExpectationsPanel({ d }: { d: DatasetDetail }) {
   const [draft, setDraft] = useState<string | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
   const save = useMutation({
-    mutationFn: (expectations: unknown) => request("PATCH", datasetPath(d.team, d.name), { expectations }),
+    // The server checks the rules and names what is wrong in them.
+    mutationFn: (expectations: unknown) => patchDataset(d.team, d.name, { expectations: expectations as DatasetDetail["expectations"] }),
     onSuccess: () => {
       setDraft(null);
       void queryClient.invalidateQueries({ queryKey: ["datasets"] });

@@ -1,148 +1,29 @@
 import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
-import { CSRF_HEADERS } from "../../api/client";
-import { ApiProblem, toProblem } from "../../api/problem";
+import { api, call } from "../../api/client";
+import type { components } from "../../api/schema";
 
 // The data API as the portal's pages read it: datasets, versions, files, previews, diffs and
-// lineage. Until the data routes are in the server's OpenAPI document these shapes follow
-// src/data/spec.ts; they become the generated types once `npm run gen:api` knows them.
+// lineage, typed from the server's OpenAPI document.
 
-export type Visibility = "private" | "team" | "public";
-export type ColumnType = "integer" | "float" | "boolean" | "string" | "date" | "timestamp" | "binary" | "other";
-export interface TableProfile {
-  format: "csv" | "tsv" | "parquet";
-  rows: number;
-  columns: Array<{ name: string; type: ColumnType; nulls: number }>;
-}
-export interface DatasetFile {
-  path: string;
-  sha256: string;
-  size: number;
-  profile: TableProfile | null;
-}
-export interface Dataset {
-  id: string;
-  name: string;
-  team: string;
-  teamId: string;
-  owner: string;
-  visibility: Visibility;
-  description: string;
-  latest: { number: number; fileCount: number; totalBytes: number; createdAt: string } | null;
-  createdAt: string;
-  updatedAt: string;
-}
-export interface DatasetVersion {
-  id: string;
-  number: number;
-  digest: string;
-  fileCount: number;
-  totalBytes: number;
-  message: string;
-  createdBy: string;
-  createdAt: string;
-  aliases: string[];
-  producedByJobId: string | null;
-}
-export interface DatasetDetail extends Dataset {
-  versions: DatasetVersion[];
-  aliases: Record<string, number>;
-  expectations: Record<string, unknown> | null;
-}
-export interface JobLink {
-  jobId: string;
-  jobName: string | null;
-}
-export interface DatasetVersionDetail extends DatasetVersion {
-  dataset: string;
-  team: string;
-  files: DatasetFile[];
-  producedBy: JobLink | null;
-  readBy: Array<JobLink & { input: string }>;
-}
-export interface DatasetDiff {
-  from: number;
-  to: number;
-  added: DatasetFile[];
-  removed: DatasetFile[];
-  changed: Array<{ path: string; from: DatasetFile; to: DatasetFile }>;
-}
-export interface TablePreview {
-  path: string;
-  columns: Array<{ name: string; type: ColumnType }>;
-  rows: unknown[][];
-  profile: TableProfile | null;
-}
-export interface LineageEntry {
-  name: string;
-  datasetId: string;
-  dataset: string;
-  team: string;
-  version: number;
-  versionId: string;
-}
-export interface JobInput {
-  name: string;
-  ref: string;
-  dataset: string;
-  team: string;
-  version: number;
-  versionId: string;
-}
-export interface JobOutput {
-  name: string;
-  path: string;
-  dataset: string;
-  tag: string | null;
-  team: string | null;
-  version: number | null;
-  versionId: string | null;
-}
-export interface PushResult {
-  version: DatasetVersion | null;
-  missing: string[];
-  created: boolean;
-}
-export interface UploadSession {
-  id: string;
-  sha256: string;
-  size: number;
-  partSize: number;
-  partCount: number;
-  parts: Array<{ number: number; size: number }>;
-  expiresAt: string;
-}
-
-/** Sends a JSON request to the API; answers its JSON, or throws an ApiProblem. */
-export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(path, {
-      method,
-      credentials: "same-origin",
-      headers: { ...CSRF_HEADERS, ...(body !== undefined && { "content-type": "application/json" }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-  } catch {
-    throw new ApiProblem(toProblem(undefined, undefined));
-  }
-  const text = await res.text();
-  let parsed: unknown;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!res.ok) throw new ApiProblem(toProblem(parsed, res));
-  return parsed as T;
-}
+type S = components["schemas"];
+export type Dataset = S["Dataset"];
+export type DatasetDetail = S["DatasetDetail"];
+export type DatasetVersion = S["DatasetVersion"];
+export type DatasetVersionDetail = S["DatasetVersionDetail"];
+export type DatasetFile = S["DatasetFile"];
+export type DatasetDiff = S["DatasetDiff"];
+export type TablePreview = S["TablePreview"];
+export type TableProfile = S["TableProfile"];
+export type PushResult = S["PushResult"];
+export type UploadSession = S["UploadSession"];
+export type JobInput = S["JobInput"];
+export type JobOutput = S["JobOutput"];
+export type Visibility = Dataset["visibility"];
 
 const enc = encodeURIComponent;
-/** `/api/v1/datasets/NAME…?team=TEAM`, with `rest` after the name and more query parameters. */
-export function datasetPath(team: string, name: string, rest = "", query: Record<string, string | number | undefined> = {}): string {
-  const q = new URLSearchParams(team ? { team } : {});
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== "") q.set(k, String(v));
-  return `/api/v1/datasets/${enc(name)}${rest}?${q}`;
-}
+/** The `team` query parameter: the dataset's team, or none to let the server look in the person's teams. */
+const inTeam = (team: string) => (team ? { team } : {});
+
 /** The portal's own address of a dataset (and version). */
 export function datasetPage(team: string, name: string, version?: number): string {
   return `/data/${enc(team)}/${enc(name)}${version ? `?v=${version}` : ""}`;
@@ -159,12 +40,8 @@ export interface ListParams {
 }
 
 /** A page of datasets (keyset: `next` is the cursor of the page after). */
-export function listDatasets(p: ListParams): Promise<{ items: Dataset[]; next: string | null }> {
-  const q = new URLSearchParams({ limit: "50" });
-  if (p.q) q.set("q", p.q);
-  if (p.team) q.set("team", p.team);
-  if (p.cursor) q.set("cursor", p.cursor);
-  return request("GET", `/api/v1/datasets?${q}`);
+export function listDatasets(p: ListParams) {
+  return call(api.GET("/api/v1/datasets", { params: { query: { limit: 50, ...(p.q && { q: p.q }), ...inTeam(p.team), ...(p.cursor && { cursor: p.cursor }) } } }));
 }
 
 /** The list from its first page on; "Show more datasets" adds the next. */
@@ -177,12 +54,15 @@ export const datasetsQuery = (p: Omit<ListParams, "cursor">) =>
   });
 
 export const datasetQuery = (team: string, name: string) =>
-  queryOptions({ queryKey: ["datasets", "one", team, name], queryFn: () => request<DatasetDetail>("GET", datasetPath(team, name)) });
+  queryOptions({
+    queryKey: ["datasets", "one", team, name],
+    queryFn: () => call(api.GET("/api/v1/datasets/{name}", { params: { path: { name }, query: inTeam(team) } })),
+  });
 
 export const versionQuery = (team: string, name: string, version: number) =>
   queryOptions({
     queryKey: ["datasets", "version", team, name, version],
-    queryFn: () => request<DatasetVersionDetail>("GET", datasetPath(team, name, `/versions/${version}`)),
+    queryFn: () => call(api.GET("/api/v1/datasets/{name}/versions/{version}", { params: { path: { name, version: `v${version}` }, query: inTeam(team) } })),
     // A version never changes; only who read it grows.
     staleTime: 30_000,
   });
@@ -190,24 +70,39 @@ export const versionQuery = (team: string, name: string, version: number) =>
 export const previewQuery = (team: string, name: string, version: number, path: string) =>
   queryOptions({
     queryKey: ["datasets", "preview", team, name, version, path],
-    queryFn: () => request<TablePreview>("GET", datasetPath(team, name, `/versions/${version}/preview`, { path, limit: 50 })),
+    queryFn: () => call(api.GET("/api/v1/datasets/{name}/versions/{version}/preview", { params: { path: { name, version: `v${version}` }, query: { ...inTeam(team), path, limit: 50 } } })),
     staleTime: Number.POSITIVE_INFINITY,
   });
 
 export const diffQuery = (team: string, name: string, from: number, to: number) =>
   queryOptions({
     queryKey: ["datasets", "diff", team, name, from, to],
-    queryFn: () => request<DatasetDiff>("GET", datasetPath(team, name, "/diff", { from: `v${from}`, to: `v${to}` })),
+    queryFn: () => call(api.GET("/api/v1/datasets/{name}/diff", { params: { path: { name }, query: { ...inTeam(team), from: `v${from}`, to: `v${to}` } } })),
     staleTime: Number.POSITIVE_INFINITY,
   });
 
 export const jobLineageQuery = (jobId: string) =>
-  queryOptions({
-    queryKey: ["job-lineage", jobId],
-    queryFn: () => request<{ inputs: LineageEntry[]; outputs: LineageEntry[] }>("GET", `/api/v1/jobs/${enc(jobId)}/lineage`),
-  });
+  queryOptions({ queryKey: ["job-lineage", jobId], queryFn: () => call(api.GET("/api/v1/jobs/{id}/lineage", { params: { path: { id: jobId } } })) });
 
 /** A download link that works without signing in, for an hour. */
 export function presign(team: string, name: string, version: number, path: string, expiresIn = "1h") {
-  return request<{ url: string; expiresAt: string }>("POST", datasetPath(team, name, `/versions/${version}/url`), { path, expiresIn });
+  return call(api.POST("/api/v1/datasets/{name}/versions/{version}/url", { params: { path: { name, version: `v${version}` }, query: inTeam(team) }, body: { path, expiresIn } }));
 }
+
+// What a dataset's writers change.
+export const patchDataset = (team: string, name: string, body: S["PatchDataset"]) =>
+  call(api.PATCH("/api/v1/datasets/{name}", { params: { path: { name }, query: inTeam(team) }, body }));
+export const removeDataset = (team: string, name: string) => call(api.DELETE("/api/v1/datasets/{name}", { params: { path: { name }, query: inTeam(team) } }));
+export const removeVersion = (team: string, name: string, version: number) =>
+  call(api.DELETE("/api/v1/datasets/{name}/versions/{version}", { params: { path: { name, version: `v${version}` }, query: inTeam(team) } }));
+export const setAlias = (team: string, name: string, alias: string, version: number) =>
+  call(api.PUT("/api/v1/datasets/{name}/aliases/{alias}", { params: { path: { name, alias }, query: inTeam(team) }, body: { version } }));
+export const removeAlias = (team: string, name: string, alias: string) =>
+  call(api.DELETE("/api/v1/datasets/{name}/aliases/{alias}", { params: { path: { name, alias }, query: inTeam(team) } }));
+
+// What an upload asks.
+export const missingBlobs = (sha256: string[]) => call(api.POST("/api/v1/data/blobs/missing", { body: { sha256 } }));
+export const pushVersion = (team: string, name: string, body: S["PushVersion"]) =>
+  call(api.POST("/api/v1/datasets/{name}/versions", { params: { path: { name }, query: inTeam(team) }, body }));
+export const startUpload = (body: S["StartUpload"]) => call(api.POST("/api/v1/data/uploads", { body }));
+export const completeUpload = (id: string) => call(api.POST("/api/v1/data/uploads/{id}/complete", { params: { path: { id } } }));

@@ -1,7 +1,7 @@
 import { CSRF_HEADERS } from "../../api/client";
 import { ApiProblem, toProblem } from "../../api/problem";
 import { Sha256 } from "../../lib/sha256";
-import { type DatasetFile, datasetPath, type PushResult, request, type UploadSession, type Visibility } from "./api";
+import { completeUpload, type DatasetFile, missingBlobs, type PushResult, pushVersion, startUpload, type Visibility } from "./api";
 
 // Pushing files from the browser, as `plinth data push` does from a terminal: hash each file
 // here, ask the server which contents it lacks, send only those (small files whole, big ones
@@ -210,7 +210,7 @@ export async function pushFiles(opts: PushOptions): Promise<PushResult> {
   const missing: string[] = [];
   const shas = [...bySha.keys()];
   for (let i = 0; i < shas.length; i += 10_000) {
-    const answer = await request<{ missing: string[] }>("POST", "/api/v1/data/blobs/missing", { sha256: shas.slice(i, i + 10_000) });
+    const answer = await missingBlobs(shas.slice(i, i + 10_000));
     missing.push(...answer.missing);
   }
   await uploadBlobs(missing, bySha, opts, p, report);
@@ -226,13 +226,12 @@ export async function pushFiles(opts: PushOptions): Promise<PushResult> {
     ...(opts.visibility && { visibility: opts.visibility }),
     ...(opts.description && { description: opts.description }),
   };
-  const path = datasetPath(opts.team, opts.name, "/versions");
-  let result = await request<PushResult>("POST", path, body);
+  let result: PushResult = await pushVersion(opts.team, opts.name, body);
   // Contents can go missing in between (collected as unused); send those we hold, once.
   const again = result.missing.filter((sha) => bySha.has(sha));
   if (result.version === null && again.length > 0) {
     await uploadBlobs(again, bySha, opts, p, report);
-    result = await request<PushResult>("POST", path, body);
+    result = await pushVersion(opts.team, opts.name, body);
   }
   if (result.version === null) {
     throw new ApiProblem({
@@ -290,7 +289,7 @@ async function uploadBlobs(shas: string[], bySha: Map<string, File>, opts: PushO
  * lost connection or a closed tab sends only the rest. A part that fails is sent again.
  */
 async function uploadInParts(sha256: string, file: File, opts: PushOptions, onSent: (bytes: number) => void): Promise<void> {
-  const session = await request<UploadSession>("POST", "/api/v1/data/uploads", { sha256, size: file.size, ...(opts.team && { team: opts.team }) });
+  const session = await startUpload({ sha256, size: file.size, ...(opts.team && { team: opts.team }) });
   const have = new Set(session.parts.map((part) => part.number));
   let done = session.parts.reduce((n, part) => n + part.size, 0);
   onSent(done);
@@ -312,5 +311,5 @@ async function uploadInParts(sha256: string, file: File, opts: PushOptions, onSe
     done += part.size;
     onSent(done);
   }
-  await request("POST", `/api/v1/data/uploads/${session.id}/complete`);
+  await completeUpload(session.id);
 }

@@ -13,7 +13,6 @@ import { formatBytes, formatDuration, formatTime } from "../../lib/format";
 import { useTeams } from "../../lib/teams";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
-import type { JobInput, JobOutput } from "../data/api";
 import { FAILURE_TITLES } from "./failure";
 import { JobData } from "./JobData";
 import { JobActions } from "./JobActions";
@@ -64,7 +63,7 @@ export default function JobPage() {
           <Resources job={j} />
         </Grid.Col>
       </Grid>
-      <JobData job={j} inputs={(j as { inputs?: JobInput[] }).inputs ?? []} outputs={(j as { outputs?: JobOutput[] }).outputs ?? []} />
+      <JobData job={j} inputs={j.inputs} outputs={j.outputs} />
       <LogViewer jobId={j.id} jobName={j.name} />
       <Spec job={j} />
     </Stack>
