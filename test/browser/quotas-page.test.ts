@@ -40,7 +40,7 @@ describe("quotas page (Chromium)", () => {
     await poll(() => page.getByTestId("quota-saved").textContent()).toBe("Quota of team vision set.");
     const card = page.locator('[data-quota="team:vision"]');
     await poll(() => card.textContent()).toContain("GPUs at once0 of 1");
-    expect((await s.t.api("GET", "/api/v1/quotas/team/vision")).body.limits).toEqual({ gpus: 1, runningJobs: null, gpuHoursPerWeek: null });
+    expect((await s.t.api("GET", "/api/v1/quotas/team/vision")).body.limits).toEqual({ gpus: 1, runningJobs: null, gpuHoursPerWeek: null, storageBytes: null });
     await expectAccessible(page, "/quotas");
     await expectStyled(page, "/quotas");
   });

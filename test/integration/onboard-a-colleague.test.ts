@@ -168,7 +168,7 @@ for (const db of testDatabases()) {
         command: "plinth quotas set --team vision --gpus 4 --gpu-hours-per-week 300",
         after: async () => {
           const quota = (await t.api("GET", "/api/v1/quotas/team/vision")).body;
-          expect(quota.limits).toEqual({ gpus: 4, runningJobs: null, gpuHoursPerWeek: 300 });
+          expect(quota.limits).toEqual({ gpus: 4, runningJobs: null, gpuHoursPerWeek: 300, storageBytes: null });
           // Ada sees her team's quota too.
           const hers = (await as(vars.ADA_TOKEN!, "GET", "/api/v1/quotas")).body.items;
           expect(hers).toContainEqual(expect.objectContaining({ scope: "team", name: "vision", limits: quota.limits }));
