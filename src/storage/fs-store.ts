@@ -303,8 +303,9 @@ export class FsObjectStore implements ObjectStore {
   /** Renames into place, making the parent folder (again, if a delete pruned it meanwhile). */
   async #place(from: string, to: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await mkdir(dirname(to), { recursive: true });
       try {
+        // Inside the try: a delete pruning the same folder can make mkdir itself fail.
+        await mkdir(dirname(to), { recursive: true });
         await rename(from, to);
         return;
       } catch (err) {
