@@ -102,7 +102,7 @@ describe("data pages (Chromium)", () => {
     await page.getByRole("button", { name: "Add expectations" }).click();
     await page.getByTestId("expectations-editor").fill('files: "*.csv"\ncolumns:\n  species: string\nnonNull: [species]\n');
     await page.getByRole("button", { name: "Save expectations" }).click();
-    await poll(() => page.getByTestId("expectations-words").textContent()).toContain("tables matching *.csv has a column species of type string");
+    await poll(() => page.getByTestId("expectations-words").textContent()).toContain("every table matching *.csv has a column species of type string");
     expect((await s.t.api("GET", "/api/v1/datasets/iris?team=vision")).body.expectations).toMatchObject({ files: "*.csv", columns: { species: "string" }, nonNull: ["species"] });
     await expectAccessible(page, "a dataset's expectations");
   });

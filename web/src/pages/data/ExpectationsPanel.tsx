@@ -31,7 +31,7 @@ type Rules = Record<string, unknown> & {
 /** The rules in plain words, one line each. */
 export function describeRules(r: Rules): string[] {
   const out: string[] = [];
-  const where = !r.files || r.files === "**/*" ? "every table" : `tables matching ${r.files}`;
+  const where = !r.files || r.files === "**/*" ? "every table" : `every table matching ${r.files}`;
   for (const [column, type] of Object.entries(r.columns ?? {})) out.push(type === "any" ? `${where} has a column ${column}` : `${where} has a column ${column} of type ${type}`);
   if (r.nonNull?.length) out.push(`${r.nonNull.join(", ")} ${r.nonNull.length === 1 ? "has" : "have"} no empty cells`);
   if (r.rows?.min !== undefined && r.rows.max !== undefined) out.push(`${where} has ${r.rows.min} to ${r.rows.max} rows`);
