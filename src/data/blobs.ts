@@ -83,6 +83,17 @@ export function blobProblem(err: unknown): unknown {
       hint: "The file probably changed while it was sent, or the upload was cut short: hash it again and send it again (`plinth data push` does both).",
     });
   }
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === "ECONNRESET" || code === "ERR_STREAM_PREMATURE_CLOSE") {
+    // The client went away mid-body: nobody reads this answer, but it is not the server's failure.
+    return new ProblemError({
+      status: 400,
+      title: "Upload cut short",
+      code: "upload-cut-short",
+      detail: "The connection closed before the whole body arrived; nothing was stored.",
+      hint: "Send the file again; `plinth data push` resumes large files where they stopped.",
+    });
+  }
   if (err instanceof BlobTooLargeError) {
     return new ProblemError({
       status: 413,

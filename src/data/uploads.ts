@@ -87,7 +87,9 @@ export class DataUploads {
     if (length !== expected) {
       throw problems.badRequest(`Part ${n} must have ${expected} bytes, not ${length}.`, `Every part but the last has ${row.part_size} bytes; the last has the rest.`);
     }
-    await this.#blobs.multipart.putPart(row.store_upload_id, n, body, length);
+    await this.#blobs.multipart.putPart(row.store_upload_id, n, body, length).catch((err) => {
+      throw blobProblem(err);
+    });
     await this.#store.touchUpload(row.id, this.#clock.now() + IDLE_MS);
     return { number: n, size: length };
   }
