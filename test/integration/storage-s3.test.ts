@@ -1,15 +1,15 @@
-import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, runCli, spawnServer } from "../helpers/platform.ts";
+import { testDatabases } from "../helpers/databases.ts";
+import { freePort, runCli, spawnServer, startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import { reportSkippedS3Tests, type S3Server, s3sFsBinary, startS3Server } from "../helpers/s3-server.ts";
 
-// A whole Plinth (`plinth up`, its own process) keeping everything in a bucket of a real
-// S3-compatible server: code bundles, datasets, job inputs fetched into the node's cache and
-// outputs committed back, native presigned links; and a start-up that refuses a bucket it
-// cannot use, saying what to fix without echoing the secret.
+// A whole Plinth keeping everything in a bucket of a real S3-compatible server, driven by the
+// real CLI: code bundles, datasets, job inputs fetched into the node's cache and outputs
+// committed back, native presigned links; and `plinth up` refusing a bucket it cannot use,
+// saying what to fix without echoing the secret.
 
 reportSkippedS3Tests();
 
@@ -35,29 +35,35 @@ function filesUnder(dir: string): string[] {
 
 describe.skipIf(!s3sFsBinary())("a Plinth whose objects are in S3", () => {
   let s3: S3Server;
-  let server: ChildProcess;
+  let t: TestPlatform;
   let url: string;
   let dataDir: string;
   let project: string;
   beforeAll(async () => {
     s3 = await startS3Server();
-    dataDir = mkdtempSync(join(tmpdir(), "plinth-on-s3-"));
     project = mkdtempSync(join(tmpdir(), "plinth-s3-project-"));
     writeFileSync(join(project, "train.py"), "import os\nrows = open(os.path.join(os.environ['PLINTH_INPUT_TRAIN'], 'iris.csv')).read().splitlines()\nos.makedirs('out', exist_ok=True)\nopen('out/count.txt', 'w').write(str(len(rows) - 1))\nprint('rows', len(rows) - 1)\n");
     mkdirSync(join(project, "iris"));
     writeFileSync(join(project, "iris", "iris.csv"), "sepal,species\n5.1,setosa\n6.2,virginica\n");
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    server = await spawnServer({ dataDir, port, env: s3Env(s3) });
-  });
+    const storage = {
+      s3: {
+        endpoint: s3.endpoint,
+        bucket: s3.bucket,
+        prefix: "plinth/",
+        credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+      },
+    };
+    t = await startTestPlatform(testDatabases()[0]!, "storage-s3", { extra: { storage } });
+    url = t.url;
+    dataDir = t.dataDir;
+  }, 120_000);
   afterAll(async () => {
-    server?.kill("SIGTERM");
+    await t?.close();
     await s3?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
     rmSync(project, { recursive: true, force: true });
   });
 
-  it("runs a job with code, reads a dataset as input and stores its output, all in the bucket", async () => {
+  it("runs a job with code, reads a dataset as input and stores its output, all in the bucket", { timeout: 180_000 }, async () => {
     const push = await runCli(["data", "push", "iris", "--name", "iris"], { url, cwd: project });
     expect(push.code, push.stderr).toBe(0);
     const run = await runCli(["run", "--input", "train=iris@v1", "--output", "counts=out/", "--", "python3", "train.py"], { url, cwd: project });
@@ -115,7 +121,8 @@ describe.skipIf(!s3sFsBinary())("starting with a bucket Plinth cannot use", () =
     return err!.message;
   };
 
-  it("says which setting to fix, and never prints the secret", async () => {
+  // Three starts, each failing after the S3 client's own retries.
+  it("says which setting to fix, and never prints the secret", { timeout: 240_000 }, async () => {
     const noBucket = await start(s3Env(s3, { PLINTH_STORAGE_S3_BUCKET: "no-such-bucket" }));
     expect(noBucket).toMatch(/Cannot use the object store/);
     expect(noBucket).toMatch(/Create the bucket 'no-such-bucket'/);
