@@ -11,18 +11,20 @@ import { newJobRow } from "./new-job-row.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import type { JobSecrets } from "./job-secrets.ts";
-import { secretNamesOf } from "./log-mask.ts";
-import { exitWarning, explainFailure, INPUT_HINT, lastLines, pathsRelativeTo, withProcessLimit } from "./failure.ts";
+import { INPUT_HINT } from "./failure.ts";
 import { type JobData, noDatasets } from "./job-data.ts";
-import { assertTransition, canTransition } from "./lifecycle.ts";
+import { JobExits } from "./exits.ts";
+import { QueueView } from "./queue-view.ts";
+import { type ReconcileContext, reconcile } from "./reconcile.ts";
+import { Retries, retryIdFor } from "./retries.ts";
 import type { RunDirs } from "./run-dirs.ts";
 import { type Allocation, RuntimeState } from "./runtime-state.ts";
-import { type HeldBy, heldBySeenBy, QuotaBook, type QuotaDefinitions, type ScopeUsage } from "./quota-book.ts";
-import { canEverFit, forecast, schedule } from "./scheduler/policy.ts";
-import { quotasEverAllow, teamKey, userKey } from "./scheduler/quotas.ts";
+import { QuotaBook, type QuotaDefinitions, type ScopeUsage } from "./quota-book.ts";
+import { canEverFit, schedule } from "./scheduler/policy.ts";
+import { quotasEverAllow } from "./scheduler/quotas.ts";
 import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
 import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts";
-import { type FailureReason, JobSpecSchema, type JobState, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
+import { type FailureReason, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
 import { type JobDetailView, type JobView, toEventView, toJobView } from "./view.ts";
 import type { JobLineage } from "./data-spec.ts";
@@ -59,13 +61,14 @@ export class JobService {
   readonly #specs = new Map<string, NormalizedJob>();
   #dispatchQueued = false;
   #dispatching = false;
-  #forecastCache: { at: number; byId: Map<string, QueueForecast>; held: Map<string, HeldBy> } | null = null;
   readonly #quotas = new QuotaBook();
+  readonly #queueView: QueueView;
+  readonly #retries: Retries;
+  readonly #exits: JobExits;
+  readonly #reconcileWith: ReconcileContext;
   #persistTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
-  /** Retries being created now, by id. */
-  readonly #creatingRetries = new Set<string>();
 
   /** Who may read which job, for live events and the cluster view. */
   readonly access: JobReadAccess;
@@ -74,6 +77,22 @@ export class JobService {
     this.#o = opts;
     this.access = new JobReadAccess((id) => opts.store.get(id));
     this.#ledger = new UsageLedger(opts.policy.fairShareHalfLifeMs);
+    this.#queueView = new QueueView(opts.clock, this.#quotas, () => this.#scheduleInput());
+    this.#retries = new Retries(opts.store, opts.logger, (user, spec, extra) => this.submit(user, spec, extra));
+    const changed = (row: Pick<JobRow, "id" | "state" | "user_id">) => this.#changed(row);
+    this.#exits = new JobExits({ ...opts, retries: this.#retries, changed, ran: (name) => this.#medians.delete(name) });
+    this.#reconcileWith = {
+      ...opts,
+      state: this.#state,
+      retries: this.#retries,
+      accountOf: (userId) => opts.accountOf(userId),
+      launchRequest: (id, job, allocation, runAs) => this.#launchRequest(id, job, allocation, runAs),
+      handleExit: (id, info) => this.#handleExit(id, info),
+      onExit: (id, info) => this.#onExit(id, info),
+      pendingOf: (row) => this.#pendingOf(row),
+      changed,
+      armTimeout: (id, userId, startedAt, timeoutMs) => this.#armTimeout(id, userId, startedAt, timeoutMs),
+    };
   }
 
   get nodes() {
@@ -87,13 +106,13 @@ export class JobService {
     if (saved) this.#ledger.restore(JSON.parse(saved));
     this.#quotas.load(await this.#o.store.gpuSpansSince(this.#o.clock.now() - this.#quotas.windowMs));
     for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
-    for (const row of await this.#o.store.inStates(["starting", "running"])) await this.#reconcile(row);
+    for (const row of await this.#o.store.inStates(["starting", "running"])) await reconcile(this.#reconcileWith, row);
     // Retries promised by jobs that ended just before a crash.
-    for (const row of await this.#o.store.unfulfilledRetries(this.#o.clock.now() - 7 * 86_400_000)) await this.#maybeRetry(row);
+    for (const row of await this.#o.store.unfulfilledRetries(this.#o.clock.now() - 7 * 86_400_000)) await this.#retries.maybeRetry(row);
     // A cancel or timeout recorded just before a crash may not have reached the process.
-    for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await this.#reconcile(row);
+    for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await reconcile(this.#reconcileWith, row);
     // Jobs that succeeded just before a stop, whose outputs were still being saved.
-    for (const row of await this.#o.store.inStates(["saving"])) this.#track(this.#saveOutputs(row));
+    for (const row of await this.#o.store.inStates(["saving"])) this.#track(this.#exits.saveOutputs(row));
     this.#o.data?.startPruning(() => this.#o.store.inStates(["queued", "starting", "running"]));
     this.#persistTimer = setInterval(() => void this.#persistUsage(), 10_000);
     this.#persistTimer.unref();
@@ -132,7 +151,7 @@ export class JobService {
       this.#o.store.events(id),
       this.#o.data?.describe(subject, row) ?? { inputs: [], outputs: [] },
     ]);
-    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueInfo(row), events, this.#heldBy(row, subject));
+    const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueView.queueInfo(row), events, this.#queueView.heldBy(row, subject));
     return { ...view, events: events.map(toEventView), ...data };
   }
 
@@ -147,20 +166,20 @@ export class JobService {
     const page = rows.slice(0, filter.limit);
     const labels = await this.#o.store.labelsOf(page.map((r) => r.id));
     return {
-      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueInfo(r), undefined, this.#heldBy(r, filter.visibleTo))),
+      items: page.map((r) => toJobView(r, labels.get(r.id) ?? {}, this.#queueView.queueInfo(r), undefined, this.#queueView.heldBy(r, filter.visibleTo))),
       nextCursor: rows.length > filter.limit ? page[page.length - 1]!.id : null,
     };
   }
 
   /** The queue in run order with positions and expected starts, and what holds each GPU. */
   queue(): { forecast: QueueForecast[]; allocations: Allocation[] } {
-    return { forecast: [...this.#forecast().values()].sort((a, b) => a.position - b.position), allocations: [...this.#state.allocations.values()] };
+    return { forecast: [...this.#queueView.forecast().values()].sort((a, b) => a.position - b.position), allocations: [...this.#state.allocations.values()] };
   }
 
   /** New quotas from the quotas module: they apply from the next pass on. */
   setQuotas(defs: QuotaDefinitions): void {
     this.#quotas.setDefinitions(defs);
-    this.#forecastCache = null;
+    this.#queueView.forget();
     // Before start() has loaded the queue there is nothing to dispatch yet.
     if (this.#persistTimer) this.wake("quotas");
   }
@@ -172,13 +191,7 @@ export class JobService {
 
   /** How many queued jobs each quota holds back, by scope key. */
   heldByScope(): Map<string, number> {
-    this.#forecast();
-    const counts = new Map<string, number>();
-    for (const h of this.#forecastCache!.held.values()) {
-      const key = h.scope.kind === "user" ? userKey(h.scope.id) : teamKey(h.scope.id);
-      counts.set(key, (counts.get(key) ?? 0) + 1);
-    }
-    return counts;
+    return this.#queueView.heldByScope();
   }
 
   logPath(id: string): string {
@@ -412,13 +425,13 @@ export class JobService {
     const now = this.#o.clock.now();
     const before = await this.#o.store.get(id);
     const patch: JobPatch = { finished_at: now, reason, message, hint };
-    if (before) patch.retried_by = this.#retryIdFor(before, reason, now);
+    if (before) patch.retried_by = retryIdFor(before, reason, now);
     await this.#o.store.transition(id, "starting", "failed", now, patch, null);
     this.#free(id);
     const row = await this.#o.store.get(id);
     if (row) {
       this.#changed(row);
-      await this.#maybeRetry(row);
+      await this.#retries.maybeRetry(row);
     }
     this.wake("start failed");
   }
@@ -440,7 +453,7 @@ export class JobService {
       reason: "time_limit",
       message: `Stopped after ${formatDuration(timeoutMs)}, its time limit.`,
       hint: "Give it more time with --timeout (e.g. --timeout 4h), or save checkpoints so a retry can resume.",
-      retried_by: row ? this.#retryIdFor(row, "time_limit", now) : null,
+      retried_by: row ? retryIdFor(row, "time_limit", now) : null,
     };
     if (!(await this.#o.store.transition(id, "running", "timed_out", now, patch, { timeoutMs }))) return;
     this.#o.bus.emit("job.changed", { jobId: id, state: "timed_out", userId });
@@ -461,161 +474,7 @@ export class JobService {
     this.wake("exit");
     const row = await this.#o.store.get(id);
     if (!row) return;
-    await this.#recordExit(row, info, now);
-  }
-
-  /** Records how a job's process ended: its final state, or only the exit details if a cancel or timeout came first. */
-  async #recordExit(row: JobRow, info: ExitInfo, now: number): Promise<void> {
-    const id = row.id;
-    // The end of the log explains a failure; a clean exit of a running job needs no reading.
-    const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && (row.state === "running" || row.state === "starting");
-    const logTail = clean ? "" : pathsRelativeTo(await this.#o.secrets.masks.maskText(id, secretNamesOf(JSON.parse(row.normalized)), await this.#o.runDirs.tail(id, 8 * 1024)), this.#o.runDirs.workdir(id));
-    const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
-    if (row.state === "running" || row.state === "starting") {
-      const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
-      const warning = outcome.reason ? null : exitWarning(info, row.memory_bytes);
-      // A job that succeeded has ended once its outputs are saved.
-      const saving = outcome.state === "succeeded" && (JSON.parse(row.normalized) as NormalizedJob).outputs !== undefined;
-      const state = (saving ? "saving" : outcome.state) as JobState;
-      if (row.state === "starting" && !canTransition("starting", state)) {
-        // It ran and ended while the server was away before "running" was recorded.
-        if (await this.#o.store.transition(id, "starting", "running", now, { started_at: now }, { recovered: true })) return this.#recordExit({ ...row, state: "running", started_at: now }, info, now);
-      }
-      assertTransition(id, row.state, state);
-      const patch: JobPatch = {
-        ...exitPatch,
-        finished_at: saving ? null : now,
-        reason: outcome.reason,
-        // A job that succeeded may still carry a warning (a helper process killed for memory).
-        message: outcome.reason ? outcome.message : (warning?.message ?? null),
-        hint: outcome.reason ? withProcessLimit(outcome.hint, info) : (warning?.hint ?? null),
-        // Decided with the end itself, so whoever sees the failure also sees its retry.
-        retried_by: this.#retryIdFor(row, outcome.reason, now),
-        ...(row.started_at === null && { started_at: now }),
-      };
-      if (!(await this.#o.store.transition(id, row.state, state, now, patch, { exitCode: info.exitCode, signal: info.signal }))) {
-        // Cancelled or timed out in the meantime: record the exit against that state instead.
-        const current = await this.#o.store.get(id);
-        if (current && current.state !== row.state) await this.#recordExit(current, info, now);
-        return;
-      }
-      const ended = { ...row, ...patch, state };
-      this.#medians.delete(row.name);
-      this.#changed(ended);
-      if (saving) await this.#saveOutputs(ended);
-      else await this.#maybeRetry(ended);
-    } else {
-      // Cancelled or timed out earlier: the state is already recorded; add how the process ended.
-      await this.#o.store.patch(id, exitPatch);
-      this.#changed({ ...row, ...exitPatch });
-      await this.#maybeRetry({ ...row, ...exitPatch });
-    }
-  }
-
-  /** Saves a succeeded job's outputs as dataset versions; then it has succeeded, or failed with output_not_saved. */
-  async #saveOutputs(row: JobRow): Promise<void> {
-    const paths = { workdir: this.#o.runDirs.workdir(row.id), logPath: this.#o.runDirs.logPath(row.id) };
-    const result = this.#o.data ? await this.#o.data.save(row, paths) : { ok: false as const, message: "The outputs were not saved: this server keeps no datasets.", hint: "Ask a Keeper about datasets." };
-    const now = this.#o.clock.now();
-    const patch: JobPatch = result.ok
-      ? { finished_at: now }
-      : { finished_at: now, reason: "output_not_saved", message: result.message, hint: result.hint, retried_by: this.#retryIdFor(row, "output_not_saved", now) };
-    const state = result.ok ? "succeeded" : "failed";
-    if (!(await this.#o.store.transition(row.id, "saving", state, now, patch, null))) return;
-    const ended = { ...row, ...patch, state } as const;
-    this.#changed(ended);
-    await this.#maybeRetry(ended);
-  }
-
-  /** The id the automatic retry of a job ending for `reason` will have, or null when its policy says no. */
-  #retryIdFor(row: JobRow, reason: string | null, now: number): string | null {
-    if (!reason || reason === "cancelled") return null;
-    const job = JSON.parse(row.normalized) as NormalizedJob;
-    if (row.attempt > job.retry.count || !job.retry.on.includes(reason as FailureReason)) return null;
-    return newId("job", now);
-  }
-
-  /** Creates the retry a job's end promised (its `retried_by`), unless it exists already. */
-  async #maybeRetry(row: JobRow): Promise<void> {
-    const id = row.retried_by;
-    // Two paths can get here for one job at once (its exit, and the start-up sweep of promised
-    // retries): the second must neither create it twice nor, failing to, undo the promise.
-    if (!id || this.#creatingRetries.has(id)) return;
-    this.#creatingRetries.add(id);
-    try {
-      if (await this.#o.store.get(id)) return;
-      const user: Principal = { userId: row.user_id, name: "retry policy", role: "member", teams: {}, tokenId: "", scopes: null };
-      await this.submit(user, JSON.parse(row.spec), { retryOf: row, id });
-    } catch (err) {
-      if (await this.#o.store.get(id)) return;
-      this.#o.logger.warn({ err, jobId: row.id }, "automatic retry was refused");
-      await this.#o.store.patch(row.id, { retried_by: null });
-    } finally {
-      this.#creatingRetries.delete(id);
-    }
-  }
-
-  /** After a restart: re-attach to a job's process, record how it ended, or mark it lost. */
-  async #reconcile(row: JobRow): Promise<void> {
-    const gpus = row.gpu_assignment ? (JSON.parse(row.gpu_assignment) as Allocation["gpus"]) : [];
-    const job = JSON.parse(row.normalized) as NormalizedJob;
-    const allocation: Allocation = {
-      id: row.id,
-      userId: row.user_id,
-      teamId: row.team_id,
-      node: row.node ?? this.#state.nodes[0]?.name ?? "local",
-      cpus: row.cpus,
-      memoryBytes: row.memory_bytes,
-      gpuIndices: gpus.map((g) => g.index),
-      gpus,
-      startedAt: row.started_at ?? row.created_at,
-      expectedEndAt: null,
-    };
-    const req = this.#launchRequest(row.id, job, allocation, await this.#o.accountOf(row.user_id));
-    const stored = row.pid !== null && row.pid_start_time !== null ? { pid: row.pid, startTime: row.pid_start_time } : null;
-    const outcome = await this.#o.executor.reattach(req, stored, (info) => this.#handleExit(row.id, info));
-    if (outcome === "not-started") {
-      // The crash came before its process was made, and nothing will make it now: it waits its turn again.
-      if (row.state === "starting" && (await this.#o.store.transition(row.id, "starting", "queued", this.#o.clock.now(), { node: null, gpu_assignment: null }, { notStarted: true }))) {
-        this.#state.pending.set(row.id, await this.#pendingOf(row));
-        this.#changed({ ...row, state: "queued" });
-      }
-      if (row.state === "starting") return;
-    } else if (typeof outcome === "object" && "running" in outcome) {
-      this.#state.allocations.set(row.id, allocation);
-      const { pid, startTime } = outcome.running;
-      if (row.state === "cancelled" || row.state === "timed_out") {
-        if (row.pid === null) await this.#o.store.patch(row.id, { pid, pid_start_time: startTime });
-        await this.#o.executor.cancel(row.id, this.#o.cancelGraceMs);
-        return;
-      }
-      if (row.state === "running") this.#armTimeout(row.id, row.user_id, allocation.startedAt, job.timeoutMs);
-      else {
-        const now = this.#o.clock.now();
-        allocation.startedAt = now;
-        await this.#o.store.transition(row.id, "starting", "running", now, { started_at: now, pid, pid_start_time: startTime }, { reattached: true, pid });
-        this.#armTimeout(row.id, row.user_id, now, job.timeoutMs);
-      }
-      this.#o.logger.info({ jobId: row.id, pid }, "re-attached to a running job");
-      return;
-    } else if (outcome !== "gone") {
-      await this.#onExit(row.id, outcome);
-      return;
-    }
-    if (row.state === "cancelled" || row.state === "timed_out") return;
-    const now = this.#o.clock.now();
-    const patch: JobPatch = {
-      finished_at: now,
-      reason: "lost",
-      message: "The server stopped while the job was running, and its process was gone when it came back.",
-      hint: job.retry.on.includes("lost") && row.attempt <= job.retry.count ? "It is being retried automatically." : "Run it again with `plinth jobs retry`; add `retries: 1` to retry lost jobs automatically.",
-      retried_by: this.#retryIdFor(row, "lost", now),
-    };
-    if (await this.#o.store.transition(row.id, row.state, "lost", now, patch, null)) {
-      const lost = { ...row, ...patch, state: "lost" as const };
-      this.#changed(lost);
-      await this.#maybeRetry(lost);
-    }
+    await this.#exits.recordExit(row, info, now);
   }
 
   // ---- helpers -------------------------------------------------------------------------
@@ -650,30 +509,6 @@ export class JobService {
     const median = runs.length ? runs[Math.floor(runs.length / 2)]! : null;
     this.#medians.set(name, median);
     return median;
-  }
-
-  /** Forecasts are estimates: one computed in the last second serves, unless it lacks the job asked about. */
-  #forecast(jobId?: string): Map<string, QueueForecast> {
-    const now = this.#o.clock.now();
-    const cached = this.#forecastCache;
-    if (cached && now - cached.at < 1000 && (jobId === undefined || cached.byId.has(jobId))) return cached.byId;
-    const input = this.#scheduleInput();
-    const byId = new Map(forecast(input).map((f) => [f.jobId, f]));
-    this.#forecastCache = { at: now, byId, held: this.#quotas.heldBy(input) };
-    return byId;
-  }
-
-  /** Which quota holds a queued job back, in words, as the viewer may see it; null when none does. */
-  #heldBy(row: JobRow, viewer: Subject): HeldBy | null {
-    if (row.state !== "queued") return null;
-    this.#forecast(row.id);
-    return heldBySeenBy(viewer, this.#forecastCache?.held.get(row.id) ?? null, row.team_id);
-  }
-
-  #queueInfo(row: JobRow): JobView["queue"] {
-    if (row.state !== "queued") return null;
-    const f = this.#forecast(row.id).get(row.id);
-    return f ? { position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() } : null;
   }
 
   async #mustGet(id: string): Promise<JobRow> {
