@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { runOk } from "../test/helpers/python-clients.ts";
 import { describeMachine, machineLine } from "./lib/machine.ts";
-import { MiB, mib, type RssFigures, watchRss } from "./lib/rss.ts";
+import { cpuSeconds, MiB, mib, type RssFigures, watchRss } from "./lib/rss.ts";
 import { type BenchServer, median, REPO, round, startBenchServer } from "./lib/server.ts";
 
 const SIZE = Number(process.env.BENCH_DATA_MIB ?? 1024) * MiB;
@@ -25,6 +25,8 @@ const RSS_LIMIT = 64 * 1000 * 1000;
 
 interface Timed {
   seconds: number;
+  /** CPU seconds of the client side: this process and the programs it ran (cp, the CLI). */
+  clientCpu: number;
   rss?: RssFigures;
 }
 
@@ -34,10 +36,14 @@ const run = async (command: string, args: string[], env: Record<string, string> 
 const mibPerSecond = (bytes: number, seconds: number) => round(bytes / MiB / seconds, 0);
 
 
-async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number }> {
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; clientCpu: number }> {
+  const cpu0 = process.cpuUsage();
+  const children0 = cpuSeconds("self", "children");
   const t0 = performance.now();
   const result = await work();
-  return { result, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000;
+  const own = process.cpuUsage(cpu0);
+  return { result, seconds, clientCpu: (own.user + own.system) / 1e6 + cpuSeconds("self", "children") - children0 };
 }
 
 /** Flushes dirty pages first, so one step's writeback does not land in the next one's time. */
@@ -109,11 +115,18 @@ async function cli(server: BenchServer, home: string, args: string[]): Promise<a
 function summary(times: Timed[], bytes: number) {
   const seconds = median(times.map((t) => t.seconds));
   const growth = times.flatMap((t) => (t.rss ? [t.rss.growthBytes] : []));
+  const perGiB = (cpu: number) => round(cpu / (bytes / 1024 ** 3), 2);
   return {
     medianSeconds: round(seconds, 2),
     mibPerSecond: mibPerSecond(bytes, seconds),
     runsMibPerSecond: times.map((t) => mibPerSecond(bytes, t.seconds)),
-    ...(growth.length > 0 && { rssGrowthMiB: growth.map(mib), rssGrowthMaxMiB: mib(Math.max(...growth)), rssAfterMiB: times.map((t) => mib(t.rss!.afterBytes)) }),
+    clientCpuSecondsPerGiB: perGiB(median(times.map((t) => t.clientCpu))),
+    ...(growth.length > 0 && {
+      serverCpuSecondsPerGiB: perGiB(median(times.map((t) => t.rss!.cpuSeconds))),
+      rssGrowthMiB: growth.map(mib),
+      rssGrowthMaxMiB: mib(Math.max(...growth)),
+      rssAfterMiB: times.map((t) => mib(t.rss!.afterBytes)),
+    }),
   };
 }
 
@@ -134,12 +147,12 @@ async function bigFile(server: BenchServer, dir: string) {
     times.hash.push(hashed);
     await flush();
     const put = await watchRss(server.pid, () => timed(() => rawPut(server, source, hashed.result)));
-    times.rawPut.push({ seconds: put.result.seconds, rss: put.rss });
+    times.rawPut.push({ ...put.result, rss: put.rss });
     await server.api("POST", `/api/v1/datasets/raw-${i}/versions`, { files: [{ path: "big.bin", sha256: hashed.result, size: SIZE }] });
     await flush();
     const fetched = join(dir, "fetched.bin");
     const get = await watchRss(server.pid, () => timed(() => rawGet(server, `/api/v1/datasets/raw-${i}/versions/v1/files/big.bin`, fetched)));
-    times.rawGet.push({ seconds: get.result.seconds, rss: get.rss });
+    times.rawGet.push({ ...get.result, rss: get.rss });
     if (statSync(fetched).size !== SIZE) throw new Error("the raw GET brought back a file of the wrong size");
     rmSync(fetched);
 
@@ -148,12 +161,12 @@ async function bigFile(server: BenchServer, dir: string) {
     await flush();
     const pushed = await watchRss(server.pid, () => timed(() => cli(server, home, ["data", "push", source, "--name", `cli-${i}`, "-q"])));
     if (pushed.result.result.uploadedBytes !== SIZE) throw new Error(`push sent ${pushed.result.result.uploadedBytes} bytes, not ${SIZE}`);
-    times.push.push({ seconds: pushed.result.seconds, rss: pushed.rss });
+    times.push.push({ ...pushed.result, rss: pushed.rss });
     await flush();
     const into = join(dir, `pulled-${i}`);
     const pulled = await watchRss(server.pid, () => timed(() => cli(server, home, ["data", "pull", `cli-${i}@v1`, into, "-q"])));
     if (pulled.result.result.downloadedBytes !== SIZE) throw new Error(`pull received ${pulled.result.result.downloadedBytes} bytes, not ${SIZE}`);
-    times.pull.push({ seconds: pulled.result.seconds, rss: pulled.rss });
+    times.pull.push({ ...pulled.result, rss: pulled.rss });
     rmSync(into, { recursive: true });
     console.log(
       `  run ${i}: cp ${mibPerSecond(SIZE, times.cp.at(-1)!.seconds)} MiB/s; raw PUT ${mibPerSecond(SIZE, put.result.seconds)}, GET ${mibPerSecond(SIZE, get.result.seconds)}; ` +
@@ -184,18 +197,25 @@ async function manyFiles(server: BenchServer, dir: string) {
   const home = join(dir, "many-home");
   await flush();
   const first = await timed(() => cli(server, home, ["data", "push", folder, "--name", "many", "-q"]));
-  const again: Array<{ seconds: number; sent: number; created: boolean }> = [];
+  const again: Array<{ seconds: number; clientCpu: number; serverCpu: number; sent: number; created: boolean }> = [];
   for (let i = 0; i < RUNS; i++) {
-    const r = await timed(() => cli(server, home, ["data", "push", folder, "--name", "many", "-q"]));
-    again.push({ seconds: r.seconds, sent: r.result.uploadedBytes, created: r.result.created });
+    const r = await watchRss(server.pid, () => timed(() => cli(server, home, ["data", "push", folder, "--name", "many", "-q"])));
+    again.push({ seconds: r.result.seconds, clientCpu: r.result.clientCpu, serverCpu: r.rss.cpuSeconds, sent: r.result.result.uploadedBytes, created: r.result.result.created });
   }
   rmSync(folder, { recursive: true });
   const secondMedian = median(again.map((a) => a.seconds));
   return {
     files: FILES,
     bytes,
-    first: { seconds: round(first.seconds, 2), sentBytes: first.result.uploadedBytes, filesPerSecond: round(FILES / first.seconds, 0) },
-    unchanged: { medianSeconds: round(secondMedian, 2), runsSeconds: again.map((a) => round(a.seconds, 2)), sentBytes: Math.max(...again.map((a) => a.sent)), newVersion: again.some((a) => a.created) },
+    first: { seconds: round(first.seconds, 2), clientCpuSeconds: round(first.clientCpu, 2), sentBytes: first.result.uploadedBytes, filesPerSecond: round(FILES / first.seconds, 0) },
+    unchanged: {
+      medianSeconds: round(secondMedian, 2),
+      runsSeconds: again.map((a) => round(a.seconds, 2)),
+      clientCpuSeconds: round(median(again.map((a) => a.clientCpu)), 2),
+      serverCpuSeconds: round(median(again.map((a) => a.serverCpu)), 2),
+      sentBytes: Math.max(...again.map((a) => a.sent)),
+      newVersion: again.some((a) => a.created),
+    },
     met: secondMedian < 2 && again.every((a) => a.sent === 0 && !a.created),
   };
 }
@@ -221,7 +241,7 @@ if (import.meta.main) {
   const r = (await benchData()) as any;
   const b = r.big;
   const line = (name: string, x: any, ratio?: number) =>
-    `  ${name.padEnd(22)} ${String(x.mibPerSecond).padStart(6)} MiB/s (median of ${r.runs}: ${x.runsMibPerSecond.join(", ")})${ratio !== undefined ? `  ${ratio}× cp` : ""}${x.rssGrowthMaxMiB !== undefined ? `  server RSS +${x.rssGrowthMaxMiB} MiB` : ""}`;
+    `  ${name.padEnd(22)} ${String(x.mibPerSecond).padStart(6)} MiB/s (median of ${r.runs}: ${x.runsMibPerSecond.join(", ")})${ratio !== undefined ? `  ${ratio}× cp` : ""}; CPU s/GiB: client ${x.clientCpuSecondsPerGiB}${x.serverCpuSecondsPerGiB !== undefined ? `, server ${x.serverCpuSecondsPerGiB}; server RSS +${x.rssGrowthMaxMiB} MiB` : ""}`;
   console.log(`data: ${r.sizeMiB} MiB on the local store`);
   console.log(line("cp (same disk)", b.cp));
   console.log(line("sha256 (client)", b.hash));
@@ -231,6 +251,6 @@ if (import.meta.main) {
   console.log(line("plinth data pull", b.pull, b.ratioToCp.pull));
   console.log(`  ≥ 0.8× cp both ways: ${b.throughputMet ? "met" : "NOT met"}; server RSS growth ${b.rssGrowthMaxMiB} MiB (< 64 MB): ${b.rssMet ? "met" : "NOT met"}`);
   const m = r.many;
-  console.log(`data: ${m.files} files (${mib(m.bytes)} MiB): first push ${m.first.seconds} s (${m.first.filesPerSecond} files/s, ${mib(m.first.sentBytes)} MiB sent); unchanged push ${m.unchanged.medianSeconds} s (runs ${m.unchanged.runsSeconds.join(", ")}), ${m.unchanged.sentBytes} bytes sent (target < 2 s, 0 bytes: ${m.met ? "met" : "NOT met"})`);
+  console.log(`data: ${m.files} files (${mib(m.bytes)} MiB): first push ${m.first.seconds} s (${m.first.filesPerSecond} files/s, ${mib(m.first.sentBytes)} MiB sent); unchanged push ${m.unchanged.medianSeconds} s (runs ${m.unchanged.runsSeconds.join(", ")}; CPU: CLI ${m.unchanged.clientCpuSeconds} s, server ${m.unchanged.serverCpuSeconds} s), ${m.unchanged.sentBytes} bytes sent (target < 2 s, 0 bytes: ${m.met ? "met" : "NOT met"})`);
   console.log(JSON.stringify(r));
 }

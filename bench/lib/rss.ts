@@ -3,7 +3,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 // The resident memory of another process (the server under test), from /proc/<pid>/status:
 // before a transfer, its peak during it, and after. The peak is the kernel's own high-water
 // mark (VmHWM, reset through clear_refs where allowed) together with samples every few
-// milliseconds, so a short spike between two samples is not missed.
+// milliseconds, so a short spike between two samples is not missed. Also the CPU time the
+// server spent on the transfer, from /proc/<pid>/stat: on a shared machine wall-clock rates
+// move with everything else that runs, CPU seconds per byte much less.
 
 export interface RssFigures {
   beforeBytes: number;
@@ -11,6 +13,20 @@ export interface RssFigures {
   afterBytes: number;
   /** Peak minus before. */
   growthBytes: number;
+  /** CPU seconds (user + system) the process used meanwhile. */
+  cpuSeconds: number;
+}
+
+/** Clock ticks per second of /proc's times (USER_HZ: 100 on every Linux this runs on). */
+const TICKS = 100;
+
+/** User + system CPU seconds of a process: itself, or (children) its reaped children's. */
+export function cpuSeconds(pid: number | "self", which: "own" | "children" = "own"): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which may hold spaces: state is field 3, utime 14.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const at = which === "own" ? 11 : 13;
+  return (Number(fields[at]) + Number(fields[at + 1])) / TICKS;
 }
 
 function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
@@ -34,6 +50,7 @@ export async function watchRss<T>(pid: number, work: () => Promise<T>, everyMs =
     // not allowed here: samples alone give the peak
   }
   const beforeBytes = rssBytes(pid);
+  const cpuBefore = cpuSeconds(pid);
   let peakBytes = beforeBytes;
   const timer = setInterval(() => {
     try {
@@ -47,7 +64,7 @@ export async function watchRss<T>(pid: number, work: () => Promise<T>, everyMs =
     const afterBytes = rssBytes(pid);
     if (hwmReset) peakBytes = Math.max(peakBytes, statusField(pid, "VmHWM"));
     peakBytes = Math.max(peakBytes, afterBytes);
-    return { result, rss: { beforeBytes, peakBytes, afterBytes, growthBytes: peakBytes - beforeBytes } };
+    return { result, rss: { beforeBytes, peakBytes, afterBytes, growthBytes: peakBytes - beforeBytes, cpuSeconds: cpuSeconds(pid) - cpuBefore } };
   } finally {
     clearInterval(timer);
   }
