@@ -7,7 +7,6 @@ import { BlobCache } from "./blob-cache.ts";
 import { ContentStore } from "./content-store.ts";
 import { FsObjectStore } from "./fs-store.ts";
 import type { ObjectStore } from "./object-store.ts";
-import { S3ObjectStore } from "./s3-store.ts";
 import { UrlSigner } from "./signed-urls.ts";
 
 // Builds the object store the configuration names (the data directory's `objects/` folder, or
@@ -53,6 +52,9 @@ async function open(config: Config): Promise<Storage> {
     return { ...common, objects, blobs: new ContentStore(objects), close: () => undefined };
   }
   const s3 = settings.s3;
+  // Loaded only when used: the AWS SDK takes about a second to import, which every start on
+  // the local folder would otherwise pay.
+  const { S3ObjectStore } = await import("./s3-store.ts");
   const objects = new S3ObjectStore({
     bucket: s3.bucket,
     region: s3.region,

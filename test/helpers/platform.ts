@@ -146,7 +146,8 @@ export async function spawnServer(opts: { dataDir: string; port: number; env?: R
   child.stderr!.on("data", (d) => {
     output += d;
   });
-  const until = Date.now() + 20_000;
+  // Generous: on a busy 2-core machine a cold start (module loading, migrations) can take a while.
+  const until = Date.now() + 45_000;
   while (Date.now() < until) {
     if (child.exitCode !== null) throw new Error(`plinth up exited with ${child.exitCode}:\n${output}`);
     try {
