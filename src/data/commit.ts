@@ -91,6 +91,8 @@ export class VersionCommitter {
   async commit(actor: Principal, target: CommitTarget, req: CommitRequest): Promise<CommitResult> {
     checkManifest(req.files);
     const tags = [...new Set(req.tags.map(checkTagName))];
+    // Garbage collection leaves alone what was touched within its grace period.
+    await this.#store.touchBlobs([...new Set(req.files.map((f) => f.sha256))], this.#clock.now());
     const usable = await this.#data.usable(actor, req.files.map((f) => f.sha256));
     const missing = [...new Set(req.files.map((f) => f.sha256).filter((h) => !usable.has(h)))];
     if (missing.length > 0) return { missing };

@@ -72,7 +72,9 @@ export class DataGc {
       const held = new Set<string>();
       for (const source of this.#sources) for (const h of await source(page.map((b) => b.sha256))) held.add(h);
       for (const blob of page) {
-        if (held.has(blob.sha256)) continue;
+        // A push that names the blob touches it first; asking again narrows the race to the
+        // moment between this check and the delete.
+        if (held.has(blob.sha256) || !(await this.#store.collectable(blob.sha256, before))) continue;
         await this.#blobs.delete(blob.sha256);
         if (await this.#store.forgetBlob(blob.sha256)) {
           result.deletedBlobs++;

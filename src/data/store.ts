@@ -397,10 +397,10 @@ export class DataStore {
    * Blobs recorded before `before` that no dataset file and no open upload names, a page at
    * a time in sha256 order from `after`.
    */
-  unreferencedBlobs(before: number, after: string, limit: number): Promise<DataBlobsTable[]> {
-    return this.#db
-      .selectFrom("data_blobs as b")
-      .selectAll("b")
+  unreferencedBlobs(before: number, after: string, limit: number, only?: string): Promise<DataBlobsTable[]> {
+    let q = this.#db.selectFrom("data_blobs as b").selectAll("b");
+    if (only !== undefined) q = q.where("b.sha256", "=", only);
+    return q
       .where("b.created_at", "<", before)
       .where("b.sha256", ">", after)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom("dataset_files as f").select("f.sha256").whereRef("f.sha256", "=", "b.sha256"))))
@@ -408,6 +408,19 @@ export class DataStore {
       .orderBy("b.sha256")
       .limit(limit)
       .execute();
+  }
+
+  /** Restarts the grace period of these blobs: a version is about to name them. */
+  async touchBlobs(sha256s: string[], now: number): Promise<void> {
+    for (let i = 0; i < sha256s.length; i += BATCH) {
+      await this.#db.updateTable("data_blobs").set({ created_at: now }).where("sha256", "in", sha256s.slice(i, i + BATCH)).where("created_at", "<", now).execute();
+    }
+  }
+
+  /** Whether a blob may still be collected: recorded before `before`, and nothing names it. */
+  async collectable(sha256: string, before: number): Promise<boolean> {
+    const page = await this.unreferencedBlobs(before, "", 1, sha256);
+    return page.length === 1;
   }
 
   /** Forgets a blob once its bytes are gone, unless a file came to name it meanwhile. */
