@@ -122,16 +122,18 @@ describeWithClients("real S3 clients against Plinth's /s3 (SQLite)", ({ clients,
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test("boto3: buckets, put, get, head, a range, copy, a presigned link fetched with urllib, deletes", async () => {
+  test("boto3: buckets, put, get, head, a range, copy, presigned links (Signature V2 and V4) opened with urllib, deletes", async () => {
     const seen = await script("boto3_objects.py", [BUCKET, "objects/"]);
     expect(seen.buckets).toEqual([BUCKET]);
     expect(seen.get).toEqual({ body: "hello from boto3\n", contentType: "text/plain", eTag: seen.putETag });
     expect(seen.head).toEqual({ size: 17, eTag: seen.putETag });
     expect(seen.range).toEqual({ body: "from", contentRange: "bytes 6-9/17", status: 206 });
     expect(seen.copy).toBe("hello from boto3\n");
-    expect(seen.presigned).toEqual({ status: 200, body: "hello from boto3\n" });
-    expect(seen.tampered.status).toBe(403);
-    expect(seen.tampered.body).toContain("<Code>SignatureDoesNotMatch</Code>");
+    for (const version of ["v2", "v4"]) {
+      expect(seen[`presigned${version}`], version).toEqual({ status: 200, body: "hello from boto3\n" });
+      expect(seen[`tampered${version}`].status, version).toBe(403);
+      expect(seen[`tampered${version}`].body, version).toContain("<Code>SignatureDoesNotMatch</Code>");
+    }
     expect(seen.afterDelete).toMatchObject({ status: 404 });
     expect(seen.getAfterDelete).toMatchObject({ code: "NoSuchKey", status: 404 });
     // Deleting a key that is not there succeeds, as on S3.
