@@ -75,14 +75,16 @@ export class ContentStore implements BlobStore {
   async ingest(body: Readable, opts: IngestOptions = {}): Promise<BlobInfo & { created: boolean }> {
     const staging = `${STAGING}${randomBytes(16).toString("hex")}`;
     const meter = new HashMeter(opts);
+    // pipeline() carries an aborted request's error into the meter, which fails the write.
+    const metered = pipe(body, meter, () => undefined);
     try {
-      // pipeline() carries an aborted request's error into the meter, which fails the write.
-      const metered = pipe(body, meter, () => undefined);
       await this.objects.put(staging, metered, opts.expectedSize !== undefined ? { size: opts.expectedSize } : {});
       const actual = meter.result();
       checkExpected(opts, actual);
       return await this.#publish(staging, actual);
     } catch (err) {
+      // A write the store gave up on stops reading the body too, so the sender is not left waiting.
+      metered.destroy();
       await this.objects.delete(staging).catch(() => undefined);
       throw meter.error ?? err;
     }
