@@ -27,6 +27,7 @@ if [[ ! -x $bin ]]; then
   work=$(mktemp -d "$cache/.seaweedfs-$version.XXXXXX")
   log=$work.log
   cp "$here/seaweedfs.go.mod" "$work/go.mod"
+  chmod u+w "$work/go.mod"
   # The wrapper has no code of its own: `go mod download` fills go.sum, `go build` the tool.
   if ! (cd "$work" && GOFLAGS=-mod=mod "$go" build -o weed github.com/seaweedfs/seaweedfs/weed) >"$log" 2>&1; then
     tail -n 40 "$log" >&2
