@@ -212,10 +212,14 @@ export function registerPortalRoutes(r: RouteRegistry, http: FastifyInstance, de
   });
 }
 
-/** zod puts a schema with an id under $defs behind a $ref; editors and forms read it more easily inline. */
+/**
+ * zod puts a schema with an id under $defs behind a $ref; editors and forms read the top level
+ * more easily inline. Other definitions it uses (Expectations…) stay in $defs, where their
+ * references point.
+ */
 function selfContained(schema: Record<string, any>): Record<string, unknown> {
   const m = /^#\/\$defs\/(.+)$/.exec(schema.$ref ?? "");
-  const defs = schema.$defs ?? {};
-  if (!m || Object.keys(defs).length !== 1 || !defs[m[1]!]) return schema;
-  return { $schema: schema.$schema, $id: "https://plinth.dev/schemas/job-spec.json", title: m[1], ...defs[m[1]!] };
+  const { [m?.[1] ?? ""]: top, ...rest } = (schema.$defs ?? {}) as Record<string, Record<string, unknown>>;
+  if (!m || !top) return schema;
+  return { $schema: schema.$schema, $id: "https://plinth.dev/schemas/job-spec.json", title: m[1], ...top, ...(Object.keys(rest).length > 0 && { $defs: rest }) };
 }

@@ -76,6 +76,10 @@ for (const db of testDatabases()) {
       expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["name", "command", "script", "resources", "timeout", "priority", "env", "labels"]));
       expect(schema.properties.resources.properties.gpus.type).toBe("integer");
       expect(schema.properties.priority.minimum).toBe(-100);
+      expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["inputs", "outputs"]));
+      // Every reference left (to Expectations…) resolves inside the document.
+      const refs = [...JSON.stringify(schema).matchAll(/"\$ref":"#\/\$defs\/([^"]+)"/g)].map((m) => m[1]!);
+      for (const ref of refs) expect(schema.$defs?.[ref], ref).toBeDefined();
     });
 
     it("checks off the Start-here journey from what a person really did", async () => {
