@@ -76,6 +76,9 @@ export class S3ObjectStore implements ObjectStore {
       // aws-chunked bodies unless an operation requires them.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // The SDK would print a line to the console for each upload refused mid-stream (a body of
+      // the wrong length, a client gone): the caller already gets the error.
+      logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {} },
       requestHandler: {
         httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
@@ -212,7 +215,8 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async listParts(key: string, uploadId: string): Promise<MultipartPart[]> {
-    const parts: MultipartPart[] = [];
+    // Some services (SeaweedFS) list a part sent twice twice: the one sent last counts.
+    const parts = new Map<number, MultipartPart & { at: number }>();
     let marker: string | undefined;
     for (;;) {
       const page = await this.client
@@ -220,11 +224,15 @@ export class S3ObjectStore implements ObjectStore {
         .catch((err) => {
           throw notFoundAsEnoent(err, key);
         });
-      for (const p of page.Parts ?? []) parts.push({ number: p.PartNumber ?? 0, etag: p.ETag ?? "", size: p.Size ?? 0 });
+      for (const p of page.Parts ?? []) {
+        const part = { number: p.PartNumber ?? 0, etag: p.ETag ?? "", size: p.Size ?? 0, at: p.LastModified?.getTime() ?? 0 };
+        const seen = parts.get(part.number);
+        if (!seen || part.at >= seen.at) parts.set(part.number, part);
+      }
       if (!page.IsTruncated || !page.NextPartNumberMarker) break;
       marker = String(page.NextPartNumberMarker);
     }
-    return parts.sort((a, b) => a.number - b.number);
+    return [...parts.values()].sort((a, b) => a.number - b.number).map(({ at: _at, ...part }) => part);
   }
 
   async completeMultipart(key: string, uploadId: string, parts: MultipartPart[]): Promise<ObjectInfo> {
