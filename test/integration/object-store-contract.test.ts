@@ -7,12 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsObjectStore } from "../../src/storage/fs-store.ts";
 import type { ObjectStore } from "../../src/storage/object-store.ts";
 import { S3ObjectStore } from "../../src/storage/s3-store.ts";
-import { reportSkippedS3Tests, type S3Server, s3sFsBinary, startS3Server } from "../helpers/s3-server.ts";
+import { reportSkippedS3Tests, type S3Server, s3sFsBinary, seaweedFsBinary, startS3Server, startSeaweedFs } from "../helpers/s3-server.ts";
 
-// One contract, two backends: the local folder and a real S3-compatible server (s3s-fs on
-// loopback). Whatever Plinth builds on the ObjectStore interface behaves the same on both.
+// One contract, every backend: the local folder and real S3-compatible servers on loopback —
+// s3s-fs always (CI builds it), SeaweedFS too where scripts/peers/seaweedfs.sh has built it (a
+// second implementation keeps Plinth to the plain S3 API). Whatever Plinth builds on the
+// ObjectStore interface behaves the same on all of them.
 
 reportSkippedS3Tests();
+if (!seaweedFsBinary()) console.warn("The object store contract on SeaweedFS is skipped: run scripts/peers/seaweedfs.sh (about 10 minutes) to include it.");
 
 interface Backend {
   name: string;
@@ -31,11 +34,14 @@ const backends: Backend[] = [
       return { store: new FsObjectStore(root), close: async () => rmSync(root, { recursive: true, force: true }) };
     },
   },
-  {
-    name: "S3 (s3s-fs)",
-    skip: !s3sFsBinary(),
+  ...[
+    { name: "S3 (s3s-fs)", skip: !s3sFsBinary(), start: startS3Server },
+    { name: "S3 (SeaweedFS)", skip: !seaweedFsBinary(), start: startSeaweedFs },
+  ].map(({ name, skip, start }) => ({
+    name,
+    skip,
     async open() {
-      const server: S3Server = await startS3Server();
+      const server: S3Server = await start();
       // A key prefix, and pages of two keys so listing has to follow continuation tokens.
       const store = new S3ObjectStore({
         endpoint: server.endpoint,
@@ -53,7 +59,7 @@ const backends: Backend[] = [
         },
       };
     },
-  },
+  })),
 ];
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
