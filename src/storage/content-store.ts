@@ -78,7 +78,10 @@ export class ContentStore implements BlobStore {
     // pipeline() carries an aborted request's error into the meter, which fails the write.
     const metered = pipe(body, meter, () => undefined);
     try {
-      await this.objects.put(staging, metered, opts.expectedSize !== undefined ? { size: opts.expectedSize } : {});
+      // The meter already holds the body to its declared size; S3 also needs the size up front
+      // to stream one PutObject, the local folder would only check it a second time.
+      const size = this.objects.kind === "s3" && opts.expectedSize !== undefined ? { size: opts.expectedSize } : {};
+      await this.objects.put(staging, metered, size);
       const actual = meter.result();
       checkExpected(opts, actual);
       return await this.#publish(staging, actual);
