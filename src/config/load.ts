@@ -14,8 +14,8 @@ const ALIASES = new Map<string, string[]>([
   ["PLINTH_STORAGE_S3_SECRET_ACCESS_KEY", ["storage", "s3", "credentials", "secretAccessKey"]],
 ]);
 
-/** Variables the CLI reads for itself; not server configuration. */
-const CLIENT_VARIABLES = new Set(["PLINTH_URL", "PLINTH_TOKEN", "PLINTH_BOOTSTRAP_TOKEN", "PLINTH_CONFIG", "PLINTH_TEST_POSTGRES_URL"]);
+/** Variables the CLI, the tests and the peer scripts read for themselves; not server configuration. */
+const CLIENT_VARIABLES = new Set(["PLINTH_URL", "PLINTH_TOKEN", "PLINTH_BOOTSTRAP_TOKEN", "PLINTH_CONFIG", "PLINTH_TEST_POSTGRES_URL", "PLINTH_DATA_PART_SIZE", "PLINTH_PEERS_CACHE", "PLINTH_PYTHON_CLIENTS", "PLINTH_S3S_FS_BIN", "PLINTH_SEAWEEDFS_BIN"]);
 
 export interface LoadOptions {
   file?: string;
