@@ -3,6 +3,9 @@
 //  (a) a 1 GiB file up and down: `plinth data push` / `plinth data pull`, and a raw HTTP PUT of
 //      the blob / GET of the version's file, beside `cp` of the same file. Targets: at least
 //      80% of cp's throughput both ways; the server's resident memory growing by < 64 MB.
+//      Beside them, as references: the same PUT and GET sent by curl (a client that costs
+//      little, so the server's own speed shows), and curl against a bare Node HTTP server that
+//      neither stores nor hashes (the most any server on Node moves here).
 //  (b) a 10,000-file folder: the first push, then an unchanged second push. Target: < 2 s and
 //      0 bytes sent.
 // The server runs as its own process, so its memory is its own (read from /proc).
@@ -14,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { runOk } from "../test/helpers/python-clients.ts";
+import { curl, curlAvailable, httpCeiling } from "./lib/http-ceiling.ts";
 import { describeMachine, machineLine } from "./lib/machine.ts";
 import { cpuSeconds, MiB, mib, type RssFigures, watchRss } from "./lib/rss.ts";
 import { type BenchServer, median, REPO, round, startBenchServer } from "./lib/server.ts";
@@ -134,7 +138,10 @@ async function bigFile(server: BenchServer, dir: string) {
   const source = join(dir, "big.bin");
   writeRandomFile(source, SIZE);
   const home = join(dir, "cli-home");
-  const times: Record<"cp" | "rawPut" | "rawGet" | "push" | "pull" | "hash", Timed[]> = { cp: [], rawPut: [], rawGet: [], push: [], pull: [], hash: [] };
+  const times: Record<"cp" | "rawPut" | "rawGet" | "curlPut" | "curlGet" | "push" | "pull" | "hash", Timed[]> = { cp: [], rawPut: [], rawGet: [], curlPut: [], curlGet: [], push: [], pull: [], hash: [] };
+  const withCurl = await curlAvailable();
+  if (!withCurl) console.log("  curl is not installed: the curl references are left out");
+  const ceilings: Array<{ putMibPerSecond: number; getMibPerSecond: number }> = [];
   for (let i = 1; i <= RUNS; i++) {
     renewContent(source);
     await flush();
@@ -156,6 +163,21 @@ async function bigFile(server: BenchServer, dir: string) {
     if (statSync(fetched).size !== SIZE) throw new Error("the raw GET brought back a file of the wrong size");
     rmSync(fetched);
 
+    if (withCurl) {
+      // The same through curl: seconds from curl's own rate, so its start-up is not counted.
+      renewContent(source);
+      const sha256 = await sha256Of(source);
+      await flush();
+      const auth = `authorization: Bearer ${server.token}`;
+      const put = await watchRss(server.pid, () => timed(() => curl(["-w", "%{speed_upload}", "-T", source, "-H", auth, "-H", "content-type: application/octet-stream", `${server.url}/api/v1/data/blobs/${sha256}`])));
+      times.curlPut.push({ seconds: SIZE / put.result.result, clientCpu: put.result.clientCpu, rss: put.rss });
+      await server.api("POST", `/api/v1/datasets/curl-${i}/versions`, { files: [{ path: "big.bin", sha256, size: SIZE }] });
+      await flush();
+      const get = await watchRss(server.pid, () => timed(() => curl(["-w", "%{speed_download}", "-H", auth, `${server.url}/api/v1/datasets/curl-${i}/versions/v1/files/big.bin`])));
+      times.curlGet.push({ seconds: SIZE / get.result.result, clientCpu: get.result.clientCpu, rss: get.rss });
+      ceilings.push(await httpCeiling(source, SIZE));
+    }
+
     // The CLI: hashing, asking what is missing, a resumable upload in parts, the version.
     renewContent(source);
     await flush();
@@ -176,10 +198,19 @@ async function bigFile(server: BenchServer, dir: string) {
   rmSync(source);
   const cp = summary(times.cp, SIZE);
   const figures = { cp, hash: summary(times.hash, SIZE), rawPut: summary(times.rawPut, SIZE), rawGet: summary(times.rawGet, SIZE), push: summary(times.push, SIZE), pull: summary(times.pull, SIZE) };
+  const references = withCurl
+    ? {
+        curlPut: summary(times.curlPut, SIZE),
+        curlGet: summary(times.curlGet, SIZE),
+        bareNodeHttp: { putMibPerSecond: median(ceilings.map((c) => c.putMibPerSecond)), getMibPerSecond: median(ceilings.map((c) => c.getMibPerSecond)), runs: ceilings },
+      }
+    : null;
   const ratio = (x: { mibPerSecond: number }) => round(x.mibPerSecond / cp.mibPerSecond, 2);
   const ratios = { rawPut: ratio(figures.rawPut), rawGet: ratio(figures.rawGet), push: ratio(figures.push), pull: ratio(figures.pull) };
-  const rssMax = Math.max(figures.rawPut.rssGrowthMaxMiB!, figures.rawGet.rssGrowthMaxMiB!, figures.push.rssGrowthMaxMiB!, figures.pull.rssGrowthMaxMiB!);
-  return { ...figures, ratioToCp: ratios, throughputMet: Object.values(ratios).every((r) => r >= 0.8), rssGrowthMaxMiB: rssMax, rssMet: rssMax * MiB < RSS_LIMIT };
+  const rssMax = Math.max(
+    ...[figures.rawPut, figures.rawGet, figures.push, figures.pull, ...(references ? [references.curlPut, references.curlGet] : [])].map((f) => f.rssGrowthMaxMiB!),
+  );
+  return { ...figures, references, ratioToCp: ratios, throughputMet: Object.values(ratios).every((r) => r >= 0.8), rssGrowthMaxMiB: rssMax, rssMet: rssMax * MiB < RSS_LIMIT };
 }
 
 async function manyFiles(server: BenchServer, dir: string) {
@@ -249,6 +280,13 @@ if (import.meta.main) {
   console.log(line("raw HTTP GET", b.rawGet, b.ratioToCp.rawGet));
   console.log(line("plinth data push", b.push, b.ratioToCp.push));
   console.log(line("plinth data pull", b.pull, b.ratioToCp.pull));
+  if (b.references) {
+    const cp = b.cp.mibPerSecond;
+    console.log(line("curl PUT to Plinth", b.references.curlPut, round(b.references.curlPut.mibPerSecond / cp, 2)));
+    console.log(line("curl GET from Plinth", b.references.curlGet, round(b.references.curlGet.mibPerSecond / cp, 2)));
+    const bare = b.references.bareNodeHttp;
+    console.log(`  bare Node HTTP (curl)  PUT ${bare.putMibPerSecond} MiB/s (${round(bare.putMibPerSecond / cp, 2)}× cp), GET ${bare.getMibPerSecond} MiB/s (${round(bare.getMibPerSecond / cp, 2)}× cp): no disk, no hash, the most a Node server moves here`);
+  }
   console.log(`  ≥ 0.8× cp both ways: ${b.throughputMet ? "met" : "NOT met"}; server RSS growth ${b.rssGrowthMaxMiB} MiB (< 64 MB): ${b.rssMet ? "met" : "NOT met"}`);
   const m = r.many;
   console.log(`data: ${m.files} files (${mib(m.bytes)} MiB): first push ${m.first.seconds} s (${m.first.filesPerSecond} files/s, ${mib(m.first.sentBytes)} MiB sent); unchanged push ${m.unchanged.medianSeconds} s (runs ${m.unchanged.runsSeconds.join(", ")}; CPU: CLI ${m.unchanged.clientCpuSeconds} s, server ${m.unchanged.serverCpuSeconds} s), ${m.unchanged.sentBytes} bytes sent (target < 2 s, 0 bytes: ${m.met ? "met" : "NOT met"})`);

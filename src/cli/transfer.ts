@@ -6,6 +6,7 @@ import https from "node:https";
 import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { countStreamed } from "../core/stream-memory.ts";
 import { type ApiClient, CliError } from "./client.ts";
 
 // Bytes to and from the server, streamed: a file (or a range of one) is sent as a request body
@@ -117,6 +118,7 @@ export async function putFile(client: ApiClient, target: string, file: string, r
     body.on("data", (c: Buffer) => {
       sent += c.length;
       onBytes(c.length);
+      countStreamed(c.length);
     });
     try {
       const res = await exchange(client, "PUT", target, { "content-type": "application/octet-stream", "content-length": range.end - range.start }, body);
@@ -226,6 +228,7 @@ async function receiveInto(
               }
               hash.update(chunk);
               have += chunk.length;
+              countStreamed(chunk.length);
               result.downloaded += chunk.length;
               report(chunk.length);
               yield chunk;

@@ -2,6 +2,7 @@ import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { chmod } from "node:fs/promises";
 import { pipeline as pipe, type Readable, Transform } from "node:stream";
+import { countStreamed, streamedCounter } from "../core/stream-memory.ts";
 import type { BlobCache } from "./blob-cache.ts";
 import {
   type BlobInfo,
@@ -99,8 +100,10 @@ export class ContentStore implements BlobStore {
 
   async open(sha256: string, range?: ByteRange): Promise<Readable> {
     const cached = this.#cache ? await this.#cache.lookup(checkHash(sha256)) : null;
-    if (cached) return createReadStream(cached, { highWaterMark: FILE_CHUNK, ...(range && { start: range.start, ...(range.end !== undefined && { end: range.end }) }) });
-    return this.objects.get(blobKey(checkHash(sha256)), range);
+    const source = cached
+      ? createReadStream(cached, { highWaterMark: FILE_CHUNK, ...(range && { start: range.start, ...(range.end !== undefined && { end: range.end }) }) })
+      : await this.objects.get(blobKey(checkHash(sha256)), range);
+    return pipe(source, streamedCounter(), () => undefined);
   }
 
   async localPath(sha256: string): Promise<string> {
@@ -210,6 +213,7 @@ export class ContentStore implements BlobStore {
       for await (const chunk of await this.objects.get(key)) {
         hash.update(chunk as Buffer);
         size += (chunk as Buffer).length;
+        countStreamed((chunk as Buffer).length);
       }
       const actual = { sha256: hash.digest("hex"), size };
       checkExpected({ expectedSha256: expected.sha256, expectedSize: expected.size }, actual);
@@ -266,6 +270,7 @@ class HashMeter extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void): void {
     this.#size += chunk.length;
+    countStreamed(chunk.length);
     const { maxBytes, expectedSize } = this.#opts;
     if (maxBytes !== undefined && this.#size > maxBytes) {
       done(this.#fail(new BlobTooLargeError(maxBytes)));

@@ -4,6 +4,7 @@ import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat
 import { dirname, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { countStreamed } from "../core/stream-memory.ts";
 import {
   type ByteRange,
   checkKey,
@@ -353,26 +354,42 @@ function isZero(chunk: Buffer): boolean {
  * Writes a part in place at its offset in the session's one file; the part's record (written
  * by the caller afterwards) makes it count. The first attempt at a part skips runs of zeros,
  * which read back as zeros from a region never written, so sparse files stay sparse; a part
- * sent again (`<marker>.writing` left by an earlier attempt) is written whole.
+ * sent again (`<marker>.writing` left by an earlier attempt) is written whole. The small
+ * chunks a socket delivers are gathered into one buffer and written a batch at a time: a
+ * write per chunk would cost thousands of calls to the thread pool per GiB.
  */
 async function writeAtOffset(data: string, marker: string, offset: number, body: Readable, size: number): Promise<void> {
   const writing = `${marker}.writing`;
   const fresh = !(await exists(`${marker}.json`)) && !(await exists(writing));
   await writeFile(writing, "");
   const handle = await open(data, "r+");
+  const batch = Buffer.allocUnsafeSlow(Math.min(FILE_CHUNK, Math.max(size, 1)));
+  let held = 0;
+  let written = 0;
+  const flush = async () => {
+    const bytes = batch.subarray(0, held);
+    if (!(fresh && isZero(bytes))) {
+      for (let done = 0; done < held; ) {
+        const { bytesWritten } = await handle.write(bytes, done, held - done, offset + written + done);
+        done += bytesWritten;
+      }
+    }
+    written += held;
+    held = 0;
+  };
   try {
-    let written = 0;
     for await (const c of body) {
       const chunk = c as Buffer;
-      if (written + chunk.length > size) throw new LengthMismatch(size, written + chunk.length);
-      if (!(fresh && isZero(chunk))) {
-        for (let done = 0; done < chunk.length; ) {
-          const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, offset + written + done);
-          done += bytesWritten;
-        }
+      if (written + held + chunk.length > size) throw new LengthMismatch(size, written + held + chunk.length);
+      countStreamed(chunk.length);
+      for (let at = 0; at < chunk.length; ) {
+        const n = chunk.copy(batch, held, at);
+        held += n;
+        at += n;
+        if (held === batch.length) await flush();
       }
-      written += chunk.length;
     }
+    if (held > 0) await flush();
     if (written !== size) throw new LengthMismatch(size, written);
   } finally {
     await handle.close();
@@ -400,6 +417,7 @@ export function exactLength(size: number): Transform {
     highWaterMark: FILE_CHUNK,
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
+      countStreamed(chunk.length);
       if (seen > size) done(new LengthMismatch(size, seen));
       else done(null, chunk);
     },
