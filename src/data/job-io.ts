@@ -1,6 +1,3 @@
-import { createReadStream } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
-import { join } from "node:path";
 import { ProblemError, problems } from "../core/errors.ts";
 import { can, mayCreateIn } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
@@ -8,7 +5,7 @@ import { type DatasetAccess, owned } from "./access.ts";
 import type { DataBlobs } from "./blobs.ts";
 import type { CommitTarget, VersionCommitter } from "./commit.ts";
 import type { Expectations } from "./expectation-spec.ts";
-import type { DataForJobs, LineageEntry, ResolvedVersion } from "./ports.ts";
+import type { DataForJobs, LineageEntry, OutputFile, ResolvedVersion } from "./ports.ts";
 import { type ManifestFile, filePathProblem } from "./spec.ts";
 import type { DataStore } from "./store.ts";
 import type { DatasetsTable, DatasetVersionsTable } from "./tables.ts";
@@ -52,8 +49,8 @@ export class JobIo {
   }
 
   /**
-   * Saves the files under `dir` (symbolic links and other special files are left out, never
-   * followed) as a new version of the dataset in the job's team, made by the job's owner.
+   * Saves a job's output files (listed and opened by the jobs module, which knows the folder
+   * is the job's to change) as a new version of the dataset in the job's team, made by the job's owner.
    */
   async commitOutput(owner: Principal, output: Parameters<DataForJobs["commitOutput"]>[1]): Promise<LineageEntry> {
     const existing = await this.#store.datasetIn(output.teamId, output.dataset);
@@ -68,7 +65,7 @@ export class JobIo {
       }
       target = { create: { teamId: output.teamId, name: output.dataset, visibility: output.visibility, description: `Output '${output.name}' of job ${output.jobId}` } };
     }
-    const files = await this.#ingestFolder(owner, output.teamId, output.dir);
+    const files = await this.#ingest(owner, output.teamId, output.files);
     const result = await this.#committer.commit(owner, target, {
       files,
       message: `output '${output.name}' of job ${output.jobId}`,
@@ -94,37 +91,22 @@ export class JobIo {
     return { inputs: await entries("job_dataset_inputs"), outputs: await entries("job_dataset_outputs") };
   }
 
-  async #ingestFolder(owner: Principal, teamId: string, dir: string): Promise<ManifestFile[]> {
-    const found = await walk(dir);
+  async #ingest(owner: Principal, teamId: string, files: OutputFile[]): Promise<ManifestFile[]> {
+    for (const f of files) {
+      const why = filePathProblem(f.path);
+      if (why) throw new ProblemError({ status: 422, title: "An output file cannot be saved", code: "bad-output-path", detail: `'${f.path.slice(0, 200)}' ${why}.`, hint: "Rename the file in the job's output folder." });
+    }
     const out: ManifestFile[] = [];
     let next = 0;
     const worker = async () => {
-      while (next < found.length) {
-        const f = found[next++]!;
-        const info = await this.#data.ingest(owner, teamId, createReadStream(f.abs), { expectedSize: f.size });
+      while (next < files.length) {
+        const f = files[next++]!;
+        const body = await f.open();
+        const info = await this.#data.ingest(owner, teamId, body, { expectedSize: f.size }).finally(() => body.destroy());
         out.push({ path: f.path, sha256: info.sha256, size: info.size });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, found.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, files.length) }, worker));
     return out;
   }
-}
-
-/** Regular files under `root`, with their paths relative to it. */
-async function walk(root: string): Promise<Array<{ path: string; abs: string; size: number }>> {
-  const out: Array<{ path: string; abs: string; size: number }> = [];
-  const visit = async (dir: string, prefix: string) => {
-    for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const abs = join(dir, e.name);
-      const path = prefix ? `${prefix}/${e.name}` : e.name;
-      if (e.isDirectory()) await visit(abs, path);
-      else if (e.isFile()) {
-        const why = filePathProblem(path);
-        if (why) throw new ProblemError({ status: 422, title: "An output file cannot be saved", code: "bad-output-path", detail: `'${path.slice(0, 200)}' ${why}.`, hint: "Rename the file in the job's output folder." });
-        out.push({ path, abs, size: (await lstat(abs)).size });
-      }
-    }
-  };
-  await visit(root, "");
-  return out;
 }

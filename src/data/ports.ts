@@ -40,6 +40,14 @@ export interface LineageEntry {
   versionId: string;
 }
 
+/** A file of a job's output folder: its path in the folder, and its bytes, read when the version is made. */
+export interface OutputFile {
+  path: string;
+  size: number;
+  /** Exactly `size` bytes; a problem when the file is no longer the one listed. */
+  open(): Promise<Readable>;
+}
+
 export interface DataForJobs {
   /** A reference (`[team/]name[@v3|@alias|@sha256:…]`) the person may read; a 404 problem otherwise. */
   resolve(actor: Principal, ref: string): Promise<ResolvedVersion>;
@@ -52,7 +60,7 @@ export interface DataForJobs {
    */
   commitOutput(
     owner: Principal,
-    output: { jobId: string; name: string; dataset: string; teamId: string; visibility: "private" | "team" | "public"; dir: string; tag?: string },
+    output: { jobId: string; name: string; dataset: string; teamId: string; visibility: "private" | "team" | "public"; files: OutputFile[]; tag?: string },
   ): Promise<LineageEntry>;
   lineageOfJob(actor: Principal, jobId: string): Promise<{ inputs: LineageEntry[]; outputs: LineageEntry[] }>;
   blobs: BlobStore;

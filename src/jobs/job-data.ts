@@ -1,4 +1,4 @@
-import { appendFile, lstat, mkdir, readdir } from "node:fs/promises";
+import { appendFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { type FieldError, ProblemError, problems } from "../core/errors.ts";
@@ -8,6 +8,7 @@ import type { Subject } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
 import { dataEnvName, inputRef, type JobInputs, type JobInputView, type JobOutput, type JobOutputView, type PinnedInput } from "./data-spec.ts";
 import type { InputViews } from "./input-views.ts";
+import { makeOutputFolder, OutputFolder, type Skipped } from "./output-folder.ts";
 import type { NormalizedJob } from "./spec.ts";
 import type { JobRow } from "./store.ts";
 
@@ -29,6 +30,7 @@ export type SaveResult = { ok: true } | { ok: false; message: string; hint: stri
 
 const UNKNOWN_HINT = "Check the name and version with `plinth data ls` and `plinth data show NAME`; a dataset of another of your teams is `team/name`.";
 const OUTPUT_HINT = "Write the job's results into $PLINTH_OUTPUT_<NAME>; `plinth jobs retry` runs it again.";
+const REFUSED_HINT = "Only plain files and folders are saved (symbolic links are left out). Remove pipes, sockets and other users' files from VARIABLE before the job ends; `plinth jobs retry` runs it again.";
 const PRUNE_EVERY_MS = 3_600_000;
 /** A view no job has asked for in this long goes at the next pruning. */
 const VIEW_IDLE_MS = 3_600_000;
@@ -124,9 +126,9 @@ export class JobData {
     }
     const env: Record<string, string> = {};
     for (const out of job.outputs ?? []) {
-      const dir = join(workdir, out.path);
-      await mkdir(dir, { recursive: true });
-      env[dataEnvName("output", out.name)] = dir;
+      // Through no link a previous attempt may have left in the job's folder.
+      await makeOutputFolder(workdir, out.path);
+      env[dataEnvName("output", out.name)] = join(workdir, out.path);
     }
     return { inputs, env };
   }
@@ -155,34 +157,48 @@ export class JobData {
     const failures: Array<{ message: string; hint: string }> = [];
     for (const out of outputs) {
       if (saved.has(out.name)) continue;
-      const dir = join(paths.workdir, out.path);
-      const { problem, leftOut } = await inspectOutput(dir, out);
-      if (problem) {
-        failures.push({ message: problem, hint: OUTPUT_HINT });
-        continue;
-      }
-      try {
-        const entry = await this.#o.data().commitOutput(owner, {
-          jobId: row.id,
-          name: out.name,
-          dataset: out.dataset,
-          teamId: row.team_id,
-          visibility: row.visibility,
-          dir,
-          ...(out.tag !== undefined && { tag: out.tag }),
-        });
-        const skipped = leftOut.length ? ` (left out, not plain files: ${leftOut.slice(0, 3).join(", ")}${leftOut.length > 3 ? ` and ${leftOut.length - 3} more` : ""})` : "";
-        await appendFile(paths.logPath, `plinth: output '${out.name}' saved as ${entry.team}/${entry.dataset}@v${entry.version}${skipped}\n`).catch(() => undefined);
-      } catch (err) {
-        if (!(err instanceof ProblemError)) this.#o.logger.error({ err, jobId: row.id, output: out.name }, "could not save a job's output");
-        const detail = err instanceof ProblemError ? (err.problem.detail ?? err.problem.title) : (err as Error).message;
-        const hint = err instanceof ProblemError && err.problem.hint ? err.problem.hint : "The server log has details; `plinth jobs retry` runs the job again.";
-        failures.push({ message: `Output '${out.name}' was not saved as a version of ${out.dataset}: ${detail}`, hint });
-      }
+      const failure = await this.#saveOne(row, row.team_id, owner, out, paths);
+      if (failure) failures.push(failure);
     }
     if (failures.length === 0) return { ok: true };
     const more = failures.length > 1 ? ` (and ${failures.length - 1} more: ${failures.slice(1).map((f) => f.message).join(" ")})` : "";
     return { ok: false, message: `${failures[0]!.message}${more}`, hint: failures[0]!.hint };
+  }
+
+  /** Saves one output folder; what went wrong, when something did. */
+  async #saveOne(row: JobRow, teamId: string, owner: Principal, out: JobOutput, paths: { workdir: string; logPath: string }): Promise<{ message: string; hint: string } | null> {
+    const variable = dataEnvName("output", out.name);
+    const folder = await OutputFolder.open(paths.workdir, out.path);
+    if ("problem" in folder) {
+      const why = folder.problem === "missing" ? `the job left no folder ${out.path} ($${variable})` : folder.problem === "link" ? `${out.path} is a symbolic link, which is never followed` : `${out.path} is not a folder`;
+      return { message: `Output '${out.name}': ${why}.`, hint: OUTPUT_HINT };
+    }
+    try {
+      const { files, skipped } = await folder.list();
+      const refused = skipped.filter((s) => s.why !== "link");
+      if (refused.length > 0) return { message: `Output '${out.name}' was not saved: ${describeRefused(refused)}.`, hint: REFUSED_HINT.replace("VARIABLE", `$${variable}`) };
+      if (files.length === 0) return { message: `Output '${out.name}': the folder ${out.path} ($${variable}) holds no files.`, hint: OUTPUT_HINT };
+      const entry = await this.#o.data().commitOutput(owner, {
+        jobId: row.id,
+        name: out.name,
+        dataset: out.dataset,
+        teamId,
+        visibility: row.visibility,
+        files,
+        ...(out.tag !== undefined && { tag: out.tag }),
+      });
+      const links = skipped.map((s) => s.path);
+      const left = links.length ? ` (left out, symbolic links are never followed: ${links.slice(0, 3).join(", ")}${links.length > 3 ? ` and ${links.length - 3} more` : ""})` : "";
+      await appendFile(paths.logPath, `plinth: output '${out.name}' saved as ${entry.team}/${entry.dataset}@v${entry.version}${left}\n`).catch(() => undefined);
+      return null;
+    } catch (err) {
+      if (!(err instanceof ProblemError)) this.#o.logger.error({ err, jobId: row.id, output: out.name }, "could not save a job's output");
+      const detail = err instanceof ProblemError ? (err.problem.detail ?? err.problem.title) : (err as Error).message;
+      const hint = err instanceof ProblemError && err.problem.hint ? err.problem.hint : "The server log has details; `plinth jobs retry` runs the job again.";
+      return { message: `Output '${out.name}' was not saved as a version of ${out.dataset}: ${detail}`, hint };
+    } finally {
+      await folder.close();
+    }
   }
 
   // ---- reading -------------------------------------------------------------------------
@@ -283,25 +299,9 @@ function describeViolation(v: Violation): string {
   return `${where.length ? `${where.join(", ")}: ` : ""}${v.message} (rule: ${v.rule})`;
 }
 
-/**
- * Why an output folder cannot be saved (null when it can), and what in it is left out: only
- * plain files are saved, never a symbolic link (it could point anywhere on this machine).
- */
-async function inspectOutput(dir: string, out: JobOutput): Promise<{ problem: string | null; leftOut: string[] }> {
-  const st = await lstat(dir).catch(() => null);
-  const variable = dataEnvName("output", out.name);
-  if (!st) return { problem: `Output '${out.name}': the job left no folder ${out.path} ($${variable}).`, leftOut: [] };
-  if (!st.isDirectory()) return { problem: `Output '${out.name}': ${out.path} is not a folder.`, leftOut: [] };
-  let files = 0;
-  const leftOut: string[] = [];
-  const walk = async (path: string, shown: string): Promise<void> => {
-    for (const entry of await readdir(path, { withFileTypes: true })) {
-      const rel = shown ? `${shown}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) await walk(join(path, entry.name), rel);
-      else if (entry.isFile()) files++;
-      else leftOut.push(rel);
-    }
-  };
-  await walk(dir, "");
-  return { problem: files === 0 ? `Output '${out.name}': the folder ${out.path} ($${variable}) holds no files.` : null, leftOut };
+/** What in an output folder stopped it being saved, in words: the first few paths and why. */
+function describeRefused(refused: Skipped[]): string {
+  const why = { special: "a named pipe, socket or device, not a file", foreign: "a file of another user than the job's (a hard link to someone else's file)" } as const;
+  const shown = refused.slice(0, 3).map((s) => `'${s.path.slice(0, 200)}' is ${why[s.why as keyof typeof why]}`);
+  return `${shown.join("; ")}${refused.length > 3 ? ` (and ${refused.length - 3} more)` : ""}`;
 }
