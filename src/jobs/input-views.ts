@@ -1,14 +1,23 @@
-import { constants } from "node:fs";
+import { createHmac, randomBytes } from "node:crypto";
+import { constants, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { chmod, copyFile, link, lstat, mkdir, mkdtemp, readdir, rename, rm, stat, utimes } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 
 // Read-only folders holding a dataset version's files, one per version, shared by every job
-// that reads it: <dataDir>/views/<versionId>/<path…>. A view is built once, in a temporary
-// folder renamed into place, so a job never sees half of one and two jobs starting together
-// build it once. Its files are hard links to the blobs themselves (the local store's file, or
-// the node's cache of an S3 blob), mode 0444 in folders of mode 0555, owned by Plinth: a job
-// running as another user, or behind a read-only bind mount, can read them and change nothing.
-// A version never changes, so a view never does either; unused ones are pruned.
+// that reads it. A view is built once, in a temporary folder renamed into place, so a job never
+// sees half of one and two jobs starting together build it once. Its files are hard links to
+// the blobs themselves (the local store's file, or the node's cache of an S3 blob), mode 0444
+// in folders of mode 0555, owned by Plinth: a job running as another user, or behind a
+// read-only bind mount, can read them and change nothing. A version never changes, so a view
+// never does either; unused ones are pruned.
+//
+// Where jobs run without a sandbox, as users other than Plinth's, they pass through the views
+// folder on their way to their own view, so it must not hand them the others: it cannot be
+// listed (mode 0711), and a view's name is not the version's id (which a job's page, an API
+// answer or a colleague may show) but an HMAC of it under a key only Plinth reads
+// (<views folder>.key, mode 0600): <dataDir>/views/<32 hex digits>/<path…>. A job can reach the
+// views whose paths it was handed and no other. Views made under the version's id by an older
+// Plinth are removed at the next pruning unless a running job still reads one.
 
 export interface ViewFile {
   path: string;
@@ -16,29 +25,39 @@ export interface ViewFile {
 }
 
 const VERSION_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** A view's name: 128 bits of HMAC-SHA256, in hex. */
+const VIEW_NAME = /^[0-9a-f]{32}$/;
 const PARALLEL = 8;
 
 export class InputViews {
   readonly root: string;
   readonly #localPath: (sha256: string) => Promise<string>;
+  readonly #key: Buffer;
   readonly #building = new Map<string, Promise<string>>();
   #lock: Promise<unknown> = Promise.resolve();
+  #rooted: Promise<void> | null = null;
 
   /** `localPath` gives a file on this machine holding a blob (BlobStore.localPath). */
   constructor(root: string, localPath: (sha256: string) => Promise<string>) {
     this.root = resolve(root);
     this.#localPath = localPath;
+    this.#key = viewKey(`${this.root}.key`);
   }
 
   /** The view's folder, whether or not it is built. */
   path(versionId: string): string {
+    return join(this.root, this.#name(versionId));
+  }
+
+  #name(versionId: string): string {
     if (!VERSION_ID.test(versionId)) throw new Error(`'${versionId}' is not a version id`);
-    return join(this.root, versionId);
+    return createHmac("sha256", this.#key).update(`view:${versionId}`).digest("hex").slice(0, 32);
   }
 
   /** The view of a version, built from `files` (asked for only when it is not there yet). */
   async ensure(versionId: string, files: () => Promise<ViewFile[]>): Promise<string> {
     const dir = this.path(versionId);
+    await this.#ensureRoot();
     // Pruning waits for this look, so a view found here is marked used before it could go.
     const found = await this.#exclusive<{ dir: string } | { building: Promise<string> }>(async () => {
       if (await isDir(dir)) {
@@ -62,7 +81,6 @@ export class InputViews {
   }
 
   async #build(dir: string, files: () => Promise<ViewFile[]>): Promise<string> {
-    await this.#ensureRoot();
     const list = await files();
     const tmp = await mkdtemp(join(this.root, ".building-"));
     try {
@@ -96,7 +114,11 @@ export class InputViews {
     }
   }
 
-  /** Removes views not in `keep` and unused for `idleMs`, and builds left half-done by a crash; returns how many went. */
+  /**
+   * Removes views of versions not in `keep` unused for `idleMs`, builds left half-done by a
+   * crash, and views named by an older Plinth (by version id) that no version in `keep` is;
+   * returns how many went.
+   */
   prune(keep: ReadonlySet<string>, idleMs: number, now = Date.now()): Promise<number> {
     return this.#exclusive(() => this.#prune(keep, idleMs, now));
   }
@@ -108,14 +130,17 @@ export class InputViews {
     } catch {
       return 0;
     }
+    const kept = new Set([...keep, ...this.#building.keys()].filter((v) => VERSION_ID.test(v)).map((v) => this.#name(v)));
     let removed = 0;
     for (const name of entries) {
-      if (keep.has(name) || this.#building.has(name)) continue;
+      // A job started before the upgrade may still read its view under the version's id.
+      if (kept.has(name) || keep.has(name)) continue;
       const path = join(this.root, name);
       const st = await stat(path).catch(() => null);
       if (!st) continue;
       const idle = now - st.mtimeMs > idleMs;
-      if (name.startsWith(".building-") ? idle && this.#building.size === 0 : idle) {
+      const legacy = !VIEW_NAME.test(name) && !name.startsWith(".building-");
+      if (legacy || (name.startsWith(".building-") ? idle && this.#building.size === 0 : idle)) {
         await removeTree(path);
         removed++;
       }
@@ -123,11 +148,39 @@ export class InputViews {
     return removed;
   }
 
-  async #ensureRoot(): Promise<void> {
-    await mkdir(this.root, { recursive: true });
-    // Jobs running as another user pass through to their view, but cannot list the others.
-    await chmod(this.root, 0o711);
+  /** Once: the folder exists, and jobs running as another user pass through it to their view but cannot list the others. */
+  #ensureRoot(): Promise<void> {
+    this.#rooted ??= (async () => {
+      await mkdir(this.root, { recursive: true });
+      await chmod(this.root, 0o711);
+    })().catch((err) => {
+      this.#rooted = null;
+      throw err;
+    });
+    return this.#rooted;
   }
+}
+
+/** The key views are named with: 32 random bytes in `path` (mode 0600), made once, atomically, by whichever server process comes first. */
+function viewKey(path: string): Buffer {
+  try {
+    const key = readFileSync(path);
+    if (key.length === 32) return key;
+    throw new Error(`${path} does not hold a 32-byte key; delete it and start again (views are rebuilt under new names)`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}`;
+  writeFileSync(tmp, randomBytes(32), { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+  return readFileSync(path);
 }
 
 async function linkOrCopy(source: string, target: string): Promise<void> {

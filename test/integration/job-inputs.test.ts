@@ -343,3 +343,57 @@ describe("inputs of a job that runs as Plinth's own user, without a sandbox", ()
     expect(readFileSync(join(blobs, "b2"), "utf8")).toBe("x\n");
   });
 });
+
+// Without a sandbox, a job running as another user than Plinth passes through the views folder
+// to its own view: it must not reach another version's, even knowing that version's id.
+describe.skipIf(!isRoot)("views of other versions, for a job running as another user without a sandbox", () => {
+  const local = localJobsSuite("plinth-view-names-");
+
+  it("reaches only the view it was handed: the folder cannot be listed and a version's id does not name its view", async () => {
+    const blobs = join(local.root(), "objects");
+    mkdirSync(blobs, { recursive: true, mode: 0o700 });
+    writeFileSync(join(blobs, "mine"), IRIS_V1);
+    writeFileSync(join(blobs, "theirs"), "someone else's private table\n");
+    const views = new InputViews(join(local.root(), "views"), async (sha) => join(blobs, sha));
+    const mine = await views.ensure("dsv_mine", async () => [{ path: "iris.csv", sha256: "mine" }]);
+    const theirs = await views.ensure("dsv_theirs", async () => [{ path: "secret.csv", sha256: "theirs" }]);
+    expect(readFileSync(join(theirs, "secret.csv"), "utf8")).toContain("private");
+    expect(statSync(views.root).mode & 0o777).toBe(0o711);
+    expect(statSync(`${views.root}.key`).mode & 0o777).toBe(0o600);
+
+    const ex = local.executor();
+    const script = [
+      'cat "$PLINTH_INPUT_TRAIN/iris.csv"',
+      'ls "$VIEWS" >/dev/null 2>&1 && echo LISTED',
+      'cat "$VIEWS/dsv_theirs/secret.csv" 2>/dev/null && echo READ-BY-ID',
+      'cat "$VIEWS.key" >/dev/null 2>&1 && echo READ-KEY',
+      "true",
+    ].join("\n");
+    const { info, log } = await local.run(ex, ["bash", "-c", script], { inputs: [{ name: "train", dir: mine }], env: { VIEWS: views.root } });
+    expect(info.exitCode, log).toBe(0);
+    expect(log).toContain(IRIS_V1);
+    expect(log).not.toMatch(/LISTED|READ-BY-ID|READ-KEY|private/);
+  });
+
+  it("after an upgrade, keeps a view made under the version's id while a running job reads it, then removes it; the version's view is built anew", async () => {
+    const blobs = join(local.root(), "objects-upgrade");
+    mkdirSync(blobs, { recursive: true });
+    writeFileSync(join(blobs, "b"), "x\n");
+    const root = join(local.root(), "views-upgrade");
+    // What an older Plinth left: <views>/<version id>/…
+    mkdirSync(join(root, "dsv_old"), { recursive: true });
+    writeFileSync(join(root, "dsv_old", "c.txt"), "x\n");
+    const views = new InputViews(root, async (sha) => join(blobs, sha));
+    expect(await views.prune(new Set(["dsv_old"]), 3_600_000)).toBe(0);
+    expect(existsSync(join(root, "dsv_old", "c.txt"))).toBe(true);
+    const view = await views.ensure("dsv_old", async () => [{ path: "c.txt", sha256: "b" }]);
+    expect(view).not.toBe(join(root, "dsv_old"));
+    expect(readFileSync(join(view, "c.txt"), "utf8")).toBe("x\n");
+    // Once no running job reads the version, the old view goes at once; the new one stays until idle.
+    expect(await views.prune(new Set(), 3_600_000)).toBe(1);
+    expect(existsSync(join(root, "dsv_old"))).toBe(false);
+    expect(existsSync(view)).toBe(true);
+    // The same key names the same view after a restart.
+    expect(new InputViews(root, async (sha) => join(blobs, sha)).path("dsv_old")).toBe(view);
+  });
+});
