@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash } from "node:crypto";
 import { Transform, type TransformCallback } from "node:stream";
 import { S3Error } from "./errors.ts";
-import { EMPTY_SHA256, sameSignature } from "./sigv4.ts";
+import { EMPTY_SHA256, type SigningKey, sameSignature } from "./sigv4.ts";
 
 // `Content-Encoding: aws-chunked` bodies, decoded as they stream. Today's boto3, AWS CLI and
 // JavaScript SDK send PutObject and UploadPart this way by default:
@@ -19,7 +19,7 @@ import { EMPTY_SHA256, sameSignature } from "./sigv4.ts";
 export type ChunkedMode = "signed" | "signed-trailer" | "unsigned-trailer";
 
 export interface ChunkSigning {
-  signingKey: Buffer;
+  signingKey: SigningKey;
   amzDate: string;
   scope: string;
   /** The request's own signature. */

@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import { bucketOf, isoTime, objectHeaders, quoted, type S3Context, sendXml } from "./context.ts";
 import { S3Error, s3errors } from "./errors.ts";
 import { checkKey } from "./keys.ts";
@@ -52,7 +53,23 @@ export async function getObject(ctx: S3Context, headOnly: boolean): Promise<void
     void reply.send();
     return;
   }
-  void reply.send(await ctx.s3.open(view, range ?? undefined));
+  // The blob is opened for exactly the bytes sent, so the file is read in one go at its size.
+  const bytes = range ?? (view.size > 0 ? { start: 0, end: view.size - 1 } : null);
+  const body = await ctx.s3.open(view, bytes ?? undefined);
+  const length = bytes ? bytes.end - bytes.start + 1 : 0;
+  // A small body goes out whole, in the same write as the headers; a larger one streams.
+  void reply.send(length <= SMALL_BODY ? await readWhole(body, length) : body);
+}
+
+/** Bodies up to this size are read before they are sent: one read and one write each. */
+const SMALL_BODY = 64 * 1024;
+
+async function readWhole(body: Readable, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  const whole = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (whole.length !== length) throw new Error(`stored object has ${whole.length} bytes where ${length} were expected`);
+  return whole;
 }
 
 /**

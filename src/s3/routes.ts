@@ -13,6 +13,7 @@ import type { S3Multipart } from "./multipart.ts";
 import * as objects from "./object-routes.ts";
 import type { S3Service } from "./service.ts";
 import { claimedV2, isPresignedV2, verifyV2 } from "./sigv2.ts";
+import { SigningKeys } from "./signing-keys.ts";
 import { claimedSignature, decodeComponent, headerValues, parseQuery, type SignableRequest, verifySignature } from "./sigv4.ts";
 
 // The S3-compatible endpoint under /s3, path-style: /s3/<bucket>/<key>. It lives in its own
@@ -25,7 +26,8 @@ export const S3_PREFIX = "/s3";
 
 /** What the endpoint needs of the identity module's access keys. */
 export interface AccessKeySecrets {
-  accessKeySecret(id: string): Promise<{ secret: string; principal: Principal } | null>;
+  /** The same object for a key as long as nothing about it changed: signing keys are kept beside it. */
+  accessKeySecret(id: string): Promise<{ readonly secret: string; readonly principal: Principal } | null>;
 }
 
 export interface S3RouteDeps {
@@ -35,6 +37,10 @@ export interface S3RouteDeps {
   audit: RouteAuditor;
   clock: Clock;
   logger: Logger;
+}
+
+interface Handling extends S3RouteDeps {
+  signingKeys: SigningKeys;
 }
 
 const METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE"] as const;
@@ -70,7 +76,8 @@ const UNSUPPORTED = [
   "policyStatus",
 ];
 
-export function registerS3(http: FastifyInstance, deps: S3RouteDeps): void {
+export function registerS3(http: FastifyInstance, routeDeps: S3RouteDeps): void {
+  const deps: Handling = { ...routeDeps, signingKeys: new SigningKeys() };
   void http.register(
     async (app) => {
       // Bodies stay unread streams: the handlers decode and store them as they arrive.
@@ -95,17 +102,26 @@ export function registerS3(http: FastifyInstance, deps: S3RouteDeps): void {
   );
 }
 
-async function handle(deps: S3RouteDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const requestId = randomBytes(8).toString("hex").toUpperCase();
+// Request ids: unique in this process, random across processes, and cheap.
+const REQUEST_ID_PREFIX = randomBytes(4).toString("hex").toUpperCase();
+let requestCount = 0;
+
+function newRequestId(): string {
+  requestCount = (requestCount + 1) % 0x100000000;
+  return REQUEST_ID_PREFIX + requestCount.toString(16).toUpperCase().padStart(8, "0");
+}
+
+async function handle(deps: Handling, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const requestId = newRequestId();
   (request as FastifyRequest & { s3RequestId?: string }).s3RequestId = requestId;
   reply.header("x-amz-request-id", requestId);
   const target = request.raw.url ?? "/";
   const q = target.indexOf("?");
   const rawPath = q < 0 ? target : target.slice(0, q);
   const rawQuery = q < 0 ? "" : target.slice(q + 1);
-  const signable: SignableRequest = { method: request.method, rawPath, rawQuery, rawHeaders: request.raw.rawHeaders };
-  const { bucketName, key } = parsePath(rawPath);
   const headers = headerValues(request.raw.rawHeaders);
+  const signable: SignableRequest = { method: request.method, rawPath, rawQuery, rawHeaders: request.raw.rawHeaders, headers };
+  const { bucketName, key } = parsePath(rawPath);
   const actor = await authenticate(deps, signable);
   const query = new Map<string, string>();
   for (const [k, v] of parseQuery(rawQuery)) if (!query.has(k)) query.set(k, v);
@@ -134,8 +150,8 @@ export function parsePath(rawPath: string): { bucketName: string | null; key: st
   return { bucketName: decodeComponent(rest.slice(1, slash)), key: decodeComponent(rest.slice(slash + 1)) };
 }
 
-async function authenticate(deps: S3RouteDeps, signable: SignableRequest) {
-  if (isPresignedV2(signable.rawQuery) && !headerValues(signable.rawHeaders).has("authorization")) {
+async function authenticate(deps: Handling, signable: SignableRequest) {
+  if (isPresignedV2(signable.rawQuery) && !signable.headers!.has("authorization")) {
     const v2 = claimedV2(signable);
     const key = await secretOf(deps, v2.accessKeyId);
     return { principal: key.principal, verified: verifyV2(signable, v2, key.secret, deps.clock.now(), S3_PREFIX) };
@@ -145,11 +161,11 @@ async function authenticate(deps: S3RouteDeps, signable: SignableRequest) {
     throw new S3Error("AccessDenied", "Access Denied: anonymous requests are not accepted. Sign requests with a Plinth access key: `plinth access-keys create` makes one.");
   }
   const key = await secretOf(deps, claimed.credential.accessKeyId);
-  const verified = verifySignature(signable, claimed, key.secret, deps.clock.now());
+  const verified = verifySignature(signable, claimed, deps.signingKeys.of(key, claimed.credential), deps.clock.now());
   return { principal: key.principal, verified };
 }
 
-async function secretOf(deps: S3RouteDeps, accessKeyId: string): Promise<{ secret: string; principal: Principal }> {
+async function secretOf(deps: Handling, accessKeyId: string): Promise<{ readonly secret: string; readonly principal: Principal }> {
   const key = await deps.keys.accessKeySecret(accessKeyId);
   if (!key) {
     throw new S3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records: it is unknown or was revoked. `plinth access-keys ls` lists your keys.", {
@@ -241,7 +257,7 @@ async function settleBody(request: FastifyRequest, reply: FastifyReply): Promise
 async function sendError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): Promise<FastifyReply> {
   const s3error = toS3Error(error);
   if (s3error.code === "InternalError") logger.error({ err: error, method: request.method, url: request.url.split("?")[0] }, "S3 request failed");
-  const requestId = (request as FastifyRequest & { s3RequestId?: string }).s3RequestId ?? randomBytes(8).toString("hex").toUpperCase();
+  const requestId = (request as FastifyRequest & { s3RequestId?: string }).s3RequestId ?? newRequestId();
   await settleBody(request, reply);
   reply.code(s3error.status).headers({ "x-amz-request-id": requestId, ...s3error.headers });
   if (request.method === "HEAD") return reply.send();

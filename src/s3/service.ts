@@ -166,8 +166,8 @@ export class S3Service {
     const { md5, checksum } = bytes.digests();
     const metadata = checksum ? { ...headers.metadata, [checksum.header]: checksum.value } : headers.metadata;
     const row = this.#row(actor, bucket, key, { sha256: info.sha256, size: info.size, etag: md5 }, { ...headers, metadata });
-    await this.#write(actor, bucket, row, opts);
-    await this.#record(actor, "s3.put", bucket, key, before, row);
+    const replaced = await this.#write(actor, bucket, row, opts, before);
+    await this.#record(actor, "s3.put", bucket, key, replaced, row);
     return toView(row);
   }
 
@@ -186,15 +186,21 @@ export class S3Service {
     }
   }
 
-  /** Writes a new object row, checking again that no one else's object took the key meanwhile. */
-  async #write(actor: Principal, bucket: Bucket, row: S3ObjectsTable, opts: { ifNoneMatch?: boolean }): Promise<void> {
+  /**
+   * Writes a new object row over `checked`, the object the person was found allowed to replace
+   * (or none), in one statement that refuses if the key meanwhile holds someone else's. Only
+   * then is the key read and checked again. Returns the object replaced, as far as known.
+   */
+  async #write(actor: Principal, bucket: Bucket, row: S3ObjectsTable, opts: { ifNoneMatch?: boolean }, checked: S3ObjectsTable | undefined): Promise<S3ObjectsTable | undefined> {
     if (opts.ifNoneMatch) {
-      if (!(await this.store.putObjectIfAbsent(row))) throw preconditionFailed();
-      return;
+      if (!(await this.store.putObjectOver(row, null))) throw preconditionFailed();
+      return undefined;
     }
+    if (await this.store.putObjectOver(row, checked?.created_by ?? null)) return checked;
     const now = await this.store.getObject(bucket.id, row.key);
     if (now) this.checkChange(actor, bucket, now);
     await this.store.putObject(row);
+    return now;
   }
 
   async delete(actor: Principal, bucket: Bucket, key: string): Promise<void> {
@@ -261,8 +267,8 @@ export class S3Service {
     if (before) this.checkChange(actor, target.bucket, before);
     await this.#room(actor, target.bucket, from.size);
     const row = this.#row(actor, target.bucket, target.key, from, headers ?? { contentType: from.contentType, metadata: from.metadata });
-    await this.#write(actor, target.bucket, row, {});
-    await this.#record(actor, "s3.copy", target.bucket, target.key, before, { ...row, copiedFrom: `${source.bucket.name}/${source.key}` });
+    const replaced = await this.#write(actor, target.bucket, row, {}, before);
+    await this.#record(actor, "s3.copy", target.bucket, target.key, replaced, { ...row, copiedFrom: `${source.bucket.name}/${source.key}` });
     return toView(row);
   }
 

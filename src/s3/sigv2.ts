@@ -59,7 +59,7 @@ export function claimedV2(req: SignableRequest): ClaimedV2 {
  * when the client signed the path without it (the bucket and key alone).
  */
 export function stringToSignV2(req: SignableRequest, expires: number, resourcePath: string): string {
-  const headers = headerValues(req.rawHeaders);
+  const headers = req.headers ?? headerValues(req.rawHeaders);
   const amz = [...headers]
     .filter(([name]) => name.startsWith("x-amz-"))
     .sort(([a], [b]) => (a < b ? -1 : 1))

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, type KeyObject, timingSafeEqual } from "node:crypto";
 import { S3Error } from "./errors.ts";
 
 // AWS Signature Version 4, as S3 checks it: in the Authorization header, or in the query
@@ -29,7 +29,12 @@ export interface SignableRequest {
   rawQuery: string;
   /** Node's rawHeaders: name, value, name, value… */
   rawHeaders: string[];
+  /** headerValues(rawHeaders), when the caller has it already. */
+  headers?: Map<string, string>;
 }
+
+/** A derived signing key: bytes, or the same bytes as a KeyObject (which HMACs faster when reused). */
+export type SigningKey = Buffer | KeyObject;
 
 export interface Credential {
   accessKeyId: string;
@@ -57,13 +62,18 @@ export interface ClaimedSignature {
 /** A verified request: the key that signed it, for checking aws-chunked chunk signatures. */
 export interface VerifiedSignature {
   claimed: ClaimedSignature;
-  signingKey: Buffer;
+  signingKey: SigningKey;
 }
 
 // ---- canonical forms ----
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+const UNRESERVED_OR_SLASH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** AWS's URI encoding: every byte but A-Z a-z 0-9 - . _ ~ as %XX (upper case); `/` kept when asked. */
 export function uriEncode(text: string, keepSlash: boolean): string {
+  // Most keys and query values need no escape at all.
+  if ((keepSlash ? UNRESERVED_OR_SLASH : UNRESERVED).test(text)) return text;
   let out = "";
   for (const byte of Buffer.from(text, "utf8")) {
     const c = String.fromCharCode(byte);
@@ -112,19 +122,20 @@ export function canonicalQuery(pairs: Array<[string, string]>): string {
 
 /** Header values by lower-case name, repeated headers joined by commas, each value trimmed and its spaces collapsed. */
 export function headerValues(rawHeaders: string[]): Map<string, string> {
-  const values = new Map<string, string[]>();
+  const values = new Map<string, string>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase();
-    const value = rawHeaders[i + 1]!.trim().replace(/\s+/g, " ");
-    const list = values.get(name);
-    if (list) list.push(value);
-    else values.set(name, [value]);
+    let value = rawHeaders[i + 1]!.trim();
+    // Whitespace other than single spaces is collapsed; a value without any is left as it is.
+    if (/[^\S ]| {2}/.test(value)) value = value.replace(/\s+/g, " ");
+    const before = values.get(name);
+    values.set(name, before === undefined ? value : `${before},${value}`);
   }
-  return new Map([...values].map(([name, list]) => [name, list.join(",")]));
+  return values;
 }
 
 export function canonicalRequest(req: SignableRequest, claimed: Pick<ClaimedSignature, "signedHeaders" | "payload" | "kind">): string {
-  const headers = headerValues(req.rawHeaders);
+  const headers = req.headers ?? headerValues(req.rawHeaders);
   const signed = claimed.signedHeaders.map((name) => {
     const value = headers.get(name);
     if (value === undefined) throw new S3Error("SignatureDoesNotMatch", `The header '${name}' is listed in SignedHeaders but was not sent.`);
@@ -139,7 +150,7 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-export function hmac(key: string | Buffer, data: string): Buffer {
+export function hmac(key: string | SigningKey, data: string): Buffer {
   return createHmac("sha256", key).update(data, "utf8").digest();
 }
 
@@ -185,7 +196,7 @@ function parseSignedHeaders(value: string, code: "AuthorizationHeaderMalformed" 
  * Throws S3Error for a malformed one or an older scheme (Signature Version 2).
  */
 export function claimedSignature(req: SignableRequest): ClaimedSignature | null {
-  const headers = headerValues(req.rawHeaders);
+  const headers = req.headers ?? headerValues(req.rawHeaders);
   const authorization = headers.get("authorization");
   if (authorization !== undefined) {
     if (!authorization.startsWith(`${ALGORITHM} `)) {
@@ -273,10 +284,11 @@ export function amzDateMs(amzDate: string): number {
 }
 
 /**
- * Checks a claimed signature with the access key's secret: the time first (skew, expiry), then
- * the signature itself. Returns the signing key (for aws-chunked bodies) or throws S3Error.
+ * Checks a claimed signature with the access key's secret, or with the signing key already
+ * derived from it for the claimed credential's scope: the time first (skew, expiry), then the
+ * signature itself. Returns the signing key (for aws-chunked bodies) or throws S3Error.
  */
-export function verifySignature(req: SignableRequest, claimed: ClaimedSignature, secret: string, nowMs: number): VerifiedSignature {
+export function verifySignature(req: SignableRequest, claimed: ClaimedSignature, secret: string | SigningKey, nowMs: number): VerifiedSignature {
   const at = amzDateMs(claimed.amzDate);
   if (claimed.kind === "header") {
     if (Math.abs(nowMs - at) > MAX_SKEW_MS) {
@@ -295,7 +307,7 @@ export function verifySignature(req: SignableRequest, claimed: ClaimedSignature,
       });
     }
   }
-  const key = signingKey(secret, claimed.credential.date, claimed.credential.region, claimed.credential.service);
+  const key = typeof secret === "string" ? signingKey(secret, claimed.credential.date, claimed.credential.region, claimed.credential.service) : secret;
   const canonical = canonicalRequest(req, claimed);
   const toSign = stringToSign(claimed.amzDate, claimed.credential.scope, canonical);
   const expected = createHmac("sha256", key).update(toSign, "utf8").digest("hex");

@@ -43,12 +43,19 @@ export class S3Store {
       .execute();
   }
 
-  /** Writes an object only where none has its key; false when one has. */
-  async putObjectIfAbsent(row: S3ObjectsTable): Promise<boolean> {
+  /**
+   * Writes an object where none has its key, or (with `owner`) over one that person put there;
+   * false, and nothing written, when the key holds another's object (or, without `owner`, any).
+   */
+  async putObjectOver(row: S3ObjectsTable, owner: string | null): Promise<boolean> {
+    const { team_id: _t, key: _k, ...rest } = row;
     const r = await this.#db
       .insertInto("s3_objects")
       .values(row)
-      .onConflict((oc) => oc.columns(["team_id", "key"]).doNothing())
+      .onConflict((oc) => {
+        const conflict = oc.columns(["team_id", "key"]);
+        return owner === null ? conflict.doNothing() : conflict.doUpdateSet(rest).where("s3_objects.created_by", "=", owner);
+      })
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
   }

@@ -60,7 +60,13 @@ export function createSecrets(deps: SecretsDeps): Secrets {
       subject: (userId) => identity.principalFor(userId, "", null),
     },
   });
-  const accessKeys = new AccessKeyService({ store: new AccessKeyStore(deps.db), sealer, clock, principal: (userId, keyId) => identity.principalFor(userId, keyId, null) });
+  const accessKeys = new AccessKeyService({
+    store: new AccessKeyStore(deps.db),
+    sealer,
+    clock,
+    principal: (userId, keyId) => identity.principalFor(userId, keyId, null),
+    generation: () => identity.generation,
+  });
   identity.onUserRemoved(async (user) => {
     const lines = [await secrets.removeAllOf(user.id), await accessKeys.revokeAllOf(user.id)].filter((l) => l !== undefined);
     return lines.length > 0 ? lines.join("; ") : undefined;
