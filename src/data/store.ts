@@ -397,10 +397,10 @@ export class DataStore {
    * Blobs recorded before `before` that no dataset file and no open upload names, a page at
    * a time in sha256 order from `after`.
    */
-  unreferencedBlobs(before: number, after: string, limit: number, only?: string): Promise<DataBlobsTable[]> {
-    let q = this.#db.selectFrom("data_blobs as b").selectAll("b");
-    if (only !== undefined) q = q.where("b.sha256", "=", only);
-    return q
+  unreferencedBlobs(before: number, after: string, limit: number): Promise<DataBlobsTable[]> {
+    return this.#db
+      .selectFrom("data_blobs as b")
+      .selectAll("b")
       .where("b.created_at", "<", before)
       .where("b.sha256", ">", after)
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom("dataset_files as f").select("f.sha256").whereRef("f.sha256", "=", "b.sha256"))))
@@ -417,10 +417,24 @@ export class DataStore {
     }
   }
 
-  /** Whether a blob may still be collected: recorded before `before`, and nothing names it. */
-  async collectable(sha256: string, before: number): Promise<boolean> {
-    const page = await this.unreferencedBlobs(before, "", 1, sha256);
-    return page.length === 1;
+  /**
+   * Forgets a blob that garbage collection is about to delete, in one statement that succeeds
+   * only while it is still collectable (recorded or touched before `before`, named by no file
+   * and no upload): a push touching it first keeps it; one touching it after is told it is missing.
+   */
+  async condemnBlob(sha256: string, before: number): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const r = await trx
+        .deleteFrom("data_blobs")
+        .where("sha256", "=", sha256)
+        .where("created_at", "<", before)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("dataset_files as f").select("f.sha256").whereRef("f.sha256", "=", "data_blobs.sha256"))))
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom("data_uploads as u").select("u.sha256").whereRef("u.sha256", "=", "data_blobs.sha256"))))
+        .executeTakeFirst();
+      if (Number(r.numDeletedRows) === 0) return false;
+      await trx.deleteFrom("data_blob_grants").where("sha256", "=", sha256).execute();
+      return true;
+    });
   }
 
   /** Forgets a blob once its bytes are gone, unless a file came to name it meanwhile. */

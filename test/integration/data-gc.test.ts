@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { push, putBlob, sha256 } from "../helpers/data.ts";
+import { manifest, push, putBlob, sha256 } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, type TestPlatform, TOKEN } from "../helpers/platform.ts";
 
@@ -117,6 +117,80 @@ for (const db of testDatabases()) {
       expect((await t.api("DELETE", "/api/v1/datasets/gone")).status).toBe(200);
       expect((await t.api("POST", "/api/v1/data/gc")).body).toEqual({ deletedBlobs: 0, freedBytes: 0, expiredUploads: 0 });
       expect(storedBlobs(t.dataDir)).toHaveLength(2);
+    });
+  });
+}
+
+// Pushes run while garbage is collected. These place a push (or an upload) in the moment
+// between collection deciding a blob goes and its bytes going: the store's delete is held
+// there by the test, which sends the request and lets the delete go on once it is answered.
+for (const db of testDatabases()) {
+  describe(`data garbage collection racing pushes (${db.name})`, () => {
+    let t: TestPlatform;
+    /** Runs `during` once, inside the store's delete of the first blob collection deletes. */
+    let during: ((sha: string) => Promise<void>) | null = null;
+
+    beforeAll(async () => {
+      t = await startTestPlatform(db, "data-gc-race", { extra: { storage: { gcGracePeriod: "1h", gcInterval: "1h" } } });
+      const blobs = t.platform.blobs;
+      const remove = blobs.delete.bind(blobs);
+      blobs.delete = async (sha: string) => {
+        const hook = during;
+        during = null;
+        if (hook) await hook(sha);
+        return remove(sha);
+      };
+    });
+    afterAll(async () => {
+      await t?.close();
+    });
+
+    /** Makes a recorded blob look stored long ago, past the grace period. */
+    const age = (bytes: Buffer) => t.platform.database.db.updateTable("data_blobs").set({ created_at: 0 }).where("sha256", "=", sha256(bytes)).execute();
+
+    it("tells a push that names a blob being collected that it is missing, and never makes a version of bytes that are gone", async () => {
+      const bytes = randomBytes(3000);
+      expect((await putBlob(t, bytes)).status).toBe(201);
+      await age(bytes);
+      let answer: { status: number; body: any } | null = null;
+      during = async () => {
+        answer = await t.api("POST", "/api/v1/datasets/raced/versions", { files: manifest({ "x.bin": bytes }) });
+      };
+      const collected = await t.api("POST", "/api/v1/data/gc");
+      expect(answer!.status, JSON.stringify(answer!.body)).toBe(200);
+      expect(answer!.body.missing).toEqual([sha256(bytes)]);
+      expect(collected.body).toMatchObject({ deletedBlobs: 1 });
+      expect((await t.api("GET", "/api/v1/datasets/raced")).status).toBe(404);
+      // The push sends it again, as `plinth data push` does, and the version reads back whole.
+      expect((await push(t, "raced", { "x.bin": bytes })).body.created).toBe(true);
+      const file = await fetch(`${t.url}/api/v1/datasets/raced/versions/v1/files/x.bin`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(file.status).toBe(200);
+      expect(Buffer.from(await file.arrayBuffer())).toEqual(bytes);
+    });
+
+    it("keeps bytes no row recorded when an upload of the same bytes records them while others are swept", async () => {
+      const [first, second] = [randomBytes(1000), randomBytes(1000)];
+      const old = new Date(Date.now() - 2 * 3600_000);
+      for (const b of [first, second]) {
+        const path = join(t.dataDir, "objects", "blobs", "sha256", sha256(b!).slice(0, 2), sha256(b!));
+        mkdirSync(join(path, ".."), { recursive: true });
+        writeFileSync(path, b!);
+        utimesSync(path, old, old);
+      }
+      // Whichever goes first, the other is uploaded meanwhile: the store finds its bytes and records it.
+      during = async (sha) => {
+        const other = sha === sha256(first!) ? second! : first!;
+        expect((await putBlob(t, other)).status).toBeLessThan(300);
+      };
+      const collected = await t.api("POST", "/api/v1/data/gc");
+      const kept = storedBlobs(t.dataDir).filter((h) => h === sha256(first!) || h === sha256(second!));
+      expect(kept).toHaveLength(1);
+      expect(collected.body).toMatchObject({ deletedBlobs: 1 });
+      const keptBytes = kept[0] === sha256(first!) ? first! : second!;
+      const made = await t.api("POST", "/api/v1/datasets/swept/versions", { files: manifest({ "k.bin": keptBytes }) });
+      expect(made.body.missing).toEqual([]);
+      const file = await fetch(`${t.url}/api/v1/datasets/swept/versions/v1/files/k.bin`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(Buffer.from(await file.arrayBuffer())).toEqual(keptBytes);
     });
   });
 }
