@@ -2,6 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jobUserFor } from "../../src/jobs/executors/local/job-user.ts";
+import { findBwrap, probeBubblewrap, systemLayout } from "../../src/jobs/executors/local/sandbox.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 
@@ -9,6 +11,10 @@ import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 // links, pipes and other users' files there, and processes it left behind can swap a folder
 // for a link while Plinth reads it. None of that may make Plinth read a file outside the
 // folder into a dataset version, or hang the server; the job says what it refused and why.
+
+const bwrap = findBwrap();
+const sandboxProbe = bwrap ? await probeBubblewrap(bwrap, systemLayout(), jobUserFor("nobody")) : { ok: false as const, error: "bwrap is not installed" };
+if (!sandboxProbe.ok) console.warn(`Skipping 1 sandboxed output test: bubblewrap is not usable here (${sandboxProbe.error}).`);
 
 const SECRET = "the server's own secret, never to be read into a version\n";
 const PLANTED = "x".repeat(SECRET.length - 1) + "\n";
@@ -134,5 +140,21 @@ describe("saving a job's output folder that the job tampered with", () => {
     expect(done.state).toBe("failed");
     expect(done.failure.reason).toBe("output_not_saved");
     expect(done.failure.message).toContain("'z/late.txt' changed while it was being saved");
+  });
+});
+
+describe.skipIf(!sandboxProbe.ok)("saving an output written in the sandbox", () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform(testDatabases()[0]!, "job-output-sandbox", { sandbox: "bubblewrap" });
+  });
+  afterAll(() => t?.close());
+
+  it("saves the files the sandboxed job wrote, as the job's user's own", async () => {
+    const job = await t.api("POST", "/api/v1/jobs", { script: 'mkdir "$PLINTH_OUTPUT_OUT/sub"; echo a > "$PLINTH_OUTPUT_OUT/a.txt"; echo b > "$PLINTH_OUTPUT_OUT/sub/b.txt"', outputs: { out: { path: "out", dataset: "boxed" } } });
+    const done = await t.waitFor(job.body.id);
+    expect(done.state, JSON.stringify(done.failure)).toBe("succeeded");
+    const version = (await t.api("GET", "/api/v1/datasets/boxed/versions/v1")).body;
+    expect(version.files.map((f: { path: string }) => f.path).sort()).toEqual(["a.txt", "sub/b.txt"]);
   });
 });
