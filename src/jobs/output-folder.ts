@@ -83,6 +83,7 @@ export class OutputFolder {
           if (code === "ELOOP") skipped.push({ path, why: "link" });
           else if (code === "ENXIO" || code === "EOPNOTSUPP") skipped.push({ path, why: "special" });
           else if (code === "ENOENT") throw changed(path);
+          else if (code === "EACCES" || code === "EPERM") throw unreadable(path);
           else throw err;
           continue;
         }
@@ -192,6 +193,14 @@ async function descend(from: FileHandle, names: string[]): Promise<{ handle: Fil
     dir = next;
   }
   return { handle: dir };
+}
+
+function unreadable(path: string) {
+  return problems.unprocessable(
+    "An output cannot be read",
+    `'${path.slice(0, 200)}' cannot be read: its permissions shut Plinth out.`,
+    "Leave the files and folders of the output readable by their owner (chmod u+r, and u+x for folders); `plinth jobs retry` runs the job again.",
+  );
 }
 
 function changed(path: string) {
