@@ -1,4 +1,4 @@
-import { chmodSync, lchownSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, constants, fchownSync, lchownSync, mkdirSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 // File-system work a launch needs just before the process starts: its directories, stale
@@ -34,10 +34,45 @@ export function prepare(p: Preparation | undefined): void {
   if (p.own) for (const path of p.own.paths) chownTree(path, p.own.uid, p.own.gid);
 }
 
+const FOLDER = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Gives a folder and everything in it to uid:gid, as root, never through a symbolic link. The
+ * job's earlier processes may still run and swap a folder for a link to /etc mid-walk, so no
+ * path is resolved twice: each folder is opened inside the open one above it (through
+ * /proc/self/fd, as openat(2) would) with O_NOFOLLOW, and each entry is changed by its name in
+ * that open folder, where lchown changes a link itself and never what it points at.
+ */
 function chownTree(path: string, uid: number, gid: number): void {
-  lchownSync(path, uid, gid);
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    if (entry.isDirectory()) chownTree(join(path, entry.name), uid, gid);
-    else lchownSync(join(path, entry.name), uid, gid);
+  const fd = openSync(path, FOLDER);
+  try {
+    chownOpenFolder(fd, uid, gid);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function chownOpenFolder(fd: number, uid: number, gid: number): void {
+  fchownSync(fd, uid, gid);
+  const here = `/proc/self/fd/${fd}`;
+  for (const entry of readdirSync(here, { withFileTypes: true })) {
+    const at = `${here}/${entry.name}`;
+    if (!entry.isDirectory()) {
+      lchownSync(at, uid, gid);
+      continue;
+    }
+    let child: number;
+    try {
+      child = openSync(at, FOLDER);
+    } catch (err) {
+      // Swapped for a link or removed since the listing: its owner is not ours to change.
+      if (["ELOOP", "ENOTDIR", "ENOENT"].includes((err as NodeJS.ErrnoException).code ?? "")) continue;
+      throw err;
+    }
+    try {
+      chownOpenFolder(child, uid, gid);
+    } finally {
+      closeSync(child);
+    }
   }
 }
