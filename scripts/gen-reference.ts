@@ -9,13 +9,14 @@
 // Run it with `npm run docs:reference`. test/unit/reference-docs.test.ts regenerates the files
 // in memory and fails when a committed one differs.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Command } from "commander";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
 import { Document, isSeq, stringify as toYaml } from "yaml";
 import { z } from "zod";
 import { exitCodeOf } from "../src/cli/follow.ts";
+import { createProgram } from "../src/cli/program.ts";
 import { environmentVariables } from "../src/config/load.ts";
 import { ConfigSchema, configJsonSchema } from "../src/config/schema.ts";
 import type { ExitInfo } from "../src/jobs/executors/executor.ts";
@@ -366,26 +367,9 @@ function configurationDoc(): string {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-/** Builds the `plinth` program the way src/main.ts does: the same register* calls, in the same order. */
-async function buildProgram(): Promise<Command> {
-  const mainFile = path.join(ROOT, "src/main.ts");
-  const text = readFileSync(mainFile, "utf8");
-  const modules = new Map<string, string>();
-  for (const m of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"(\.\/cli\/[^"]+)"/g)) {
-    for (const name of m[1]!.split(",").map((s) => s.trim())) if (/^register\w+$/.test(name)) modules.set(name, m[2]!);
-  }
-  const calls = [...text.matchAll(/^\s*(register\w+)\(program\b/gm)].map((m) => m[1]!);
-  if (calls.length === 0) throw new Error("found no register*(program…) calls in src/main.ts");
-  const program = new Command().name("plinth");
-  const header = /new Command\(\)\s*\.name\("plinth"\)\s*\.description\(("(?:[^"\\]|\\.)*")\)/.exec(text);
-  if (header) program.description(JSON.parse(header[1]!));
-  for (const fn of calls) {
-    const from = modules.get(fn);
-    if (!from) throw new Error(`src/main.ts calls ${fn} but does not import it from ./cli/`);
-    const mod = (await import(pathToFileURL(path.join(ROOT, "src", from)).href)) as Record<string, (program: Command, exit: (code: number) => void) => void>;
-    mod[fn]!(program, () => {});
-  }
-  return program;
+/** The `plinth` program as src/main.ts runs it (src/cli/program.ts builds it for both). */
+function buildProgram(): Command {
+  return createProgram(() => {});
 }
 
 /** A table whose last column, Default, is left out when no row has one. */
@@ -432,7 +416,7 @@ function commandDoc(cmd: Command, depth: number, out: string[]): void {
 }
 
 async function cliDoc(): Promise<string> {
-  const program = await buildProgram();
+  const program = buildProgram();
   const help = program.createHelp();
   const top = help.visibleCommands(program).filter((c) => c.name() !== "help");
   const out: string[] = [

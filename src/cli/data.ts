@@ -1,16 +1,14 @@
-import { createInterface } from "node:readline/promises";
 import { type Command, Option } from "commander";
 import { formatBytes } from "../core/units.ts";
 import type { Dataset, DatasetDetail, DatasetFile, DatasetVersionDetail, Diff } from "../data/spec.ts";
 import { ApiClient, CliError } from "./client.ts";
-import { pullData } from "./data-pull.ts";
-import { pushData } from "./data-push.ts";
 import { type CliRef, datasetPath, query, readName, readRef, shownRef } from "./data-refs.ts";
 import { ago, printJson, printTable } from "./output.ts";
 import { describeTransfer, Progress } from "./progress.ts";
 
 // `plinth data`: versioned datasets from the terminal — push a folder, pull a version,
-// list, show, preview tables, tag, remove, share a link, compare versions.
+// list, show, preview tables, tag, remove, share a link, compare versions. Pushing and pulling
+// (hashing, the hash cache, transfers) are loaded when one of them runs.
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const teamOption = () => new Option("--team <team>", "the dataset's team (default: the one of your teams that has it)");
@@ -43,6 +41,7 @@ Examples:
     .action(async (path: string, o: { name: string; tag: string[]; team?: string; visibility?: string; message?: string; description?: string; exclude: string[]; quiet?: boolean; json?: boolean }) => {
       const ref = readName(o.name, o.team);
       const progress = new Progress({ quiet: o.quiet || o.json });
+      const { pushData } = await import("./data-push.ts");
       const r = await pushData(ApiClient.fromEnvironment(), path, { ...o, name: ref.name, team: ref.team, tags: o.tag }, progress).catch((err) => {
         progress.clear();
         throw err;
@@ -66,6 +65,7 @@ Examples:
     .action(async (refText: string, dir: string | undefined, o: { team?: string; quiet?: boolean; json?: boolean }) => {
       const progress = new Progress({ quiet: o.quiet || o.json });
       const ref = readRef(refText, o.team);
+      const { pullData } = await import("./data-pull.ts");
       const r = await pullData(ApiClient.fromEnvironment(), ref, dir, progress).catch((err) => {
         progress.clear();
         throw err;
@@ -329,6 +329,7 @@ function oneLine(text: string, max: number): string {
 async function confirm(yes: boolean | undefined, question: string): Promise<void> {
   if (yes) return;
   if (!process.stdin.isTTY) throw new CliError(`${question} Not removed: there is no terminal to ask on.`, "Add --yes to remove without asking.");
+  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   const answer = await rl.question(`${question} [y/N] `);
   rl.close();

@@ -4,7 +4,6 @@ import { homedir, hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { checkAlphabet, checkLength, entropyBits, LETTERS_AND_DIGITS, PASSWORD_DEFAULTS, randomText, TOKEN_DEFAULTS } from "../identity/generators/random-text.ts";
-import { generateSshKeyPair } from "../identity/generators/ssh-keypair.ts";
 import { CliError } from "./client.ts";
 
 // `plinth gen`: credentials made on this machine, never sent to a server: an ed25519 key pair
@@ -25,6 +24,7 @@ export function registerGen(program: Command): void {
         }
       }
       if (/[\r\n]/.test(o.comment)) throw new CliError("The comment must be on one line.", "Give a short comment, e.g. -C alice@laptop.");
+      const { generateSshKeyPair } = await import("../identity/generators/ssh-keypair.ts");
       const pair = await generateSshKeyPair(o.comment);
       // ~/.ssh is private to its owner, as ssh expects.
       mkdirSync(dirname(o.file), { recursive: true, mode: 0o700 });

@@ -1,11 +1,8 @@
 import type { Command } from "commander";
 import type { JobView } from "../jobs/view.ts";
 import { ApiClient, CliError } from "./client.ts";
-import { uploadCode } from "./code-upload.ts";
 import { describeEnd, exitCodeOf, followJob } from "./follow.ts";
 import { printJson } from "./output.ts";
-import { checkJobSpec } from "./spec-check.ts";
-import { readSpecFile } from "./spec-file.ts";
 
 interface RunFlags {
   file?: string;
@@ -70,9 +67,10 @@ Examples:
   plinth run --detach --json -- ./sweep.sh`,
     )
     .action(async (command: string[], flags: RunFlags) => {
-      const spec = buildSpec(command, flags);
+      const spec = await buildSpec(command, flags);
       const client = ApiClient.fromEnvironment();
       if (flags.code) {
+        const { uploadCode } = await import("./code-upload.ts");
         const up = await uploadCode(client, process.cwd());
         spec.code = { bundle: up.bundle };
         if (!flags.quiet && !flags.json) {
@@ -101,8 +99,12 @@ Examples:
     });
 }
 
-/** The spec from the file and the flags, checked here so that a mistake costs no upload. */
-function buildSpec(command: string[], flags: RunFlags): Record<string, any> {
+/**
+ * The spec from the file and the flags, checked here so that a mistake costs no upload. The
+ * YAML reader and the job spec's schema are loaded only when a job is submitted.
+ */
+async function buildSpec(command: string[], flags: RunFlags): Promise<Record<string, any>> {
+  const [{ readSpecFile }, { checkJobSpec }] = await Promise.all([import("./spec-file.ts"), import("./spec-check.ts")]);
   const file = flags.file ? readSpecFile(flags.file) : undefined;
   const spec: Record<string, any> = file ? { ...file.spec } : {};
   // Paths set by flags: a problem there is the flag's, not a line of the file.

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
-import { startPlatform } from "../app.ts";
-import { loadConfig } from "../config/load.ts";
 import { CliError } from "./client.ts";
-import { addressProblem, ensureAddressFree, type PortSource } from "./port-check.ts";
-import { gpuLines, signInLines } from "./up-message.ts";
+import type { PortSource } from "./port-check.ts";
+
+// The server and its configuration are loaded when `plinth up` runs, not when any other
+// command starts: they are most of the program.
 
 export function registerUp(program: Command): void {
   program
@@ -25,6 +25,12 @@ export function registerUp(program: Command): void {
           overrides.server.port = port;
         }
       }
+      const [{ startPlatform }, { loadConfig }, { addressProblem, ensureAddressFree }, { gpuLines, signInLines }] = await Promise.all([
+        import("../app.ts"),
+        import("../config/load.ts"),
+        import("./port-check.ts"),
+        import("./up-message.ts"),
+      ]);
       const { config, unknownVariables } = loadConfig({ ...(o.config && { file: o.config }), overrides });
       const { host, port } = config.server;
       const portSource: PortSource = o.port !== undefined ? "--port" : process.env.PLINTH_SERVER_PORT ? "PLINTH_SERVER_PORT" : port !== 8420 ? "plinth.yaml" : "default";
