@@ -91,21 +91,25 @@ export class VersionCommitter {
   async commit(actor: Principal, target: CommitTarget, req: CommitRequest): Promise<CommitResult> {
     checkManifest(req.files);
     const tags = [...new Set(req.tags.map(checkTagName))];
-    // Garbage collection leaves alone what was touched within its grace period.
-    await this.#store.touchBlobs([...new Set(req.files.map((f) => f.sha256))], this.#clock.now());
-    const usable = await this.#data.usable(actor, req.files.map((f) => f.sha256));
-    const missing = [...new Set(req.files.map((f) => f.sha256).filter((h) => !usable.has(h)))];
-    if (missing.length > 0) return { missing };
-    checkSizes(req.files, usable);
-
     const digest = manifestDigest(req.files);
     if (target.dataset) {
+      // The same files as the newest version: its blobs are stored, named by it (so never
+      // collected) and readable by whoever may push here, with the sizes the digest covers.
+      // Nothing more to check or touch, whatever the number of files.
       const latest = await this.#store.latestVersion(target.dataset.id);
       if (latest && latest.digest === digest) {
         await this.#tag(target.dataset.id, latest.id, tags, actor.userId);
         return { missing: [], dataset: target.dataset, version: latest, created: false };
       }
     }
+    const hashes = [...new Set(req.files.map((f) => f.sha256))];
+    // Garbage collection leaves alone what was touched within its grace period.
+    await this.#store.touchBlobs(hashes, this.#clock.now());
+    const usable = await this.#data.usable(actor, hashes);
+    const missing = hashes.filter((h) => !usable.has(h));
+    if (missing.length > 0) return { missing };
+    checkSizes(req.files, usable);
+
     const teamId = target.dataset?.team_id ?? target.create!.teamId;
     const known = await this.#store.teamBlobs(teamId, [...usable.keys()]);
     let added = 0;

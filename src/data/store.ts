@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from "kysely";
 import type { DB } from "../db/database.ts";
 import type { Tables } from "../db/tables.ts";
 import { type OwnedColumns, type Subject, visibleWhere } from "../identity/policy.ts";
@@ -26,8 +26,19 @@ type Eb = ExpressionBuilder<Tables, "datasets">;
 
 export class DataStore {
   readonly #db: DB;
+  readonly #postgres: boolean;
   constructor(db: DB) {
     this.#db = db;
+    // PostgreSQL numbers its parameters ($1); SQLite does not (?).
+    this.#postgres = db.selectNoFrom(sql.val(0).as("p")).compile().sql.includes("$1");
+  }
+
+  /**
+   * Hashes (or other text) as one query parameter, for `in`: however many files a version has,
+   * asking about them is one query, with no limit on parameters to split around.
+   */
+  #anyOf(values: readonly string[]): RawBuilder<string> {
+    return this.#postgres ? sql<string>`(select unnest(${sql.val(values)}::text[]))` : sql<string>`(select value from json_each(${JSON.stringify(values)}))`;
   }
 
   get db(): DB {
@@ -204,15 +215,9 @@ export class DataStore {
   /** Profiles already computed for these blobs (a blob is profiled once). */
   async profilesOf(sha256s: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      const rows = await this.#db
-        .selectFrom("dataset_files")
-        .select(["sha256", "profile"])
-        .where("sha256", "in", sha256s.slice(i, i + BATCH))
-        .where("profile", "is not", null)
-        .execute();
-      for (const r of rows) out.set(r.sha256, r.profile!);
-    }
+    if (sha256s.length === 0) return out;
+    const rows = await this.#db.selectFrom("dataset_files").select(["sha256", "profile"]).where("sha256", "in", this.#anyOf(sha256s)).where("profile", "is not", null).execute();
+    for (const r of rows) out.set(r.sha256, r.profile!);
     return out;
   }
 
@@ -259,10 +264,9 @@ export class DataStore {
 
   async blobSizes(sha256s: string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      const rows = await this.#db.selectFrom("data_blobs").select(["sha256", "size"]).where("sha256", "in", sha256s.slice(i, i + BATCH)).execute();
-      for (const r of rows) out.set(r.sha256, r.size);
-    }
+    if (sha256s.length === 0) return out;
+    const rows = await this.#db.selectFrom("data_blobs").select(["sha256", "size"]).where("sha256", "in", this.#anyOf(sha256s)).execute();
+    for (const r of rows) out.set(r.sha256, r.size);
     return out;
   }
 
@@ -276,35 +280,24 @@ export class DataStore {
 
   /** Of these blobs, those the person sent themselves. */
   async grantedTo(userId: string, sha256s: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      const rows = await this.#db
-        .selectFrom("data_blob_grants")
-        .select("sha256")
-        .where("user_id", "=", userId)
-        .where("sha256", "in", sha256s.slice(i, i + BATCH))
-        .execute();
-      for (const r of rows) out.add(r.sha256);
-    }
-    return out;
+    if (sha256s.length === 0) return new Set();
+    const rows = await this.#db.selectFrom("data_blob_grants").select("sha256").where("user_id", "=", userId).where("sha256", "in", this.#anyOf(sha256s)).execute();
+    return new Set(rows.map((r) => r.sha256));
   }
 
   /** Of these blobs, those in a version of a dataset the subject may read. */
   async readableBlobs(subject: Subject, sha256s: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
+    if (sha256s.length === 0) return new Set();
     const visible = visibleWhere(subject, DATASET_COLUMNS);
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      let q = this.#db
-        .selectFrom("dataset_files as f")
-        .innerJoin("dataset_versions", "dataset_versions.id", "f.version_id")
-        .innerJoin("datasets", "datasets.id", "dataset_versions.dataset_id")
-        .select("f.sha256")
-        .distinct()
-        .where("f.sha256", "in", sha256s.slice(i, i + BATCH));
-      if (visible) q = q.where((eb) => visible(eb as any) as Expression<SqlBool>);
-      for (const r of await q.execute()) out.add(r.sha256);
-    }
-    return out;
+    let q = this.#db
+      .selectFrom("dataset_files as f")
+      .innerJoin("dataset_versions", "dataset_versions.id", "f.version_id")
+      .innerJoin("datasets", "datasets.id", "dataset_versions.dataset_id")
+      .select("f.sha256")
+      .distinct()
+      .where("f.sha256", "in", this.#anyOf(sha256s));
+    if (visible) q = q.where((eb) => visible(eb as any) as Expression<SqlBool>);
+    return new Set((await q.execute()).map((r) => r.sha256));
   }
 
   // ---- quota usage ---------------------------------------------------------------------
@@ -328,20 +321,17 @@ export class DataStore {
 
   /** Of these blobs, those some version of the team's datasets already names (they cost it nothing more). */
   async teamBlobs(teamId: string, sha256s: string[]): Promise<Set<string>> {
-    const out = new Set<string>();
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      const rows = await this.#db
-        .selectFrom("dataset_files as f")
-        .innerJoin("dataset_versions as v", "v.id", "f.version_id")
-        .innerJoin("datasets as d", "d.id", "v.dataset_id")
-        .select("f.sha256")
-        .distinct()
-        .where("d.team_id", "=", teamId)
-        .where("f.sha256", "in", sha256s.slice(i, i + BATCH))
-        .execute();
-      for (const r of rows) out.add(r.sha256);
-    }
-    return out;
+    if (sha256s.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom("dataset_files as f")
+      .innerJoin("dataset_versions as v", "v.id", "f.version_id")
+      .innerJoin("datasets as d", "d.id", "v.dataset_id")
+      .select("f.sha256")
+      .distinct()
+      .where("d.team_id", "=", teamId)
+      .where("f.sha256", "in", this.#anyOf(sha256s))
+      .execute();
+    return new Set(rows.map((r) => r.sha256));
   }
 
   // ---- resumable uploads ---------------------------------------------------------------
@@ -412,9 +402,8 @@ export class DataStore {
 
   /** Restarts the grace period of these blobs: a version is about to name them. */
   async touchBlobs(sha256s: string[], now: number): Promise<void> {
-    for (let i = 0; i < sha256s.length; i += BATCH) {
-      await this.#db.updateTable("data_blobs").set({ created_at: now }).where("sha256", "in", sha256s.slice(i, i + BATCH)).where("created_at", "<", now).execute();
-    }
+    if (sha256s.length === 0) return;
+    await this.#db.updateTable("data_blobs").set({ created_at: now }).where("sha256", "in", this.#anyOf(sha256s)).where("created_at", "<", now).execute();
   }
 
   /**
