@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { createReadStream, statSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { basename, resolve, sep } from "node:path";
 import ignore from "ignore";
 import { CliError } from "./client.ts";
 import type { HashCache } from "./hash-cache.ts";
@@ -45,9 +45,11 @@ export async function collectDataFiles(path: string, exclude: string[] = []): Pr
   const walk = async (dir: string, base: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true });
     const here: Array<Promise<void>> = [];
+    // `dir` is already normal (resolved, then names from readdir): joining needs no normalising.
+    const prefix = dir.endsWith(sep) ? dir : dir + sep;
     for (const e of entries) {
       if (e.name === ".git") continue;
-      const abs = join(dir, e.name);
+      const abs = prefix + e.name;
       const rel = base + e.name;
       if (e.isDirectory()) {
         if (!ig?.ignores(`${rel}/`)) here.push(walk(abs, `${rel}/`));

@@ -5,19 +5,23 @@ import { collectDataFiles, hashFiles, type LocalFile } from "./data-files.ts";
 import { datasetPath, query } from "./data-refs.ts";
 import { HashCache } from "./hash-cache.ts";
 import type { Progress } from "./progress.ts";
-import { putFile } from "./transfer.ts";
 
 // `plinth data push`: hash the files (the cache makes an unchanged folder cost no reading),
-// ask the server which contents it lacks, send only those — small files whole, a few at a
-// time; large files as resumable uploads in parts, a few parts at a time, continuing an
-// upload an earlier push left half done — then record the version.
+// then offer the version. The server records it when it holds every file's content — an
+// unchanged folder is one request, answered with the version it already has — and otherwise
+// lists the contents it lacks: only those are sent — small files whole, a few at a time; large
+// files as resumable uploads in parts, a few parts at a time, continuing an upload an earlier
+// push left half done — and the version is offered again.
 
 /** The server's part size: files larger than one part go as resumable uploads. */
 const PART_SIZE = 64 * 1024 ** 2;
 const SMALL_FILES_IN_FLIGHT = 4;
 const PARTS_IN_FLIGHT = 3;
-/** The server answers at most this many hashes per question. */
-const MISSING_BATCH = 50_000;
+/**
+ * Offers of the version after the first: one after sending what it lacked, and one more in case
+ * something went away meanwhile (garbage collection of bytes nothing referenced yet).
+ */
+const RETRIES = 2;
 
 export interface PushOptions {
   name: string;
@@ -54,15 +58,7 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
   }
   const unique = new Map<string, LocalFile>();
   for (const f of files) if (!unique.has(f.sha256!)) unique.set(f.sha256!, f);
-  const missing: string[] = [];
-  const hashes = [...unique.keys()];
-  for (let i = 0; i < hashes.length; i += MISSING_BATCH) {
-    const answer = await client.request<{ missing: string[] }>("POST", "/api/v1/data/blobs/missing", { sha256: hashes.slice(i, i + MISSING_BATCH) });
-    missing.push(...answer.missing);
-  }
   const sent = { files: 0, bytes: 0 };
-  await upload(client, missing.map((h) => unique.get(h)!), { team: opts.team, partSize }, progress, sent);
-
   const body = {
     files: files.map((f) => ({ path: f.path, sha256: f.sha256!, size: f.size })),
     ...(opts.message !== undefined && { message: opts.message }),
@@ -72,9 +68,7 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
   };
   const versions = `${datasetPath(opts.name)}/versions${query({ team: opts.team })}`;
   let result = await client.request<PushResult>("POST", versions, body);
-  if (!result.version && result.missing.length > 0) {
-    // Something went away between the question and the push (garbage collection of bytes
-    // nothing referenced yet): send those and push again, once.
+  for (let retry = 0; retry < RETRIES && !result.version && result.missing.length > 0; retry++) {
     await upload(client, result.missing.map((h) => unique.get(h)).filter((f): f is LocalFile => !!f), { team: opts.team, partSize }, progress, sent);
     result = await client.request<PushResult>("POST", versions, body);
   }
@@ -94,6 +88,8 @@ export async function pushData(client: ApiClient, path: string, opts: PushOption
   };
 }
 
+type PutFile = (typeof import("./transfer.ts"))["putFile"];
+
 interface UploadOptions {
   team: string | undefined;
   partSize: number | undefined;
@@ -101,6 +97,8 @@ interface UploadOptions {
 
 async function upload(client: ApiClient, files: LocalFile[], opts: UploadOptions, progress: Progress, sent: { files: number; bytes: number }): Promise<void> {
   if (files.length === 0) return;
+  // node:http and its agents, only for a push that sends something.
+  const { putFile } = await import("./transfer.ts");
   const small = files.filter((f) => f.size <= (opts.partSize ?? PART_SIZE));
   const large = files.filter((f) => f.size > (opts.partSize ?? PART_SIZE));
   progress.phase("sending", files.reduce((n, f) => n + f.size, 0), files.length);
@@ -118,7 +116,7 @@ async function upload(client: ApiClient, files: LocalFile[], opts: UploadOptions
   };
   const sendLarge = async () => {
     for (const f of large) {
-      await uploadInParts(client, f, opts, progress, count);
+      await uploadInParts(client, putFile, f, opts, progress, count);
       sent.files++;
       progress.fileDone();
     }
@@ -130,7 +128,7 @@ async function upload(client: ApiClient, files: LocalFile[], opts: UploadOptions
  * One large file as a resumable upload: the server answers the session this person left open
  * for the same content, with the parts it already holds, so only the others are sent.
  */
-async function uploadInParts(client: ApiClient, f: LocalFile, opts: UploadOptions, progress: Progress, count: (n: number) => void): Promise<void> {
+async function uploadInParts(client: ApiClient, putFile: PutFile, f: LocalFile, opts: UploadOptions, progress: Progress, count: (n: number) => void): Promise<void> {
   const session = await client.request<UploadSession>("POST", "/api/v1/data/uploads", {
     sha256: f.sha256,
     size: f.size,
