@@ -1,4 +1,3 @@
-import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, hostname, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -49,8 +48,9 @@ export function registerGen(program: Command): void {
     .command("token")
     .description(`Print a random token: letters and digits, ${TOKEN_DEFAULTS.length} characters unless told`)
     .option("--length <n>", "how many characters", String(TOKEN_DEFAULTS.length))
-    .action((o: { length: string }) => {
+    .action(async (o: { length: string }) => {
       const length = lengthOf(o.length);
+      const { randomInt } = await import("node:crypto");
       process.stdout.write(`${randomText(length, TOKEN_DEFAULTS.alphabet, randomInt)}\n`);
     });
   gen
@@ -59,11 +59,12 @@ export function registerGen(program: Command): void {
     .option("--length <n>", "how many characters", String(PASSWORD_DEFAULTS.length))
     .option("--alphabet <characters>", "draw from exactly these characters, e.g. 0123456789abcdef")
     .option("--no-symbols", "letters and digits only")
-    .action((o: { length: string; alphabet?: string; symbols: boolean }) => {
+    .action(async (o: { length: string; alphabet?: string; symbols: boolean }) => {
       const length = lengthOf(o.length);
       if (o.alphabet !== undefined && !o.symbols) throw new CliError("Give --alphabet or --no-symbols, not both.", "--alphabet names every character to use; --no-symbols means letters and digits.");
       const checked = checkAlphabet(o.alphabet ?? (o.symbols ? PASSWORD_DEFAULTS.alphabet : LETTERS_AND_DIGITS));
       if ("error" in checked) throw new CliError(`--alphabet: ${checked.error}`, "For example --alphabet 0123456789abcdef, or leave it out for letters, digits and symbols.");
+      const { randomInt } = await import("node:crypto");
       process.stdout.write(`${randomText(length, checked.alphabet, randomInt)}\n`);
       if (process.stderr.isTTY) process.stderr.write(`(${entropyBits(length, checked.alphabet)} bits of randomness: ${checked.alphabet.length} possible characters, ${length} long)\n`);
     });

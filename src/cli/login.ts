@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import type { Command } from "commander";
 import { ApiClient, CliError } from "./client.ts";
 import { saveCredentials } from "./credentials.ts";
@@ -28,6 +27,7 @@ async function ask(prompt: string): Promise<string> {
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks).toString("utf8").trim();
   }
+  const { createInterface } = await import("node:readline");
   const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
   return new Promise((resolve) => rl.question(prompt, (answer) => {
     rl.close();

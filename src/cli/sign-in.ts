@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { ApiClient, CliError } from "./client.ts";
 import { printJson, printTable } from "./output.ts";
@@ -46,7 +45,7 @@ export function registerSignIn(program: Command): void {
     .argument("<name>")
     .option("--generate", "make a random password and print it")
     .action(async (name: string, o: { generate?: boolean }) => {
-      const password = o.generate ? randomBytes(15).toString("base64url") : process.stdin.isTTY ? await askNew(`New password for ${name}: `) : ((await stdinLines())[0] ?? "");
+      const password = o.generate ? (await import("node:crypto")).randomBytes(15).toString("base64url") : process.stdin.isTTY ? await askNew(`New password for ${name}: `) : ((await stdinLines())[0] ?? "");
       const r = await ApiClient.fromEnvironment().request<{ sessionsEnded: number }>("PUT", `/api/v1/users/${encodeURIComponent(name)}/password`, { password });
       if (o.generate) process.stdout.write(`${password}\n`);
       process.stderr.write(`Password of ${name} set${r.sessionsEnded ? `; signed out of ${r.sessionsEnded} browser session${r.sessionsEnded === 1 ? "" : "s"}` : ""}. They can change it with \`plinth passwd\` or in the portal.\n`);

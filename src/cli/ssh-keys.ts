@@ -1,8 +1,6 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename } from "node:path";
 import type { Command } from "commander";
-import { parseSshPublicKey } from "../identity/ssh-keys/parse.ts";
-import { looksLikePrivateKey } from "../identity/ssh-keys/private-key-text.ts";
 import type { SshKey } from "../identity/ssh-keys/spec.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { ago, printJson, printTable } from "./output.ts";
@@ -20,7 +18,7 @@ export function registerSshKeys(program: Command): void {
     .option("--name <name>", "what to call it, e.g. laptop (default: the key's comment)")
     .option("--user <name>", "whose key it is, when not yours (Keepers)")
     .action(async (file: string, o: { name?: string; user?: string }) => {
-      const text = readPublicKeyFile(file);
+      const text = await readPublicKeyFile(file);
       const body = { publicKey: text, ...(o.name && { name: o.name }) };
       const key = await ApiClient.fromEnvironment().request<SshKey>("POST", o.user ? `${userPath(o.user)}/ssh-keys` : "/api/v1/ssh-keys", body);
       process.stdout.write(`${key.id}\n`);
@@ -68,7 +66,9 @@ export function registerSshKeys(program: Command): void {
 }
 
 /** The one line of a public key file, checked here; a private key is refused before anything is sent. */
-export function readPublicKeyFile(file: string): string {
+export async function readPublicKeyFile(file: string): Promise<string> {
+  // The key parser (and node:crypto) is loaded only by the commands that read a key.
+  const [{ parseSshPublicKey }, { looksLikePrivateKey }] = await Promise.all([import("../identity/ssh-keys/parse.ts"), import("../identity/ssh-keys/private-key-text.ts")]);
   let text: string;
   try {
     text = file === "-" ? readFileSync(0, "utf8") : readFileSync(file, "utf8");

@@ -42,7 +42,8 @@ export function registerUsers(program: Command): Command {
     .option("--json", "print the person and the token as JSON")
     .action(async (name: string, o: { team?: string; role: string; sshKey: string[]; displayName?: string; email?: string; unixUser?: string; admin?: boolean; json?: boolean }) => {
       if (!TEAM_ROLES.includes(o.role)) throw new CliError(`--role must be admin, member or viewer, not '${o.role}'.`, "admin manages the team, member adds work, viewer only reads.");
-      const sshKeys = o.sshKey.map((file) => readPublicKeyFile(file).trim());
+      const sshKeys: string[] = [];
+      for (const file of o.sshKey) sshKeys.push((await readPublicKeyFile(file)).trim());
       const body = {
         name,
         role: o.admin ? "admin" : "member",
