@@ -27,17 +27,21 @@ export function stampOf(st: BigIntStats): string {
   return `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}:${st.dev}`;
 }
 
+/** A row as SQLite returns it with arrays on: for ten thousand rows, half the time of objects. */
+type Remembered = [stamp: string, sha256: string, usedAt: number];
+
 export class HashCache {
   readonly #db: DatabaseSync | null;
   readonly #get: StatementSync | null;
   readonly #put: StatementSync | null;
   readonly #touch: StatementSync | null;
   #pending: Array<() => void> = [];
-  #loaded: { prefix: string; rows: Map<string, { stamp: string; sha256: string; used_at: number }> } | undefined;
+  #loaded: { prefix: string; rows: Map<string, Remembered> } | undefined;
 
   private constructor(db: DatabaseSync | null) {
     this.#db = db;
     this.#get = db?.prepare("SELECT stamp, sha256, used_at FROM hashes WHERE path = ? AND stamp = ?") ?? null;
+    this.#get?.setReturnArrays(true);
     this.#put = db?.prepare("INSERT INTO hashes (path, stamp, sha256, used_at) VALUES (?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET stamp = excluded.stamp, sha256 = excluded.sha256, used_at = excluded.used_at") ?? null;
     this.#touch = db?.prepare("UPDATE hashes SET used_at = ? WHERE path = ?") ?? null;
   }
@@ -67,21 +71,24 @@ export class HashCache {
     let prefix = paths[0]!;
     for (const p of paths) while (!p.startsWith(prefix)) prefix = prefix.slice(0, -1);
     const upper = prefix.length ? prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) : "\uffff";
-    const rows = this.#db.prepare("SELECT path, stamp, sha256, used_at FROM hashes WHERE path >= ? AND path < ?").all(prefix, upper) as Array<{ path: string; stamp: string; sha256: string; used_at: number }>;
-    this.#loaded = { prefix, rows: new Map(rows.map((r) => [r.path, r])) };
+    const select = this.#db.prepare("SELECT path, stamp, sha256, used_at FROM hashes WHERE path >= ? AND path < ?");
+    select.setReturnArrays(true);
+    const rows = new Map<string, Remembered>();
+    for (const [path, ...row] of select.all(prefix, upper) as unknown as Array<[string, ...Remembered]>) rows.set(path, row);
+    this.#loaded = { prefix, rows };
   }
 
   /** The remembered hash of the file at `path`, if the file is as it was then. */
   get(path: string, st: BigIntStats): string | undefined {
     if (!this.#get) return undefined;
     const stamp = stampOf(st);
-    let row: { stamp: string; sha256: string; used_at: number } | undefined;
+    let row: Remembered | undefined;
     if (this.#loaded && path.startsWith(this.#loaded.prefix)) row = this.#loaded.rows.get(path);
-    else row = this.#get.get(path, stamp) as typeof row;
-    if (!row || row.stamp !== stamp) return undefined;
+    else row = this.#get.get(path, stamp) as Remembered | undefined;
+    if (!row || row[0] !== stamp) return undefined;
     const now = Date.now();
-    if (now - row.used_at > TOUCH_AFTER_MS) this.#pending.push(() => this.#touch!.run(now, path));
-    return row.sha256;
+    if (now - row[2] > TOUCH_AFTER_MS) this.#pending.push(() => this.#touch!.run(now, path));
+    return row[1];
   }
 
   /**
