@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
-import { createReadStream, statSync } from "node:fs";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, resolve, sep } from "node:path";
 import ignore from "ignore";
 import { CliError } from "./client.ts";
@@ -110,10 +110,26 @@ export async function hashFile(path: string, onBytes?: (n: number) => void, size
     onBytes?.(bytes.length);
     return createHash("sha256").update(bytes).digest("hex");
   }
+  // Two buffers, reused: the next piece is read (in the thread pool) while this one is hashed,
+  // and a large file allocates nothing per piece.
   const h = createHash("sha256");
-  for await (const c of createReadStream(path, { highWaterMark: WHOLE_READ })) {
-    h.update(c as Buffer);
-    onBytes?.((c as Buffer).length);
+  const handle = await open(path, "r");
+  try {
+    const pieces = [Buffer.allocUnsafeSlow(HASH_PIECE), Buffer.allocUnsafeSlow(HASH_PIECE)];
+    let turn = 0;
+    let reading = handle.read(pieces[0]!, 0, HASH_PIECE, null);
+    for (;;) {
+      const { bytesRead, buffer } = await reading;
+      if (bytesRead === 0) break;
+      turn ^= 1;
+      reading = handle.read(pieces[turn]!, 0, HASH_PIECE, null);
+      h.update(buffer.subarray(0, bytesRead));
+      onBytes?.(bytesRead);
+    }
+  } finally {
+    await handle.close();
   }
   return h.digest("hex");
 }
+
+const HASH_PIECE = 4 * 1024 * 1024;

@@ -297,28 +297,35 @@ export class FsObjectStore implements ObjectStore {
 
   async #temp(): Promise<string> {
     const dir = join(this.root, TMP);
-    await mkdir(dir, { recursive: true });
+    // Made once per process (nothing removes it); a write a second time costs no system call.
+    this.#tmpMade ??= mkdir(dir, { recursive: true }).catch((err) => {
+      this.#tmpMade = undefined;
+      throw err;
+    });
+    await this.#tmpMade;
     return join(dir, randomBytes(12).toString("hex"));
   }
 
-  /** Renames into place, making the parent folder (again, if a delete pruned it meanwhile). */
+  #tmpMade: Promise<unknown> | undefined;
+
+  /** Renames into place, making the parent folder when it is missing (again, if a delete pruned it meanwhile). */
   async #place(from: string, to: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        // Inside the try: a delete pruning the same folder can make mkdir itself fail.
-        await mkdir(dirname(to), { recursive: true });
+        // The folder usually exists: try the rename first, and make the folder only when asked to.
+        if (attempt > 0) await mkdir(dirname(to), { recursive: true });
         await rename(from, to);
         return;
       } catch (err) {
         if (!isCode(err, "ENOENT") || attempt >= 3) throw err;
-        await stat(from); // the source itself is gone: ENOENT for the caller
+        if (attempt > 0) await stat(from); // the source itself is gone: ENOENT for the caller
       }
     }
   }
 
-  /** Removes folders left empty, up to the store's root. */
+  /** Removes folders left empty, up to the store's top-level folders, which stay. */
   async #prune(dir: string): Promise<void> {
-    while (dir.startsWith(`${this.root}/`)) {
+    while (dir.startsWith(`${this.root}/`) && dirname(dir) !== this.root) {
       try {
         await rmdir(dir);
       } catch {

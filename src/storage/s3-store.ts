@@ -211,7 +211,26 @@ export class S3ObjectStore implements ObjectStore {
       .catch((err) => {
         throw notFoundAsEnoent(err, key);
       });
-    return { number: partNumber, etag: out.ETag ?? "", size };
+    const etag = out.ETag ?? "";
+    this.#remember(uploadId, partNumber, etag);
+    return { number: partNumber, etag, size };
+  }
+
+  /**
+   * The ETag of the part this process sent last under each number, to tell which of two
+   * listed copies counts when a service lists both with the same one-second timestamp.
+   */
+  readonly #lastSent = new Map<string, string>();
+
+  #remember(uploadId: string, partNumber: number, etag: string): void {
+    if (this.#lastSent.size >= 100_000) this.#lastSent.delete(this.#lastSent.keys().next().value!);
+    const at = `${uploadId}\n${partNumber}`;
+    this.#lastSent.delete(at);
+    this.#lastSent.set(at, etag);
+  }
+
+  #forget(uploadId: string, parts: number[]): void {
+    for (const n of parts) this.#lastSent.delete(`${uploadId}\n${n}`);
   }
 
   async listParts(key: string, uploadId: string): Promise<MultipartPart[]> {
@@ -227,7 +246,10 @@ export class S3ObjectStore implements ObjectStore {
       for (const p of page.Parts ?? []) {
         const part = { number: p.PartNumber ?? 0, etag: p.ETag ?? "", size: p.Size ?? 0, at: p.LastModified?.getTime() ?? 0 };
         const seen = parts.get(part.number);
-        if (!seen || part.at >= seen.at) parts.set(part.number, part);
+        const last = this.#lastSent.get(`${uploadId}\n${part.number}`);
+        // The copy this process sent last, when it knows which; otherwise the later timestamp.
+        const knownLast = seen && last !== undefined && (part.etag === last) !== (seen.etag === last);
+        if (!seen || (knownLast ? part.etag === last : part.at >= seen.at)) parts.set(part.number, part);
       }
       if (!page.IsTruncated || !page.NextPartNumberMarker) break;
       marker = String(page.NextPartNumberMarker);
@@ -244,10 +266,12 @@ export class S3ObjectStore implements ObjectStore {
         MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
       }),
     );
+    this.#forget(uploadId, parts.map((p) => p.number));
     return { key, size: parts.reduce((sum, p) => sum + p.size, 0), modifiedAt: Date.now() };
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
+    for (const at of this.#lastSent.keys()) if (at.startsWith(`${uploadId}\n`)) this.#lastSent.delete(at);
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.#key(key), UploadId: uploadId }));
     } catch (err) {
