@@ -49,7 +49,11 @@ class NodeSqliteDriver implements Driver {
 
   async init(): Promise<void> {
     const db = new DatabaseSync(this.#path);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
+    // A checkpoint copies the write-ahead log into the database and waits for the disk, inside
+    // whichever commit crosses the threshold, on the server's one thread. Every 8,000 pages
+    // (~32 MiB) rather than SQLite's 1,000: the wait comes an eighth as often and costs about the
+    // same, so many small writes (an S3 client putting thousands of objects) stall far less.
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA wal_autocheckpoint = 8000;");
     this.#connection = new NodeSqliteConnection(db);
   }
 
