@@ -61,6 +61,21 @@ export class DataBlobs {
     return info;
   }
 
+  /**
+   * A new blob made of stored ones, one after the other (an S3 multipart upload's parts, which
+   * the team's quota already counts), recorded and granted to the person.
+   */
+  async join(actor: Principal, sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
+    let info: BlobInfo & { created: boolean };
+    try {
+      info = await this.#blobs.join(sha256s);
+    } catch (err) {
+      throw blobProblem(err);
+    }
+    await this.record(actor.userId, info);
+    return info;
+  }
+
   /** Records a blob now in the store and lets the person who sent it use it. */
   async record(userId: string, info: BlobInfo): Promise<void> {
     const now = this.#clock.now();

@@ -307,6 +307,10 @@ export class DataService implements DataForJobs, DataForS3 {
     return this.data.ingest(actor, teamId, body, opts);
   }
 
+  join(actor: Principal, sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
+    return this.data.join(actor, sha256s);
+  }
+
   assertRoom(_actor: Principal, teamId: string, extraBytes: number): Promise<void> {
     return this.quota.assertRoom(teamId, extraBytes);
   }

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { Readable } from "node:stream";
 import { newId } from "../core/ids.ts";
 import { can } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
@@ -170,12 +169,9 @@ export class S3Multipart {
   async finishComplete(actor: Principal, plan: CompletePlan): Promise<ObjectView> {
     const { upload, bucket, parts } = plan;
     const s3 = this.#s3;
-    async function* joined(): AsyncGenerator<Buffer> {
-      for (const part of parts) yield* (await s3.open({ sha256: part.sha256 } as ObjectView)) as AsyncIterable<Buffer>;
-    }
     // The parts are already counted in the team's quota and the object takes their place:
     // no second quota check for the same bytes.
-    const info = await s3.data.ingest(actor, bucket.id, Readable.from(joined(), { objectMode: false }), {});
+    const info = await s3.data.join(actor, parts.map((p) => p.sha256));
     if (info.size !== plan.size) throw new S3Error("InternalError", "The joined parts do not add up to their sizes; nothing was stored. Complete the upload again.");
     const before = await s3.store.getObject(bucket.id, upload.key);
     if (before) s3.checkChange(actor, bucket, before);

@@ -24,6 +24,8 @@ export interface IngestOptions {
 export interface BlobStore {
   /** Streams bytes in while hashing them; returns once the blob is stored under its hash. */
   ingest(body: Readable, opts?: IngestOptions): Promise<BlobInfo & { created: boolean }>;
+  /** A new blob made of stored blobs one after the other (the parts of an S3 multipart upload). */
+  join(sha256s: string[]): Promise<BlobInfo & { created: boolean }>;
   /** Size of a stored blob, or null. */
   size(sha256: string): Promise<number | null>;
   open(sha256: string, range?: ByteRange): Promise<Readable>;

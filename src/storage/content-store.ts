@@ -1,7 +1,8 @@
 import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod } from "node:fs/promises";
-import { pipeline as pipe, type Readable, Transform } from "node:stream";
+import { chmod, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { pipeline as pipe, Readable, Transform } from "node:stream";
 import { countStreamed, streamedCounter } from "../core/stream-memory.ts";
 import type { BlobCache } from "./blob-cache.ts";
 import {
@@ -14,6 +15,7 @@ import {
   SHA256_HEX,
 } from "./blob-store.ts";
 import { FILE_CHUNK } from "./fs-store.ts";
+import { joinFiles } from "./join-files.ts";
 import type { ByteRange, ObjectStore } from "./object-store.ts";
 
 // Content-addressed blobs over any ObjectStore. Bytes are written under `staging/<random>`
@@ -91,6 +93,28 @@ export class ContentStore implements BlobStore {
       metered.destroy();
       await this.objects.delete(staging).catch(() => undefined);
       throw meter.error ?? err;
+    }
+  }
+
+  async join(sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
+    const keys = sha256s.map((h) => blobKey(checkHash(h)));
+    const staging = `${STAGING}${randomBytes(16).toString("hex")}`;
+    const target = this.objects.localPath(staging);
+    const sources = keys.map((k) => this.objects.localPath(k));
+    if (target === null || sources.some((p) => p === null)) {
+      // A remote store: the blobs stream back through, one after the other.
+      const open = (h: string) => this.open(h);
+      async function* joined(): AsyncGenerator<Buffer> {
+        for (const h of sha256s) yield* (await open(h)) as AsyncIterable<Buffer>;
+      }
+      return this.ingest(Readable.from(joined(), { objectMode: false }));
+    }
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      return await this.#publish(staging, await joinFiles(sources as string[], target));
+    } catch (err) {
+      await this.objects.delete(staging).catch(() => undefined);
+      throw err;
     }
   }
 

@@ -149,6 +149,21 @@ for (const backend of backends) {
       expect(await blobs.size(empty.sha256)).toBeNull();
     });
 
+    it("joins stored blobs into a new one, hashed as it is written; a missing one leaves nothing", async () => {
+      // Pieces larger than the join's 4 MiB buffers, and one smaller, so the buffers go round.
+      const pieces = [randomBytes(9 * MiB + 17), randomBytes(5 * MiB), randomBytes(1234)];
+      for (const p of pieces) await blobs.ingest(chunked(p));
+      const whole = Buffer.concat(pieces);
+      const joined = await blobs.join(pieces.map(sha));
+      expect(joined).toEqual({ sha256: sha(whole), size: whole.length, created: true });
+      expect((await bytesOf(await blobs.open(joined.sha256))).equals(whole)).toBe(true);
+      expect(await blobs.join(pieces.map(sha))).toEqual({ sha256: sha(whole), size: whole.length, created: false });
+      if (objects.kind === "fs") expect(statSync(objects.localPath(blobKey(joined.sha256))).mode & 0o777).toBe(0o444);
+      await expect(blobs.join([sha(pieces[0]!), sha(Buffer.from("never stored"))])).rejects.toThrow();
+      expect(await under("staging/")).toEqual([]);
+      for (const h of [...pieces.map(sha), joined.sha256]) await blobs.delete(h);
+    });
+
     it("gives a read-only local path to a blob", async () => {
       const body = randomBytes(1000);
       await blobs.ingest(chunked(body));
