@@ -158,7 +158,7 @@ for (const backend of backends) {
       expect(joined).toEqual({ sha256: sha(whole), size: whole.length, created: true });
       expect((await bytesOf(await blobs.open(joined.sha256))).equals(whole)).toBe(true);
       expect(await blobs.join(pieces.map(sha))).toEqual({ sha256: sha(whole), size: whole.length, created: false });
-      if (objects.kind === "fs") expect(statSync(objects.localPath(blobKey(joined.sha256))).mode & 0o777).toBe(0o444);
+      if (objects.kind === "fs") expect(statSync(objects.localPath(blobKey(joined.sha256))!).mode & 0o777).toBe(0o444);
       await expect(blobs.join([sha(pieces[0]!), sha(Buffer.from("never stored"))])).rejects.toThrow();
       expect(await under("staging/")).toEqual([]);
       for (const h of [...pieces.map(sha), joined.sha256]) await blobs.delete(h);
