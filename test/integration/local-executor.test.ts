@@ -179,6 +179,8 @@ describe("memory limits", async () => {
     const handle = await first.launch(j.req, () => {});
     await first.close();
     await waitFor(() => !isRunning(handle.pid, handle.startTime), "the job to be killed");
+    // The launcher writes how the job ended just after it reaps it: a moment after the process is gone.
+    await waitFor(() => existsSync(join(j.req.stateDir, "exit-status")), "the launcher to record the exit");
     expect(readFileSync(join(j.req.stateDir, "exit-status"), "utf8")).toMatch(/^137 [1-9]\d* \d+ \d+\n$/);
     cgroups!.remove(j.req.jobId);
     const info = await executor({ memoryLimit: "cgroup" }).reattach(j.req, handle, () => {});
