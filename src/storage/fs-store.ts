@@ -34,6 +34,8 @@ interface Session {
 export class FsObjectStore implements ObjectStore {
   readonly kind = "fs";
   readonly root: string;
+  /** The temporary folder's making, once per process. */
+  #tmpMade: Promise<unknown> | undefined;
 
   constructor(root: string) {
     this.root = root;
@@ -305,8 +307,6 @@ export class FsObjectStore implements ObjectStore {
     await this.#tmpMade;
     return join(dir, randomBytes(12).toString("hex"));
   }
-
-  #tmpMade: Promise<unknown> | undefined;
 
   /** Renames into place, making the parent folder when it is missing (again, if a delete pruned it meanwhile). */
   async #place(from: string, to: string): Promise<void> {
