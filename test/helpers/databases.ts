@@ -74,10 +74,30 @@ export async function freshPostgresUrl(baseUrl: string, label: string): Promise<
     url: url.toString(),
     cleanup: async () => {
       if (dropped) return;
-      await withClient(baseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await dropDatabase(baseUrl, name);
       dropped = true;
     },
   };
+}
+
+/**
+ * DROP DATABASE ... WITH (FORCE) closes the test's own connections, but a user without
+ * superuser may not end an autovacuum worker that happens to be in the database (PostgreSQL
+ * answers 42501 "must be a member of the role whose process is being terminated"). Such a
+ * worker finishes in moments, so the drop is tried again for up to 30 s.
+ */
+async function dropDatabase(baseUrl: string, name: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await withClient(baseUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      return;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if ((code !== "42501" && code !== "55006") || Date.now() > until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 function parsePostgresUrl(value: string): URL {

@@ -71,7 +71,8 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3S
   const secretAccessKey = randomBytes(24).toString("base64url");
   const bucket = opts.bucket ?? "plinth";
   // Port 0: the server picks a free port and logs it, so no two tests race for one.
-  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", "--access-key", accessKeyId, "--secret-key", secretAccessKey, dir], {
+  // `--name=value`: a base64url secret may begin with "-", which would otherwise read as a flag.
+  const child = spawn(bin, ["--host", "127.0.0.1", "--port", "0", `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`, "--", dir], {
     env: { ...process.env, RUST_LOG: "s3s_fs=info", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],
   });
