@@ -3,7 +3,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { type ApiClient, CliError } from "./client.ts";
-import { hashFile } from "./data-files.ts";
+import { hashFile } from "../core/hash-file.ts";
 
 // Sends a directory as a job's code. Files are named by content hash: the server is asked
 // which it lacks and only those are uploaded, so re-running unchanged code sends one request.

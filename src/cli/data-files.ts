@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import type { BigIntStats } from "node:fs";
 import { statSync } from "node:fs";
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { basename, resolve, sep } from "node:path";
 import ignore from "ignore";
+import { hashFile } from "../core/hash-file.ts";
 import { CliError } from "./client.ts";
 import type { HashCache } from "./hash-cache.ts";
 import type { Progress } from "./progress.ts";
@@ -101,35 +101,3 @@ export async function hashFiles(files: LocalFile[], cache: HashCache, progress: 
   await Promise.all(Array.from({ length: Math.min(4, todo.length) }, worker));
 }
 
-/** Files up to this size are read in one piece: a stream per small file costs more than the reading. */
-const WHOLE_READ = 1024 * 1024;
-
-export async function hashFile(path: string, onBytes?: (n: number) => void, size?: number): Promise<string> {
-  if (size !== undefined && size <= WHOLE_READ) {
-    const bytes = await readFile(path);
-    onBytes?.(bytes.length);
-    return createHash("sha256").update(bytes).digest("hex");
-  }
-  // Two buffers, reused: the next piece is read (in the thread pool) while this one is hashed,
-  // and a large file allocates nothing per piece.
-  const h = createHash("sha256");
-  const handle = await open(path, "r");
-  try {
-    const pieces = [Buffer.allocUnsafeSlow(HASH_PIECE), Buffer.allocUnsafeSlow(HASH_PIECE)];
-    let turn = 0;
-    let reading = handle.read(pieces[0]!, 0, HASH_PIECE, null);
-    for (;;) {
-      const { bytesRead, buffer } = await reading;
-      if (bytesRead === 0) break;
-      turn ^= 1;
-      reading = handle.read(pieces[turn]!, 0, HASH_PIECE, null);
-      h.update(buffer.subarray(0, bytesRead));
-      onBytes?.(bytesRead);
-    }
-  } finally {
-    await handle.close();
-  }
-  return h.digest("hex");
-}
-
-const HASH_PIECE = 4 * 1024 * 1024;

@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { resolve, sep } from "node:path";
 import type { DatasetFile, DatasetVersionDetail } from "../data/spec.ts";
 import { type ApiClient, CliError } from "./client.ts";
-import { hashFile } from "./data-files.ts";
+import { hashFile } from "../core/hash-file.ts";
 import { type CliRef, datasetPath, filePath, query } from "./data-refs.ts";
 import { HashCache } from "./hash-cache.ts";
 import type { Progress } from "./progress.ts";

@@ -62,13 +62,13 @@ export class DataBlobs {
   }
 
   /**
-   * A new blob made of stored ones, one after the other (an S3 multipart upload's parts, which
-   * the team's quota already counts), recorded and granted to the person.
+   * Completes a multipart session into a blob (an S3 multipart upload, whose parts the team's
+   * quota already counts), recorded and granted to the person.
    */
-  async join(actor: Principal, sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
+  async completeParts(actor: Principal, sessionId: string, numbers: number[]): Promise<BlobInfo & { created: boolean }> {
     let info: BlobInfo & { created: boolean };
     try {
-      info = await this.#blobs.join(sha256s);
+      info = await this.#blobs.multipart.completeParts(sessionId, numbers);
     } catch (err) {
       throw blobProblem(err);
     }

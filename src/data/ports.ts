@@ -82,8 +82,11 @@ export interface DataForS3 {
    * and who can raise it), records the blob for garbage collection and grants it to the person.
    */
   ingest(actor: Principal, teamId: string, body: Readable, opts: IngestOptions & { declaredSize?: number }): Promise<BlobInfo & { created: boolean }>;
-  /** A new blob made of stored blobs one after the other (already counted in the quota), recorded and granted to the person. */
-  join(actor: Principal, sha256s: string[]): Promise<BlobInfo & { created: boolean }>;
+  /**
+   * Completes a multipart session of `blobs` (the parts numbered `numbers`, already counted in
+   * the quota) into a blob, recorded for garbage collection and granted to the person.
+   */
+  completeParts(actor: Principal, sessionId: string, numbers: number[]): Promise<BlobInfo & { created: boolean }>;
   /** Refuses (413 problem) when `extraBytes` more would pass the team's byte quota. */
   assertRoom(actor: Principal, teamId: string, extraBytes: number): Promise<void>;
   /** Bytes a module holds for a team, counted in its byte quota (the S3 endpoint's objects). */

@@ -307,8 +307,8 @@ export class DataService implements DataForJobs, DataForS3 {
     return this.data.ingest(actor, teamId, body, opts);
   }
 
-  join(actor: Principal, sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
-    return this.data.join(actor, sha256s);
+  completeParts(actor: Principal, sessionId: string, numbers: number[]): Promise<BlobInfo & { created: boolean }> {
+    return this.data.completeParts(actor, sessionId, numbers);
   }
 
   assertRoom(_actor: Principal, teamId: string, extraBytes: number): Promise<void> {

@@ -12,6 +12,7 @@ import * as m009 from "./migrations/009-audit.ts";
 import * as m010 from "./migrations/010-code-grants.ts";
 import * as m011 from "./migrations/011-datasets.ts";
 import * as m013 from "./migrations/013-s3.ts";
+import * as m014 from "./migrations/014-s3-staged-parts.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -33,6 +34,7 @@ const MIGRATIONS: Migration[] = [
   { name: "010-code-grants", ...m010 },
   { name: "011-datasets", ...m011 },
   { name: "013-s3", ...m013 },
+  { name: "014-s3-staged-parts", ...m014 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -2,16 +2,19 @@ import { createHash } from "node:crypto";
 import { newId } from "../core/ids.ts";
 import { can } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
+import { UploadNotFoundError } from "../storage/content-store.ts";
 import { S3Error, s3errors } from "./errors.ts";
 import { digested } from "./payload.ts";
 import { prefixEnd } from "./keys.ts";
-import { type Bucket, type IncomingBytes, type ObjectHeaders, type ObjectView, type S3Service, toView } from "./service.ts";
+import { type Bucket, type IncomingBytes, ingestError, type ObjectHeaders, type ObjectView, type S3Service, toView } from "./service.ts";
 import type { S3MultipartPartsTable, S3MultipartUploadsTable, S3ObjectsTable } from "./tables.ts";
 
 // Multipart uploads, as S3 has them: parts of 5 MiB to 5 GiB (the last may be smaller),
-// numbered 1 to 10,000, sent in any order and again; each part is a blob of its own, counted
-// in the team's quota. Completing joins the listed parts into one blob, verified by SHA-256
-// as every blob is, and the object appears in the same transaction that ends the upload.
+// numbered 1 to 10,000, sent in any order and again, counted in the team's quota. Parts are
+// staged in a multipart session of the blob store (on the local store, written at their
+// offsets in one file, so that completing an upload of equal parts copies nothing).
+// Completing hashes the listed parts once into a blob, verified as every blob is, and the
+// object appears in the same transaction that ends the upload.
 
 export const MIN_PART_BYTES = 5 * 1024 ** 2;
 export const MAX_PART_BYTES = 5 * 1024 ** 3;
@@ -39,6 +42,7 @@ export class S3Multipart {
     const existing = await this.#s3.store.getObject(bucket.id, key);
     if (existing) this.#s3.checkChange(actor, bucket, existing);
     const now = this.#s3.now();
+    const staging = await this.#s3.data.blobs.multipart.start({ partSize: "first" });
     const row: S3MultipartUploadsTable = {
       id: newId("upl", now).replace("_", "-"),
       team_id: bucket.id,
@@ -46,15 +50,40 @@ export class S3Multipart {
       content_type: headers.contentType,
       metadata: JSON.stringify(headers.metadata),
       checksum_algorithm: checksumAlgorithm,
+      staging,
       created_by: actor.userId,
       initiated_at: now,
     };
-    await this.#s3.store.createUpload(row);
+    try {
+      await this.#s3.store.createUpload(row);
+    } catch (err) {
+      await this.#discard(staging);
+      throw err;
+    }
     await this.#s3.recordAudit(actor, "s3.multipart.start", bucket, key, { uploadId: row.id });
     // Uploads whose client went away hold their parts in the team's quota: end those left a week.
     const stale = await this.#s3.store.staleUploads(bucket.id, now - STALE_UPLOAD_MS);
-    if (stale.length > 0) await this.#s3.recordSystem("s3.multipart.expire", bucket, { uploadIds: stale });
+    for (const upload of stale) await this.#discard(upload.staging);
+    if (stale.length > 0) await this.#s3.recordSystem("s3.multipart.expire", bucket, { uploadIds: stale.map((u) => u.id) });
     return row;
+  }
+
+  /** Drops an ended upload's staged parts; a failure leaves files behind, never a wrong object. */
+  async #discard(staging: string): Promise<void> {
+    await this.#s3.data.blobs.multipart.abort(staging).catch(() => undefined);
+  }
+
+  /** Stages a part's bytes, within the team's quota; failures as S3 says them. */
+  async #stage(actor: Principal, bucket: Bucket, upload: S3MultipartUploadsTable, partNumber: number, bytes: IncomingBytes): Promise<void> {
+    try {
+      await this.#s3.data.assertRoom(actor, bucket.id, bytes.size);
+      await this.#s3.data.blobs.multipart.putPart(upload.staging, partNumber, bytes.body, bytes.size);
+    } catch (err) {
+      bytes.body.destroy();
+      if (err instanceof UploadNotFoundError) throw s3errors.noSuchUpload(upload.id);
+      throw ingestError(bytes.failure() ?? err, bytes);
+    }
+    if (bytes.received() !== bytes.size) throw ingestError(new Error("aborted"), bytes);
   }
 
   /** The upload of this bucket and key; NoSuchUpload for any other. */
@@ -76,9 +105,9 @@ export class S3Multipart {
     const upload = await this.upload(bucket, key, uploadId);
     this.#checkWrite(actor, bucket, upload);
     if (bytes.size > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", "A part may hold at most 5 GiB.");
-    const info = await this.#s3.ingest(actor, bucket, bytes);
+    await this.#stage(actor, bucket, upload, partNumber, bytes);
     const { md5, checksum } = bytes.digests();
-    const row: S3MultipartPartsTable = { upload_id: upload.id, part_number: partNumber, sha256: info.sha256, size: info.size, etag: md5, checksum: checksum?.value ?? null, modified_at: this.#s3.now() };
+    const row: S3MultipartPartsTable = { upload_id: upload.id, part_number: partNumber, size: bytes.size, etag: md5, checksum: checksum?.value ?? null, modified_at: this.#s3.now() };
     // The upload may have been completed or aborted while the part streamed in.
     if (!(await this.#s3.store.getUpload(upload.id))) throw s3errors.noSuchUpload(uploadId);
     await this.#s3.store.putPart(row);
@@ -92,8 +121,8 @@ export class S3Multipart {
     const size = range ? range.end - range.start + 1 : source.size;
     if (size > MAX_PART_BYTES) throw new S3Error("EntityTooLarge", "A part may hold at most 5 GiB; copy a smaller x-amz-copy-source-range.");
     const bytes = digested(await this.#s3.open(source, range ?? undefined), size);
-    const info = await this.#s3.ingest(actor, bucket, bytes);
-    const row: S3MultipartPartsTable = { upload_id: upload.id, part_number: partNumber, sha256: info.sha256, size: info.size, etag: bytes.digests().md5, checksum: null, modified_at: this.#s3.now() };
+    await this.#stage(actor, bucket, upload, partNumber, bytes);
+    const row: S3MultipartPartsTable = { upload_id: upload.id, part_number: partNumber, size, etag: bytes.digests().md5, checksum: null, modified_at: this.#s3.now() };
     if (!(await this.#s3.store.getUpload(upload.id))) throw s3errors.noSuchUpload(uploadId);
     await this.#s3.store.putPart(row);
     return row;
@@ -115,6 +144,7 @@ export class S3Multipart {
     const upload = await this.upload(bucket, key, uploadId);
     this.#checkWrite(actor, bucket, upload);
     if (!(await this.#s3.store.deleteUpload(upload.id))) throw s3errors.noSuchUpload(uploadId);
+    await this.#discard(upload.staging);
     await this.#s3.recordAudit(actor, "s3.multipart.abort", bucket, key, { uploadId });
   }
 
@@ -171,8 +201,15 @@ export class S3Multipart {
     const s3 = this.#s3;
     // The parts are already counted in the team's quota and the object takes their place:
     // no second quota check for the same bytes.
-    const info = await s3.data.join(actor, parts.map((p) => p.sha256));
-    if (info.size !== plan.size) throw new S3Error("InternalError", "The joined parts do not add up to their sizes; nothing was stored. Complete the upload again.");
+    let info: { sha256: string; size: number };
+    try {
+      info = await s3.data.completeParts(actor, upload.staging, parts.map((p) => p.part_number));
+    } catch (err) {
+      // Completed or aborted by another request meanwhile: its session is gone.
+      if (err instanceof UploadNotFoundError || !(await s3.store.getUpload(upload.id))) throw s3errors.noSuchUpload(upload.id);
+      throw err;
+    }
+    if (info.size !== plan.size) throw new S3Error("InternalError", "The joined parts do not add up to their sizes; nothing was stored. Start the upload again.");
     const before = await s3.store.getObject(bucket.id, upload.key);
     if (before) s3.checkChange(actor, bucket, before);
     const row: S3ObjectsTable = {

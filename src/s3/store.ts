@@ -98,14 +98,13 @@ export class S3Store {
     return Number(r?.bytes ?? 0);
   }
 
-  /** Which of these blobs an object or a part still names. */
+  /** Which of these blobs an object still names (parts are staged, not blobs). */
   async referenced(sha256s: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < sha256s.length; i += IN_BATCH) {
       const batch = sha256s.slice(i, i + IN_BATCH);
       const objects = await this.#db.selectFrom("s3_objects").select("sha256").distinct().where("sha256", "in", batch).execute();
-      const parts = await this.#db.selectFrom("s3_multipart_parts").select("sha256").distinct().where("sha256", "in", batch).execute();
-      for (const r of [...objects, ...parts]) found.add(r.sha256);
+      for (const r of objects) found.add(r.sha256);
     }
     return found;
   }
@@ -159,14 +158,15 @@ export class S3Store {
     });
   }
 
-  /** Ends a team's uploads started before `before`, with their parts; returns their ids. */
-  staleUploads(teamId: string, before: number): Promise<string[]> {
+  /** Ends a team's uploads started before `before`, with their parts; returns them. */
+  staleUploads(teamId: string, before: number): Promise<Array<{ id: string; staging: string }>> {
     return this.#db.transaction().execute(async (trx) => {
-      const ids = (await trx.selectFrom("s3_multipart_uploads").select("id").where("team_id", "=", teamId).where("initiated_at", "<", before).execute()).map((r) => r.id);
-      if (ids.length === 0) return ids;
+      const stale = await trx.selectFrom("s3_multipart_uploads").select(["id", "staging"]).where("team_id", "=", teamId).where("initiated_at", "<", before).execute();
+      const ids = stale.map((r) => r.id);
+      if (ids.length === 0) return stale;
       await trx.deleteFrom("s3_multipart_parts").where("upload_id", "in", ids).execute();
       await trx.deleteFrom("s3_multipart_uploads").where("id", "in", ids).execute();
-      return ids;
+      return stale;
     });
   }
 

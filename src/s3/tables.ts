@@ -1,4 +1,4 @@
-// The S3 endpoint's tables (migration 013). Timestamps are milliseconds; JSON columns are text.
+// The S3 endpoint's tables (migrations 013 and 014). Timestamps are milliseconds; JSON columns are text.
 
 export interface S3ObjectsTable {
   team_id: string;
@@ -25,6 +25,8 @@ export interface S3MultipartUploadsTable {
   metadata: string;
   /** crc32, sha256… when the client declared one at the start (x-amz-checksum-algorithm). */
   checksum_algorithm: string | null;
+  /** The blob store's multipart session holding the parts (migration 014). */
+  staging: string;
   created_by: string;
   initiated_at: number;
 }
@@ -32,7 +34,6 @@ export interface S3MultipartUploadsTable {
 export interface S3MultipartPartsTable {
   upload_id: string;
   part_number: number;
-  sha256: string;
   size: number;
   /** Hex MD5 of the part, without quotes. */
   etag: string;

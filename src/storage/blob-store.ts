@@ -24,8 +24,6 @@ export interface IngestOptions {
 export interface BlobStore {
   /** Streams bytes in while hashing them; returns once the blob is stored under its hash. */
   ingest(body: Readable, opts?: IngestOptions): Promise<BlobInfo & { created: boolean }>;
-  /** A new blob made of stored blobs one after the other (the parts of an S3 multipart upload). */
-  join(sha256s: string[]): Promise<BlobInfo & { created: boolean }>;
   /** Size of a stored blob, or null. */
   size(sha256: string): Promise<number | null>;
   open(sha256: string, range?: ByteRange): Promise<Readable>;
@@ -48,13 +46,18 @@ export interface BlobMultipart {
    * Opens a session. With `partSize`, every part but the last has exactly that size, so the
    * local folder writes parts at their offsets in one file and completing copies nothing.
    */
-  start(opts?: { partSize?: number }): Promise<string>;
+  start(opts?: { partSize?: number | "first" }): Promise<string>;
   /** Writes part `n` (1-based) of `size` bytes; writing a part again replaces it. */
   putPart(uploadId: string, n: number, body: Readable, size: number): Promise<void>;
   /** The parts stored so far, in order, with their sizes. */
   parts(uploadId: string): Promise<Array<{ number: number; size: number }>>;
   /** Joins parts 1..N, verifies the hash and size, and stores the blob; the session is gone after. */
   complete(uploadId: string, expected: { sha256: string; size: number }): Promise<BlobInfo & { created: boolean }>;
+  /**
+   * Joins the parts numbered `numbers` (ascending, gaps allowed: S3's CompleteMultipartUpload)
+   * and stores the blob under the hash of what they hold; the session is gone after.
+   */
+  completeParts(uploadId: string, numbers: number[]): Promise<BlobInfo & { created: boolean }>;
   abort(uploadId: string): Promise<void>;
 }
 

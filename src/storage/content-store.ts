@@ -1,8 +1,8 @@
 import { createHash, type Hash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
-import { pipeline as pipe, Readable, Transform } from "node:stream";
+import { chmod } from "node:fs/promises";
+import { pipeline as pipe, type Readable, Transform } from "node:stream";
+import { hashFile } from "../core/hash-file.ts";
 import { countStreamed, streamedCounter } from "../core/stream-memory.ts";
 import type { BlobCache } from "./blob-cache.ts";
 import {
@@ -15,7 +15,6 @@ import {
   SHA256_HEX,
 } from "./blob-store.ts";
 import { FILE_CHUNK } from "./fs-store.ts";
-import { joinFiles } from "./join-files.ts";
 import type { ByteRange, ObjectStore } from "./object-store.ts";
 
 // Content-addressed blobs over any ObjectStore. Bytes are written under `staging/<random>`
@@ -34,7 +33,7 @@ const SESSION_ID = /^[0-9a-f]{32}$/;
 interface Session {
   /** The store's own id for the multipart upload of `uploads/<id>/blob`. */
   uploadId: string;
-  partSize?: number;
+  partSize?: number | "first";
   createdAt: number;
 }
 
@@ -71,6 +70,7 @@ export class ContentStore implements BlobStore {
       putPart: (id, n, body, size) => this.#putPart(id, n, body, size),
       parts: (id) => this.#parts(id),
       complete: (id, expected) => this.#complete(id, expected),
+      completeParts: (id, numbers) => this.#completeParts(id, numbers),
       abort: (id) => this.#abort(id),
     };
   }
@@ -93,28 +93,6 @@ export class ContentStore implements BlobStore {
       metered.destroy();
       await this.objects.delete(staging).catch(() => undefined);
       throw meter.error ?? err;
-    }
-  }
-
-  async join(sha256s: string[]): Promise<BlobInfo & { created: boolean }> {
-    const keys = sha256s.map((h) => blobKey(checkHash(h)));
-    const staging = `${STAGING}${randomBytes(16).toString("hex")}`;
-    const target = this.objects.localPath(staging);
-    const sources = keys.map((k) => this.objects.localPath(k));
-    if (target === null || sources.some((p) => p === null)) {
-      // A remote store: the blobs stream back through, one after the other.
-      const open = (h: string) => this.open(h);
-      async function* joined(): AsyncGenerator<Buffer> {
-        for (const h of sha256s) yield* (await open(h)) as AsyncIterable<Buffer>;
-      }
-      return this.ingest(Readable.from(joined(), { objectMode: false }));
-    }
-    try {
-      await mkdir(dirname(target), { recursive: true });
-      return await this.#publish(staging, await joinFiles(sources as string[], target));
-    } catch (err) {
-      await this.objects.delete(staging).catch(() => undefined);
-      throw err;
     }
   }
 
@@ -198,7 +176,7 @@ export class ContentStore implements BlobStore {
     return { ...actual, created: true };
   }
 
-  async #start(opts: { partSize?: number } = {}): Promise<string> {
+  async #start(opts: { partSize?: number | "first" } = {}): Promise<string> {
     const id = randomBytes(16).toString("hex");
     const uploadId = await this.objects.startMultipart(sessionBlob(id), opts.partSize !== undefined ? { partSize: opts.partSize } : {});
     const session: Session = { uploadId, createdAt: Date.now(), ...(opts.partSize !== undefined && { partSize: opts.partSize }) };
@@ -230,17 +208,43 @@ export class ContentStore implements BlobStore {
       throw new UploadIncompleteError(missing, detail);
     }
     await this.objects.completeMultipart(key, session.uploadId, parts);
+    return this.#hashAndPublish(id, { expectedSha256: expected.sha256, expectedSize: expected.size });
+  }
+
+  async #completeParts(id: string, numbers: number[]): Promise<BlobInfo & { created: boolean }> {
+    const session = await this.#session(id);
+    const key = sessionBlob(id);
+    const stored = new Map((await this.objects.listParts(key, session.uploadId)).map((p) => [p.number, p]));
+    const missing = numbers.filter((n) => !stored.has(n));
+    if (missing.length > 0) throw new UploadIncompleteError(missing, `parts ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? "…" : ""} have not arrived`);
+    await this.objects.completeMultipart(key, session.uploadId, numbers.map((n) => stored.get(n)!));
+    return this.#hashAndPublish(id, {});
+  }
+
+  /** One pass over a session's joined object: its hash decides whether it becomes the blob. */
+  async #hashAndPublish(id: string, expected: IngestOptions): Promise<BlobInfo & { created: boolean }> {
+    const key = sessionBlob(id);
     try {
-      // One pass over the joined object: its hash decides whether it becomes the blob.
-      const hash = createHash("sha256");
-      let size = 0;
-      for await (const chunk of await this.objects.get(key)) {
-        hash.update(chunk as Buffer);
-        size += (chunk as Buffer).length;
-        countStreamed((chunk as Buffer).length);
+      let actual: BlobInfo;
+      const local = this.objects.localPath(key);
+      if (local !== null) {
+        // Read into reused buffers: a gigabyte allocates nothing that needs collecting.
+        let size = 0;
+        const sha256 = await hashFile(local, (n) => {
+          size += n;
+        });
+        actual = { sha256, size };
+      } else {
+        const hash = createHash("sha256");
+        let size = 0;
+        for await (const chunk of await this.objects.get(key)) {
+          hash.update(chunk as Buffer);
+          size += (chunk as Buffer).length;
+          countStreamed((chunk as Buffer).length);
+        }
+        actual = { sha256: hash.digest("hex"), size };
       }
-      const actual = { sha256: hash.digest("hex"), size };
-      checkExpected({ expectedSha256: expected.sha256, expectedSize: expected.size }, actual);
+      checkExpected(expected, actual);
       return await this.#publish(key, actual);
     } finally {
       await this.objects.delete(key).catch(() => undefined);

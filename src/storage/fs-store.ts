@@ -28,8 +28,13 @@ const UPLOAD_ID = /^[0-9a-f]{32}$/;
 
 interface Session {
   key: string;
-  partSize?: number;
+  partSize?: number | "first";
 }
+
+/** Offsets past this are kept out of the shared file: file systems cap a file's size (ext4: 16 TiB). */
+const MAX_SLOT_END = 2 ** 43;
+/** A part written at its slot in the shared file carries this in its etag; one kept apart does not. */
+const IN_SLOT = "slot-";
 
 export class FsObjectStore implements ObjectStore {
   readonly kind = "fs";
@@ -154,7 +159,7 @@ export class FsObjectStore implements ObjectStore {
 
   async startMultipart(key: string, opts: MultipartOptions = {}): Promise<string> {
     checkKey(key);
-    if (opts.partSize !== undefined && !(Number.isSafeInteger(opts.partSize) && opts.partSize > 0)) {
+    if (opts.partSize !== undefined && opts.partSize !== "first" && !(Number.isSafeInteger(opts.partSize) && opts.partSize > 0)) {
       throw new Error(`invalid part size ${opts.partSize}`);
     }
     const id = randomBytes(16).toString("hex");
@@ -170,9 +175,14 @@ export class FsObjectStore implements ObjectStore {
     checkPartNumber(partNumber);
     const session = await this.#session(key, uploadId);
     const dir = this.#sessionDir(uploadId);
-    if (session.partSize !== undefined) {
+    let etag = String(size);
+    if (typeof session.partSize === "number") {
       if (size > session.partSize) throw new Error(`part ${partNumber} has ${size} bytes, more than the part size ${session.partSize}`);
       await writeAtOffset(join(dir, "data"), join(dir, `part-${partNumber}`), (partNumber - 1) * session.partSize, body, size);
+    } else if (session.partSize === "first" && (await claimSlot(dir, partNumber, size))) {
+      const slot = await slotSize(dir);
+      await writeAtOffset(join(dir, "data"), join(dir, `part-${partNumber}`), (partNumber - 1) * slot, body, size);
+      etag = `${IN_SLOT}${size}`;
     } else {
       const temp = await this.#temp();
       try {
@@ -183,7 +193,7 @@ export class FsObjectStore implements ObjectStore {
         throw err;
       }
     }
-    const part: MultipartPart = { number: partNumber, etag: String(size), size };
+    const part: MultipartPart = { number: partNumber, etag, size };
     const record = await this.#temp();
     await writeFile(record, JSON.stringify(part));
     await rename(record, join(dir, `part-${partNumber}.json`));
@@ -216,7 +226,20 @@ export class FsObjectStore implements ObjectStore {
       if (i > 0 && p.number <= parts[i - 1].number) throw new Error("parts must be listed in ascending order");
     });
     const target = this.localPath(key);
-    if (session.partSize !== undefined) {
+    if (session.partSize === "first" && (await inPlace(dir, parts))) {
+      // Parts 1..N at their slots, all but the last filling theirs: the shared file is the object.
+      const data = join(dir, "data");
+      await truncate(data, (parts.length - 1) * (await slotSize(dir)) + parts[parts.length - 1].size);
+      await this.#place(data, target);
+    } else if (session.partSize === "first") {
+      const slot = await slotSize(dir).catch(() => 0);
+      const pieces = parts.map((p) =>
+        p.etag.startsWith(IN_SLOT)
+          ? { path: join(dir, "data"), start: (p.number - 1) * slot, size: p.size }
+          : { path: join(dir, `part-${p.number}`), start: 0, size: p.size },
+      );
+      await this.#joinPieces(pieces, target);
+    } else if (session.partSize !== undefined) {
       const partSize = session.partSize;
       parts.forEach((p, i) => {
         if (p.number !== i + 1) throw new Error(`part ${i + 1} is missing`);
@@ -226,21 +249,27 @@ export class FsObjectStore implements ObjectStore {
       await truncate(data, (parts.length - 1) * partSize + parts[parts.length - 1].size);
       await this.#place(data, target);
     } else {
-      const temp = await this.#temp();
-      try {
-        const out = createWriteStream(temp, { highWaterMark: FILE_CHUNK });
-        const files = parts.map((p) => join(dir, `part-${p.number}`));
-        await pipeline(async function* () {
-          for (const file of files) yield* createReadStream(file, { highWaterMark: FILE_CHUNK });
-        }, out);
-        await this.#place(temp, target);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await this.#joinPieces(parts.map((p) => ({ path: join(dir, `part-${p.number}`), start: 0, size: p.size })), target);
     }
     await rm(dir, { recursive: true, force: true });
     return this.#info(key, target);
+  }
+
+  /** Copies byte ranges of files, one after the other, into a new file placed at `target`. */
+  async #joinPieces(pieces: Array<{ path: string; start: number; size: number }>, target: string): Promise<void> {
+    const temp = await this.#temp();
+    try {
+      const out = createWriteStream(temp, { highWaterMark: FILE_CHUNK });
+      await pipeline(async function* () {
+        for (const p of pieces) {
+          if (p.size > 0) yield* createReadStream(p.path, { highWaterMark: FILE_CHUNK, start: p.start, end: p.start + p.size - 1 });
+        }
+      }, out);
+      await this.#place(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw err;
+    }
   }
 
   async abortMultipart(key: string, uploadId: string): Promise<void> {
@@ -401,6 +430,44 @@ async function writeAtOffset(data: string, marker: string, offset: number, body:
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Whether part `n` of `size` bytes may be written at its slot of the shared file: the first
+ * part to arrive sets the slot size (a link, so two first parts cannot both set it), the part
+ * must fit its slot, and only the first write of a number gets the slot, so a part sent again
+ * while or after the first streams in can never overwrite bytes a recorded part owns.
+ */
+async function claimSlot(dir: string, n: number, size: number): Promise<boolean> {
+  const proposed = join(dir, `slot-size.${randomBytes(6).toString("hex")}`);
+  await writeFile(proposed, String(size));
+  try {
+    await link(proposed, join(dir, "slot-size"));
+  } catch (err) {
+    if (!isCode(err, "EEXIST")) throw err;
+  } finally {
+    await rm(proposed, { force: true });
+  }
+  const slot = await slotSize(dir);
+  if (size > slot || (n - 1) * slot + size > MAX_SLOT_END) return false;
+  try {
+    await writeFile(join(dir, `slot-${n}.claimed`), "", { flag: "wx" });
+    return true;
+  } catch (err) {
+    if (isCode(err, "EEXIST")) return false;
+    throw err;
+  }
+}
+
+async function slotSize(dir: string): Promise<number> {
+  return Number(await readFile(join(dir, "slot-size"), "utf8"));
+}
+
+/** Whether `parts` are 1..N, each at its slot, all but the last as large as a slot. */
+async function inPlace(dir: string, parts: MultipartPart[]): Promise<boolean> {
+  if (!parts.every((p, i) => p.number === i + 1 && p.etag.startsWith(IN_SLOT))) return false;
+  const slot = await slotSize(dir);
+  return parts.slice(0, -1).every((p) => p.size === slot);
 }
 
 async function exists(path: string): Promise<boolean> {

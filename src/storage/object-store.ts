@@ -28,7 +28,12 @@ export interface PutOptions {
 }
 
 export interface MultipartOptions {
-  partSize?: number;
+  /**
+   * A number: every part but the last has exactly that size. "first": sizes are not known
+   * ahead (an S3 client's parts); the first part to arrive sets the slot size, and a part
+   * that does not fit its slot, or is sent again, is kept apart.
+   */
+  partSize?: number | "first";
 }
 
 /**

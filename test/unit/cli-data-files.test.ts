@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { collectDataFiles, hashFile } from "../../src/cli/data-files.ts";
+import { collectDataFiles } from "../../src/cli/data-files.ts";
+import { hashFile } from "../../src/core/hash-file.ts";
 import { partRange } from "../../src/cli/data-push.ts";
 
 // Which files `plinth data push` takes from a folder on disk, and how it cuts a file in parts.
