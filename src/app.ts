@@ -39,6 +39,7 @@ import { JobStore } from "./jobs/store.ts";
 import { createPortal } from "./portal/portal.ts";
 import { startQuotas } from "./quotas/module.ts";
 import { startS3 } from "./s3/module.ts";
+import { startTracking } from "./tracking/module.ts";
 import { type Data, startData } from "./data/module.ts";
 import type { DataService } from "./data/service.ts";
 import { checkExpectationsResolving } from "./data/expectations.ts";
@@ -210,6 +211,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   data.register(routes);
   // The S3-compatible endpoint: teams' buckets on the same blobs and quotas, under /s3.
   startS3({ db: database.db, data: data.service, teams, keys: secrets.accessKeys, audit, clock, logger }).register(http);
+  // Experiments and runs, and MLflow's tracking API under /api/2.0/mlflow.
+  startTracking({ db: database.db, identity, teams, audit, clock, logger, authenticate: portal.auth.authenticate }).register(http);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 

@@ -21,7 +21,7 @@ export function registerTokens(program: Command): void {
     .description("Create a token (the secret is printed once)")
     .option("--name <name>", "what it is for", "token")
     .option("--expires-in-days <n>", "expire after this many days")
-    .option("--scope <scope>", "what it may do: read, jobs, data or admin (repeatable; default: everything you may)", collectScope, [])
+    .option("--scope <scope>", "what it may do: read, jobs, data, tracking or admin (repeatable; default: everything you may)", collectScope, [])
     .action(async (o: { name: string; expiresInDays?: string; scope: string[] }) => {
       const body = { name: o.name, ...(o.expiresInDays && { expiresInDays: Number(o.expiresInDays) }), ...(o.scope.length > 0 && { scopes: o.scope }) };
       const r = await ApiClient.fromEnvironment().request<{ token: string; info: TokenInfo }>("POST", "/api/v1/tokens", body);

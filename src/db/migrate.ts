@@ -13,6 +13,7 @@ import * as m010 from "./migrations/010-code-grants.ts";
 import * as m011 from "./migrations/011-datasets.ts";
 import * as m013 from "./migrations/013-s3.ts";
 import * as m014 from "./migrations/014-s3-staged-parts.ts";
+import * as m015 from "./migrations/015-tracking.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -35,6 +36,7 @@ const MIGRATIONS: Migration[] = [
   { name: "011-datasets", ...m011 },
   { name: "013-s3", ...m013 },
   { name: "014-s3-staged-parts", ...m014 },
+  { name: "015-tracking", ...m015 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -5,6 +5,7 @@ export const SCOPES = {
   read: "see everything its owner may see (every GET)",
   jobs: "submit, cancel and retry jobs, and upload their code",
   data: "push, tag and remove datasets, upload their files and make download links",
+  tracking: "create experiments and runs and log params, metrics and tags to them (what MLflow's clients do)",
   admin: "everything its owner may do: credentials, people and teams (for Keepers), settings",
 } as const;
 export type Scope = keyof typeof SCOPES;

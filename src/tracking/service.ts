@@ -1,0 +1,41 @@
+import type { Clock } from "../core/clock.ts";
+import type { TeamService } from "../identity/teams.ts";
+import { Experiments } from "./experiments.ts";
+import { Runs } from "./runs.ts";
+import { TrackingStore } from "./store.ts";
+import type { DB } from "../db/database.ts";
+import type { RouteAuditor } from "../http/route-audit.ts";
+import type { Principal } from "../identity/service.ts";
+
+// The tracking module's service: experiments and runs through the one policy, and the names
+// of the people runs belong to (MLflow shows a user name where Plinth keeps an id).
+
+export interface TrackingServiceOptions {
+  db: DB;
+  teams: TeamService;
+  clock: Clock;
+  /** A person's name by id; the id itself for one no longer known. */
+  userName: (userId: string) => Promise<string>;
+  audit: RouteAuditor;
+}
+
+export class TrackingService {
+  readonly store: TrackingStore;
+  readonly experiments: Experiments;
+  readonly runs: Runs;
+  readonly userName: (userId: string) => Promise<string>;
+  readonly #audit: RouteAuditor;
+
+  constructor(o: TrackingServiceOptions) {
+    this.#audit = o.audit;
+    this.store = new TrackingStore(o.db);
+    this.experiments = new Experiments(this.store, o.teams, o.clock);
+    this.runs = new Runs(this.store, this.experiments, o.clock);
+    this.userName = o.userName;
+  }
+
+  /** Experiments made, renamed, deleted or restored, and runs deleted or restored, in the audit log (not every metric). */
+  record(actor: Principal, action: string, target: { kind: "experiment" | "run"; id: string; name: string; teamId: string }, after: unknown = null): Promise<void> {
+    return this.#audit.record({ actor, action, target, after });
+  }
+}
