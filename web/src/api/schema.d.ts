@@ -4970,7 +4970,7 @@ export interface operations {
                     /** @default token */
                     name?: string;
                     /** @description Leave out for a token that may do everything you may. */
-                    scopes?: ("read" | "jobs" | "data" | "admin")[];
+                    scopes?: ("read" | "jobs" | "data" | "tracking" | "admin")[];
                 };
             };
         };
