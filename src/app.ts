@@ -131,6 +131,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     await database.close();
     throw err;
   });
+  // Experiments and runs; every job is a run.
+  const tracking = startTracking({ db: database.db, identity, teams, audit, clock, logger, bus });
   const jobs = new JobService({
     store: new JobStore(database.db),
     executor,
@@ -143,6 +145,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     teamFor: (user, teamName) => teams.teamForNew(user, teamName),
     accountOf: (userId) => identity.unixAccountOf(userId),
     secrets: secrets.forJobs,
+    tracking: tracking.jobs,
     // Inputs read from shared read-only views of each version, outputs saved as versions.
     data: new JobData({
       data: () => data.service,
@@ -212,7 +215,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   // The S3-compatible endpoint: teams' buckets on the same blobs and quotas, under /s3.
   startS3({ db: database.db, data: data.service, teams, keys: secrets.accessKeys, audit, clock, logger }).register(http);
   // Experiments and runs, and MLflow's tracking API under /api/2.0/mlflow.
-  startTracking({ db: database.db, identity, teams, audit, clock, logger, authenticate: portal.auth.authenticate }).register(http);
+  tracking.register(http, portal.auth.authenticate);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 
@@ -222,10 +225,13 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   } catch (err) {
     await data.stop();
     await jobs.stop();
+    tracking.stop();
     await database.close();
     throw err;
   }
   const url = config.server.publicUrl ?? address.replace("[::1]", "localhost");
+  // Jobs run on this machine: a server listening on every address is reached on loopback.
+  tracking.listening(config.server.publicUrl ?? address.replace("0.0.0.0", "127.0.0.1").replace("[::]", "127.0.0.1").replace("[::1]", "localhost"));
   logger.info({ url, database: database.describe, dataDir: config.dataDir }, "plinth is up");
 
   let closing: Promise<void> | null = null;
@@ -248,6 +254,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         await http.close();
         await data.stop();
         await jobs.stop();
+        tracking.stop();
         await database.close();
         storage.close();
       })();

@@ -5,14 +5,22 @@ import type { DB } from "../db/database.ts";
 import type { RouteAuditor } from "../http/route-audit.ts";
 import type { IdentityService, Principal } from "../identity/service.ts";
 import type { TeamService } from "../identity/teams.ts";
+import type { EventBus } from "../core/events.ts";
+import { JobRuns } from "./job-runs.ts";
 import { registerMlflow } from "./mlflow/routes.ts";
 import { TrackingService } from "./service.ts";
 
-// The tracking module in one piece for app.ts: its service and MLflow's REST API.
+// The tracking module in one piece for app.ts: its service, MLflow's REST API, and a run for
+// every job.
 
 export interface Tracking {
   service: TrackingService;
-  register(http: FastifyInstance): void;
+  /** Every job is a run: the jobs service asks this at each launch. */
+  jobs: JobRuns;
+  register(http: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>): void;
+  /** The server's address as jobs reach it, once it listens. */
+  listening(url: string): void;
+  stop(): void;
 }
 
 /** How long a person's name is remembered for MLflow answers (names do not change; people may go). */
@@ -25,7 +33,7 @@ export function startTracking(deps: {
   audit: RouteAuditor;
   clock: Clock;
   logger: Logger;
-  authenticate: (request: FastifyRequest) => Promise<Principal | null>;
+  bus: EventBus;
 }): Tracking {
   const names = new Map<string, { name: string; until: number }>();
   const userName = async (userId: string): Promise<string> => {
@@ -38,8 +46,17 @@ export function startTracking(deps: {
     return name;
   };
   const service = new TrackingService({ db: deps.db, teams: deps.teams, clock: deps.clock, userName, audit: deps.audit });
+  let heard: (url: string) => void = () => undefined;
+  const url = new Promise<string>((resolve) => {
+    heard = resolve;
+  });
+  const jobs = new JobRuns({ tracking: service, identity: deps.identity, serverUrl: () => url, clock: deps.clock, logger: deps.logger });
+  const unsubscribe = jobs.listen((listener) => deps.bus.on("job.changed", listener));
   return {
     service,
-    register: (http) => registerMlflow(http, { tracking: service, authenticate: deps.authenticate, logger: deps.logger }),
+    jobs,
+    register: (http, authenticate) => registerMlflow(http, { tracking: service, authenticate, logger: deps.logger }),
+    listening: heard,
+    stop: unsubscribe,
   };
 }

@@ -144,6 +144,11 @@ export class TrackingStore {
     return this.db.selectFrom("tracking_runs").selectAll().where("id", "=", id).executeTakeFirst();
   }
 
+  /** The run a job made (the newest, should there be several). */
+  runOfJob(jobId: string): Promise<TrackingRunsTable | undefined> {
+    return this.db.selectFrom("tracking_runs").selectAll().where("job_id", "=", jobId).orderBy("start_time", "desc").executeTakeFirst();
+  }
+
   runsByIds(ids: string[]): Promise<TrackingRunsTable[]> {
     if (ids.length === 0) return Promise.resolve([]);
     return this.db.selectFrom("tracking_runs").selectAll().where("id", "in", ids).execute();
