@@ -7,6 +7,8 @@ import type { IdentityService, Principal } from "../identity/service.ts";
 import type { TeamService } from "../identity/teams.ts";
 import type { EventBus } from "../core/events.ts";
 import { JobRuns } from "./job-runs.ts";
+import type { TrackingData } from "./artifacts.ts";
+import { registerMlflowArtifacts } from "./mlflow/artifact-routes.ts";
 import { registerMlflow } from "./mlflow/routes.ts";
 import { TrackingService } from "./service.ts";
 
@@ -20,6 +22,11 @@ export interface Tracking {
   register(http: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>): void;
   /** The server's address as jobs reach it, once it listens. */
   listening(url: string): void;
+  /**
+   * Artifacts keep their bytes in the data module's store, within team quotas. Given once the
+   * data module is up, before its garbage collection first runs (it must know what runs keep).
+   */
+  useData(data: TrackingData): void;
   stop(): void;
 }
 
@@ -55,8 +62,12 @@ export function startTracking(deps: {
   return {
     service,
     jobs,
-    register: (http, authenticate) => registerMlflow(http, { tracking: service, authenticate, logger: deps.logger }),
+    register: (http, authenticate) => {
+      registerMlflow(http, { tracking: service, authenticate, logger: deps.logger });
+      registerMlflowArtifacts(http, { artifacts: service.artifacts, authenticate, logger: deps.logger });
+    },
     listening: heard,
+    useData: (data) => service.useData(data),
     stop: unsubscribe,
   };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../core/clock.ts";
 import type { TeamService } from "../identity/teams.ts";
+import { Artifacts, type TrackingData } from "./artifacts.ts";
 import { Experiments } from "./experiments.ts";
 import { Runs } from "./runs.ts";
 import { TrackingStore } from "./store.ts";
@@ -25,13 +26,25 @@ export class TrackingService {
   readonly runs: Runs;
   readonly userName: (userId: string) => Promise<string>;
   readonly #audit: RouteAuditor;
+  readonly #o: TrackingServiceOptions;
+  #artifacts: Artifacts | null = null;
 
   constructor(o: TrackingServiceOptions) {
+    this.#o = o;
     this.#audit = o.audit;
     this.store = new TrackingStore(o.db);
     this.experiments = new Experiments(this.store, o.teams, o.clock);
     this.runs = new Runs(this.store, this.experiments, o.clock);
     this.userName = o.userName;
+  }
+
+  useData(data: TrackingData): void {
+    this.#artifacts = new Artifacts({ db: this.#o.db, data, runs: this.runs, clock: this.#o.clock });
+  }
+
+  get artifacts(): Artifacts {
+    if (!this.#artifacts) throw new Error("the tracking module was not given the data module's store");
+    return this.#artifacts;
   }
 
   /** Experiments made, renamed, deleted or restored, and runs deleted or restored, in the audit log (not every metric). */

@@ -76,6 +76,15 @@ export interface TrackingMetricsTable {
  */
 export type TrackingLatestMetricsTable = TrackingMetricsTable;
 
+/** A file a run logged (log_artifact, log_model…), at `path` below the run's artifact root. */
+export interface TrackingArtifactsTable {
+  run_id: string;
+  path: string;
+  sha256: string;
+  size: number;
+  modified_at: number;
+}
+
 export interface TrackingTables {
   tracking_experiments: TrackingExperimentsTable;
   tracking_experiment_tags: TrackingExperimentTagsTable;
@@ -84,4 +93,5 @@ export interface TrackingTables {
   tracking_run_tags: TrackingRunTagsTable;
   tracking_metrics: TrackingMetricsTable;
   tracking_latest_metrics: TrackingLatestMetricsTable;
+  tracking_artifacts: TrackingArtifactsTable;
 }

@@ -75,4 +75,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   }
   await db.schema.createIndex("tracking_metrics_run_key").on("tracking_metrics").columns(["run_id", "key", "step", "timestamp"]).execute();
   await db.schema.createIndex("tracking_latest_metrics_key").on("tracking_latest_metrics").columns(["key", "value"]).execute();
+
+  // A run's artifacts: files under the run's artifact root, their bytes blobs in the store.
+  await db.schema
+    .createTable("tracking_artifacts")
+    .addColumn("run_id", "text", (c) => c.notNull())
+    .addColumn("path", "text", (c) => c.notNull())
+    .addColumn("sha256", "text", (c) => c.notNull())
+    .addColumn("size", "bigint", (c) => c.notNull())
+    .addColumn("modified_at", "bigint", (c) => c.notNull())
+    .addPrimaryKeyConstraint("tracking_artifacts_pk", ["run_id", "path"])
+    .execute();
+  // Garbage collection asks which blobs are still named.
+  await db.schema.createIndex("tracking_artifacts_sha256").on("tracking_artifacts").columns(["sha256"]).execute();
 }

@@ -57,8 +57,8 @@ export function registerMlflow(http: FastifyInstance, deps: MlflowRouteDeps): vo
             done(new MlflowError("MALFORMED_REQUEST", "Malformed request: the body is not JSON."), undefined);
           }
         });
-        app.setErrorHandler((error, request, reply) => sendError(deps.logger, request, reply, error));
-        app.setNotFoundHandler((request, reply) => sendError(deps.logger, request, reply, new MlflowError("ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${request.url.split("?")[0]!.slice(0, 200)} in MLflow's REST API here.`)));
+        app.setErrorHandler((error, request, reply) => sendMlflowError(deps.logger, request, reply, error));
+        app.setNotFoundHandler((request, reply) => sendMlflowError(deps.logger, request, reply, new MlflowError("ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${request.url.split("?")[0]!.slice(0, 200)} in MLflow's REST API here.`)));
         for (const endpoint of endpoints) {
           app.route({
             method: endpoint.method,
@@ -84,7 +84,8 @@ export function registerMlflow(http: FastifyInstance, deps: MlflowRouteDeps): vo
 
 const FROM_PROBLEM: Record<number, MlflowErrorCode> = { 400: "INVALID_PARAMETER_VALUE", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "RESOURCE_DOES_NOT_EXIST", 409: "RESOURCE_ALREADY_EXISTS", 413: "INVALID_PARAMETER_VALUE" };
 
-function sendError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+/** An error as MLflow's REST API answers it: {error_code, message} with MLflow's status. */
+export function sendMlflowError(logger: Logger, request: FastifyRequest, reply: FastifyReply, error: unknown): void {
   let mlflow: MlflowError;
   if (error instanceof MlflowError) mlflow = error;
   else if (error instanceof ProblemError) {
