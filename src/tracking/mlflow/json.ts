@@ -1,9 +1,7 @@
-import { randomBytes } from "node:crypto";
-
-// JSON as MLflow's Python client writes and reads it: Python's json module emits NaN,
-// Infinity and -Infinity as bare words for metric values, and reads them back the same way.
-// Standard JSON has no such words, so bodies are read with them turned into strings (which
-// the metric checks accept, as MLflow's own server does) and answers are written with them.
+// JSON as MLflow's clients write and read it. MLflow's REST API is protobuf's JSON mapping,
+// where a double that is not finite is the string "NaN", "Infinity" or "-Infinity"; answers
+// are written so. Bodies are read leniently: a client that writes with Python's json module
+// sends those as bare words, which are read as the same strings (the metric checks take them).
 
 /** Bare NaN / Infinity / -Infinity outside strings, as the strings "NaN", "Infinity", "-Infinity". */
 export function parseMlflowJson(text: string): unknown {
@@ -34,18 +32,7 @@ export function parseMlflowJson(text: string): unknown {
   return JSON.parse(out);
 }
 
-// A marker no client can send: non-finite numbers are written as it, then swapped for bare words.
-const MARK = `\u0000${randomBytes(8).toString("hex")}:`;
-const MARKED = new RegExp(`"\\\\u0000${MARK.slice(1)}(NaN|Infinity|-Infinity)"`, "g");
-
+/** JSON with numbers that are not finite as protobuf writes them: "NaN", "Infinity", "-Infinity". */
 export function stringifyMlflowJson(value: unknown): string {
-  let marked = false;
-  const text = JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === "number" && !Number.isFinite(v)) {
-      marked = true;
-      return `${MARK}${Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity"}`;
-    }
-    return v;
-  });
-  return marked ? text.replace(MARKED, "$1") : text;
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? (Number.isNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity") : v));
 }
