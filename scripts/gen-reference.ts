@@ -271,6 +271,7 @@ const CONFIG_EXAMPLE = {
   database: { url: "postgres://plinth:secret@db.lab.example.org:5432/plinth" },
   executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
+  tracking: { systemMetricsInterval: "10s" },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
   storage: {

@@ -132,7 +132,17 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     throw err;
   });
   // Experiments and runs; every job is a run.
-  const tracking = startTracking({ db: database.db, identity, teams, audit, clock, logger, bus });
+  const tracking = startTracking({
+    db: database.db,
+    identity,
+    teams,
+    audit,
+    clock,
+    logger,
+    bus,
+    usage: (jobId) => executor.usage(jobId),
+    systemMetricsIntervalMs: parseDuration(config.tracking.systemMetricsInterval)!,
+  });
   const jobs = new JobService({
     store: new JobStore(database.db),
     executor,

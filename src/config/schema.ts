@@ -120,6 +120,14 @@ export const ConfigSchema = z
         defaultDuration: duration.default("10m").meta({ description: "Run time assumed for a job with no estimate and no history." }),
       })
       .default({ fairShareHalfLife: "1h", defaultDuration: "10m" }),
+    tracking: z
+      .strictObject({
+        systemMetricsInterval: duration
+          .default("10s")
+          .meta({ description: "How often each running job's CPU, memory and GPU use is written to its run, under MLflow's system/ metric names; 0 = never." }),
+      })
+      .default({ systemMetricsInterval: "10s" })
+      .meta({ description: "Experiment tracking: the run every job has." }),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "How much the server logs." }),

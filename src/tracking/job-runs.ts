@@ -4,6 +4,7 @@ import type { IdentityService, Principal } from "../identity/service.ts";
 import { DEFAULT_EXPERIMENT_NAME, TEAM_TAG } from "./experiments.ts";
 import type { RunStatus } from "./runs.ts";
 import type { TrackingService } from "./service.ts";
+import type { SystemMetricsSampler } from "./system-metrics.ts";
 import type { TrackingExperimentsTable } from "./tables.ts";
 
 // Every job is a run. When a job starts, a run is made for it in its team (in the experiment
@@ -11,6 +12,7 @@ import type { TrackingExperimentsTable } from "./tables.ts";
 // is given MLflow's variables: the server's address, the experiment and run ids, and a token
 // of its owner's that may only track (the `tracking` scope). `mlflow.log_metric` in the job's
 // code then writes to that run with no set-up, since MLflow's client resumes MLFLOW_RUN_ID.
+// While it runs, its CPU, memory and GPU use are sampled into the run (system-metrics.ts).
 // When the job ends, its run takes the job's outcome and the token is revoked.
 
 /** The job's outcome as an MLflow run status. */
@@ -33,13 +35,22 @@ export class JobRuns {
   readonly #serverUrl: () => Promise<string>;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #systemMetrics: Pick<SystemMetricsSampler, "track" | "untrack"> | null;
 
-  constructor(o: { tracking: TrackingService; identity: IdentityService; serverUrl: () => Promise<string>; clock: Clock; logger: Logger }) {
+  constructor(o: {
+    tracking: TrackingService;
+    identity: IdentityService;
+    serverUrl: () => Promise<string>;
+    clock: Clock;
+    logger: Logger;
+    systemMetrics?: Pick<SystemMetricsSampler, "track" | "untrack"> | null;
+  }) {
     this.#tracking = o.tracking;
     this.#identity = o.identity;
     this.#serverUrl = o.serverUrl;
     this.#clock = o.clock;
     this.#logger = o.logger;
+    this.#systemMetrics = o.systemMetrics ?? null;
   }
 
   /** Makes the job's run and answers the variables the job gets; none when its owner is gone. */
@@ -57,6 +68,7 @@ export class JobRuns {
       ],
       jobId: job.id,
     });
+    this.#systemMetrics?.track(job.id, run.id);
     const { token } = await this.#identity.createToken(owner, tokenName(job.id), TOKEN_DAYS, ["tracking"]);
     return {
       MLFLOW_TRACKING_URI: await this.#serverUrl(),
@@ -70,6 +82,7 @@ export class JobRuns {
   async ended(jobId: string, state: string, userId: string): Promise<void> {
     const status = STATUS_OF[state];
     if (!status) return;
+    this.#systemMetrics?.untrack(jobId);
     const run = await this.#tracking.store.runOfJob(jobId);
     if (run && (run.status === "RUNNING" || run.status === "SCHEDULED")) {
       await this.#tracking.store.updateRun(run.id, { status, end_time: this.#clock.now() });

@@ -6,14 +6,16 @@ import type { RouteAuditor } from "../http/route-audit.ts";
 import type { IdentityService, Principal } from "../identity/service.ts";
 import type { TeamService } from "../identity/teams.ts";
 import type { EventBus } from "../core/events.ts";
+import type { JobUsage } from "../jobs/executors/executor.ts";
 import { JobRuns } from "./job-runs.ts";
 import type { TrackingData } from "./artifacts.ts";
 import { registerMlflowArtifacts } from "./mlflow/artifact-routes.ts";
 import { registerMlflow } from "./mlflow/routes.ts";
 import { TrackingService } from "./service.ts";
+import { SystemMetricsSampler } from "./system-metrics.ts";
 
 // The tracking module in one piece for app.ts: its service, MLflow's REST API, and a run for
-// every job.
+// every job with its system metrics.
 
 export interface Tracking {
   service: TrackingService;
@@ -41,6 +43,10 @@ export function startTracking(deps: {
   clock: Clock;
   logger: Logger;
   bus: EventBus;
+  /** What a running job uses now, from its executor: sampled into the job's run. */
+  usage: (jobId: string) => Promise<JobUsage | null>;
+  /** How often; 0: never. */
+  systemMetricsIntervalMs?: number;
 }): Tracking {
   const names = new Map<string, { name: string; until: number }>();
   const userName = async (userId: string): Promise<string> => {
@@ -57,7 +63,11 @@ export function startTracking(deps: {
   const url = new Promise<string>((resolve) => {
     heard = resolve;
   });
-  const jobs = new JobRuns({ tracking: service, identity: deps.identity, serverUrl: () => url, clock: deps.clock, logger: deps.logger });
+  const systemMetrics =
+    deps.systemMetricsIntervalMs === 0
+      ? null
+      : new SystemMetricsSampler({ store: service.store, usage: deps.usage, clock: deps.clock, logger: deps.logger, intervalMs: deps.systemMetricsIntervalMs });
+  const jobs = new JobRuns({ tracking: service, identity: deps.identity, serverUrl: () => url, clock: deps.clock, logger: deps.logger, systemMetrics });
   const unsubscribe = jobs.listen((listener) => deps.bus.on("job.changed", listener));
   return {
     service,
@@ -68,6 +78,9 @@ export function startTracking(deps: {
     },
     listening: heard,
     useData: (data) => service.useData(data),
-    stop: unsubscribe,
+    stop: () => {
+      unsubscribe();
+      systemMetrics?.stop();
+    },
   };
 }

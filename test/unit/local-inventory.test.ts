@@ -76,9 +76,9 @@ describe("inventory", () => {
 });
 
 describe("process helpers", () => {
-  it("parses /proc/PID/stat with spaces and parentheses in the command name", () => {
-    const line = "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 120 0 0 0 3 1 0 0 20 0 1 0 987654 12345678 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0";
-    expect(parseStat(line)).toEqual({ pid: 4242, comm: "my (odd) prog", state: "S", ppid: 1, pgrp: 4242, startTime: "987654", rssPages: 2560 });
+  it("parses /proc/PID/stat with spaces and parentheses in the command name, and its CPU times", () => {
+    const line = "4242 (my (odd) prog) S 1 4242 4242 0 -1 4194560 120 0 0 0 3 1 5 2 20 0 1 0 987654 12345678 2560 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0";
+    expect(parseStat(line)).toEqual({ pid: 4242, comm: "my (odd) prog", state: "S", ppid: 1, pgrp: 4242, startTime: "987654", rssPages: 2560, cpuTicks: 11 });
   });
 
   it("decodes a shell's 128+N as death by signal N", () => {

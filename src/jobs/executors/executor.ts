@@ -53,6 +53,31 @@ export type ReattachOutcome = { running: ProcessHandle } | "gone" | "not-started
 
 export type ExitListener = (info: ExitInfo) => void;
 
+/** One of a running job's GPUs as its driver reports it now; what the driver does not tell (utilisation in MIG mode) is null. */
+export interface GpuUsage {
+  /** The GPU's number as the job sees it: its place in the job's CUDA_VISIBLE_DEVICES, from 0. */
+  index: number;
+  uuid: string;
+  utilizationPercent: number | null;
+  memoryUsedBytes: number | null;
+  memoryTotalBytes: number | null;
+}
+
+/** What a running job uses now of what it was given. */
+export interface JobUsage {
+  /**
+   * CPU time used since the previous reading (the first: since the job started), as a percentage
+   * of the CPUs it was given: 100 is all of them busy; more when it uses more than its share.
+   */
+  cpuPercent: number;
+  /** Memory in use, in bytes: its cgroup's less the file cache the kernel can drop, else the resident memory of its processes. */
+  memoryBytes: number;
+  /** The job's memory limit, or the memory jobs may use on its machine when it has none. */
+  memoryLimitBytes: number;
+  /** Its GPUs that give readings (stand-in GPUs give none). */
+  gpus: GpuUsage[];
+}
+
 export interface Executor {
   readonly name: string;
   /** Nodes and their CPUs, memory and GPUs. */
@@ -70,6 +95,11 @@ export interface Executor {
    * process was ever made for it, and none will be.
    */
   reattach(req: LaunchRequest, handle: ProcessHandle | null, onExit: ExitListener): Promise<ReattachOutcome>;
+  /**
+   * What a running job uses now; null when this executor runs no such job (not yet, or no
+   * longer). The CPU figure covers the time since the previous call, so one caller asks.
+   */
+  usage(jobId: string): Promise<JobUsage | null>;
   /** Stops watching (server shutdown) without touching the jobs themselves. */
   close(): Promise<void>;
 }

@@ -82,6 +82,11 @@ export class JobCgroups {
     return readCgroupResult(this.version, this.memoryDir(jobId), pidsBase ? join(pidsBase, jobId) : null);
   }
 
+  /** What the job uses now, as its cgroups count it. */
+  usage(jobId: string): CgroupUsage {
+    return readCgroupUsage(this.version, this.memoryDir(jobId), this.version === 2 ? (this.dirs(jobId)[0] ?? null) : null);
+  }
+
   /** Removes the job's cgroups; false while processes remain in one. */
   remove(jobId: string): boolean {
     let all = true;
@@ -129,6 +134,31 @@ export function readCgroupResult(version: 1 | 2, memoryDir: string | null, pidsD
   const pidsEvents = pidsDir ? readIfPresent(join(pidsDir, "pids.events")) : null;
   const forkRefusals = Number(/^max (\d+)/m.exec(pidsEvents ?? "")?.[1] ?? 0);
   return { oomKills, peakBytes, forkRefusals };
+}
+
+export interface CgroupUsage {
+  /** Memory in use less the file cache the kernel can drop; null without a memory cgroup. */
+  memoryBytes: number | null;
+  /** CPU time used, in microseconds; null on cgroup v1, where the job has no cpuacct group. */
+  cpuMicros: number | null;
+}
+
+/**
+ * Reads a job's memory in use and CPU time from its cgroup files. The kernel counts page cache
+ * in a cgroup's memory; the inactive part of it goes first under pressure, so it is left out,
+ * as `docker stats` and the kubelet do. cpu.stat's usage is there on v2 whether or not the cpu
+ * controller is on.
+ */
+export function readCgroupUsage(version: 1 | 2, memoryDir: string | null, v2Dir: string | null): CgroupUsage {
+  let memoryBytes: number | null = null;
+  const current = memoryDir ? readIfPresent(join(memoryDir, version === 1 ? "memory.usage_in_bytes" : "memory.current")) : null;
+  if (current !== null) {
+    const stat = readIfPresent(join(memoryDir!, "memory.stat")) ?? "";
+    const inactive = (version === 1 ? /^total_inactive_file (\d+)/m : /^inactive_file (\d+)/m).exec(stat)?.[1];
+    memoryBytes = Math.max(0, Number(current.trim()) - Number(inactive ?? 0));
+  }
+  const usec = v2Dir ? /^usage_usec (\d+)/m.exec(readIfPresent(join(v2Dir, "cpu.stat")) ?? "")?.[1] : undefined;
+  return { memoryBytes, cpuMicros: usec === undefined ? null : Number(usec) };
 }
 
 /**

@@ -2,12 +2,13 @@ import { problems } from "../../../core/errors.ts";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import type { Executor, ExitInfo, ExitListener, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
+import type { Executor, ExitInfo, ExitListener, JobUsage, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
 import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
 import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { inputMode, placeInputs } from "./inputs.ts";
+import { JobUsageReader } from "./job-usage.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor, resolveJobUser } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
 import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
@@ -112,6 +113,7 @@ export class LocalExecutor implements Executor {
   #cgroups: JobCgroups | null = null;
   #disk: DiskWatcher | null = null;
   #watcher: RssWatcher | null = null;
+  #usage: JobUsageReader | null = null;
   #bwrap: string | null = null;
   #layout: SandboxLayout | null = null;
   #hidden: string[];
@@ -277,6 +279,14 @@ export class LocalExecutor implements Executor {
     if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
     if (!record) return "gone";
     return { ...record, startError: null };
+  }
+
+  async usage(jobId: string): Promise<JobUsage | null> {
+    const job = this.#jobs.get(jobId);
+    if (!job || job.done || job.pid === 0) return null;
+    this.#usage ??= new JobUsageReader({ cgroups: this.#cgroups, nvidiaSmi: this.#opts.nvidiaSmi ?? "nvidia-smi", machineMemory: async () => (await this.inventory())[0]!.memoryBytes });
+    const { req } = job;
+    return this.#usage.read({ jobId, pgid: job.pid, startTime: job.startTime, cpus: req.cpus, memoryBytes: req.memoryBytes, gpus: req.gpus, cgroup: job.cgroup });
   }
 
   async close(): Promise<void> {
@@ -543,6 +553,7 @@ export class LocalExecutor implements Executor {
       this.#pollTimer = null;
     }
     this.#disk?.unwatch(job.req.jobId);
+    this.#usage?.forget(job.req.jobId);
     // Whatever the job left running in its group ends with it.
     trySignal(-job.pid, "SIGKILL");
     let outOfMemory = job.oomKilled;

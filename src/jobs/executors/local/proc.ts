@@ -15,6 +15,8 @@ export interface ProcStat {
   /** Field 22: start time in clock ticks since boot, as a string to compare exactly. */
   startTime: string;
   rssPages: number;
+  /** CPU time in clock ticks (fields 14-17): its own, and that of the children it has reaped. */
+  cpuTicks: number;
 }
 
 export function readStat(pid: number, procRoot = "/proc"): ProcStat | null {
@@ -43,6 +45,7 @@ export function parseStat(text: string): ProcStat | null {
     pgrp: Number(rest[2]),
     startTime: rest[19]!,
     rssPages: Number(rest[21]),
+    cpuTicks: Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]),
   };
 }
 
@@ -81,6 +84,17 @@ export function rssByProcessGroup(pgids: ReadonlySet<number>): Map<number, numbe
     sums.set(p.pgrp, (sums.get(p.pgrp) ?? 0) + p.rssPages * page);
   }
   return sums;
+}
+
+/**
+ * Clock ticks per second in /proc's CPU times (USER_HZ): 100 on every architecture Linux runs
+ * on today; Node cannot ask sysconf.
+ */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Seconds since boot (/proc/uptime), the clock process start times count from. */
+export function uptimeSeconds(): number {
+  return Number((readIfPresent("/proc/uptime") ?? "0").split(" ")[0]);
 }
 
 let cachedPageSize: number | null = null;
