@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
+import { ProblemError } from "../core/errors.ts";
 import type { IdentityService, Principal } from "../identity/service.ts";
 import { DEFAULT_EXPERIMENT_NAME, TEAM_TAG } from "./experiments.ts";
 import type { RunStatus } from "./runs.ts";
@@ -90,7 +91,11 @@ export class JobRuns {
     const owner = await this.#identity.principalFor(userId, `job:${jobId}`, null);
     if (!owner) return;
     for (const t of await this.#identity.listTokens(owner)) {
-      if (t.name === tokenName(jobId) && t.revokedAt === null) await this.#identity.revokeToken(owner, t.id);
+      if (t.name !== tokenName(jobId) || t.revokedAt !== null) continue;
+      // A job's end can be heard twice (its exit, then its record); the second finds it revoked.
+      await this.#identity.revokeToken(owner, t.id).catch((err: unknown) => {
+        if (!(err instanceof ProblemError && err.status === 404)) throw err;
+      });
     }
   }
 
