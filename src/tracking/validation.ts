@@ -19,13 +19,14 @@ const KEY = /^[\w\-. :/]*$/u;
 
 export function checkKey(kind: "metric" | "param" | "tag", key: unknown): string {
   if (typeof key !== "string" || key === "") throw invalidParameter(`Missing value for required parameter 'key'. See the API docs for more information about request parameters.`);
+  // MLflow's own messages, word for word: clients and people search for them.
   if (!KEY.test(key)) {
-    throw invalidParameter(`Invalid ${kind} name: '${key.slice(0, 300)}'. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`);
+    throw invalidParameter(`Invalid value ${JSON.stringify(key.slice(0, 300))} for parameter 'name' supplied: Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).`);
   }
   if (key.startsWith("/") || key.split("/").some((part) => part === "..")) {
-    throw invalidParameter(`Invalid ${kind} name: '${key.slice(0, 300)}'. Names cannot be absolute paths or contain '..' path parts.`);
+    throw invalidParameter(`Invalid value ${JSON.stringify(key.slice(0, 300))} for parameter 'name' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to ${JSON.stringify(key.slice(0, 300))}`);
   }
-  if (key.length > MAX_ENTITY_KEY_LENGTH) throw invalidParameter(`${capitalize(kind)} name '${key.slice(0, 300)}' had length ${key.length}, which exceeded length limit of ${MAX_ENTITY_KEY_LENGTH}`);
+  if (key.length > MAX_ENTITY_KEY_LENGTH) throw invalidParameter(`'${capitalize(kind)} key' exceeds the maximum length of ${MAX_ENTITY_KEY_LENGTH} characters`);
   return key;
 }
 
