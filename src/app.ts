@@ -134,6 +134,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   // Experiments and runs; every job is a run.
   const tracking = startTracking({
     db: database.db,
+    dialect: database.dialect,
     identity,
     teams,
     audit,
@@ -227,6 +228,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   startS3({ db: database.db, data: data.service, teams, keys: secrets.accessKeys, audit, clock, logger }).register(http);
   // Experiments and runs, and MLflow's tracking API under /api/2.0/mlflow.
   tracking.register(http, portal.auth.authenticate);
+  tracking.registerApi(routes);
   const openapi = buildOpenApi(routes, { version: VERSION });
   http.get("/api/v1/openapi.json", async () => openapi);
 

@@ -11,6 +11,7 @@ import { registerLogin } from "./login.ts";
 import { exitQuietlyWhenOutputCloses, reportError } from "./output.ts";
 import { registerQuotas } from "./quotas.ts";
 import { registerRun } from "./run.ts";
+import { registerRuns } from "./runs.ts";
 import { registerSecrets } from "./secrets.ts";
 import { registerSignIn } from "./sign-in.ts";
 import { registerSshKeys } from "./ssh-keys.ts";
@@ -48,6 +49,7 @@ export function createProgram(exit: (code: number) => void): Command {
   registerAudit(program);
   registerSshKeys(program);
   registerData(program);
+  registerRuns(program);
   registerGen(program);
   registerConfig(program);
   return program;

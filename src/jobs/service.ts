@@ -48,7 +48,7 @@ export interface JobServiceOptions {
   /** Datasets a job reads and writes (inputs, outputs, lineage); absent where the server keeps none. */
   data?: JobData;
   /** Makes the job's tracked run at launch and answers MLflow's variables for it; absent: untracked. */
-  tracking?: { forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>> };
+  tracking?: { forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; visibility: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>> };
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -391,7 +391,8 @@ export class JobService {
     if (this.#o.tracking) {
       // A run that cannot be made does not stop the job: it starts untracked, and the log says why.
       try {
-        const tracked = await this.#o.tracking.forLaunch({ id, userId: pending.userId, teamId: pending.teamId ?? null, name: pending.name, argv: job.argv, env: job.env });
+        const visibility = (await this.#o.store.get(id))?.visibility ?? "private";
+        const tracked = await this.#o.tracking.forLaunch({ id, userId: pending.userId, teamId: pending.teamId ?? null, name: pending.name, visibility, argv: job.argv, env: job.env });
         req.env = { ...tracked, ...req.env }; // what the job's spec sets itself wins
       } catch (err) {
         this.#o.logger.warn({ err, jobId: id }, "could not make the job's tracked run; it starts without one");

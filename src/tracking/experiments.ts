@@ -107,7 +107,7 @@ export class Experiments {
   async forNewRun(actor: Principal, id: unknown): Promise<TrackingExperimentsTable> {
     const e = await this.readable(actor, id);
     if (e.lifecycle_stage !== "active") throw invalidParameter(`The experiment ${e.id} must be in the 'active' state. Current state is ${e.lifecycle_stage}.`);
-    await this.#teams.teamForNew(actor, await this.#teamName(e.team_id));
+    await this.#teams.teamForNew(actor, await this.teamName(e.team_id));
     return e;
   }
 
@@ -161,7 +161,7 @@ export class Experiments {
     }
   }
 
-  async #teamName(teamId: string): Promise<string> {
+  async teamName(teamId: string): Promise<string> {
     return (await this.#teams.list()).find((t) => t.id === teamId)?.name ?? teamId;
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { ProblemError } from "../core/errors.ts";
+import { VISIBILITIES, type Visibility } from "../identity/policy.ts";
 import type { IdentityService, Principal } from "../identity/service.ts";
 import { DEFAULT_EXPERIMENT_NAME, TEAM_TAG } from "./experiments.ts";
 import type { RunStatus } from "./runs.ts";
@@ -26,6 +27,8 @@ export interface JobForRun {
   userId: string;
   teamId: string | null;
   name: string;
+  /** The job's visibility: its run is seen by the same people. */
+  visibility: string;
   argv: string[];
   env: Record<string, string>;
 }
@@ -68,6 +71,7 @@ export class JobRuns {
         { key: "mlflow.source.name", value: job.argv.join(" ").slice(0, 500) },
       ],
       jobId: job.id,
+      visibility: (VISIBILITIES as readonly string[]).includes(job.visibility) ? (job.visibility as Visibility) : "private",
     });
     this.#systemMetrics?.track(job.id, run.id);
     const { token } = await this.#identity.createToken(owner, tokenName(job.id), TOKEN_DAYS, ["tracking"]);

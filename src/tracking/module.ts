@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
-import type { DB } from "../db/database.ts";
+import type { DB, Dialect } from "../db/database.ts";
 import type { RouteAuditor } from "../http/route-audit.ts";
 import type { IdentityService, Principal } from "../identity/service.ts";
 import type { TeamService } from "../identity/teams.ts";
@@ -11,6 +11,8 @@ import { JobRuns } from "./job-runs.ts";
 import type { TrackingData } from "./artifacts.ts";
 import { registerMlflowArtifacts } from "./mlflow/artifact-routes.ts";
 import { registerMlflow } from "./mlflow/routes.ts";
+import { registerTrackingRoutes } from "./routes.ts";
+import type { RouteRegistry } from "../http/routes.ts";
 import { TrackingService } from "./service.ts";
 import { SystemMetricsSampler } from "./system-metrics.ts";
 
@@ -22,6 +24,8 @@ export interface Tracking {
   /** Every job is a run: the jobs service asks this at each launch. */
   jobs: JobRuns;
   register(http: FastifyInstance, authenticate: (request: FastifyRequest) => Promise<Principal | null>): void;
+  /** Plinth's own tracking API (/api/v1/experiments, /api/v1/runs). */
+  registerApi(routes: RouteRegistry): void;
   /** The server's address as jobs reach it, once it listens. */
   listening(url: string): void;
   /**
@@ -37,6 +41,7 @@ const NAME_MS = 60_000;
 
 export function startTracking(deps: {
   db: DB;
+  dialect: Dialect;
   identity: IdentityService;
   teams: TeamService;
   audit: RouteAuditor;
@@ -58,7 +63,7 @@ export function startTracking(deps: {
     names.set(userId, { name, until: now + NAME_MS });
     return name;
   };
-  const service = new TrackingService({ db: deps.db, teams: deps.teams, clock: deps.clock, userName, audit: deps.audit });
+  const service = new TrackingService({ db: deps.db, dialect: deps.dialect, teams: deps.teams, clock: deps.clock, userName, audit: deps.audit });
   let heard: (url: string) => void = () => undefined;
   const url = new Promise<string>((resolve) => {
     heard = resolve;
@@ -76,6 +81,7 @@ export function startTracking(deps: {
       registerMlflow(http, { tracking: service, authenticate, logger: deps.logger });
       registerMlflowArtifacts(http, { artifacts: service.artifacts, authenticate, logger: deps.logger });
     },
+    registerApi: (routes) => registerTrackingRoutes(routes, service),
     listening: heard,
     useData: (data) => service.useData(data),
     stop: () => {

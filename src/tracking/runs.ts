@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Clock } from "../core/clock.ts";
-import { can, type Owned } from "../identity/policy.ts";
+import { can, type Owned, VISIBILITIES, type Visibility } from "../identity/policy.ts";
 import type { Principal } from "../identity/service.ts";
 import type { Experiments } from "./experiments.ts";
 import { doesNotExist, invalidParameter, MlflowError } from "./mlflow-error.ts";
@@ -18,7 +18,7 @@ import { checkBatch, checkMetric, checkParam, checkRunName, checkTag, wholeNumbe
 export const RUN_STATUSES = ["RUNNING", "SCHEDULED", "FINISHED", "FAILED", "KILLED"] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export const runOwned = (r: TrackingRunsTable): Owned => ({ ownerId: r.user_id, teamId: r.team_id, visibility: r.visibility === "private" ? "private" : "team" });
+export const runOwned = (r: TrackingRunsTable): Owned => ({ ownerId: r.user_id, teamId: r.team_id, visibility: (VISIBILITIES as readonly string[]).includes(r.visibility) ? (r.visibility as Visibility) : "private" });
 
 export class Runs {
   readonly #store: TrackingStore;
@@ -33,7 +33,7 @@ export class Runs {
 
   async create(
     actor: Principal,
-    input: { experimentId: unknown; runName?: unknown; startTime?: unknown; tags?: Array<{ key?: unknown; value?: unknown }>; jobId?: string },
+    input: { experimentId: unknown; runName?: unknown; startTime?: unknown; tags?: Array<{ key?: unknown; value?: unknown }>; jobId?: string; visibility?: Visibility },
   ): Promise<TrackingRunsTable> {
     const experiment = await this.#experiments.forNewRun(actor, input.experimentId ?? "0");
     const tags = (input.tags ?? []).map(checkTag);
@@ -52,7 +52,7 @@ export class Runs {
       team_id: experiment.team_id,
       name,
       user_id: actor.userId,
-      visibility: "team",
+      visibility: input.visibility ?? "team",
       status: "RUNNING",
       start_time: input.startTime === undefined || input.startTime === null ? now : wholeNumber(input.startTime, "start_time"),
       end_time: null,

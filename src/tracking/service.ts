@@ -3,8 +3,9 @@ import type { TeamService } from "../identity/teams.ts";
 import { Artifacts, type TrackingData } from "./artifacts.ts";
 import { Experiments } from "./experiments.ts";
 import { Runs } from "./runs.ts";
+import { TrackingSearch } from "./search-service.ts";
 import { TrackingStore } from "./store.ts";
-import type { DB } from "../db/database.ts";
+import type { DB, Dialect } from "../db/database.ts";
 import type { RouteAuditor } from "../http/route-audit.ts";
 import type { Principal } from "../identity/service.ts";
 
@@ -13,6 +14,7 @@ import type { Principal } from "../identity/service.ts";
 
 export interface TrackingServiceOptions {
   db: DB;
+  dialect: Dialect;
   teams: TeamService;
   clock: Clock;
   /** A person's name by id; the id itself for one no longer known. */
@@ -24,6 +26,7 @@ export class TrackingService {
   readonly store: TrackingStore;
   readonly experiments: Experiments;
   readonly runs: Runs;
+  readonly search: TrackingSearch;
   readonly userName: (userId: string) => Promise<string>;
   readonly #audit: RouteAuditor;
   readonly #o: TrackingServiceOptions;
@@ -35,6 +38,7 @@ export class TrackingService {
     this.store = new TrackingStore(o.db);
     this.experiments = new Experiments(this.store, o.teams, o.clock);
     this.runs = new Runs(this.store, this.experiments, o.clock);
+    this.search = new TrackingSearch({ db: o.db, dialect: o.dialect, experiments: this.experiments });
     this.userName = o.userName;
   }
 

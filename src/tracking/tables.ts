@@ -32,7 +32,7 @@ export interface TrackingRunsTable {
   name: string;
   /** The person who made the run (MLflow's user_id is their name; this is their id). */
   user_id: string;
-  /** "team" (every member reads it) or "private" (its owner, the team's admins and Keepers). */
+  /** As a job's: "team" (every member reads it, the default), "private" (its owner, the team's admins and Keepers) or "public". */
   visibility: string;
   /** RUNNING, SCHEDULED, FINISHED, FAILED or KILLED. */
   status: string;

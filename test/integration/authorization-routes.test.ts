@@ -93,6 +93,10 @@ const ROUTES: Record<string, Access> = {
   "PUT /api/v1/quotas/{kind}/{name}": "keeper",
   "DELETE /api/v1/quotas/{kind}/{name}": "keeper",
   "GET /api/v1/datasets": "policy",
+  "GET /api/v1/experiments": "policy",
+  "GET /api/v1/runs": "policy",
+  "GET /api/v1/runs/{id}": "policy",
+  "GET /api/v1/runs/{id}/metrics": "policy",
   "GET /api/v1/datasets/{name}": "policy",
   "PATCH /api/v1/datasets/{name}": "policy",
   "DELETE /api/v1/datasets/{name}": "policy",
@@ -163,6 +167,10 @@ for (const db of testDatabases()) {
       const session = (await t.api("POST", "/api/v1/sessions", undefined, alice)).body.session.id as string;
       expect((await push(t, "private-data", { "a.csv": "x,y\n1,2\n" }, { token: alice, body: { visibility: "private", tags: ["prod"] } })).body.created).toBe(true);
       const upload = (await t.api("POST", "/api/v1/data/uploads", { sha256: "ab".repeat(32), size: 10 }, alice)).body.id as string;
+      // A private job's run is as private as the job.
+      expect((await t.waitFor(job)).state).toBe("succeeded");
+      const run = (await t.api("GET", "/api/v1/runs", undefined, alice)).body.items.find((x: { jobId: string }) => x.jobId === job)?.id as string;
+      expect(run).toMatch(/^[0-9a-f]{32}$/);
       const set = "/api/v1/datasets/private-data";
       const probes: Array<[string, string]> = [
         ["GET", `${set}?team=default`],
@@ -187,6 +195,8 @@ for (const db of testDatabases()) {
         ["DELETE", `/api/v1/access-keys/${accessId}`],
         ["DELETE", "/api/v1/secrets/WANDB_API_KEY"],
         ["DELETE", `/api/v1/me/sessions/${session}`],
+        ["GET", `/api/v1/runs/${run}`],
+        ["GET", `/api/v1/runs/${run}/metrics?keys=loss`],
       ];
       for (const [method, path] of probes) {
         const res = await t.api(method, path, undefined, mallory);

@@ -39,7 +39,7 @@ export function registerMlflowArtifacts(http: FastifyInstance, deps: { artifacts
         app.get("/artifacts/*", async (request, reply) => {
           const actor = await actorFor(request, "read");
           const file = await deps.artifacts.open(actor, pathOf(request));
-          const name = file.path.slice(file.path.lastIndexOf("/") + 1).replace(/[^\w.\-]/g, "_");
+          const name = file.path.slice(file.path.lastIndexOf("/") + 1).replace(/[^\w.-]/g, "_");
           return reply
             .type("application/octet-stream")
             .header("content-length", file.size)

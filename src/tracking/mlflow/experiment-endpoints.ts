@@ -45,6 +45,21 @@ export function experimentEndpoints(t: TrackingService): MlflowEndpoint[] {
         },
       }),
     ),
+    ...(["POST", "GET"] as const).map(
+      (method): MlflowEndpoint => ({
+        method,
+        path: "/experiments/search",
+        scope: "read",
+        handler: async ({ actor, input }) => {
+          const found = await t.search.experiments(actor, { filter: input.filter, orderBy: input.order_by, maxResults: input.max_results, pageToken: input.page_token, viewType: input.view_type });
+          const tags = await t.store.experimentTags(found.experiments.map((e) => e.id));
+          return {
+            experiments: found.experiments.map((e) => experimentJson(e, tags.get(e.id) ?? [])),
+            ...(found.nextPageToken && { next_page_token: found.nextPageToken }),
+          };
+        },
+      }),
+    ),
     {
       method: "POST",
       path: "/experiments/set-experiment-tag",

@@ -1,4 +1,5 @@
 import { invalidParameter } from "../mlflow-error.ts";
+import { createPageToken, parsePageToken } from "../search/page-token.ts";
 import type { TrackingService } from "../service.ts";
 import type { TrackingRunsTable } from "../tables.ts";
 import { metricJson, runInfoJson, runJson } from "./entities.ts";
@@ -96,6 +97,17 @@ export function runEndpoints(t: TrackingService): MlflowEndpoint[] {
       },
     },
     {
+      method: "POST",
+      path: "/runs/search",
+      scope: "read",
+      handler: async ({ actor, input }) => {
+        const found = await t.search.runs(actor, input.experiment_ids, { filter: input.filter, orderBy: input.order_by, maxResults: input.max_results, pageToken: input.page_token, viewType: input.run_view_type });
+        const data = await t.store.runData(found.runs.map((r) => r.id));
+        const runs = await Promise.all(found.runs.map(async (r) => runJson(r, await t.userName(r.user_id), data.get(r.id)!)));
+        return { ...(runs.length > 0 && { runs }), ...(found.nextPageToken && { next_page_token: found.nextPageToken }) };
+      },
+    },
+    {
       method: "GET",
       path: "/metrics/get-history",
       scope: "read",
@@ -104,24 +116,13 @@ export function runEndpoints(t: TrackingService): MlflowEndpoint[] {
         if (typeof input.metric_key !== "string" || input.metric_key === "") throw invalidParameter("Missing value for required parameter 'metric_key'. See the API docs for more information about request parameters.");
         const max = input.max_results === undefined ? HISTORY_PAGE : Number(input.max_results);
         if (!Number.isInteger(max) || max < 1 || max > HISTORY_PAGE) throw invalidParameter(`Invalid value ${String(input.max_results)} for parameter 'max_results': a whole number from 1 to ${HISTORY_PAGE}.`);
-        const offset = historyOffset(input.page_token);
+        const offset = parsePageToken(input.page_token === undefined || input.page_token === null ? undefined : String(input.page_token));
         const rows = await t.store.metricHistory(run.id, input.metric_key, offset, max + 1);
         return {
           metrics: rows.slice(0, max).map(metricJson),
-          ...(rows.length > max && { next_page_token: Buffer.from(JSON.stringify({ offset: offset + max })).toString("base64") }),
+          ...(rows.length > max && { next_page_token: createPageToken(offset + max) }),
         };
       },
     },
   ];
-}
-
-function historyOffset(token: unknown): number {
-  if (token === undefined || token === null || token === "") return 0;
-  try {
-    const offset = (JSON.parse(Buffer.from(String(token), "base64").toString("utf8")) as { offset?: unknown }).offset;
-    if (typeof offset === "number" && Number.isSafeInteger(offset) && offset >= 0) return offset;
-  } catch {
-    // answered below
-  }
-  throw invalidParameter(`Invalid page token, could not base64-decode: ${String(token).slice(0, 100)}`);
 }

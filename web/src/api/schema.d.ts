@@ -497,6 +497,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/experiments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Experiments you may read, the newest first */
+        get: operations["getExperiments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/guides": {
         parameters: {
             query?: never;
@@ -852,6 +869,60 @@ export interface paths {
         post?: never;
         /** Remove a team's or user's quota: a team has no limits then, a user the platform-wide defaults (Keepers) */
         delete: operations["deleteQuotasByKindByName"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Runs you may read, with their params and latest metrics; filter and sort as MLflow's search_runs does
+         * @description `filter` is MLflow's filter language (`metrics.acc > 0.9 and params.lr = '0.01'`); `sort` is a comma-separated list of keys, each with `-` in front for descending (`-metrics.acc,params.lr`). Without `experiment`, the runs of every experiment you may read.
+         */
+        get: operations["getRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run: its params, latest metrics, tags, experiment, job and top-level artifacts */
+        get: operations["getRunsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The histories of a run's metrics, in step order (for charts) */
+        get: operations["getRunsByIdMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1531,6 +1602,22 @@ export interface components {
                 except: string[];
             };
         };
+        /** @description An experiment: a team's set of runs. */
+        Experiment: {
+            createdAt: string;
+            /** @description The name of the person who made it. */
+            createdBy: string;
+            id: string;
+            /** @enum {string} */
+            lifecycle: "active" | "deleted";
+            name: string;
+            tags: {
+                [key: string]: string;
+            };
+            /** @description The team's name. */
+            team: string;
+            updatedAt: string;
+        };
         Gpu: {
             fake: boolean;
             index: number;
@@ -1934,6 +2021,17 @@ export interface components {
             role: "admin" | "member" | "viewer";
             team: string;
         };
+        MetricHistory: {
+            /** @description Each metric asked for: its points in step order. */
+            metrics: {
+                [key: string]: {
+                    step: number;
+                    timestamp: number;
+                    value: number | ("NaN" | "Infinity" | "-Infinity");
+                }[];
+            };
+            runId: string;
+        };
         NewAccessKey: {
             accessKeyId: string;
             info: components["schemas"]["AccessKeyInfo"];
@@ -2053,6 +2151,75 @@ export interface components {
             };
             /** @description Whether a new key was made; false when the key comes from the configuration. */
             rotated: boolean;
+        };
+        RunDetail: {
+            /** @description The files and folders at the top of the run's artifacts. */
+            artifacts: {
+                isDir: boolean;
+                path: string;
+                size?: number;
+            }[];
+            artifactUri: string;
+            endTime: string | null;
+            experiment: {
+                id: string;
+                name: string;
+                team: string;
+            };
+            experimentId: string;
+            id: string;
+            /** @description The job that made the run, if a job did. */
+            jobId: string | null;
+            /** @enum {string} */
+            lifecycle: "active" | "deleted";
+            /** @description Each metric's latest point. */
+            metrics: {
+                [key: string]: {
+                    step: number;
+                    timestamp: number;
+                    value: number | ("NaN" | "Infinity" | "-Infinity");
+                };
+            };
+            name: string;
+            params: {
+                [key: string]: string;
+            };
+            startTime: string;
+            /** @enum {string} */
+            status: "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+            tags: {
+                [key: string]: string;
+            };
+            user: string;
+        };
+        /** @description A run with its params, latest metrics and tags. */
+        RunSummary: {
+            endTime: string | null;
+            experimentId: string;
+            id: string;
+            /** @description The job that made the run, if a job did. */
+            jobId: string | null;
+            /** @enum {string} */
+            lifecycle: "active" | "deleted";
+            /** @description Each metric's latest point. */
+            metrics: {
+                [key: string]: {
+                    step: number;
+                    timestamp: number;
+                    value: number | ("NaN" | "Infinity" | "-Infinity");
+                };
+            };
+            name: string;
+            params: {
+                [key: string]: string;
+            };
+            startTime: string;
+            /** @enum {string} */
+            status: "RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED";
+            tags: {
+                [key: string]: string;
+            };
+            user: string;
         };
         SecretInfo: {
             createdAt: string;
@@ -3464,6 +3631,43 @@ export interface operations {
             };
         };
     };
+    getExperiments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Part of the name. */
+                q?: string;
+                /** @description Live ones (default), deleted ones, or both. */
+                view?: "active" | "deleted" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Experiment"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getGuides: {
         parameters: {
             query?: never;
@@ -4309,6 +4513,115 @@ export interface operations {
                         /** @constant */
                         removed: true;
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRuns: {
+        parameters: {
+            query?: {
+                /** @description `next` from the previous page. */
+                cursor?: string;
+                /** @description An experiment's id or name. */
+                experiment?: string;
+                filter?: string;
+                limit?: number;
+                /** @description `-metrics.acc`, `start_time`, `params.lr,-metrics.loss`… */
+                sort?: string;
+                /** @description Live ones (default), deleted ones, or both. */
+                view?: "active" | "deleted" | "all";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["RunSummary"][];
+                        /** @description Pass as `cursor` for the next page; null on the last. */
+                        next: string | null;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunDetail"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunsByIdMetrics: {
+        parameters: {
+            query: {
+                /** @description Metric keys, comma-separated. */
+                keys: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricHistory"];
                 };
             };
             /** @description Problem */
