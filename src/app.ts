@@ -236,9 +236,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   try {
     address = await http.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    tracking.stop();
     await data.stop();
     await jobs.stop();
-    tracking.stop();
     await database.close();
     throw err;
   }

@@ -64,10 +64,15 @@ export function startTracking(deps: {
     return name;
   };
   const service = new TrackingService({ db: deps.db, dialect: deps.dialect, teams: deps.teams, clock: deps.clock, userName, audit: deps.audit });
+  // Jobs launched before the server listens wait for its address; a server that never gets
+  // there (it stops, or its port is taken) gives them none, so no launch waits forever.
   let heard: (url: string) => void = () => undefined;
-  const url = new Promise<string>((resolve) => {
+  let gone: (err: Error) => void = () => undefined;
+  const url = new Promise<string>((resolve, reject) => {
     heard = resolve;
+    gone = reject;
   });
+  url.catch(() => undefined);
   const systemMetrics =
     deps.systemMetricsIntervalMs === 0
       ? null
@@ -85,6 +90,7 @@ export function startTracking(deps: {
     listening: heard,
     useData: (data) => service.useData(data),
     stop: () => {
+      gone(new Error("the server stopped before it listened"));
       unsubscribe();
       systemMetrics?.stop();
     },
