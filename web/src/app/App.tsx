@@ -17,6 +17,9 @@ import NotFound from "../pages/NotFound";
 import People from "../pages/people/People";
 import Profile from "../pages/Profile";
 import Quotas from "../pages/Quotas";
+import ComparePage from "../pages/runs/ComparePage";
+import RunPage from "../pages/runs/RunPage";
+import RunsList from "../pages/runs/RunsList";
 import { SignIn } from "../pages/SignIn";
 import StartHere from "../pages/StartHere";
 import TeamPage from "../pages/teams/TeamPage";
@@ -64,6 +67,9 @@ export function App() {
           <Route path="/jobs" element={<JobsList />} />
           <Route path="/jobs/new" element={<NewJob />} />
           <Route path="/jobs/:id" element={<JobPage />} />
+          <Route path="/runs" element={<RunsList />} />
+          <Route path="/runs/compare" element={<ComparePage />} />
+          <Route path="/runs/:id" element={<RunPage />} />
           <Route path="/cluster" element={<Cluster />} />
           <Route path="/data" element={<DataList />} />
           <Route path="/data/:team/:name" element={<DatasetPage />} />

@@ -16,6 +16,7 @@ import { useUsers } from "../../lib/users";
 import { FAILURE_TITLES } from "./failure";
 import { JobData } from "./JobData";
 import { JobActions } from "./JobActions";
+import { JobRunLink } from "../runs/JobRunLink";
 import { LogViewer } from "./LogViewer";
 import { Timeline } from "./Timeline";
 import { GpuModel } from "../../components/GpuModel";
@@ -49,6 +50,7 @@ export default function JobPage() {
           <Text size="sm" c="dimmed" ff="monospace">
             {j.id}
           </Text>
+          <JobRunLink jobId={j.id} />
         </Stack>
         <JobActions job={j} />
       </Group>
