@@ -77,6 +77,15 @@ describe("runs pages (Chromium)", () => {
     expect(await page.getByRole("columnheader", { name: "acc" }).getAttribute("aria-sort")).toBe("descending");
     await page.getByRole("columnheader", { name: "acc" }).getByRole("button").click();
     await poll(names).toEqual(["small", "large", "medium"]);
+
+    // By default the sorted metric, then the first few metrics and params; the chooser takes one
+    // away, and the address keeps the choice.
+    expect(await page.locator('[data-run="small"] [data-column="params.epochs"]').textContent()).toBe("3");
+    await page.getByRole("combobox", { name: "Columns" }).click();
+    await page.getByRole("option", { name: "params.epochs" }).click();
+    await page.keyboard.press("Escape");
+    await poll(() => page.getByRole("columnheader", { name: "epochs" }).count()).toBe(0);
+    expect(new URL(page.url()).searchParams.get("cols")).toBe("metrics.acc,params.lr");
   });
 
   it("narrows with a filter, and shows the server's message under the box for a bad one", async () => {
@@ -153,6 +162,10 @@ describe("runs pages (Chromium)", () => {
     await chart.locator("canvas").waitFor();
     expect(await chart.getAttribute("aria-label")).toBe("acc over steps, 2 runs");
     expect(await chart.locator(".u-legend").textContent()).toMatch(/small.*medium/);
+    // Params against a metric: one line per run, coloured by the metric.
+    const parallel = page.getByTestId("parallel-coordinates");
+    expect(await parallel.locator("polyline").evaluateAll((lines) => lines.map((l) => l.getAttribute("data-run")))).toEqual(["small", "medium"]);
+    expect(await parallel.textContent()).toContain("lr");
     await page.getByLabel("Smoothing").fill("0.6");
     await page.getByRole("switch", { name: "Log scale" }).check();
     await chart.locator("canvas").waitFor();

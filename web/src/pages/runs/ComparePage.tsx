@@ -7,6 +7,7 @@ import { ProblemAlert } from "../../components/ProblemAlert";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { formatMetric, metricHistoryQuery, metricNumber, type RunDetail, runPage, runQuery } from "./api";
 import { LazyMetricChart } from "./LazyMetricChart";
+import { ParallelCoordinates } from "./ParallelCoordinates";
 import { RunStatusBadge } from "./RunStatus";
 
 const MAX_RUNS = 20;
@@ -46,6 +47,7 @@ export default function ComparePage() {
           <Loaded when name="compare" />
           <SideBySide runs={runs} />
           <OverlaidCharts runs={runs} />
+          <ParallelCoordinates runs={runs} />
         </>
       )}
     </Stack>
