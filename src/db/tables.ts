@@ -8,6 +8,7 @@ import type { IdentityTables } from "../identity/tables.ts";
 import type { JobTables } from "../jobs/tables.ts";
 import type { QuotaTables } from "../quotas/tables.ts";
 import type { S3Tables } from "../s3/tables.ts";
+import type { TrackingModelTables } from "../tracking/models/tables.ts";
 import type { TrackingTables } from "../tracking/tables.ts";
 
 // Each module owns its tables (declared beside its store); this only joins them for Kysely.
@@ -17,4 +18,4 @@ export interface KvTable {
   updated_at: number;
 }
 
-export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & { kv: KvTable };
+export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & TrackingModelTables & { kv: KvTable };

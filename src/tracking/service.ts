@@ -2,6 +2,7 @@ import type { Clock } from "../core/clock.ts";
 import type { TeamService } from "../identity/teams.ts";
 import { Artifacts, type TrackingData } from "./artifacts.ts";
 import { Experiments } from "./experiments.ts";
+import { TrackingModels } from "./models/service.ts";
 import { Runs } from "./runs.ts";
 import { TrackingSearch } from "./search-service.ts";
 import { TrackingStore } from "./store.ts";
@@ -27,6 +28,8 @@ export class TrackingService {
   readonly experiments: Experiments;
   readonly runs: Runs;
   readonly search: TrackingSearch;
+  /** MLflow 3's logged models, runs' inputs and outputs, and the model registry. */
+  readonly models: TrackingModels;
   readonly userName: (userId: string) => Promise<string>;
   readonly #audit: RouteAuditor;
   readonly #o: TrackingServiceOptions;
@@ -39,11 +42,12 @@ export class TrackingService {
     this.experiments = new Experiments(this.store, o.teams, o.clock);
     this.runs = new Runs(this.store, this.experiments, o.clock);
     this.search = new TrackingSearch({ db: o.db, dialect: o.dialect, experiments: this.experiments });
+    this.models = new TrackingModels({ db: o.db, dialect: o.dialect, experiments: this.experiments, runs: this.runs, teams: o.teams, clock: o.clock });
     this.userName = o.userName;
   }
 
   useData(data: TrackingData): void {
-    this.#artifacts = new Artifacts({ db: this.#o.db, data, runs: this.runs, clock: this.#o.clock });
+    this.#artifacts = new Artifacts({ db: this.#o.db, data, runs: this.runs, models: this.models.logged, clock: this.#o.clock });
   }
 
   get artifacts(): Artifacts {
@@ -51,8 +55,16 @@ export class TrackingService {
     return this.#artifacts;
   }
 
-  /** Experiments made, renamed, deleted or restored, and runs deleted or restored, in the audit log (not every metric). */
-  record(actor: Principal, action: string, target: { kind: "experiment" | "run"; id: string; name: string; teamId: string }, after: unknown = null): Promise<void> {
+  /**
+   * Experiments made, renamed, deleted or restored, runs deleted or restored, and the registry's
+   * changes (models, versions, aliases), in the audit log (not every metric).
+   */
+  record(
+    actor: Principal,
+    action: string,
+    target: { kind: "experiment" | "run" | "logged_model" | "registered_model" | "model_version"; id: string; name: string; teamId: string },
+    after: unknown = null,
+  ): Promise<void> {
     return this.#audit.record({ actor, action, target, after });
   }
 }

@@ -27,4 +27,11 @@ describeWithMlflow("the mlflow client against Plinth", ({ test }) => {
     const result = await runMlflowScript("mlflow_errors.py", t.url, { token });
     expect(result).toBeTypeOf("object");
   });
+
+  test("logs artifacts and models, registers them, aliases the champion and loads models back by run and by alias", async () => {
+    const result = await runMlflowScript("mlflow_models.py", t.url, { token });
+    expect(result.autolog).toMatchObject({ model: "model" });
+    expect(result.registry).toMatchObject({ versions: ["2", "1"] });
+    expect((result.registry as { predictions: unknown[] }).predictions).toHaveLength(3);
+  });
 });

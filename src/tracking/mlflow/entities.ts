@@ -39,7 +39,13 @@ export function metricJson(m: TrackingMetricsTable | TrackingLatestMetricsTable)
   return { key: m.key, value: Number(m.is_nan) ? Number.NaN : Number(m.value), timestamp: Number(m.timestamp), step: Number(m.step) };
 }
 
-export function runJson(r: TrackingRunsTable, userName: string, data: { params: TrackingParamsTable[]; tags: TrackingRunTagsTable[]; metrics: TrackingLatestMetricsTable[] }) {
+/** A run with its data and, when given, what it read and wrote (`inputs`, `outputs`: see model-entities.ts). */
+export function runJson(
+  r: TrackingRunsTable,
+  userName: string,
+  data: { params: TrackingParamsTable[]; tags: TrackingRunTagsTable[]; metrics: TrackingLatestMetricsTable[] },
+  io: { inputs: object; outputs: object } = { inputs: {}, outputs: {} },
+) {
   return {
     info: runInfoJson(r, userName),
     data: {
@@ -47,6 +53,7 @@ export function runJson(r: TrackingRunsTable, userName: string, data: { params: 
       params: data.params.map((p) => ({ key: p.key, value: p.value })),
       tags: data.tags.map((t) => ({ key: t.key, value: t.value })),
     },
-    inputs: {},
+    inputs: io.inputs,
+    outputs: io.outputs,
   };
 }

@@ -7,15 +7,18 @@ import { MlflowError, type MlflowErrorCode } from "../mlflow-error.ts";
 import type { TrackingService } from "../service.ts";
 import { experimentEndpoints } from "./experiment-endpoints.ts";
 import { parseMlflowJson, stringifyMlflowJson } from "./json.ts";
+import { modelEndpoints } from "./model-endpoints.ts";
+import { registryEndpoints } from "./registry-endpoints.ts";
 import { runEndpoints } from "./run-endpoints.ts";
 
 // MLflow's tracking REST API, under /api/2.0/mlflow/ and /ajax-api/2.0/mlflow/ (MLflow's web
-// UI and some clients use the second): the same endpoints, bodies and error codes as an
-// MLflow server, so MLflow's clients work unchanged. A request carries a Plinth token as
+// UI and some clients use the second), and the same under 3.0 (MLflow 3 clients ask
+// /api/3.0/mlflow/server-info): the same endpoints, bodies and error codes as an MLflow
+// server, so MLflow's clients work unchanged. A request carries a Plinth token as
 // `Authorization: Bearer …` (MLflow's clients send MLFLOW_TRACKING_TOKEN so). Reads need a
 // token with any scope; changes need the `tracking` scope.
 
-export const MLFLOW_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow"] as const;
+export const MLFLOW_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/3.0/mlflow"] as const;
 
 export interface MlflowRequest {
   actor: Principal;
@@ -26,7 +29,7 @@ export interface MlflowRequest {
 
 export interface MlflowEndpoint {
   method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** Below the prefix, e.g. `/runs/create`. */
+  /** Below the prefix, e.g. `/runs/create`; a path parameter as fastify writes it (`/logged-models/:model_id`), read from `request.params`. */
   path: string;
   /** What the token must allow: `read` for lookups and searches, `tracking` for changes. */
   scope: Scope;
@@ -40,7 +43,7 @@ export interface MlflowRouteDeps {
 }
 
 export function mlflowEndpoints(tracking: TrackingService): MlflowEndpoint[] {
-  return [...experimentEndpoints(tracking), ...runEndpoints(tracking)];
+  return [...experimentEndpoints(tracking), ...runEndpoints(tracking), ...modelEndpoints(tracking), ...registryEndpoints(tracking)];
 }
 
 export function registerMlflow(http: FastifyInstance, deps: MlflowRouteDeps): void {

@@ -3,6 +3,7 @@ import { createPageToken, parsePageToken } from "../search/page-token.ts";
 import type { TrackingService } from "../service.ts";
 import type { TrackingRunsTable } from "../tables.ts";
 import { metricJson, runInfoJson, runJson } from "./entities.ts";
+import { runIoJson } from "./model-entities.ts";
 import { tagList } from "./experiment-endpoints.ts";
 import type { MlflowEndpoint } from "./routes.ts";
 
@@ -12,7 +13,9 @@ import type { MlflowEndpoint } from "./routes.ts";
 const HISTORY_PAGE = 25_000;
 
 export function runEndpoints(t: TrackingService): MlflowEndpoint[] {
-  const full = async (run: TrackingRunsTable) => ({ run: runJson(run, await t.userName(run.user_id), (await t.store.runData([run.id])).get(run.id)!) });
+  const full = async (run: TrackingRunsTable) => ({
+    run: runJson(run, await t.userName(run.user_id), (await t.store.runData([run.id])).get(run.id)!, runIoJson((await t.models.runIo([run.id])).get(run.id))),
+  });
   // MLflow's older clients name the run `run_uuid`.
   const runId = (input: Record<string, unknown>) => input.run_id ?? input.run_uuid;
   const target = (r: TrackingRunsTable) => ({ kind: "run" as const, id: r.id, name: r.name, teamId: r.team_id });
@@ -102,8 +105,9 @@ export function runEndpoints(t: TrackingService): MlflowEndpoint[] {
       scope: "read",
       handler: async ({ actor, input }) => {
         const found = await t.search.runs(actor, input.experiment_ids, { filter: input.filter, orderBy: input.order_by, maxResults: input.max_results, pageToken: input.page_token, viewType: input.run_view_type });
-        const data = await t.store.runData(found.runs.map((r) => r.id));
-        const runs = await Promise.all(found.runs.map(async (r) => runJson(r, await t.userName(r.user_id), data.get(r.id)!)));
+        const ids = found.runs.map((r) => r.id);
+        const [data, io] = await Promise.all([t.store.runData(ids), t.models.runIo(ids)]);
+        const runs = await Promise.all(found.runs.map(async (r) => runJson(r, await t.userName(r.user_id), data.get(r.id)!, runIoJson(io.get(r.id)))));
         return { ...(runs.length > 0 && { runs }), ...(found.nextPageToken && { next_page_token: found.nextPageToken }) };
       },
     },
