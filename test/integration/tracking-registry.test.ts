@@ -93,6 +93,7 @@ for (const db of testDatabases()) {
       expect((await search(`source_run_id = '${runId}' AND name = 'clf'`)).json.models.map((m: any) => m.info.model_id)).toEqual([info.model_id]);
       expect((await search("tags.stage = 'candidate' AND params.C = '0.5'")).json.models).toHaveLength(1);
       expect((await search("name LIKE 'CL%'")).json).toEqual({});
+      expect((await search(`creation_timestamp > 0 AND status = 'LOGGED_MODEL_READY'`)).json.models).toHaveLength(1);
       expect((await search("name ILIKE 'CL%'")).json.models).toHaveLength(1);
       expect(errorOf(await search("name = 'clf' OR name = 'x'"))).toEqual([400, "INVALID_PARAMETER_VALUE"]);
       expect(errorOf(await search("colour = 'red'"))).toEqual([400, "INVALID_PARAMETER_VALUE"]);
@@ -170,6 +171,8 @@ for (const db of testDatabases()) {
 
       const versions = await mlflow("alice", "GET", "/model-versions/search", { filter: "name = 'iris-clf' AND tags.quality = 'good'" });
       expect(versions.json.model_versions.map((v: { version: string }) => v.version)).toEqual(["1"]);
+      const numbered = await mlflow("alice", "GET", "/model-versions/search", { filter: `name = 'iris-clf' AND version_number >= 1 AND run_id IN ('${runId}')`, order_by: "version_number DESC" });
+      expect(numbered.json.model_versions.map((v: { version: string }) => v.version)).toEqual(["1"]);
       const found = await mlflow("alice", "GET", "/registered-models/search", { filter: "name LIKE 'iris%' AND tag.`mlflow.prompt.is_prompt` != 'true'" });
       expect(found.json.registered_models.map((m: { name: string }) => m.name)).toEqual(["iris-clf"]);
 
