@@ -99,6 +99,7 @@ export class ApiClient {
     } catch {
       // not JSON at all
     }
+    if (isMlflowError(problem)) return new CliError(`${problem.message} (${problem.error_code})`, "MLflow's REST API here refused the call; the message names what to change.", 2);
     if (!isPlinthProblem(problem)) return this.#foreignAnswer(answer);
     const detail = problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
     return new CliError(detail, problem.hint, 2, problem);
@@ -133,4 +134,10 @@ export class ApiClient {
     const { message, hint } = explainForeignAnswer(this.baseUrl, answer, this.#urlSource);
     return new CliError(message, hint);
   }
+}
+
+/** An error as MLflow's REST API (/api/2.0/mlflow/…) writes it: {error_code, message}. */
+function isMlflowError(body: unknown): body is { error_code: string; message: string } {
+  const e = body as { error_code?: unknown; message?: unknown } | null;
+  return typeof e === "object" && e !== null && typeof e.error_code === "string" && typeof e.message === "string";
 }

@@ -138,6 +138,19 @@ export function registerRuns(program: Command): void {
       }
       printTable(["", "", ...found.map((r) => `${r.name} (${r.id.slice(0, 8)})`)], rows);
     });
+
+  runs
+    .command("import <source>")
+    .description("Bring an MLflow project's experiments and runs into Plinth: an mlruns folder, an MLflow SQLite file, or an MLflow server's address")
+    .option("--into-team <team>", "create new experiments in this team (default: your primary team)")
+    .option("--artifacts <folder>", "for an MLflow database: the folder its server kept artifacts in (--artifacts-destination)")
+    .option("--include-deleted", "also deleted runs and experiments (imported as deleted)")
+    .option("--dry-run", "only count what would be imported")
+    .option("--json", "print the summary as JSON")
+    .action(async (source: string, o: { intoTeam?: string; artifacts?: string; includeDeleted?: boolean; dryRun?: boolean; json?: boolean }) => {
+      const { importRuns } = await import("./runs-import.ts");
+      await importRuns(source, o);
+    });
 }
 
 /** A run by its id or a unique start of it (as `plinth runs ls` shows them). */
