@@ -18,6 +18,7 @@ import {
 } from "../api/queries";
 import { datasetQuery, datasetsQuery } from "../pages/data/api";
 import { readView, toQuery } from "../pages/jobs/jobParams";
+import { experimentsQuery, runQuery, runsParams, runsQuery } from "../pages/runs/api";
 
 // The data each page shows first, requested as soon as the code runs, beside "who am I",
 // instead of after it (route loaders, in effect).
@@ -50,6 +51,11 @@ export function preload(location: { pathname: string; search: string }, client: 
     const q = params.get("q")?.trim();
     if (q) void client.prefetchQuery(guideSearchQuery(q));
     else if (path.startsWith("/guides/") && id) void client.prefetchQuery(guideQuery(id));
+  } else if (path === "/runs") {
+    void client.prefetchQuery(runsQuery(runsParams(params)));
+    void client.prefetchQuery(experimentsQuery);
+  } else if (path.startsWith("/runs/") && path !== "/runs/compare") {
+    void client.prefetchQuery(runQuery(decodeURIComponent(path.slice("/runs/".length))));
   } else if (path === "/data") {
     void client.prefetchInfiniteQuery(datasetsQuery({ q: params.get("q") ?? "", team: params.get("team") ?? "" }));
     void client.prefetchQuery(teamsQuery);

@@ -159,7 +159,7 @@ function Artifacts({ run }: { run: RunDetail }) {
           </Table.Tbody>
         </Table>
       )}
-      <Text size="xs" c="dimmed" mt="xs" ff="monospace">
+      <Text size="xs" c="dimmed" mt="xs" ff="monospace" style={{ wordBreak: "break-all" }}>
         {run.artifactUri}
       </Text>
     </Paper>

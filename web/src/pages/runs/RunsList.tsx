@@ -8,19 +8,9 @@ import { CommandBlock } from "../../components/CommandBlock";
 import { Loaded } from "../../components/Loaded";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { usePageTitle } from "../../lib/usePageTitle";
-import { comparePage, experimentsQuery, RUNS_PAGE, type RunsParams, runsQuery } from "./api";
+import { comparePage, experimentsQuery, runsParams, runsQuery } from "./api";
 import { type Column, columnId, defaultColumns, namedColumns, parseColumn } from "./columns";
 import { RunsTable } from "./RunsTable";
-
-/** The query a runs page asks for, from its address: experiment, filter, sort and cursor. */
-export function runsParams(params: URLSearchParams): RunsParams {
-  const q: RunsParams = { limit: RUNS_PAGE };
-  for (const key of ["experiment", "filter", "sort", "cursor"] as const) {
-    const v = params.get(key);
-    if (v) q[key] = v;
-  }
-  return q;
-}
 
 /** Runs: every run one may read, filtered and sorted by the server in MLflow's language, a hundred at a time. */
 export default function RunsList() {

@@ -16,6 +16,16 @@ export type RunsParams = NonNullable<operations["getRuns"]["parameters"]["query"
 /** One page of runs is all the table ever asks for: the server sorts and filters 10,000 runs, the page shows 100. */
 export const RUNS_PAGE = 100;
 
+/** The query a runs page asks for, from its address: experiment, filter, sort and cursor. */
+export function runsParams(params: URLSearchParams): RunsParams {
+  const q: RunsParams = { limit: RUNS_PAGE };
+  for (const key of ["experiment", "filter", "sort", "cursor"] as const) {
+    const v = params.get(key);
+    if (v) q[key] = v;
+  }
+  return q;
+}
+
 export const experimentsQuery = queryOptions({
   queryKey: ["experiments"],
   queryFn: () => call(api.GET("/api/v1/experiments", { params: { query: { limit: 1000 } } })),
