@@ -42,7 +42,7 @@ export async function importRuns(sourceText: string, o: ImportOptions): Promise<
   const client = o.dryRun ? undefined : ApiClient.fromEnvironment();
   const source = await openSource(sourceText, { artifacts: o.artifacts });
   try {
-    const summary = await run(source, client, o);
+    const summary = await importAll(source, client, o);
     if (o.json) return printJson(summary);
     const s = summary.skipped;
     process.stdout.write(
@@ -55,7 +55,7 @@ export async function importRuns(sourceText: string, o: ImportOptions): Promise<
   }
 }
 
-async function run(source: MlflowSource, client: ApiClient | undefined, o: ImportOptions): Promise<ImportSummary> {
+async function importAll(source: MlflowSource, client: ApiClient | undefined, o: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = { source: source.label, kind: source.kind, dryRun: Boolean(o.dryRun), experiments: 0, runs: 0, metricPoints: 0, artifactFiles: 0, artifactBytes: 0, skipped: { alreadyImported: 0, deletedRuns: 0, deletedExperiments: 0 } };
   const plan: Array<{ experiment: SourceExperiment; runs: SourceRun[] }> = [];
   for (const experiment of await source.experiments()) {
