@@ -196,7 +196,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     gcIntervalMs: storage.gcIntervalMs,
     publicUrl: config.server.publicUrl,
   });
-  tracking.useData(data.service);
+  tracking.attachData(data.service);
   // Quotas are in place before the first job starts.
   const quotas = await startQuotas({
     db: database.db,

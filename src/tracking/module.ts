@@ -32,7 +32,7 @@ export interface Tracking {
    * Artifacts keep their bytes in the data module's store, within team quotas. Given once the
    * data module is up, before its garbage collection first runs (it must know what runs keep).
    */
-  useData(data: TrackingData): void;
+  attachData(data: TrackingData): void;
   stop(): void;
 }
 
@@ -88,7 +88,7 @@ export function startTracking(deps: {
     },
     registerApi: (routes) => registerTrackingRoutes(routes, service),
     listening: heard,
-    useData: (data) => service.useData(data),
+    attachData: (data) => service.attachData(data),
     stop: () => {
       gone(new Error("the server stopped before it listened"));
       unsubscribe();

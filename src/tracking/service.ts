@@ -46,7 +46,7 @@ export class TrackingService {
     this.userName = o.userName;
   }
 
-  useData(data: TrackingData): void {
+  attachData(data: TrackingData): void {
     this.#artifacts = new Artifacts({ db: this.#o.db, data, runs: this.runs, models: this.models.logged, clock: this.#o.clock });
   }
 
