@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectAccessible, expectStyled, loaded, type PortalSession, poll, screenshot, signIn, startPortal } from "./helpers/portal.ts";
 
 // The Runs pages in a real Chromium against a real Plinth, with runs logged through MLflow's
-// REST API as a member: the table lists, sorts by a clicked header and pages with `next`; the
-// filter narrows it and shows the server's message for a bad filter; a run's page shows its
-// params, metrics and a chart; a job's page links to its run; compare marks the rows that
-// differ and overlays the runs' charts.
+// REST API as a member: with none, the page says how to make one; the table lists, sorts by a
+// clicked header and pages with `next`; the filter narrows it and shows the server's message
+// for a bad filter; a run's page shows its params, metrics and a chart; a job's page links to
+// its run; compare marks the rows that differ and overlays the runs' charts.
 
 describe("runs pages (Chromium)", () => {
   let s: PortalSession;
@@ -22,6 +22,14 @@ describe("runs pages (Chromium)", () => {
     s = await startPortal("runs_pages");
     expect((await s.t.api("POST", "/api/v1/teams", { name: "vision" })).status).toBe(201);
     ada = (await s.t.api("POST", "/api/v1/users", { name: "ada", team: "vision", teamRole: "member" })).body.token;
+    await signIn(s.page, ada);
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  /** Three runs of mnist, a sweep of more runs than a page holds, and a job's run. */
+  const makeRuns = async () => {
     const mnist = (await mlflow("/experiments/create", { name: "mnist" })).experiment_id;
     for (const [name, lr, acc] of [
       ["small", "0.1", 0.81],
@@ -47,16 +55,24 @@ describe("runs pages (Chromium)", () => {
     }
     jobId = (await s.t.api("POST", "/api/v1/jobs", { command: ["true"], name: "tracked-job" }, ada)).body.id;
     expect((await s.t.waitFor(jobId)).state).toBe("succeeded");
-    await signIn(s.page, ada);
-  }, 180_000);
-  afterAll(async () => {
-    await s?.close();
-  });
+  };
 
   const names = () => s.page.getByTestId("runs-table").locator("tbody tr").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run")));
 
+  it("says how to make a run when there is none", async () => {
+    const { page } = s;
+    await page.goto("/runs");
+    await loaded(page, "runs");
+    expect(await page.getByTestId("runs-empty").textContent()).toContain("No runs yet: every job is a run");
+    expect(await page.getByTestId("run-command").textContent()).toBe("plinth run -- python train.py");
+    await expectAccessible(page, "/runs with no runs");
+  });
+
   it("lists runs with their params and metrics, and sorts by a clicked header", async () => {
     const { page } = s;
+    await makeRuns();
+    await page.goto("/");
+    await page.getByRole("heading", { name: "Start here", level: 1 }).waitFor();
     await page.getByRole("navigation", { name: "Main navigation" }).getByRole("link", { name: "Runs" }).click();
     await page.getByRole("heading", { name: "Runs", level: 1 }).waitFor();
     await page.getByLabel("Experiment").selectOption({ label: "mnist (vision)" });
@@ -86,7 +102,7 @@ describe("runs pages (Chromium)", () => {
     await page.keyboard.press("Escape");
     await poll(() => page.getByRole("columnheader", { name: "epochs" }).count()).toBe(0);
     expect(new URL(page.url()).searchParams.get("cols")).toBe("metrics.acc,params.lr");
-  });
+  }, 120_000);
 
   it("narrows with a filter, and shows the server's message under the box for a bad one", async () => {
     const { page } = s;
