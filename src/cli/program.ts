@@ -8,6 +8,7 @@ import { registerData } from "./data.ts";
 import { registerGen } from "./gen.ts";
 import { registerJobs } from "./jobs.ts";
 import { registerLogin } from "./login.ts";
+import { registerModels } from "./models.ts";
 import { exitQuietlyWhenOutputCloses, reportError } from "./output.ts";
 import { registerQuotas } from "./quotas.ts";
 import { registerRun } from "./run.ts";
@@ -50,6 +51,7 @@ export function createProgram(exit: (code: number) => void): Command {
   registerSshKeys(program);
   registerData(program);
   registerRuns(program);
+  registerModels(program);
   registerGen(program);
   registerConfig(program);
   return program;
