@@ -354,7 +354,8 @@ for (const db of testDatabases()) {
       );
     });
 
-    it.runIf(db.name === "sqlite")("filters and sorts through the tracking indexes, not by scanning metrics", async () => {
+    // SQLite's query plan is what this reads; on PostgreSQL the test is not registered at all.
+    (db.name === "sqlite" ? it : () => undefined)("filters and sorts through the tracking indexes, not by scanning metrics", async () => {
       const query = database.db.selectFrom("tracking_runs").selectAll("tracking_runs").where("tracking_runs.experiment_id", "=", "1");
       const search = searchRuns(
         query,
