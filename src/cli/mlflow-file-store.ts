@@ -4,7 +4,7 @@ import { createInterface } from "node:readline";
 import { parse } from "yaml";
 import { CliError } from "./client.ts";
 import { existingFolder, localArtifacts, localPathOf } from "./mlflow-local-artifacts.ts";
-import { type MetricPoint, type MlflowSource, RUN_STATUS_NAMES, SOURCE_HINT, type SourceExperiment, type SourceRun } from "./mlflow-source.ts";
+import { type MetricPoint, type MlflowSource, RUN_STATUS_NAMES, SOURCE_HINT, type SourceExperiment, type SourceRun } from "./mlflow-source-types.ts";
 
 // MLflow's file store (mlflow/store/tracking/file_store.py): `<experiment>/meta.yaml`,
 // `<experiment>/tags/<key>`, `<experiment>/<run>/meta.yaml` with `params/`, `metrics/` (a line

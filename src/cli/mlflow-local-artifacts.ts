@@ -1,7 +1,7 @@
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { SourceArtifact } from "./mlflow-source.ts";
+import type { SourceArtifact } from "./mlflow-source-types.ts";
 
 // Artifacts kept in a local folder, as MLflow's file store and a local artifact root keep them.
 

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { parseMlflowJson } from "../tracking/mlflow/json.ts";
 import { CliError } from "./client.ts";
-import type { MlflowSource, SourceArtifact, SourceExperiment, SourceRun } from "./mlflow-source.ts";
+import type { MlflowSource, SourceArtifact, SourceExperiment, SourceRun } from "./mlflow-source-types.ts";
 
 // A running MLflow server, read through its REST API: experiments/search and runs/search (all
 // lifecycle stages), metrics/get-history page by page, artifacts/list, and the artifact proxy

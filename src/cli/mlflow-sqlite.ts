@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { CliError } from "./client.ts";
 import { existingFolder, localArtifacts, localPathOf } from "./mlflow-local-artifacts.ts";
-import { type MlflowSource, SOURCE_HINT, type SourceExperiment, type SourceRun } from "./mlflow-source.ts";
+import { type MlflowSource, SOURCE_HINT, type SourceExperiment, type SourceRun } from "./mlflow-source-types.ts";
 
 // An MLflow SQLite database (its SQLAlchemy schema: experiments, experiment_tags, runs, params,
 // metrics, tags), opened read-only. MLflow keeps a NaN metric as value 0 with is_nan set.

@@ -1,5 +1,6 @@
 import { ApiClient, CliError } from "./client.ts";
-import { type MetricPoint, type MlflowSource, openSource, type SourceExperiment, type SourceRun } from "./mlflow-source.ts";
+import { openSource } from "./mlflow-source.ts";
+import type { MetricPoint, MlflowSource, SourceExperiment, SourceRun } from "./mlflow-source-types.ts";
 import { printJson } from "./output.ts";
 
 // `plinth runs import <source>`: an MLflow project's experiments and runs — params, tags,

@@ -1,6 +1,6 @@
 import type { TrackingService } from "../service.ts";
 import { experimentJson } from "./entities.ts";
-import type { MlflowEndpoint } from "./routes.ts";
+import { type MlflowEndpoint, tagList } from "./endpoint.ts";
 
 // MLflow's experiment endpoints (CreateExperiment, GetExperiment, GetExperimentByName,
 // UpdateExperiment, DeleteExperiment, RestoreExperiment, SetExperimentTag, DeleteExperimentTag).
@@ -79,9 +79,4 @@ export function experimentEndpoints(t: TrackingService): MlflowEndpoint[] {
       },
     },
   ];
-}
-
-/** A list of {key, value} as a client sends it; anything else is an empty list. */
-export function tagList(value: unknown): Array<{ key?: unknown; value?: unknown }> {
-  return Array.isArray(value) ? value.filter((v): v is { key?: unknown; value?: unknown } => typeof v === "object" && v !== null) : [];
 }

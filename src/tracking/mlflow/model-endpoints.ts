@@ -1,7 +1,7 @@
 import type { TrackingLoggedModelsTable } from "../models/tables.ts";
 import type { TrackingService } from "../service.ts";
 import { loggedModelJson } from "./model-entities.ts";
-import type { MlflowEndpoint, MlflowRequest } from "./routes.ts";
+import type { MlflowEndpoint, MlflowRequest } from "./endpoint.ts";
 
 // MLflow 3's logged-model endpoints (CreateLoggedModel, GetLoggedModel, FinalizeLoggedModel,
 // DeleteLoggedModel, SetLoggedModelTags, DeleteLoggedModelTag, LogLoggedModelParams,

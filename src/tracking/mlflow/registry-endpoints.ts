@@ -3,9 +3,8 @@ import { versionKey } from "../models/registry-store.ts";
 import type { TrackingModelVersionsTable, TrackingRegisteredModelsTable } from "../models/tables.ts";
 import type { VersionOf } from "../models/versions.ts";
 import type { TrackingService } from "../service.ts";
-import { tagList } from "./experiment-endpoints.ts";
 import { modelVersionJson, registeredModelJson } from "./model-entities.ts";
-import type { MlflowEndpoint } from "./routes.ts";
+import { type MlflowEndpoint, tagList } from "./endpoint.ts";
 
 // MLflow's model registry endpoints (model_registry.proto): registered models (create, get,
 // rename, update, delete, search, tags, aliases, latest versions) and their versions (create,

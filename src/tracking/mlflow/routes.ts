@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { ProblemError } from "../../core/errors.ts";
-import { type Scope, scopeAllows } from "../../identity/scopes.ts";
+import { scopeAllows } from "../../identity/scopes.ts";
 import type { Principal } from "../../identity/service.ts";
 import { MlflowError, type MlflowErrorCode } from "../mlflow-error.ts";
 import type { TrackingService } from "../service.ts";
+import type { MlflowEndpoint } from "./endpoint.ts";
 import { experimentEndpoints } from "./experiment-endpoints.ts";
 import { parseMlflowJson, stringifyMlflowJson } from "./json.ts";
 import { modelEndpoints } from "./model-endpoints.ts";
@@ -19,22 +20,6 @@ import { runEndpoints } from "./run-endpoints.ts";
 // token with any scope; changes need the `tracking` scope.
 
 export const MLFLOW_PREFIXES = ["/api/2.0/mlflow", "/ajax-api/2.0/mlflow", "/api/3.0/mlflow", "/ajax-api/3.0/mlflow"] as const;
-
-export interface MlflowRequest {
-  actor: Principal;
-  /** The JSON body (POST, PATCH, DELETE) or the query parameters (GET). */
-  input: Record<string, unknown>;
-  request: FastifyRequest;
-}
-
-export interface MlflowEndpoint {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
-  /** Below the prefix, e.g. `/runs/create`; a path parameter as fastify writes it (`/logged-models/:model_id`), read from `request.params`. */
-  path: string;
-  /** What the token must allow: `read` for lookups and searches, `tracking` for changes. */
-  scope: Scope;
-  handler(req: MlflowRequest): Promise<unknown>;
-}
 
 export interface MlflowRouteDeps {
   tracking: TrackingService;

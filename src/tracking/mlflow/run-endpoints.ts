@@ -4,8 +4,7 @@ import type { TrackingService } from "../service.ts";
 import type { TrackingRunsTable } from "../tables.ts";
 import { metricJson, runInfoJson, runJson } from "./entities.ts";
 import { runIoJson } from "./model-entities.ts";
-import { tagList } from "./experiment-endpoints.ts";
-import type { MlflowEndpoint } from "./routes.ts";
+import { type MlflowEndpoint, tagList } from "./endpoint.ts";
 
 // MLflow's run endpoints (CreateRun, UpdateRun, DeleteRun, RestoreRun, GetRun, LogMetric,
 // LogParam, SetTag, DeleteTag, LogBatch, GetMetricHistory).
