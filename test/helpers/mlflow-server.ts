@@ -119,9 +119,9 @@ const LOG_LIMIT = 4 * 1024 * 1024;
 /**
  * Starts the reference `mlflow server` on a free loopback port, with its runs in SQLite and
  * its artifacts served through itself from a temporary folder; `stop` ends it and removes the
- * folder.
+ * folder. One worker process unless `workers` says more (benchmarks run it as it is deployed).
  */
-export async function startMlflowServer(): Promise<MlflowServer> {
+export async function startMlflowServer(opts: { workers?: number } = {}): Promise<MlflowServer> {
   const python = mlflowPython();
   if (!python) throw new Error("the MLflow client is not built: run scripts/peers/mlflow.sh");
   const dir = mkdtempSync(join(tmpdir(), "plinth-mlflow-"));
@@ -137,7 +137,7 @@ export async function startMlflowServer(): Promise<MlflowServer> {
     `--artifacts-destination=${artifacts}`,
     "--host=127.0.0.1",
     `--port=${port}`,
-    "--workers=1",
+    `--workers=${opts.workers ?? 1}`,
   ];
   // Its own process group: the CLI starts uvicorn as a child, and stop() ends them together.
   // No job runner: it would start seven more processes that these tests never use.
