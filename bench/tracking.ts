@@ -9,9 +9,9 @@
 // Targets: Plinth ≥ 5× the server's throughput (1, 2); search_runs p95 < 100 ms at 10,000 runs.
 // Runs alternate Plinth and the server, and then time the client alone against a stub that
 // keeps nothing and answers at once (bench/lib/mlflow-stub.ts): the floor under any server's
-// figures, which bounds the ratio a server can reach. The server's fill goes past 1,000 runs only when its
-// first 1,000 took little enough that 10,000 fit the fill budget; otherwise its search is
-// measured over 1,000 runs (as the issue measured it), and the figures say so.
+// figures, which bounds the ratio a server can reach. The server's fill goes past 1,000 runs
+// only when its first 1,000 took little enough that 10,000 fit the fill budget; otherwise its
+// search is measured over 1,000 runs (as the issue measured it), and the figures say so.
 //   BENCH_TRACKING_RUNS (2), BENCH_TRACKING_METRICS (10000), BENCH_TRACKING_CREATED (200),
 //   BENCH_TRACKING_SEARCH_RUNS (10000), BENCH_TRACKING_QUERIES (50),
 //   BENCH_TRACKING_FILL_THREADS (8), BENCH_TRACKING_MLFLOW_WORKERS (4),
