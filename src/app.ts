@@ -236,7 +236,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   try {
     address = await http.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
-    tracking.stop();
+    await tracking.stop();
     await data.stop();
     await jobs.stop();
     await database.close();
@@ -267,7 +267,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         await http.close();
         await data.stop();
         await jobs.stop();
-        tracking.stop();
+        await tracking.stop();
         await database.close();
         storage.close();
       })();

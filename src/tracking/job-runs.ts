@@ -39,6 +39,7 @@ export class JobRuns {
   readonly #serverUrl: () => Promise<string>;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #inFlight = new Set<Promise<unknown>>();
   readonly #systemMetrics: Pick<SystemMetricsSampler, "track" | "untrack"> | null;
 
   constructor(o: {
@@ -107,8 +108,16 @@ export class JobRuns {
   listen(on: (listener: (e: { jobId: string; state: string; userId: string }) => void) => () => void): () => void {
     return on((e) => {
       if (!STATUS_OF[e.state]) return;
-      this.ended(e.jobId, e.state, e.userId).catch((err: unknown) => this.#logger.warn({ err, jobId: e.jobId }, "could not end a job's run"));
+      const work = this.ended(e.jobId, e.state, e.userId)
+        .catch((err: unknown) => this.#logger.warn({ err, jobId: e.jobId }, "could not end a job's run"))
+        .finally(() => this.#inFlight.delete(work));
+      this.#inFlight.add(work);
     });
+  }
+
+  /** Waits for the job ends being written, so that the database closes after them. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#inFlight]);
   }
 
   async #experimentFor(owner: Principal, job: JobForRun): Promise<TrackingExperimentsTable> {

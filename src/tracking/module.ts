@@ -33,7 +33,7 @@ export interface Tracking {
    * data module is up, before its garbage collection first runs (it must know what runs keep).
    */
   attachData(data: TrackingData): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /** How long a person's name is remembered for MLflow answers (names do not change; people may go). */
@@ -89,9 +89,10 @@ export function startTracking(deps: {
     registerApi: (routes) => registerTrackingRoutes(routes, service),
     listening: heard,
     attachData: (data) => service.attachData(data),
-    stop: () => {
+    stop: async () => {
       gone(new Error("the server stopped before it listened"));
       unsubscribe();
+      await jobs.drain();
       systemMetrics?.stop();
     },
   };
