@@ -144,11 +144,13 @@ function point(m: { value: number; is_nan: number; step: number; timestamp: numb
 
 async function experimentViews(t: TrackingService, rows: TrackingExperimentsTable[]) {
   const tags = await t.store.experimentTags(rows.map((e) => e.id));
+  // One look at the teams for the whole list, not one per experiment.
+  const teams = new Map(await Promise.all([...new Set(rows.map((e) => e.team_id))].map(async (id) => [id, await t.experiments.teamName(id)] as const)));
   return Promise.all(
     rows.map(async (e) => ({
       id: e.id,
       name: e.name,
-      team: await t.experiments.teamName(e.team_id),
+      team: teams.get(e.team_id) ?? e.team_id,
       lifecycle: e.lifecycle_stage as "active" | "deleted",
       createdBy: await t.userName(e.created_by),
       createdAt: new Date(Number(e.creation_time)).toISOString(),
