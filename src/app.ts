@@ -81,7 +81,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   // opened to their user one by one.
   if (process.getuid?.() === 0) process.umask(0o077);
   mkdirSync(config.dataDir, { recursive: true });
-  const database = openDatabase(config.database.url, config.dataDir);
+  const database = openDatabase(config.database.url, config.dataDir, (error) =>
+    logger.warn({ err: error.message }, "the database ended an idle connection; the next query opens another"),
+  );
   try {
     await migrate(database);
   } catch (err) {
