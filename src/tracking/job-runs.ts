@@ -74,7 +74,7 @@ export class JobRuns {
       jobId: job.id,
       visibility: (VISIBILITIES as readonly string[]).includes(job.visibility) ? (job.visibility as Visibility) : "private",
     });
-    this.#systemMetrics?.track(job.id, run.id);
+    this.#systemMetrics?.track(job.id, run);
     const { token } = await this.#identity.createToken(owner, tokenName(job.id), TOKEN_DAYS, ["tracking"]);
     return {
       MLFLOW_TRACKING_URI: await this.#serverUrl(),

@@ -103,7 +103,7 @@ export class Runs {
     if (change.endTime !== undefined && change.endTime !== null) next.end_time = wholeNumber(change.endTime, "end_time");
     if (typeof change.runName === "string" && change.runName !== "") next.name = checkRunName(change.runName);
     await this.#store.updateRun(run.id, next);
-    if (next.name !== undefined) await this.#store.write(run.id, { tags: [{ key: "mlflow.runName", value: next.name }] });
+    if (next.name !== undefined) await this.#store.write(run, { tags: [{ key: "mlflow.runName", value: next.name }] });
     return { ...run, ...next };
   }
 
@@ -142,7 +142,7 @@ export class Runs {
 
   async #write(run: TrackingRunsTable, writes: RunWrites): Promise<void> {
     try {
-      await this.#store.write(run.id, writes);
+      await this.#store.write(run, writes);
     } catch (err) {
       if (err instanceof ParamChanged) {
         throw invalidParameter(

@@ -1,3 +1,4 @@
+import { type Compilable, CompiledQuery, sql } from "kysely";
 import type { DB } from "../db/database.ts";
 import type {
   TrackingExperimentsTable,
@@ -48,6 +49,63 @@ const metricRow = (runId: string, m: MetricPoint): TrackingMetricsTable => ({
   timestamp: m.timestamp,
 });
 
+/** What writing to a run needs to know of it. */
+export type RunRef = Pick<TrackingRunsTable, "id" | "experiment_id">;
+
+/** Rows per INSERT: few statement shapes, far below either database's limit on parameters. */
+const ROWS_PER_STATEMENT = 100;
+const METRIC_COLUMNS = ["run_id", "key", "value", "is_nan", "step", "timestamp"] as const;
+const LATEST_COLUMNS = [...METRIC_COLUMNS, "experiment_id"] as const;
+
+/** The rows' values in the column order the statement was compiled with. */
+function rowParameters<R>(rows: readonly R[], columns: readonly (keyof R)[]): unknown[] {
+  const out: unknown[] = [];
+  for (const row of rows) for (const column of columns) out.push(row[column]);
+  return out;
+}
+
+/** A row of each column's name, for compiling a statement's shape (the values become parameters). */
+function shapeRows<C extends string>(columns: readonly C[], rows: number): Array<Record<C, string>> {
+  const row = Object.fromEntries(columns.map((c) => [c, c])) as unknown as Record<C, string>;
+  return Array.from({ length: rows }, () => row);
+}
+
+const insertMetrics = (db: DB, rows: number) => db.insertInto("tracking_metrics").values(shapeRows(METRIC_COLUMNS, rows) as never);
+
+const upsertLatest = (db: DB, rows: number) =>
+  db
+    .insertInto("tracking_latest_metrics")
+    .values(shapeRows(LATEST_COLUMNS, rows) as never)
+    .onConflict((oc) =>
+      oc
+        .columns(["run_id", "key"])
+        .doUpdateSet((eb) => ({ value: eb.ref("excluded.value"), is_nan: eb.ref("excluded.is_nan"), step: eb.ref("excluded.step"), timestamp: eb.ref("excluded.timestamp") }))
+        // MLflow's order of points (see `later`), as one row comparison.
+        .where(
+          sql<boolean>`(excluded.step, excluded.timestamp, excluded.is_nan, excluded.value) > (tracking_latest_metrics.step, tracking_latest_metrics.timestamp, tracking_latest_metrics.is_nan, tracking_latest_metrics.value)`,
+        ),
+    );
+
+/** SQL text of statements built by shape (a name and a row count), compiled on first use. */
+class StatementShapes {
+  readonly #db: DB;
+  readonly #compiled = new Map<string, string>();
+
+  constructor(db: DB) {
+    this.#db = db;
+  }
+
+  sql(name: string, rows: number, build: (db: DB, rows: number) => Compilable): string {
+    const id = `${name}:${rows}`;
+    let text = this.#compiled.get(id);
+    if (text === undefined) {
+      text = build(this.#db, rows).compile().sql;
+      this.#compiled.set(id, text);
+    }
+    return text;
+  }
+}
+
 /** Whether point `a` replaces `b` as the latest: larger step, then timestamp, then value (MLflow's order; NaN above all). */
 function later(a: TrackingMetricsTable, b: TrackingLatestMetricsTable): boolean {
   if (a.step !== b.step) return a.step > b.step;
@@ -58,9 +116,11 @@ function later(a: TrackingMetricsTable, b: TrackingLatestMetricsTable): boolean 
 
 export class TrackingStore {
   readonly db: DB;
+  readonly #shapes: StatementShapes;
 
   constructor(db: DB) {
     this.db = db;
+    this.#shapes = new StatementShapes(db);
   }
 
   // ---- experiments ----
@@ -164,51 +224,54 @@ export class TrackingStore {
    * logged with another value fails the whole batch (ParamChanged); the same value again is
    * accepted, as MLflow does. Tags replace; metric points append and move the latest point.
    */
-  async write(runId: string, writes: RunWrites): Promise<void> {
+  async write(run: RunRef, writes: RunWrites): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       const params = writes.params ?? [];
       if (params.length > 0) {
         const keys = [...new Set(params.map((p) => p.key))];
-        const existing = new Map((await trx.selectFrom("tracking_params").select(["key", "value"]).where("run_id", "=", runId).where("key", "in", keys).execute()).map((r) => [r.key, r.value]));
+        const existing = new Map((await trx.selectFrom("tracking_params").select(["key", "value"]).where("run_id", "=", run.id).where("key", "in", keys).execute()).map((r) => [r.key, r.value]));
         const fresh = new Map<string, string>();
         for (const p of params) {
           const old = existing.get(p.key) ?? fresh.get(p.key);
           if (old !== undefined && old !== p.value) throw new ParamChanged(p.key, old, p.value);
           if (old === undefined) fresh.set(p.key, p.value);
         }
-        if (fresh.size > 0) await trx.insertInto("tracking_params").values([...fresh].map(([key, value]) => ({ run_id: runId, key, value }))).execute();
+        if (fresh.size > 0) await trx.insertInto("tracking_params").values([...fresh].map(([key, value]) => ({ run_id: run.id, key, value }))).execute();
       }
       const tags = new Map((writes.tags ?? []).map((t) => [t.key, t.value])); // the last of a key wins
       for (const [key, value] of tags) {
         await trx
           .insertInto("tracking_run_tags")
-          .values({ run_id: runId, key, value })
+          .values({ run_id: run.id, key, value })
           .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet({ value }))
           .execute();
       }
-      if (tags.has("mlflow.runName")) await trx.updateTable("tracking_runs").set({ name: tags.get("mlflow.runName")! }).where("id", "=", runId).execute();
-      const metrics = (writes.metrics ?? []).map((m) => metricRow(runId, m));
-      if (metrics.length > 0) {
-        for (let i = 0; i < metrics.length; i += 500) await trx.insertInto("tracking_metrics").values(metrics.slice(i, i + 500)).execute();
-        const newest = new Map<string, TrackingMetricsTable>();
-        for (const m of metrics) {
-          const seen = newest.get(m.key);
-          if (!seen || later(m, seen)) newest.set(m.key, m);
-        }
-        const current = new Map(
-          (await trx.selectFrom("tracking_latest_metrics").selectAll().where("run_id", "=", runId).where("key", "in", [...newest.keys()]).execute()).map((r) => [r.key, r]),
-        );
-        for (const [key, m] of newest) {
-          const was = current.get(key);
-          if (was && !later(m, was)) continue;
-          await trx
-            .insertInto("tracking_latest_metrics")
-            .values(m)
-            .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet({ value: m.value, is_nan: m.is_nan, step: m.step, timestamp: m.timestamp }))
-            .execute();
-        }
-      }
+      if (tags.has("mlflow.runName")) await trx.updateTable("tracking_runs").set({ name: tags.get("mlflow.runName")! }).where("id", "=", run.id).execute();
+      const metrics = (writes.metrics ?? []).map((m) => metricRow(run.id, m));
+      if (metrics.length > 0) await this.#writeMetrics(trx, run, metrics);
     });
+  }
+
+  /**
+   * Appends the points and moves each key's latest point, in statements of a few fixed shapes
+   * (compiled once, kept prepared by the database): the upsert itself decides, in SQL, whether
+   * a point is later than the one kept, so nothing is read first.
+   */
+  async #writeMetrics(trx: DB, run: RunRef, metrics: TrackingMetricsTable[]): Promise<void> {
+    for (let i = 0; i < metrics.length; i += ROWS_PER_STATEMENT) {
+      const chunk = metrics.slice(i, i + ROWS_PER_STATEMENT);
+      await trx.executeQuery(CompiledQuery.raw(this.#shapes.sql("metrics", chunk.length, insertMetrics), rowParameters(chunk, METRIC_COLUMNS)));
+    }
+    const newest = new Map<string, TrackingLatestMetricsTable>();
+    for (const m of metrics) {
+      const seen = newest.get(m.key);
+      if (!seen || later(m, seen)) newest.set(m.key, { ...m, experiment_id: run.experiment_id });
+    }
+    const latest = [...newest.values()];
+    for (let i = 0; i < latest.length; i += ROWS_PER_STATEMENT) {
+      const chunk = latest.slice(i, i + ROWS_PER_STATEMENT);
+      await trx.executeQuery(CompiledQuery.raw(this.#shapes.sql("latest", chunk.length, upsertLatest), rowParameters(chunk, LATEST_COLUMNS)));
+    }
   }
 
   async deleteTag(runId: string, key: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import type { JobUsage } from "../jobs/executors/executor.ts";
-import type { MetricPoint, TrackingStore } from "./store.ts";
+import type { MetricPoint, RunRef, TrackingStore } from "./store.ts";
 
 // A job's CPU, memory and GPU use, sampled into its run as MLflow's own system metrics do
 // (mlflow/system_metrics): the same names under "system/", the same units (megabytes of 10^6
@@ -14,7 +14,7 @@ export const DEFAULT_SYSTEM_METRICS_INTERVAL_MS = 10_000;
 const START_GRACE_MS = 60_000;
 
 interface Tracked {
-  runId: string;
+  run: RunRef;
   /** The next sample's step. */
   step: number;
   trackedAt: number;
@@ -66,9 +66,9 @@ export class SystemMetricsSampler {
   }
 
   /** Samples the job into this run from the next tick on. */
-  track(jobId: string, runId: string): void {
+  track(jobId: string, run: RunRef): void {
     if (this.#stopped) return;
-    this.#jobs.set(jobId, { runId, step: 0, trackedAt: this.#clock.now(), seen: false, failures: 0 });
+    this.#jobs.set(jobId, { run, step: 0, trackedAt: this.#clock.now(), seen: false, failures: 0 });
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.#sampleAll(), this.#intervalMs);
       this.#timer.unref();
@@ -114,12 +114,12 @@ export class SystemMetricsSampler {
     }
     tracked.seen = true;
     try {
-      await this.#store.write(tracked.runId, { metrics: systemMetricPoints(usage, tracked.step, this.#clock.now()) });
+      await this.#store.write(tracked.run, { metrics: systemMetricPoints(usage, tracked.step, this.#clock.now()) });
       tracked.step++;
       tracked.failures = 0;
     } catch (err) {
       const level = tracked.failures++ === 0 ? "warn" : "debug";
-      this.#logger[level]({ err, jobId, runId: tracked.runId }, "could not write a job's system metrics to its run");
+      this.#logger[level]({ err, jobId, runId: tracked.run.id }, "could not write a job's system metrics to its run");
     }
   }
 }

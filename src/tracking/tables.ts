@@ -72,9 +72,12 @@ export interface TrackingMetricsTable {
 
 /**
  * The latest point of each metric of a run (the largest step, then timestamp, then value, as
- * MLflow picks it): what searches filter and sort on, one row per (run, key).
+ * MLflow picks it): what searches filter and sort on, one row per (run, key). It carries the run's
+ * experiment so that a search ordered by a metric reads it in order from an index.
  */
-export type TrackingLatestMetricsTable = TrackingMetricsTable;
+export interface TrackingLatestMetricsTable extends TrackingMetricsTable {
+  experiment_id: string;
+}
 
 /** A file a run logged (log_artifact, log_model…), at `path` below the run's artifact root. */
 export interface TrackingArtifactsTable {

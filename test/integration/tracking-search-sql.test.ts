@@ -127,6 +127,7 @@ for (const db of testDatabases()) {
         .values(
           METRICS.map(([runName, key, value]) => ({
             run_id: runIdOf(runName),
+            experiment_id: runName === "other" ? "2" : "1",
             key,
             value: Number.isNaN(value) ? 0 : value,
             is_nan: Number.isNaN(value) ? 1 : 0,
@@ -336,7 +337,7 @@ for (const db of testDatabases()) {
           fc.double({ noNaN: true }),
           async (key, value, number) => {
             await database.db.insertInto("tracking_params").values({ run_id: runId, key, value }).execute();
-            await database.db.insertInto("tracking_latest_metrics").values({ run_id: runId, key, value: number, is_nan: 0, step: 0, timestamp: 0 }).execute();
+            await database.db.insertInto("tracking_latest_metrics").values({ run_id: runId, experiment_id: "7", key, value: number, is_nan: 0, step: 0, timestamp: 0 }).execute();
             try {
               const spelt = Number.isFinite(number) ? String(number).replace("e+", "e") : number > 0 ? "1e400" : "-1e400";
               for (const filter of [`params.\`${key}\` = '${value}'`, `params.\`${key}\` LIKE '${value}'`, `params.\`${key}\` ILIKE '${value}'`, `metrics.\`${key}\` = ${spelt}`]) {

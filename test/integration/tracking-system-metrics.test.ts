@@ -121,9 +121,9 @@ for (const db of testDatabases()) {
         return reading;
       };
       const sampler = new SystemMetricsSampler({ store, usage, clock: systemClock, logger: pino({ level: "silent" }), intervalMs: 50 });
-      sampler.track("job-a", "a".repeat(32));
-      sampler.track("job-b", "b".repeat(32));
-      sampler.track("job-c", "c".repeat(32));
+      sampler.track("job-a", { id: "a".repeat(32), experiment_id: "1" });
+      sampler.track("job-b", { id: "b".repeat(32), experiment_id: "1" });
+      sampler.track("job-c", { id: "c".repeat(32), experiment_id: "1" });
       try {
         await waitFor(() => (reads.get("job-b") ?? 0) >= 8, "eight rounds");
       } finally {
