@@ -1,4 +1,5 @@
 import { MAX_SECRET_BYTES } from "../identity/secrets/spec.ts";
+import { TOKEN_PREFIX } from "../identity/tokens.ts";
 
 // Masking a job's secrets in its output, where Plinth shows it: the logs API (whole, ranges,
 // tails, following), the stored tail and the failure message made from it.
@@ -8,10 +9,41 @@ import { MAX_SECRET_BYTES } from "../identity/secrets/spec.ts";
 // Each byte of a value becomes `*`: the masked log has the same length as the file, so byte
 // ranges, offsets to follow on from and resumed downloads stay exact. (The length of a printed
 // value is therefore visible; its content is not.)
+//
+// Every job's log is also masked of anything shaped like a Plinth API token: a job holds one
+// (MLFLOW_TRACKING_TOKEN, for its run) and may print its environment, and a person's token that
+// a job prints is no better shown. Finding the prefix is one scan of the bytes.
 
 /** Values shorter than this are not masked: masking "1" or "ok" would blank out the whole log. */
 export const MIN_MASKED_BYTES = 4;
 const STAR = 0x2a;
+
+/** A Plinth API token: the prefix and 43 base64url characters (32 random bytes). */
+const TOKEN_START = Buffer.from(TOKEN_PREFIX, "latin1");
+const TOKEN_BODY_BYTES = 43;
+const TOKEN_BYTES = TOKEN_START.length + TOKEN_BODY_BYTES;
+const isTokenByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f;
+
+/** Sets the flags of every whole token in `data`. */
+function markTokens(data: Buffer, flags: Uint8Array): void {
+  for (let at = data.indexOf(TOKEN_START); at !== -1; at = data.indexOf(TOKEN_START, at + 1)) {
+    if (tokenBodyLength(data, at + TOKEN_START.length, TOKEN_BODY_BYTES) === TOKEN_BODY_BYTES) flags.fill(1, at, at + TOKEN_BYTES);
+  }
+}
+
+function tokenBodyLength(data: Buffer, from: number, most: number): number {
+  let n = 0;
+  while (n < most && from + n < data.length && isTokenByte(data[from + n]!)) n++;
+  return n;
+}
+
+/** Whether the last `k` bytes of `data` could be the start of a token that goes on in the next chunk. */
+function mayStartToken(data: Buffer, k: number): boolean {
+  const start = data.length - k;
+  const prefix = Math.min(k, TOKEN_START.length);
+  if (!data.subarray(start, start + prefix).equals(TOKEN_START.subarray(0, prefix))) return false;
+  return tokenBodyLength(data, start + prefix, k - prefix) === k - prefix;
+}
 
 /** What a log reader needs to mask a stream. */
 export interface LogMask {
@@ -38,32 +70,30 @@ export class LogMasker implements LogMask {
       if (value.includes("\n")) for (const line of value.split("\n")) add(line.replace(/\r$/, ""));
     }
     this.#needles = [...needles.values()];
-    this.reach = Math.max(0, ...this.#needles.map((n) => n.length - 1));
+    this.reach = Math.max(TOKEN_BYTES - 1, ...this.#needles.map((n) => n.length - 1));
   }
 
-  get empty(): boolean {
-    return this.#needles.length === 0;
-  }
-
-  /** Sets `flags[i]` for every byte of `data` inside an occurrence of a value. */
+  /** Sets `flags[i]` for every byte of `data` inside an occurrence of a value or a token. */
   mark(data: Buffer, flags: Uint8Array): void {
+    markTokens(data, flags);
     for (const needle of this.#needles) {
       for (let at = data.indexOf(needle); at !== -1; at = data.indexOf(needle, at + 1)) flags.fill(1, at, at + needle.length);
     }
   }
 
-  /** How many bytes at the end of `data` might be the start of a value that continues later. */
+  /** How many bytes at the end of `data` might be the start of a value or token that continues later. */
   held(data: Buffer): number {
     for (let k = Math.min(this.reach, data.length); k > 0; k--) {
       const tail = data.subarray(data.length - k);
       if (this.#needles.some((n) => n.length > k && n.subarray(0, k).equals(tail))) return k;
+      if (k < TOKEN_BYTES && mayStartToken(data, k)) return k;
     }
     return 0;
   }
 
   /** A whole text, masked. */
   maskText(text: string): string {
-    if (this.empty || text === "") return text;
+    if (text === "") return text;
     const data = Buffer.from(text, "utf8");
     const flags = new Uint8Array(data.length);
     this.mark(data, flags);
@@ -145,9 +175,12 @@ class DeferredMask implements LogMask {
 /** The values a job was given, by job id; null for a job that was given none. */
 export type JobSecretValues = (jobId: string) => Promise<string[] | null>;
 
+/** The mask of a job that was given no secrets: tokens only, nothing to look up. */
+const TOKENS_ONLY = new LogMasker([]);
+
 /**
- * Maskers per job. Only a job whose spec names secrets is looked up at all; the rest are shown
- * as they are, at no cost.
+ * Maskers per job. Only a job whose spec names secrets is looked up at all; the rest are masked
+ * of tokens only.
  */
 export class LogMasks {
   readonly #values: JobSecretValues;
@@ -156,16 +189,17 @@ export class LogMasks {
     this.#values = values;
   }
 
-  /** The mask for reading a job's log; null (nothing to do) for a job that names no secrets. */
-  async forJob(jobId: string, secretNames: readonly string[] | undefined): Promise<LogMask | null> {
-    if (!secretNames || secretNames.length === 0) return null;
+  /** The mask for reading a job's log. */
+  async forJob(jobId: string, secretNames: readonly string[] | undefined): Promise<LogMask> {
+    if (!secretNames || secretNames.length === 0) return TOKENS_ONLY;
     const values = await this.#values(jobId);
     if (values) return new LogMasker(values);
     return new DeferredMask(async () => new LogMasker((await this.#values(jobId)) ?? []));
   }
 
   async maskText(jobId: string, secretNames: readonly string[] | undefined, text: string): Promise<string> {
-    if (text === "" || !secretNames || secretNames.length === 0) return text;
+    if (text === "") return text;
+    if (!secretNames || secretNames.length === 0) return TOKENS_ONLY.maskText(text);
     return new LogMasker((await this.#values(jobId)) ?? []).maskText(text);
   }
 }

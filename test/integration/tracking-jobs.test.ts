@@ -17,6 +17,7 @@ def call(path, body):
 call("/runs/log-metric", {"run_id": env["MLFLOW_RUN_ID"], "key": "accuracy", "value": 0.93, "timestamp": 1, "step": 1})
 call("/runs/log-parameter", {"run_id": env["MLFLOW_RUN_ID"], "key": "epochs", "value": "3"})
 open("token.txt", "w").write(env["MLFLOW_TRACKING_TOKEN"])
+print("token", env["MLFLOW_TRACKING_TOKEN"])
 print("logged to", env["MLFLOW_RUN_ID"], "in", env["MLFLOW_EXPERIMENT_ID"])
 `;
 
@@ -55,6 +56,9 @@ for (const db of testDatabases()) {
       const log = (await t.api("GET", `/api/v1/jobs/${job.id}/logs`, undefined, alice)).body as string;
       const [, runId, experimentId] = /logged to ([0-9a-f]{32}) in (\d+)/.exec(String(log)) ?? [];
       expect(runId).toBeDefined();
+      // The token the job printed is shown masked, to its owner and whoever else reads the log.
+      expect(String(log)).toMatch(/^token \*{47}$/m);
+      expect(String(log)).not.toContain("plt_");
 
       // The run's end is written just after the job's, as the job's end is heard.
       const run = await until(async () => (await get(`/runs/get?run_id=${runId}`)).json.run, (r) => r.info.status !== "RUNNING");

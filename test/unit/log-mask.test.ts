@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { generateToken } from "../../src/identity/tokens.ts";
 import { LogMasker, LogMasks } from "../../src/jobs/log-mask.ts";
 
 async function collect(gen: AsyncIterable<Buffer>): Promise<string> {
@@ -50,6 +51,18 @@ describe("log masking", () => {
     expect(part).toBe("******");
   });
 
+  it("masks anything shaped like a Plinth token, wherever the chunks break, and nothing short of one", async () => {
+    const tokens = [generateToken(), generateToken()];
+    const plain = new LogMasker([]);
+    const text = `env: MLFLOW_TRACKING_TOKEN=${tokens[0]}\nPLINTH_TOKEN="${tokens[1]}"\nplt_ short plt_${"a".repeat(42)}!\n`;
+    const whole = plain.maskText(text);
+    expect(whole).toBe(`env: MLFLOW_TRACKING_TOKEN=${"*".repeat(47)}\nPLINTH_TOKEN="${"*".repeat(47)}"\nplt_ short plt_${"a".repeat(42)}!\n`);
+    for (let cut = 1; cut < text.length; cut += 3) expect(await collect(plain.maskStream(chunksOf(text, [cut, cut + 20])))).toBe(whole);
+    // A line that cannot be the start of a token is not held back.
+    expect(plain.held(Buffer.from("loss 0.25\n"))).toBe(0);
+    expect(plain.held(Buffer.from(`token ${tokens[0]!.slice(0, 20)}`))).toBe(20);
+  });
+
   it("masks multi-line values line by line too", () => {
     const key = "-----BEGIN KEY-----\nAAAABBBBCCCC\n-----END KEY-----";
     const m = new LogMasker([key]);
@@ -70,14 +83,18 @@ describe("log masking", () => {
     );
   });
 
-  it("looks up only jobs whose spec names secrets", async () => {
+  it("looks up only jobs whose spec names secrets; the others are masked of tokens alone", async () => {
     const asked: string[] = [];
     const masks = new LogMasks(async (id) => {
       asked.push(id);
       return [secret];
     });
-    expect(await masks.forJob("job_a", undefined)).toBeNull();
-    expect(await masks.forJob("job_b", [])).toBeNull();
+    const token = generateToken();
+    for (const names of [undefined, []]) {
+      const mask = await masks.forJob("job_a", names);
+      expect(await collect(mask.maskStream(chunksOf(`MLFLOW_TRACKING_TOKEN=${token} ${secret}`, [30])))).toBe(`MLFLOW_TRACKING_TOKEN=${"*".repeat(token.length)} ${secret}`);
+    }
+    expect(await masks.maskText("job_b", undefined, `x ${token}`)).toBe(`x ${"*".repeat(token.length)}`);
     expect(asked).toEqual([]);
     expect(await masks.maskText("job_c", ["TOKEN"], `x ${secret}`)).toBe(`x ${"*".repeat(secret.length)}`);
     expect(asked).toEqual(["job_c"]);
