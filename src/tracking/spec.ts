@@ -55,5 +55,6 @@ export const MetricHistorySchema = z
   .object({
     runId: z.string(),
     metrics: z.record(z.string(), z.array(MetricValueSchema)).meta({ description: "Each metric asked for: its points in step order." }),
+    thinned: z.array(z.string()).meta({ description: "The keys whose history was longer than their share, answered as points evenly spread over it." }),
   })
   .meta({ id: "MetricHistory" });

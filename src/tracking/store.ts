@@ -297,6 +297,32 @@ export class TrackingStore {
     return out;
   }
 
+  /**
+   * At most `most` of a metric's points, in step order, evenly spread over its whole history
+   * (the first and the last always among them): what a chart of a long history needs.
+   */
+  async metricHistorySpread(runId: string, key: string, most: number): Promise<{ points: TrackingMetricsTable[]; thinned: boolean }> {
+    const counted = await this.db.selectFrom("tracking_metrics").select((eb) => eb.fn.countAll<number>().as("n")).where("run_id", "=", runId).where("key", "=", key).executeTakeFirstOrThrow();
+    const total = Number(counted.n);
+    if (total <= most) return { points: await this.metricHistory(runId, key, 0, most), thinned: false };
+    // Every stride-th point from the first, and the last.
+    const stride = Math.ceil((total - 1) / Math.max(1, most - 1));
+    const numbered = this.db
+      .selectFrom("tracking_metrics")
+      .selectAll()
+      .select(sql<number>`row_number() over (order by step, timestamp, value) - 1`.as("n"))
+      .where("run_id", "=", runId)
+      .where("key", "=", key)
+      .as("numbered");
+    const rows = await this.db
+      .selectFrom(numbered)
+      .select(["run_id", "key", "value", "is_nan", "step", "timestamp"])
+      .where((eb) => eb.or([eb(sql`n % ${stride}`, "=", 0), eb("n", "=", total - 1)]))
+      .orderBy("n")
+      .execute();
+    return { points: rows, thinned: true };
+  }
+
   /** A metric's points in step, then timestamp order, after `offset`. */
   metricHistory(runId: string, key: string, offset: number, limit: number): Promise<TrackingMetricsTable[]> {
     return this.db

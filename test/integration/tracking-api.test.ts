@@ -70,7 +70,27 @@ for (const db of testDatabases()) {
           ],
           missing: [],
         },
+        thinned: [],
       });
+    });
+
+    it("answers a history longer than its share of a request as points spread over it, first and last included", async () => {
+      const points = Array.from({ length: 2_500 }, (_, i) => ({ key: "long", value: i / 10, timestamp: 1_000 + i, step: i }));
+      for (let i = 0; i < points.length; i += 1000) await mlflow("/runs/log-batch", { run_id: runs.small, metrics: points.slice(i, i + 1000) });
+      // 100 keys asked for: 1,000 points each at most.
+      const keys = ["long", ...Array.from({ length: 99 }, (_, i) => `absent${i}`)];
+      const history = (await t.api("GET", `/api/v1/runs/${runs.small}/metrics?keys=${keys.join(",")}`, undefined, ada)).body;
+      expect(history.thinned).toEqual(["long"]);
+      const steps = (history.metrics.long as Array<{ step: number }>).map((p) => p.step);
+      expect(steps.length).toBeLessThanOrEqual(1_000);
+      expect(steps.length).toBeGreaterThan(800);
+      expect(steps[0]).toBe(0);
+      expect(steps.at(-1)).toBe(2_499);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      // Asked alone, the whole history.
+      const whole = (await t.api("GET", `/api/v1/runs/${runs.small}/metrics?keys=long`, undefined, ada)).body;
+      expect(whole.metrics.long).toHaveLength(2_500);
+      expect(whole.thinned).toEqual([]);
     });
 
     it("answers bad filters and unknown runs as problems with a hint", async () => {

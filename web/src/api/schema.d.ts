@@ -918,7 +918,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The histories of a run's metrics, in step order (for charts) */
+        /**
+         * The histories of a run's metrics, in step order (for charts)
+         * @description Up to 100 keys. Each history is answered whole up to 25,000 points, and 100,000 points in all are shared evenly among the keys asked for; a longer history is answered as points evenly spread over it, its first and last among them, and its key is listed in `thinned`. MLflow's `get_metric_history` answers every point.
+         */
         get: operations["getRunsByIdMetrics"];
         put?: never;
         post?: never;
@@ -2031,6 +2034,8 @@ export interface components {
                 }[];
             };
             runId: string;
+            /** @description The keys whose history was longer than their share, answered as points evenly spread over it. */
+            thinned: string[];
         };
         NewAccessKey: {
             accessKeyId: string;

@@ -9,6 +9,7 @@ import { formatMetric, metricHistoryQuery, metricNumber, type RunDetail, runPage
 import { LazyMetricChart } from "./LazyMetricChart";
 import { ParallelCoordinates } from "./ParallelCoordinates";
 import { RunStatusBadge } from "./RunStatus";
+import { ThinnedNote } from "./ThinnedNote";
 
 const MAX_RUNS = 20;
 const MAX_CHARTS = 24;
@@ -156,6 +157,7 @@ function OverlaidCharts({ runs }: { runs: RunDetail[] }) {
           <Stack key={c.key} gap={4}>
             <Text fw={500} size="sm">
               {c.key}
+              {histories.some((h) => h.data?.thinned.includes(c.key)) && <ThinnedNote />}
             </Text>
             <LazyMetricChart metric={c.key} series={c.series} weight={weight} log={log} />
           </Stack>

@@ -8,6 +8,7 @@ import { formatBytes, formatDuration, formatStamp } from "../../lib/format";
 import { usePageTitle } from "../../lib/usePageTitle";
 import { formatMetric, metricHistoryQuery, metricNumber, type RunDetail, runQuery } from "./api";
 import { LazyMetricChart } from "./LazyMetricChart";
+import { ThinnedNote } from "./ThinnedNote";
 import { RunStatusBadge, runDuration } from "./RunStatus";
 
 /** A run: who ran it and when, its params, tags, latest metrics, a chart per metric and its artifacts. */
@@ -128,6 +129,7 @@ function RunCharts({ id, keys }: { id: string; keys: string[] }) {
           <Stack key={m.key} gap={4}>
             <Text fw={500} size="sm">
               {m.key}
+              {history.data?.thinned.includes(m.key) && <ThinnedNote />}
             </Text>
             <LazyMetricChart metric={m.key} series={m.series} />
           </Stack>
