@@ -6,6 +6,7 @@ import type { Experiments } from "./experiments.ts";
 import { invalidParameter } from "./mlflow-error.ts";
 import { parseExperimentFilter, parseRunFilter } from "./search/filter.ts";
 import { parseExperimentOrderBy, parseRunOrderBy } from "./search/order-by.ts";
+import { firstMetricOrder, type RunsQuery, searchRunsByMetric } from "./search/metric-order.ts";
 import { nextPageToken, parsePageToken } from "./search/page-token.ts";
 import { searchExperiments, searchRuns } from "./search/sql.ts";
 import type { TrackingExperimentsTable, TrackingRunsTable } from "./tables.ts";
@@ -47,11 +48,14 @@ export class TrackingSearch {
     const max = maxResults(req.maxResults);
     const offset = parsePageToken(optionalText(req.pageToken, "page_token"));
     if (ids.length === 0) return { runs: [] };
-    let query = this.#db.selectFrom("tracking_runs").selectAll("tracking_runs").where("tracking_runs.experiment_id", "in", ids);
-    query = withView(query, viewType(req.viewType), "tracking_runs.lifecycle_stage");
+    const view = viewType(req.viewType);
     const visible = visibleWhere(actor, { owner: "tracking_runs.user_id", team: "tracking_runs.team_id", visibility: "tracking_runs.visibility" });
-    if (visible) query = query.where(visible);
-    const rows = await searchRuns(query, { filter, orderBy, offset, limit: max + 1 }, this.#dialect).execute();
+    const narrowed = (): RunsQuery => {
+      const query = withView(this.#db.selectFrom("tracking_runs").selectAll("tracking_runs").where("tracking_runs.experiment_id", "in", ids), view, "tracking_runs.lifecycle_stage");
+      return visible ? query.where(visible) : query;
+    };
+    const search = { filter, orderBy, offset, limit: max + 1 };
+    const rows = firstMetricOrder(orderBy) ? await searchRunsByMetric(narrowed, search, this.#dialect, ids) : await searchRuns(narrowed(), search, this.#dialect).execute();
     const next = nextPageToken(offset, max, rows.length);
     return { runs: rows.slice(0, max), ...(next && { nextPageToken: next }) };
   }

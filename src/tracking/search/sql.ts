@@ -73,11 +73,19 @@ function page<Q>(query: Q, { offset, limit }: Page): Q {
   return (query as AnyQuery).limit(limit).offset(offset) as Q;
 }
 
+/**
+ * How a metric, param or tag clause finds its runs: `list` gathers the matching runs once from
+ * the (key, value) index (best when every run of the experiments is looked at); `probe` asks
+ * each run in turn by its (run_id, key) primary key (best when the runs are read in an order
+ * and the reading stops at a page).
+ */
+export type ClauseLookup = "list" | "probe";
+
 /** Every clause of a run filter, AND-ed, as a WHERE on `query`. */
-export function whereRunFilter<Q extends SelectQueryBuilder<Tables, any, any>>(query: Q, clauses: readonly RunClause[], dialect: Dialect): Q {
+export function whereRunFilter<Q extends SelectQueryBuilder<Tables, any, any>>(query: Q, clauses: readonly RunClause[], dialect: Dialect, lookup: ClauseLookup = "list"): Q {
   if (clauses.length === 0) return query;
   const eb = expressionBuilder<Tables, "tracking_runs">();
-  return (query as AnyQuery).where(eb.and(clauses.map((clause) => runCondition(eb, clause, dialect)))) as Q;
+  return (query as AnyQuery).where(eb.and(clauses.map((clause) => runCondition(eb, clause, dialect, lookup)))) as Q;
 }
 
 /** Every clause of an experiment filter, AND-ed, as a WHERE on `query`. */
@@ -87,7 +95,7 @@ export function whereExperimentFilter<Q extends SelectQueryBuilder<Tables, any, 
   return (query as AnyQuery).where(eb.and(clauses.map((clause) => experimentCondition(eb, clause, dialect)))) as Q;
 }
 
-function runCondition(eb: RunsEb, clause: RunClause, dialect: Dialect): Expression<SqlBool> {
+function runCondition(eb: RunsEb, clause: RunClause, dialect: Dialect, lookup: ClauseLookup): Expression<SqlBool> {
   switch (clause.type) {
     case "attribute":
       if (clause.comparator === "IN") return eb("tracking_runs.id", "in", clause.value);
@@ -101,6 +109,7 @@ function runCondition(eb: RunsEb, clause: RunClause, dialect: Dialect): Expressi
       const isNan = sql.ref<number>("tracking_latest_metrics.is_nan");
       const condition = clause.comparator === "!=" ? eb.or([compared, eb(isNan, "=", 1)]) : eb.and([compared, eb(isNan, "=", 0)]);
       const runs = eb.selectFrom("tracking_latest_metrics").select("tracking_latest_metrics.run_id").where("tracking_latest_metrics.key", "=", clause.key).where(condition);
+      if (lookup === "probe") return eb.exists(runs.whereRef("tracking_latest_metrics.run_id", "=", "tracking_runs.id"));
       return eb("tracking_runs.id", "in", runs);
     }
     default: {
@@ -109,7 +118,7 @@ function runCondition(eb: RunsEb, clause: RunClause, dialect: Dialect): Expressi
         return compareText(eb.ref("tracking_runs.name"), clause.comparator, clause.value, dialect);
       }
       const table = clause.type === "param" ? "tracking_params" : "tracking_run_tags";
-      return keyValueCondition(eb, { table, owner: "run_id", id: "tracking_runs.id" }, clause, dialect);
+      return keyValueCondition(eb, { table, owner: "run_id", id: "tracking_runs.id" }, clause, dialect, lookup);
     }
   }
 }
@@ -133,7 +142,7 @@ interface KeyValueTable {
 type KeyValueClause = { key: string; comparator: StringComparator; value: string } | { key: string; comparator: "IS NULL" | "IS NOT NULL" };
 
 /** A param or tag clause: the owner has the key (with a matching value), or lacks it. */
-function keyValueCondition(eb: ExpressionBuilder<any, any>, { table, owner, id }: KeyValueTable, clause: KeyValueClause, dialect: Dialect): Expression<SqlBool> {
+function keyValueCondition(eb: ExpressionBuilder<any, any>, { table, owner, id }: KeyValueTable, clause: KeyValueClause, dialect: Dialect, lookup: ClauseLookup = "list"): Expression<SqlBool> {
   const key = sql.ref<string>(`${table}.key`);
   const ownerRef = sql.ref<string>(`${table}.${owner}`);
   if (clause.comparator === "IS NULL") {
@@ -141,6 +150,7 @@ function keyValueCondition(eb: ExpressionBuilder<any, any>, { table, owner, id }
   }
   let owners = eb.selectFrom(table).select(ownerRef.as("owner")).where(eb(key, "=", clause.key));
   if ("value" in clause) owners = owners.where(compareText(sql.ref<string>(`${table}.value`), clause.comparator, clause.value, dialect));
+  if (lookup === "probe") return eb.exists(owners.where(eb(ownerRef, "=", sql.ref<string>(id))));
   return sql<SqlBool>`${sql.ref(id)} in ${owners}`;
 }
 
