@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { quoteFilterValue } from "../tracking/search/quote-value.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { ago, printJson, printTable } from "./output.ts";
 
@@ -31,8 +32,8 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A name as a quoted value in MLflow's filter language. */
 function quoted(name: string): string {
-  if (!name.includes("'")) return `'${name}'`;
-  if (!name.includes('"')) return `"${name}"`;
+  const value = quoteFilterValue(name);
+  if (value !== undefined) return value;
   throw new CliError(`'${name}' holds both kinds of quotes, which a registry search cannot take.`, "`plinth models ls` lists the models by name.");
 }
 

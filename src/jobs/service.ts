@@ -48,7 +48,11 @@ export interface JobServiceOptions {
   /** Datasets a job reads and writes (inputs, outputs, lineage); absent where the server keeps none. */
   data?: JobData;
   /** Makes the job's tracked run at launch and answers MLflow's variables for it; absent: untracked. */
-  tracking?: { forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; visibility: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>> };
+  tracking?: {
+    forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; visibility: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>>;
+    /** A job found still running after a restart. */
+    resumed?(jobId: string): Promise<void>;
+  };
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -94,6 +98,9 @@ export class JobService {
       pendingOf: (row) => this.#pendingOf(row),
       changed,
       armTimeout: (id, userId, startedAt, timeoutMs) => this.#armTimeout(id, userId, startedAt, timeoutMs),
+      resumed: (id) => {
+        this.#o.tracking?.resumed?.(id).catch((err: unknown) => this.#o.logger.warn({ err, jobId: id }, "could not resume a job's system metrics"));
+      },
     };
   }
 

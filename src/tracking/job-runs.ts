@@ -6,7 +6,7 @@ import type { IdentityService, Principal } from "../identity/service.ts";
 import { DEFAULT_EXPERIMENT_NAME, TEAM_TAG } from "./experiments.ts";
 import type { RunStatus } from "./runs.ts";
 import type { TrackingService } from "./service.ts";
-import type { SystemMetricsSampler } from "./system-metrics.ts";
+import { SYSTEM_METRIC_STEP_KEY, type SystemMetricsSampler } from "./system-metrics.ts";
 import type { TrackingExperimentsTable } from "./tables.ts";
 
 // Every job is a run. When a job starts, a run is made for it in its team (in the experiment
@@ -40,6 +40,11 @@ export class JobRuns {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /**
+   * Each running job's token, by job id, so that its end revokes it without listing its owner's
+   * tokens; null for a while once revoked, as a job's end can be heard twice.
+   */
+  readonly #tokenOf = new Map<string, string | null>();
   readonly #systemMetrics: Pick<SystemMetricsSampler, "track" | "untrack"> | null;
 
   constructor(o: {
@@ -75,7 +80,8 @@ export class JobRuns {
       visibility: (VISIBILITIES as readonly string[]).includes(job.visibility) ? (job.visibility as Visibility) : "private",
     });
     this.#systemMetrics?.track(job.id, run);
-    const { token } = await this.#identity.createToken(owner, tokenName(job.id), TOKEN_DAYS, ["tracking"]);
+    const { token, info } = await this.#identity.createToken(owner, tokenName(job.id), TOKEN_DAYS, ["tracking"]);
+    this.#tokenOf.set(job.id, info.id);
     return {
       MLFLOW_TRACKING_URI: await this.#serverUrl(),
       MLFLOW_EXPERIMENT_ID: experiment.id,
@@ -84,24 +90,39 @@ export class JobRuns {
     };
   }
 
+  /** A job found still running after a restart: its system metrics go on into its run, after the last step. */
+  async resumed(jobId: string): Promise<void> {
+    if (!this.#systemMetrics) return;
+    const run = await this.#tracking.store.runOfJob(jobId);
+    if (run?.status !== "RUNNING") return;
+    const last = await this.#tracking.store.lastStep(run.id, SYSTEM_METRIC_STEP_KEY);
+    this.#systemMetrics.track(jobId, run, last === null ? 0 : last + 1);
+  }
+
   /** A job ended: its run takes the outcome (unless the job's code ended the run itself) and its token goes. */
   async ended(jobId: string, state: string, userId: string): Promise<void> {
     const status = STATUS_OF[state];
     if (!status) return;
     this.#systemMetrics?.untrack(jobId);
     const run = await this.#tracking.store.runOfJob(jobId);
-    if (run && (run.status === "RUNNING" || run.status === "SCHEDULED")) {
+    // No run, no token: the job never started (a queued job cancelled, say).
+    if (!run) return;
+    if (run.status === "RUNNING" || run.status === "SCHEDULED") {
       await this.#tracking.store.updateRun(run.id, { status, end_time: this.#clock.now() });
     }
+    const known = this.#tokenOf.get(jobId);
+    if (known === null) return; // revoked when its end was first heard
     const owner = await this.#identity.principalFor(userId, `job:${jobId}`, null);
     if (!owner) return;
-    for (const t of await this.#identity.listTokens(owner)) {
-      if (t.name !== tokenName(jobId) || t.revokedAt !== null) continue;
-      // A job's end can be heard twice (its exit, then its record); the second finds it revoked.
-      await this.#identity.revokeToken(owner, t.id).catch((err: unknown) => {
+    // Known since its launch; after a restart, found by its name.
+    const ids = known ? [known] : (await this.#identity.listTokens(owner)).filter((t) => t.name === tokenName(jobId) && t.revokedAt === null).map((t) => t.id);
+    for (const id of ids) {
+      await this.#identity.revokeToken(owner, id).catch((err: unknown) => {
         if (!(err instanceof ProblemError && err.status === 404)) throw err;
       });
     }
+    this.#tokenOf.set(jobId, null);
+    setTimeout(() => this.#tokenOf.delete(jobId), FORGET_ENDED_MS).unref();
   }
 
   /** Subscribes to jobs' ends; a failure is logged, never raised into the job's own end. */
@@ -135,5 +156,8 @@ export class JobRuns {
     }
   }
 }
+
+/** How long a job's end is remembered, against hearing it a second time. */
+const FORGET_ENDED_MS = 10 * 60_000;
 
 const tokenName = (jobId: string) => `tracking for job ${jobId}`;

@@ -4,6 +4,7 @@ import { queryInteger, type RouteRegistry } from "../http/routes.ts";
 import type { Principal } from "../identity/service.ts";
 import { MlflowError } from "./mlflow-error.ts";
 import type { TrackingService } from "./service.ts";
+import { quoteFilterValue } from "./search/quote-value.ts";
 import { ExperimentSchema, MetricHistorySchema, RunDetailSchema, RunListSchema } from "./spec.ts";
 import type { TrackingExperimentsTable, TrackingLatestMetricsTable, TrackingRunsTable } from "./tables.ts";
 
@@ -131,8 +132,8 @@ export function sortToOrderBy(sort: string | undefined): string[] {
 
 /** A value in MLflow's filter language: single quotes, or double when the text holds a single one. */
 function quoted(text: string): string {
-  if (!text.includes("'")) return `'${text}'`;
-  if (!text.includes('"')) return `"${text}"`;
+  const value = quoteFilterValue(text);
+  if (value !== undefined) return value;
   throw new ProblemError({ status: 400, title: "Invalid request", code: "invalid-request", detail: "Search for a name with either ' or \", not both.", hint: "Leave one kind of quote out of q." });
 }
 

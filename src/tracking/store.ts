@@ -297,6 +297,12 @@ export class TrackingStore {
     return out;
   }
 
+  /** The largest step logged for a metric of a run; null when it has none. */
+  async lastStep(runId: string, key: string): Promise<number | null> {
+    const row = await this.db.selectFrom("tracking_latest_metrics").select("step").where("run_id", "=", runId).where("key", "=", key).executeTakeFirst();
+    return row ? Number(row.step) : null;
+  }
+
   /**
    * At most `most` of a metric's points, in step order, evenly spread over its whole history
    * (the first and the last always among them): what a chart of a long history needs.

@@ -10,6 +10,8 @@ import type { MetricPoint, RunRef, TrackingStore } from "./store.ts";
 // against what the job was given, so jobs sharing a machine do not show each other's load.
 
 export const DEFAULT_SYSTEM_METRICS_INTERVAL_MS = 10_000;
+/** A metric every sample writes: its last step is the last sample's. */
+export const SYSTEM_METRIC_STEP_KEY = "system/cpu_utilization_percentage";
 /** A job tracked before its process exists gets this long to appear before it is let go. */
 const START_GRACE_MS = 60_000;
 
@@ -65,10 +67,10 @@ export class SystemMetricsSampler {
     this.#intervalMs = o.intervalMs ?? DEFAULT_SYSTEM_METRICS_INTERVAL_MS;
   }
 
-  /** Samples the job into this run from the next tick on. */
-  track(jobId: string, run: RunRef): void {
+  /** Samples the job into this run from the next tick on, numbering samples from `firstStep`. */
+  track(jobId: string, run: RunRef, firstStep = 0): void {
     if (this.#stopped) return;
-    this.#jobs.set(jobId, { run, step: 0, trackedAt: this.#clock.now(), seen: false, failures: 0 });
+    this.#jobs.set(jobId, { run, step: firstStep, trackedAt: this.#clock.now(), seen: false, failures: 0 });
     if (!this.#timer) {
       this.#timer = setInterval(() => void this.#sampleAll(), this.#intervalMs);
       this.#timer.unref();

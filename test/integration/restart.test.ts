@@ -31,7 +31,7 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
   // Sandboxed, so that bwrap records how jobs end even after their launcher is killed too.
   it.skipIf(!sandbox.ok)("re-attaches to running jobs, records finished ones and retries lost ones", async () => {
     db = await databaseUrlFor(database, "restart");
-    const env: Record<string, string> = { PLINTH_EXECUTOR_SANDBOX: "bubblewrap", ...(db.url && { PLINTH_DATABASE_URL: db.url }) };
+    const env: Record<string, string> = { PLINTH_EXECUTOR_SANDBOX: "bubblewrap", PLINTH_TRACKING_SYSTEM_METRICS_INTERVAL: "200ms", ...(db.url && { PLINTH_DATABASE_URL: db.url }) };
     const port = await freePort();
     const api = makeApi(`http://127.0.0.1:${port}`);
     const first = await spawnServer({ dataDir, port, env });
@@ -46,6 +46,16 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
     const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1, resources: small })).body;
     const unsignalled = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], resources: small })).body;
     for (const j of [slow, quick, doomed, unsignalled]) await waitForJob(api, j.id, ["running"]);
+    // The slow job's run gets its system metrics, sample after sample.
+    const runs = (await api("GET", `/api/v1/runs?filter=${encodeURIComponent(`tags.\`plinth.job\` = '${slow.id}'`)}`)).body.items;
+    expect(runs).toHaveLength(1);
+    const cpuSteps = async () => ((await api("GET", `/api/v1/runs/${runs[0].id}/metrics?keys=system/cpu_utilization_percentage`)).body.metrics["system/cpu_utilization_percentage"] as Array<{ step: number }>).map((p) => p.step);
+    const until = async (done: (steps: number[]) => boolean) => {
+      for (let i = 0; i < 100 && !done(await cpuSteps()); i++) await new Promise((r) => setTimeout(r, 100));
+      return cpuSteps();
+    };
+    const before = await until((steps) => steps.length >= 2);
+    expect(before.length).toBeGreaterThanOrEqual(2);
 
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
@@ -65,6 +75,11 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
 
     const slowNow = (await api("GET", `/api/v1/jobs/${slow.id}`)).body;
     expect(slowNow.state).toBe("running");
+    // Its system metrics go on after the restart, numbered after the last sample before it.
+    const lastBefore = Math.max(...(await cpuSteps()));
+    const after = await until((steps) => steps.some((step) => step > lastBefore + 1));
+    expect(after.filter((step) => step > lastBefore).length).toBeGreaterThanOrEqual(2);
+    expect(new Set(after).size).toBe(after.length);
     writeFileSync(go, "");
     const slowDone = await waitForJob(api, slow.id);
     expect(slowDone.state).toBe("succeeded");
