@@ -2,7 +2,8 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { describe, it } from "vitest";
+import type { it } from "vitest";
+import { describeWithPeer } from "./describe-with-peer.ts";
 import { freePort, REPO } from "./platform.ts";
 import { runOk } from "./python-clients.ts";
 
@@ -60,24 +61,9 @@ export function mlflowPython(): string | null {
  * registered as skipped and the file prints how many and why.
  */
 export function describeWithMlflow(name: string, factory: (ctx: { python: string; test: typeof it }) => void): void {
-  const python = mlflowPython();
-  if (python) {
-    // A real client that imports pandas and scikit-learn, on a busy two-core machine.
-    describe(name, { timeout: 300_000 }, () => factory({ python, test: it }));
-    return;
-  }
-  describe.skip(name, () => {
-    let count = 0;
-    // The factory only registers tests here: none of them, nor its hooks, runs.
-    factory({
-      python: "",
-      test: ((...args: Parameters<typeof it>) => {
-        count++;
-        return it(...args);
-      }) as typeof it,
-    });
-    console.warn(`${name}: ${count} tests skipped: the MLflow client is missing (${found?.reason}); run scripts/peers/mlflow.sh once (about 2 minutes) to run them`);
-  });
+  // A real client that imports pandas and scikit-learn, on a busy two-core machine.
+  const peer = { value: mlflowPython() ?? undefined, missing: `the MLflow client is missing (${found?.reason})`, install: "run scripts/peers/mlflow.sh once (about 2 minutes)", timeoutMs: 300_000 };
+  describeWithPeer(name, peer, ({ peer: python, test }) => factory({ python, test }));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "vitest";
+import type { it } from "vitest";
+import { describeWithPeer } from "./describe-with-peer.ts";
 import { REPO } from "./platform.ts";
 
 // The real Python clients (boto3, the AWS CLI, DVC, pyarrow, pandas, s3fs) at the versions
@@ -58,22 +59,9 @@ export function pythonClients(): PythonClients | undefined {
  * registered as skipped and the file prints how many and why.
  */
 export function describeWithClients(name: string, factory: (ctx: { clients: PythonClients; test: typeof it }) => void): void {
-  const clients = pythonClients();
-  if (clients) {
-    // Real clients on a busy two-core machine: a DVC round trip or 1,200 uploads take a while.
-    describe(name, { timeout: 300_000 }, () => factory({ clients, test: it }));
-    return;
-  }
-  describe.skip(name, () => {
-    let count = 0;
-    const counting = ((...args: Parameters<typeof it>) => {
-      count++;
-      return it(...args);
-    }) as typeof it;
-    // The factory only registers tests here: none of them, nor its hooks, runs.
-    factory({ clients: undefined as unknown as PythonClients, test: counting });
-    console.warn(`${name}: ${count} tests skipped: the Python clients are missing (${found?.reason}); run scripts/peers/python-clients.sh once (a few minutes) to run them`);
-  });
+  // Real clients on a busy two-core machine: a DVC round trip or 1,200 uploads take a while.
+  const peer = { value: pythonClients(), missing: `the Python clients are missing (${found?.reason})`, install: "run scripts/peers/python-clients.sh once (a few minutes)", timeoutMs: 300_000 };
+  describeWithPeer(name, peer, ({ peer: clients, test }) => factory({ clients, test }));
 }
 
 export interface Ran {
