@@ -12,6 +12,7 @@ import { type Config, ConfigSchema, configJsonSchema } from "./schema.ts";
 const ALIASES = new Map<string, string[]>([
   ["PLINTH_STORAGE_S3_ACCESS_KEY_ID", ["storage", "s3", "credentials", "accessKeyId"]],
   ["PLINTH_STORAGE_S3_SECRET_ACCESS_KEY", ["storage", "s3", "credentials", "secretAccessKey"]],
+  ["PLINTH_UV", ["environments", "uv"]],
 ]);
 
 /** Variables the CLI, the tests and the peer scripts read for themselves; not server configuration. */

@@ -128,6 +128,23 @@ export const ConfigSchema = z
       })
       .default({ systemMetricsInterval: "10s" })
       .meta({ description: "Experiment tracking: the run every job has." }),
+    environments: z
+      .strictObject({
+        uv: z
+          .string()
+          .regex(/^\//, "an absolute path")
+          .optional()
+          .meta({ description: "The uv program that resolves and builds Python environments (also PLINTH_UV). Unset: uv on PATH. Install it with `pip install uv`." }),
+        maxSize: diskSize.default("20GiB").meta({ description: "Disk the built environments and uv's download cache may take together; past it, the least recently used environments no job is using are removed." }),
+        indexUrl: z.url().optional().meta({ description: "The package index environments are built from (a PEP 503 simple index, e.g. a local mirror). Unset: PyPI." }),
+        buildTimeout: duration.default("30m").meta({ description: "Longest one step of resolving or building an environment may take." }),
+        sourceBuilds: z
+          .boolean()
+          .default(false)
+          .meta({ description: "Allow packages without a ready-built wheel to be built from source. Building runs the package's own build code as Plinth's user, so it is off by default." }),
+      })
+      .default({ maxSize: "20GiB", buildTimeout: "30m", sourceBuilds: false })
+      .meta({ description: "Python environments that jobs run in, built with uv and cached in dataDir/environments." }),
     log: z
       .strictObject({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").meta({ description: "How much the server logs." }),
