@@ -181,11 +181,13 @@ const JOB_EXAMPLE = {
   labels: { project: "vision", experiment: "baseline" },
   inputs: { train: "imagenet-subset@v3", annotations: { dataset: "vision/annotations@prod", expect: { columns: { image: "string", label: "integer" }, nonNull: ["label"] } } },
   outputs: { model: "checkpoints/", metrics: { path: "metrics/", dataset: "resnet-metrics", tag: "candidate" } },
+  environment: { python: "3.11", requirements: "requirements.txt", packages: ["wandb>=0.18"] },
 };
 const JOB_EXAMPLE_OMITS: Record<string, string> = {
   script: "it is the alternative to `command`: give one or the other",
   code: "`plinth run` fills it in after uploading your directory",
   "code.bundle": "part of `code`",
+  "environment.project": "the alternative to `requirements` and `packages`: a uv project's pyproject.toml and uv.lock",
 };
 
 function jobSpecDoc(): string {

@@ -30,10 +30,13 @@ import { CodeBundles } from "./jobs/code-bundles.ts";
 import { CodeGrants } from "./jobs/code-grants.ts";
 import { InputViews } from "./jobs/input-views.ts";
 import { JobData } from "./jobs/job-data.ts";
+import { JobEnvironments } from "./jobs/job-environment.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
+import { Environments } from "./environments/service.ts";
+import { type JobState, TERMINAL_STATES } from "./jobs/spec.ts";
 import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
 import { createPortal } from "./portal/portal.ts";
@@ -146,6 +149,12 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     usage: (jobId) => executor.usage(jobId),
     systemMetricsIntervalMs: parseDuration(config.tracking.systemMetricsInterval)!,
   });
+  // Python environments, built with uv into dataDir/environments; held by the jobs running in them.
+  const environments = new JobEnvironments({ environments: new Environments(config), bundles, logger });
+  bus.on("job.changed", (e) => {
+    if (!TERMINAL_STATES.has(e.state as JobState)) return;
+    environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
+  });
   const jobs = new JobService({
     store: new JobStore(database.db),
     executor,
@@ -159,6 +168,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     accountOf: (userId) => identity.unixAccountOf(userId),
     secrets: secrets.forJobs,
     tracking: tracking.jobs,
+    environments,
     // Inputs read from shared read-only views of each version, outputs saved as versions.
     data: new JobData({
       data: () => data.service,

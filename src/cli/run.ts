@@ -23,6 +23,9 @@ interface RunFlags {
   label: string[];
   input: string[];
   output: string[];
+  python?: string;
+  requirements?: string;
+  package: string[];
   code: boolean;
   detach?: boolean;
   json?: boolean;
@@ -52,6 +55,9 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("-l, --label <key=value>", "label (repeatable)", collect, [])
     .option("-i, --input <NAME=DATASET>", "a dataset the job reads, e.g. train=iris@v2 (repeatable); the job finds it in $PLINTH_INPUT_<NAME>", collect, [])
     .option("-o, --output <NAME=FOLDER>", "a folder saved as a new version of dataset NAME when the job succeeds, e.g. model=out/ (repeatable); $PLINTH_OUTPUT_<NAME>", collect, [])
+    .option("--python <version>", 'the Python the job runs with: a version such as 3.11, or the path of an interpreter')
+    .option("--requirements <file>", "build the job a Python environment from this requirements file (in the uploaded folder)")
+    .option("--package <requirement>", "build the job a Python environment with this package, e.g. 'numpy==2.1.*' (repeatable)", collect, [])
     .option("--no-code", "do not upload the current directory")
     .option("-d, --detach", "submit and return at once; prints the job id")
     .option("--json", "with --detach: print the job as JSON")
@@ -63,6 +69,7 @@ Examples:
   plinth run -- python train.py --epochs 10
   plinth run --gpus 1 --memory 16G --timeout 2h -- python train.py
   plinth run --input train=iris@v2 --output model=out/ -- python train.py
+  plinth run --requirements requirements.txt -- python train.py
   plinth run -f plinth.yaml
   plinth run --detach --json -- ./sweep.sh`,
     )
@@ -147,6 +154,13 @@ async function buildSpec(command: string[], flags: RunFlags): Promise<Record<str
   if (flags.secret.length) {
     fromFlags.push("secrets");
     spec.secrets = [...new Set([...(Array.isArray(spec.secrets) ? spec.secrets : []), ...flags.secret])];
+  }
+  if (flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
+    const environment: Record<string, any> = typeof spec.environment === "object" && spec.environment !== null ? { ...spec.environment } : {};
+    if (flags.python !== undefined) setByFlag(environment, "python", "environment.python", flags.python);
+    if (flags.requirements !== undefined) setByFlag(environment, "requirements", "environment.requirements", flags.requirements);
+    if (flags.package.length) setByFlag(environment, "packages", "environment.packages", [...(Array.isArray(environment.packages) ? environment.packages : []), ...flags.package]);
+    spec.environment = environment;
   }
   for (const [flag, items, key, example] of [
     ["--label", flags.label, "labels", "project=vision"],

@@ -154,12 +154,30 @@ export class CodeBundles {
 
   /** Writes the bundle's files into a job's working directory. */
   async materialize(bundle: string, dir: string): Promise<void> {
+    await this.#write((await this.#manifest(bundle)).files, dir);
+  }
+
+  /**
+   * Writes only these files of the bundle into `dir` (the files a job's environment is read
+   * from, at submit); answers the paths the bundle holds of them.
+   */
+  async extractFiles(bundle: string, paths: readonly string[], dir: string): Promise<string[]> {
+    const wanted = new Set(paths.map((p) => normalize(p)));
+    const files = (await this.#manifest(bundle)).files.filter((f) => wanted.has(normalize(f.path)));
+    await this.#write(files, dir);
+    return files.map((f) => f.path);
+  }
+
+  async #manifest(bundle: string): Promise<Manifest> {
     const stream = await this.#store.get(bundleKey(bundle));
     const chunks: Buffer[] = [];
     for await (const c of stream) chunks.push(c as Buffer);
-    const manifest = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Manifest;
+    return JSON.parse(Buffer.concat(chunks).toString("utf8")) as Manifest;
+  }
+
+  async #write(files: Manifest["files"], dir: string): Promise<void> {
     const made = new Set<string>();
-    for (const f of manifest.files) {
+    for (const f of files) {
       const target = join(dir, checkRelativePath(f.path));
       const parent = dirname(target);
       if (!made.has(parent)) {

@@ -25,8 +25,8 @@ export interface ReconcileContext {
   pendingOf(row: JobRow): Promise<PendingJob>;
   changed(row: Pick<JobRow, "id" | "state" | "user_id">): void;
   armTimeout(id: string, userId: string, startedAt: number, timeoutMs: number | null): void;
-  /** A job's process was found running again (its run's system metrics go on). */
-  resumed(id: string): void;
+  /** A job's process was found running again (its run's system metrics go on, it holds its environment again). */
+  resumed(id: string, job: NormalizedJob): void;
 }
 
 /** After a restart: re-attach to a job's process, record how it ended, or mark it lost. */
@@ -71,7 +71,7 @@ export async function reconcile(ctx: ReconcileContext, row: JobRow): Promise<voi
       ctx.armTimeout(row.id, row.user_id, now, job.timeoutMs);
     }
     ctx.logger.info({ jobId: row.id, pid }, "re-attached to a running job");
-    ctx.resumed(row.id);
+    ctx.resumed(row.id, job);
     return;
   } else if (outcome !== "gone") {
     await ctx.onExit(row.id, outcome);

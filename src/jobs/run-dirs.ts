@@ -2,7 +2,8 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 
 // Each job gets runs/<id>/ in the data directory (the executor makes it): work/ (its code, writable by the job),
-// output.log (stdout and stderr as written) and state/ (the executor's bookkeeping).
+// output.log (stdout and stderr as written), environment.log (its Python environment being
+// prepared) and state/ (the executor's bookkeeping).
 export class RunDirs {
   readonly root: string;
   constructor(dataDir: string) {
@@ -19,6 +20,10 @@ export class RunDirs {
   }
   stateDir(jobId: string): string {
     return join(this.root, jobId, "state");
+  }
+  /** What preparing the job's Python environment printed (uv's build output, or that it was ready). */
+  environmentLogPath(jobId: string): string {
+    return join(this.root, jobId, "environment.log");
   }
   /** The last `bytes` of a job's log, cut at a line start. */
   async tail(jobId: string, bytes = 16 * 1024): Promise<string> {

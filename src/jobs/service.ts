@@ -13,6 +13,7 @@ import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts"
 import type { JobSecrets } from "./job-secrets.ts";
 import { INPUT_HINT } from "./failure.ts";
 import { type JobData, noDatasets } from "./job-data.ts";
+import { ENVIRONMENT_HINT, type JobEnvironments, noEnvironments } from "./job-environment.ts";
 import { JobExits } from "./exits.ts";
 import { QueueView } from "./queue-view.ts";
 import { type ReconcileContext, reconcile } from "./reconcile.ts";
@@ -47,6 +48,8 @@ export interface JobServiceOptions {
   secrets: JobSecrets;
   /** Datasets a job reads and writes (inputs, outputs, lineage); absent where the server keeps none. */
   data?: JobData;
+  /** Python environments: pinned at submit, built or found at launch; absent where the server builds none. */
+  environments?: JobEnvironments;
   /** Makes the job's tracked run at launch and answers MLflow's variables for it; absent: untracked. */
   tracking?: {
     forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; visibility: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>>;
@@ -98,7 +101,8 @@ export class JobService {
       pendingOf: (row) => this.#pendingOf(row),
       changed,
       armTimeout: (id, userId, startedAt, timeoutMs) => this.#armTimeout(id, userId, startedAt, timeoutMs),
-      resumed: (id) => {
+      resumed: (id, job) => {
+        this.#o.environments?.resumed(id, job.environment);
         this.#o.tracking?.resumed?.(id).catch((err: unknown) => this.#o.logger.warn({ err, jobId: id }, "could not resume a job's system metrics"));
       },
     };
@@ -244,6 +248,12 @@ export class JobService {
       ]);
     }
     if (job.secrets) await this.#o.secrets.check(user.userId, job.secrets, teamId);
+    if (parsed.data.environment) {
+      if (!this.#o.environments) throw noEnvironments();
+      // A retry runs in the environment its job had, not one resolved anew.
+      const before = extra.retryOf ? (JSON.parse(extra.retryOf.normalized) as NormalizedJob).environment : undefined;
+      job.environment = before ?? (await this.#o.environments.resolve(parsed.data.environment, job.codeBundle));
+    }
     if (parsed.data.inputs || job.outputs) {
       if (!this.#o.data) throw noDatasets();
       const inputs = await this.#o.data.pin(user, parsed.data.inputs, extra.retryOf);
@@ -386,6 +396,19 @@ export class JobService {
         return;
       }
     }
+    let environment: { key: string; built: boolean; seconds: number } | undefined;
+    if (job.environment) {
+      try {
+        if (!this.#o.environments) throw noEnvironments();
+        const prepared = await this.#o.environments.prepare(id, job.environment, this.#o.runDirs.environmentLogPath(id));
+        req.environment = prepared.launch;
+        environment = { key: job.environment.key, built: prepared.built, seconds: Math.round(prepared.seconds * 10) / 10 };
+      } catch (err) {
+        const problem = err instanceof ProblemError ? err : null;
+        await this.#failStart(id, "start_failed", `Could not prepare the job's Python environment: ${problem?.problem.detail ?? (err as Error).message}`, problem?.problem.hint ?? ENVIRONMENT_HINT);
+        return;
+      }
+    }
     // Secret values go into the launch request only: never into the spec, a row or a log.
     if (job.secrets) {
       try {
@@ -414,7 +437,7 @@ export class JobService {
     }
     const runningAt = this.#o.clock.now();
     allocation.startedAt = runningAt;
-    const ok = await this.#o.store.transition(id, "starting", "running", runningAt, { started_at: runningAt, pid: handle.pid, pid_start_time: handle.startTime }, { pid: handle.pid });
+    const ok = await this.#o.store.transition(id, "starting", "running", runningAt, { started_at: runningAt, pid: handle.pid, pid_start_time: handle.startTime }, { pid: handle.pid, ...(environment && { environment }) });
     if (!ok) {
       // Cancelled while starting: the cancel is committed; make sure the process goes too.
       await this.#o.store.patch(id, { pid: handle.pid, pid_start_time: handle.startTime });

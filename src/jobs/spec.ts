@@ -1,3 +1,5 @@
+import type { ResolvedEnvironment } from "../environments/resolve.ts";
+import { EnvironmentSpecSchema } from "../environments/spec.ts";
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { SecretNameSchema } from "../identity/secrets/spec.ts";
@@ -110,6 +112,7 @@ export const JobSpecSchema = z
       .meta({ description: "Code bundle uploaded with `plinth run`; unpacked into the job's working directory." }),
     inputs: JobInputsSchema.optional(),
     outputs: JobOutputsSchema.optional(),
+    environment: EnvironmentSpecSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     if (!spec.command && !spec.script) {
@@ -155,6 +158,8 @@ export interface NormalizedJob {
   inputs?: PinnedInput[];
   /** Folders saved as dataset versions when it succeeds (absent when none). */
   outputs?: JobOutput[];
+  /** Its Python environment, pinned at submit (absent when it names none). */
+  environment?: ResolvedEnvironment;
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {

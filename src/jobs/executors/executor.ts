@@ -25,6 +25,12 @@ export interface LaunchRequest {
    * sure the job cannot change it.
    */
   inputs?: Array<{ name: string; dir: string }>;
+  /**
+   * The Python environment the job runs in: `bin` goes first on its PATH; `path`, a virtual
+   * environment on this machine shared with other jobs, is its VIRTUAL_ENV, which the executor
+   * makes visible to the job, read-only. Without `path`, `bin` is an interpreter's own folder.
+   */
+  environment?: { path?: string; bin: string };
 }
 
 /** What identifies a launched process across a server restart. */

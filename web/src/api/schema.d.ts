@@ -1576,6 +1576,17 @@ export interface components {
             team: string;
             totalBytes: number;
         };
+        /** @description The Python environment the job runs in, built once by Plinth and shared by every job that asks for the same packages. */
+        EnvironmentSpec: {
+            /** @description Packages, one requirement each: ["numpy==2.1.*", "pandas>=2"]. */
+            packages?: string[];
+            /** @description A uv project folder in the job's code ("." for the code folder itself) with pyproject.toml and uv.lock: the packages its lock file pins. */
+            project?: string;
+            /** @description The Python: a version such as "3.12" (one installed on the machine), or the absolute path of an interpreter. Unset: the system python3. */
+            python?: string;
+            /** @description A requirements file in the job's code folder, e.g. requirements.txt: one package per line, as pip reads it. */
+            requirements?: string;
+        };
         /** @description Rules a dataset's tables must meet; checked at upload and when a job that reads them is submitted. */
         Expectations: {
             /** @description Columns that must be present, with their type (`number` accepts integer or float, `any` only asks for the column). */
@@ -1875,6 +1886,7 @@ export interface components {
             env: {
                 [key: string]: string;
             };
+            environment?: components["schemas"]["EnvironmentSpec"];
             /** @description Expected run time; short jobs are started sooner. */
             estimate?: string | number;
             /** @description Datasets the job reads, by name: each is made available read-only before the job starts, its folder in PLINTH_INPUT_<NAME>. The version is fixed when the job is submitted. */

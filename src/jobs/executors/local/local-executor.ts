@@ -14,7 +14,7 @@ import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type Spaw
 import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
-import { bwrapArgs, findBwrap, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
+import { bwrapArgs, findBwrap, isUnder, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
 import { STATE_FILES } from "./spawn-job.ts";
 import { diskStop, readStatusRecord, startErrorInfo } from "./state-records.ts";
 import { waitForPredecessors } from "./launcher-registry.ts";
@@ -147,20 +147,24 @@ export class LocalExecutor implements Executor {
     const features = this.#features ?? (await this.ready());
     const sandboxed = features.sandbox === "bubblewrap";
     const env = this.#env(req, sandboxed);
+    // The job's environment, shared by jobs, is seen read-only where it lies.
+    const environmentBinds = sandboxed && req.environment?.path ? [{ source: req.environment.path, target: req.environment.path }] : [];
     // In a sandbox the shell would search PATH among what the job can see, so do the same.
-    const visible = sandboxed ? (path: string) => visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path) : undefined;
+    const visible = sandboxed
+      ? (path: string) => environmentBinds.some((b) => isUnder(path, b.target)) || visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path)
+      : undefined;
     let user: JobUser | null;
     try {
       user = this.#userFor(req);
     } catch (err) {
       return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
     }
-    let binds: Array<{ source: string; target: string }> = [];
+    let binds: Array<{ source: string; target: string }> = [...environmentBinds];
     if (req.inputs?.length) {
       try {
         const placed = await placeInputs(req, inputMode(sandboxed, user !== null));
         Object.assign(env, placed.env);
-        binds = placed.binds;
+        binds = [...environmentBinds, ...placed.binds];
       } catch (err) {
         return this.#failStart(req, { reason: "input_unavailable", message: `Could not give the job its inputs: ${(err as Error).message}` }, onExit);
       }
@@ -379,7 +383,7 @@ export class LocalExecutor implements Executor {
     const gpus = req.gpus.map((g) => (sandboxed && !g.fake ? g.uuid : String(g.index))).join(",");
     // A job running as another user cannot use this process's home.
     const ownHome = !sandboxed && !this.#jobUser;
-    return {
+    const env: Record<string, string> = {
       PATH: process.env.PATH || DEFAULT_PATH,
       HOME: ownHome ? (process.env.HOME ?? req.workdir) : req.workdir,
       LANG: process.env.LANG || "C.UTF-8",
@@ -389,6 +393,12 @@ export class LocalExecutor implements Executor {
       CUDA_VISIBLE_DEVICES: gpus,
       NVIDIA_VISIBLE_DEVICES: gpus,
     };
+    // Its Python comes first: `python` and the programs its packages install are the environment's.
+    if (req.environment) {
+      env.PATH = `${req.environment.bin}:${env.PATH}`;
+      if (req.environment.path) env.VIRTUAL_ENV = req.environment.path;
+    }
+    return env;
   }
 
   #sandboxArgs(req: LaunchRequest, env: Record<string, string>, readOnlyBinds: Array<{ source: string; target: string }>): string[] {

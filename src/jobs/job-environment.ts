@@ -1,0 +1,135 @@
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, posix } from "node:path";
+import type { Logger } from "pino";
+import { ProblemError } from "../core/errors.ts";
+import type { Environments } from "../environments/service.ts";
+import type { ResolvedEnvironment } from "../environments/resolve.ts";
+import type { EnvironmentSpec } from "../environments/spec.ts";
+import type { CodeBundles } from "./code-bundles.ts";
+import type { LaunchRequest } from "./executors/executor.ts";
+
+// What jobs need from Python environments: the spec's environment is resolved when the job is
+// submitted (a package that does not exist is refused then, not after the queue), the pinned
+// result kept with the job; the environment is built or found when the job starts, held while
+// it runs, and let go (and the cache brought under its cap) when it ends.
+
+export const ENVIRONMENT_HINT = "Its log says what went wrong: `plinth jobs show` names it. Fix the environment in the spec, or ask a Keeper if the package index cannot be reached.";
+
+export function noEnvironments(): ProblemError {
+  return new ProblemError({
+    status: 422,
+    title: "Environments are off",
+    code: "environments-unavailable",
+    detail: "This server builds no Python environments.",
+    hint: "Leave `environment` out of the spec and run with the machine's own Python.",
+    errors: [{ path: "environment", message: "not available on this server" }],
+  });
+}
+
+/** The files of a job's code that its environment is read from. */
+function filesOf(spec: EnvironmentSpec): string[] {
+  if (spec.requirements !== undefined) return [spec.requirements];
+  if (spec.project !== undefined) return ["pyproject.toml", "uv.lock"].map((name) => posix.join(spec.project!, name));
+  return [];
+}
+
+/** How long the environment took to be ready for the job, for its timeline. */
+export interface PreparedEnvironment {
+  launch: NonNullable<LaunchRequest["environment"]>;
+  /** Built for this job (false: it was there, or another job built it). */
+  built: boolean;
+  seconds: number;
+}
+
+export class JobEnvironments {
+  readonly #environments: Environments;
+  readonly #bundles: CodeBundles;
+  readonly #logger: Logger;
+  /** The environment each running job holds, by job id. */
+  readonly #held = new Map<string, string>();
+
+  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger }) {
+    this.#environments = o.environments;
+    this.#bundles = o.bundles;
+    this.#logger = o.logger;
+  }
+
+  /** At submit: the environment pinned, or the reason it cannot be (naming the package, with a hint). */
+  async resolve(spec: EnvironmentSpec, codeBundle: string | null): Promise<ResolvedEnvironment> {
+    const files = filesOf(spec);
+    if (files.length === 0) return this.#environments.resolve(spec);
+    if (!codeBundle) {
+      throw new ProblemError({
+        status: 422,
+        title: "No code to read the environment from",
+        code: "environment-without-code",
+        detail: `environment: ${files[0]} is read from the job's code, and the job has none.`,
+        hint: "Submit with `plinth run` from the folder that holds it (it uploads the folder), or list the packages in environment.packages.",
+        errors: [{ path: "environment", message: `${files[0]} is not in the job's code` }],
+      });
+    }
+    const dir = await mkdtemp(join(tmpdir(), "plinth-environment-"));
+    try {
+      const found = await this.#bundles.extractFiles(codeBundle, files, dir);
+      const missing = files.filter((f) => !found.some((path) => posix.normalize(path) === posix.normalize(f)));
+      if (spec.requirements !== undefined && missing.length > 0) {
+        throw new ProblemError({
+          status: 422,
+          title: "Requirements file not found",
+          code: "environment-file-missing",
+          detail: `environment.requirements names ${spec.requirements}, which is not in the job's code.`,
+          hint: "Give its path relative to the folder `plinth run` uploads (check .plinthignore and .gitignore do not leave it out).",
+          errors: [{ path: "environment.requirements", message: `${spec.requirements} is not in the job's code` }],
+        });
+      }
+      return await this.#environments.resolve(spec, dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * At launch: the environment built or found and held for the job; what the executor needs to
+   * give it to the job. What the build prints goes to `logPath`, and a line of how it went.
+   */
+  async prepare(jobId: string, resolved: ResolvedEnvironment, logPath: string): Promise<PreparedEnvironment> {
+    if (resolved.bare) return { launch: { bin: dirname(resolved.python.path) }, built: false, seconds: 0 };
+    const started = performance.now();
+    await mkdir(dirname(logPath), { recursive: true });
+    const log = createWriteStream(logPath, { flags: "a", mode: 0o600 });
+    const write = (text: string) => log.write(text.endsWith("\n") ? text : `${text}\n`);
+    const what = `Python ${resolved.python.version}, ${resolved.packages.length} package${resolved.packages.length === 1 ? "" : "s"}`;
+    try {
+      write(`preparing environment ${resolved.key.slice(0, 12)} (${what})`);
+      const built = await this.#environments.cache.ensure(resolved, { log: write, acquire: true });
+      this.#held.set(jobId, resolved.key);
+      const seconds = (performance.now() - started) / 1000;
+      write(built.built ? `built in ${seconds.toFixed(1)} s` : `ready: built before, in ${built.path}`);
+      return { launch: { path: built.path, bin: join(built.path, "bin") }, built: built.built, seconds };
+    } catch (err) {
+      write(`failed: ${err instanceof ProblemError ? `${err.problem.detail ?? err.message}\n${err.problem.hint ?? ""}` : (err as Error).message}`);
+      throw err;
+    } finally {
+      await new Promise((resolve) => log.end(resolve));
+    }
+  }
+
+  /** A job found still running after a restart holds its environment again. */
+  resumed(jobId: string, resolved: ResolvedEnvironment | undefined): void {
+    if (!resolved || resolved.bare || this.#held.has(jobId)) return;
+    this.#environments.cache.acquire(resolved.key);
+    this.#held.set(jobId, resolved.key);
+  }
+
+  /** A job ended: its environment is let go, and the cache brought back under its cap. */
+  async ended(jobId: string): Promise<void> {
+    const key = this.#held.get(jobId);
+    if (key === undefined) return;
+    this.#held.delete(jobId);
+    this.#environments.cache.release(key);
+    const report = await this.#environments.evictToCap();
+    if (report.removed.length > 0) this.#logger.info({ removed: report.removed, bytesAfter: report.bytesAfter }, "removed the least recently used environments, past environments.maxSize");
+  }
+}
