@@ -77,8 +77,10 @@ export function requirementLineProblem(line: string): string | null {
         : `the option ${option} is not accepted: the package index and its options are set by the Plinth server's Keeper`;
   }
   if (/^(\.|\/|~)/.test(text)) return `${text} is a local path: only packages from the package index can be installed`;
-  const url = /@\s*(\S+)/.exec(text.split(";")[0]!)?.[1];
-  if (url && !url.startsWith("https://")) return `${url} is not an https:// URL: only packages from the index or https:// URLs can be installed`;
+  // A direct reference (`name @ URL or path`) would have the server fetch or read whatever a
+  // member names, inside the network and on the disk it sits on.
+  const reference = /@\s*(\S+)/.exec(text.split(";")[0]!)?.[1] ?? /^[a-z][a-z0-9+.-]*:\/\/\S*/i.exec(text)?.[0];
+  if (reference !== undefined) return `${reference} is a direct reference: only packages from the package index can be installed (a Keeper can point environments.indexUrl at another index, such as a mirror that holds this package)`;
   if (!/^[A-Za-z0-9]/.test(text)) return `${text} is not a requirement: write a package name, e.g. numpy==2.1.3`;
   return null;
 }

@@ -37,10 +37,13 @@ describe("environment spec", () => {
 
   it("takes packages from the index or https URLs only", () => {
     expect(requirementLineProblem("six==1.16.0")).toBeNull();
-    expect(requirementLineProblem("torch @ https://download.example.org/torch-2.5.0-cp312-linux_x86_64.whl")).toBeNull();
+    expect(requirementLineProblem("torch @ https://download.example.org/torch-2.5.0-cp312-linux_x86_64.whl")).toMatch(/is a direct reference: only packages from the package index/);
+    expect(requirementLineProblem("https://internal.example/x.whl")).toMatch(/is a direct reference/);
+    expect(requirementLineProblem("x @ etc/passwd")).toMatch(/is a direct reference/);
+    expect(requirementLineProblem('six==1.16.0 ; python_version >= "3.8"')).toBeNull();
     expect(requirementLineProblem("./vendor/pkg")).toMatch(/local path/);
-    expect(requirementLineProblem("pkg @ file:///etc/pkg")).toMatch(/not an https/);
-    expect(requirementLineProblem("pkg @ git+https://github.com/x/y")).toMatch(/not an https/);
+    expect(requirementLineProblem("pkg @ file:///etc/pkg")).toMatch(/is a direct reference/);
+    expect(requirementLineProblem("pkg @ git+https://github.com/x/y")).toMatch(/is a direct reference/);
     expect(requirementLineProblem("-r other.txt")).toMatch(/-r is not followed/);
   });
 
