@@ -35,6 +35,7 @@ import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
+import { registerEnvironmentRoutes } from "./environments/routes.ts";
 import { Environments } from "./environments/service.ts";
 import { type JobState, TERMINAL_STATES } from "./jobs/spec.ts";
 import { JobService } from "./jobs/service.ts";
@@ -150,7 +151,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     systemMetricsIntervalMs: parseDuration(config.tracking.systemMetricsInterval)!,
   });
   // Python environments, built with uv into dataDir/environments; held by the jobs running in them.
-  const environments = new JobEnvironments({ environments: new Environments(config), bundles, logger });
+  const pythonEnvironments = new Environments(config);
+  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger });
   bus.on("job.changed", (e) => {
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
     environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
@@ -230,6 +232,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerIdentityRoutes(routes, { identity, people, teams });
   registerJobRoutes(routes, { jobs, identity, bundles, bus, masks: secrets.forJobs.masks });
   registerAuditRoutes(routes, audit);
+  registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);

@@ -159,6 +159,11 @@ export class EnvironmentCache {
     return (this.holders.get(key) ?? 0) > 0 || this.inFlight.has(key);
   }
 
+  /** Whether a build of this key is running in this process. */
+  building(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
   pathOf(key: string): string {
     return join(this.root, key);
   }

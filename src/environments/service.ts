@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "../config/schema.ts";
+import { ProblemError } from "../core/errors.ts";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { cacheDirFor, EnvironmentCache, type EvictionReport } from "./cache.ts";
 import { SYSTEM_ROOTS } from "./interpreters.ts";
@@ -26,6 +27,8 @@ export class Environments {
   private readonly timeoutMs: number;
   private readonly visibleRoots: string[];
   private program: string | undefined;
+  /** Why the last build asked for ahead of jobs failed, by key, until it is asked for again. */
+  private readonly failures = new Map<string, ProblemError>();
 
   constructor(config: Pick<Config, "dataDir" | "environments" | "executor">) {
     const root = join(config.dataDir, "environments");
@@ -46,6 +49,33 @@ export class Environments {
   /** Pins a spec's packages (needs the index); `codeDir` is the job's code folder. */
   resolve(spec: EnvironmentSpec, codeDir?: string): Promise<ResolvedEnvironment> {
     return resolveEnvironment(spec, { uv: () => this.uv(), codeDir, timeoutMs: this.timeoutMs, visibleRoots: this.visibleRoots });
+  }
+
+  /**
+   * Builds an environment ahead of the jobs that will need it, in the background; says
+   * whether it was built already. A failure is kept for buildFailure() and given to onFailure.
+   */
+  async prebuild(resolved: ResolvedEnvironment, onFailure: (err: unknown) => void): Promise<{ built: boolean }> {
+    if (await this.cache.info(resolved.key)) return { built: true };
+    this.failures.delete(resolved.key);
+    this.cache
+      .ensure(resolved)
+      .then(() => this.evictToCap())
+      .catch((err: unknown) => {
+        this.failures.set(resolved.key, err instanceof ProblemError ? err : new ProblemError({ status: 500, title: "Environment build failed", code: "environment-build-failed", detail: (err as Error).message, hint: "Plinth's log has the details." }));
+        onFailure(err);
+      });
+    return { built: false };
+  }
+
+  /** Whether an environment is being built now (for a job or ahead of one). */
+  building(key: string): boolean {
+    return this.cache.building(key);
+  }
+
+  /** Why the last build of this key asked for by prebuild() failed, if it did. */
+  buildFailure(key: string): ProblemError | undefined {
+    return this.failures.get(key);
   }
 
   /** Brings the environments back under environments.maxSize. */

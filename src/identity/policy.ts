@@ -47,6 +47,15 @@ export function mayCreateIn(subject: Subject, teamId: string): boolean {
   return role === "admin" || role === "member";
 }
 
+/**
+ * Whether the subject may add work anywhere: a Keeper, or an admin or member of some team (a
+ * person who is a viewer wherever they belong may not). For what belongs to no team but takes
+ * the machine's resources, such as building a Python environment ahead of the jobs that need it.
+ */
+export function mayAddWork(subject: Subject): boolean {
+  return subject.role === "admin" || Object.keys(subject.teams).some((teamId) => mayCreateIn(subject, teamId));
+}
+
 /** Whether the subject manages this team: its members and roles. */
 export function isTeamAdmin(subject: Subject, teamId: string): boolean {
   return subject.role === "admin" || subject.teams[teamId] === "admin";

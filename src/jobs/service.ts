@@ -27,7 +27,7 @@ import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./s
 import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts";
 import { type FailureReason, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
-import { type JobDetailView, type JobView, toEventView, toJobView } from "./view.ts";
+import { type JobDetailView, type JobView, toEventView, toJobEnvironmentView, toJobView } from "./view.ts";
 import type { JobLineage } from "./data-spec.ts";
 
 export interface JobServiceOptions {
@@ -165,7 +165,7 @@ export class JobService {
       this.#o.data?.describe(subject, row) ?? { inputs: [], outputs: [] },
     ]);
     const view = toJobView(row, Object.fromEntries(labels.map((l) => [l.key, l.value])), this.#queueView.queueInfo(row), events, this.#queueView.heldBy(row, subject));
-    return { ...view, events: events.map(toEventView), ...data };
+    return { ...view, environment: toJobEnvironmentView(row), events: events.map(toEventView), ...data };
   }
 
   /** The dataset versions a job read and produced. */

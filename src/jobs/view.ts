@@ -3,6 +3,7 @@ import { FAILURE_REASONS, JOB_STATES, type JobState } from "./spec.ts";
 import { JobInputViewSchema, JobOutputViewSchema } from "./data-spec.ts";
 import { type HeldBy, HeldBySchema } from "./quota-book.ts";
 import type { JobEvent, JobRow } from "./store.ts";
+import type { NormalizedJob } from "./spec.ts";
 import type { GpuInfo } from "./scheduler/types.ts";
 
 // How a job looks from outside (API, CLI --json, portal). Derived from a stored row.
@@ -66,7 +67,18 @@ export const JobSchema = z
   .meta({ id: "Job" });
 export type JobView = z.infer<typeof JobSchema>;
 
+export const JobEnvironmentSchema = z
+  .object({
+    key: z.string().meta({ description: "The environment's key: a hash of its lock, interpreter and platform." }),
+    python: z.string().meta({ description: 'The full Python version, e.g. "3.11.2".' }),
+    interpreter: z.string().meta({ description: "The interpreter it is built on, e.g. /usr/bin/python3.11." }),
+    packages: z.array(z.string()).meta({ description: 'Every package pinned at submit, as name==version, sorted ("six==1.16.0").' }),
+  })
+  .meta({ id: "JobEnvironment", description: "The Python environment the job runs in, as pinned when it was submitted." });
+export type JobEnvironmentView = z.infer<typeof JobEnvironmentSchema>;
+
 export const JobDetailSchema = JobSchema.extend({
+  environment: JobEnvironmentSchema.nullable().meta({ description: "Its Python environment, pinned at submit; null when the spec names none." }),
   events: z.array(JobEventSchema),
   inputs: z.array(JobInputViewSchema).meta({ description: "Dataset versions the job reads, as fixed at submit." }),
   outputs: z.array(JobOutputViewSchema).meta({ description: "Folders the job saves as dataset versions, with the versions they became." }),
@@ -118,6 +130,13 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
     queue,
     heldBy,
   };
+}
+
+/** The environment a job's normalized row pinned at submit, or null. */
+export function toJobEnvironmentView(row: Pick<JobRow, "normalized">): JobEnvironmentView | null {
+  const env = (JSON.parse(row.normalized) as Pick<NormalizedJob, "environment">).environment;
+  if (!env) return null;
+  return { key: env.key, python: env.python.version, interpreter: env.python.path, packages: env.packages.map((p) => `${p.name}==${p.version}`) };
 }
 
 export function toEventView(e: JobEvent): z.infer<typeof JobEventSchema> {

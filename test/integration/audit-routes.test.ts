@@ -1,6 +1,9 @@
 import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_PATTERN } from "../../src/audit/spec.ts";
+import { METADATA_FILE } from "../../src/environments/build.ts";
 import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts";
 import { push } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
@@ -202,7 +205,21 @@ const REQUESTS: Record<string, Call> = {
   },
   "POST /api/v1/datasets/{name}/versions/{version}/url": async ({ t, api }) => api("POST", `/api/v1/datasets/${await dataset(t)}/versions/v1/url`, { path: "a.txt" }),
   "POST /api/v1/data/gc": ({ api }) => api("POST", "/api/v1/data/gc"),
+  "DELETE /api/v1/environments/{key}": async ({ t, api }) => api("DELETE", `/api/v1/environments/${plantEnvironment(t)}`),
 };
+
+/**
+ * An environment as the cache finds one on disk: its folder with its metadata file. Building a
+ * real one needs uv and the package index, which test/integration/environments-api.test.ts has.
+ */
+function plantEnvironment(t: TestPlatform): string {
+  const key = createHash("sha256").update(unique("environment")).digest("hex");
+  const dir = join(t.dataDir, "environments", key);
+  mkdirSync(dir, { recursive: true });
+  const metadata = { key, interpreter: "/usr/bin/python3", pythonVersion: "3.11.2", implementation: "cpython", platform: "linux-x86_64", packages: ["six==1.16.0"], created: new Date().toISOString(), sizeBytes: 1, buildMs: 1 };
+  writeFileSync(join(dir, METADATA_FILE), JSON.stringify(metadata));
+  return key;
+}
 
 /** A new dataset of the admin's with one version holding `a.txt`; its name. */
 async function dataset(t: TestPlatform): Promise<string> {

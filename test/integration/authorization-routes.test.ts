@@ -120,6 +120,12 @@ const ROUTES: Record<string, Access> = {
   "POST /api/v1/data/uploads/{id}/complete": "own",
   "DELETE /api/v1/data/uploads/{id}": "own",
   "POST /api/v1/data/gc": "keeper",
+  // What packages a job gets is no secret; only Keepers see where environments live on disk.
+  "GET /api/v1/environments": "directory",
+  "GET /api/v1/environments/{key}": "directory",
+  // Anyone who may add work somewhere (not a person who is a viewer wherever they belong).
+  "POST /api/v1/environments": "policy",
+  "DELETE /api/v1/environments/{key}": "keeper",
 };
 
 for (const db of testDatabases()) {
