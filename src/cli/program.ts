@@ -5,6 +5,7 @@ import { registerAudit } from "./audit.ts";
 import { registerCluster } from "./cluster.ts";
 import { registerConfig } from "./config.ts";
 import { registerData } from "./data.ts";
+import { registerEnv } from "./env.ts";
 import { registerGen } from "./gen.ts";
 import { registerJobs } from "./jobs.ts";
 import { registerLogin } from "./login.ts";
@@ -52,6 +53,7 @@ export function createProgram(exit: (code: number) => void): Command {
   registerData(program);
   registerRuns(program);
   registerModels(program);
+  registerEnv(program);
   registerGen(program);
   registerConfig(program);
   return program;
