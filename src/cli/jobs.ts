@@ -63,7 +63,7 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
         `command:   ${JSON.stringify(job.spec.command ?? ["bash", "-c", job.spec.script])}`,
         `resources: ${r.cpus} CPU, ${formatBytes(r.memoryBytes)}, ${r.gpus} GPU${r.gpuModel ? ` matching '${r.gpuModel}'` : ""}`,
         job.assignedGpus.length ? `gpus:      ${job.assignedGpus.map((g) => `${g.index} ${g.model} (${g.uuid})`).join(", ")}` : "",
-        job.environment ? `python:    ${environmentLine(job.environment)}` : "",
+        job.environment ? `env:       ${environmentLine(job.environment)}` : "",
         `attempt:   ${job.attempt}${job.retryOf ? ` (retry of ${job.retryOf})` : ""}${job.retriedBy ? `, retried as ${job.retriedBy}` : ""}`,
         `timeline:  queued ${fmt(job.durations.queuedMs)} → starting ${fmt(job.durations.startingMs)} → running ${fmt(job.durations.runningMs)}`,
         job.exitCode !== null || job.signal ? `exit:      ${job.exitCode ?? "-"}${job.signal ? ` (signal ${job.signal})` : ""}` : "",
@@ -144,9 +144,10 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
     });
 }
 
-/** "Python 3.11.2, 3 packages (environment 1a2b3c4d5e6f)". */
+/** "Python 3.11.2, 3 packages (environment 1a2b3c4d5e6f)"; an interpreter used as it is, by its path. */
 export function environmentLine(env: NonNullable<JobDetailView["environment"]>): string {
   const count = env.packages.length;
+  if (count === 0) return `Python ${env.python} (${env.interpreter}), no packages added`;
   return `Python ${env.python}, ${count} package${count === 1 ? "" : "s"} (environment ${env.key.slice(0, 12)})`;
 }
 

@@ -136,7 +136,7 @@ describeWithUv("Python environments through the API and the CLI", ({ uv, test })
     const detail = (await t.api("GET", `/api/v1/jobs/${a}`, undefined, tokens.mia)).body;
     expect(detail.environment).toMatchObject({ key: expect.stringMatching(/^[0-9a-f]{64}$/), python: expect.stringMatching(/^3\.\d+\.\d+$/), interpreter: expect.stringMatching(/^\//), packages: ["six==1.16.0"] });
     const show = await cli(["jobs", "show", a], tokens.mia);
-    expect(show.stdout).toContain(`python:    Python ${detail.environment.python}, 1 package (environment ${detail.environment.key.slice(0, 12)})`);
+    expect(show.stdout).toContain(`env:       Python ${detail.environment.python}, 1 package (environment ${detail.environment.key.slice(0, 12)})`);
 
     const differ = await cli(["env", "diff", a, b], tokens.mia);
     expect(differ.code, differ.stderr).toBe(0);

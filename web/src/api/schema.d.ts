@@ -480,6 +480,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/environments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Python environments built on this machine, most recently used first */
+        get: operations["getEnvironments"];
+        put?: never;
+        /**
+         * Build a Python environment before the jobs that need it: resolved now, built in the background
+         * @description Answers 202 with the environment's key once its packages are pinned (422 naming a package that cannot be installed); GET /api/v1/environments/{key} says when it is built.
+         */
+        post: operations["postEnvironments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One built Python environment: its Python, its packages, its size and use
+         * @description While it is being built, answers 404 with the code `environment-building`; after a failed build asked for with POST /api/v1/environments, that build's error.
+         */
+        get: operations["getEnvironmentsByKey"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a built Python environment (Keepers); one a running job uses is refused
+         * @description A job that asks for it later builds it again.
+         */
+        delete: operations["deleteEnvironmentsByKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1403,6 +1448,13 @@ export interface components {
             sha256: string;
             size: number;
         };
+        /** @description An environment to build before a job needs it: the same packages a job spec's environment would name. */
+        BuildEnvironment: {
+            /** @description Packages, one requirement each: ["numpy==2.1.*", "pandas>=2"]. */
+            packages: string[];
+            /** @description The Python: a version such as "3.12" (one installed on the machine), or the absolute path of an interpreter. Unset: the system python3. */
+            python?: string;
+        };
         Cluster: {
             nodes: {
                 cpus: number;
@@ -1575,6 +1627,33 @@ export interface components {
             }[];
             team: string;
             totalBytes: number;
+        };
+        Environment: {
+            created: string;
+            /** @description The interpreter it is built on, e.g. /usr/bin/python3.11. */
+            interpreter: string;
+            /** @description How many running jobs hold it; one in use is never removed. */
+            inUse: number;
+            /** @description A hash of the environment's lock, interpreter and platform. */
+            key: string;
+            /** @description When a job last started in it (or it was built). */
+            lastUsed: string;
+            /** @description Every package installed, as name==version. */
+            packages: string[];
+            /** @description Its folder on the server (shown to Keepers only). */
+            path?: string;
+            /** @description The full Python version, e.g. "3.11.2". */
+            python: string;
+            /** @description Disk it takes by itself (files shared with uv's cache included). */
+            sizeBytes: number;
+        };
+        EnvironmentBuildStarted: {
+            /** @description Whether it was built already; if not, it is being built now. */
+            built: boolean;
+            key: string;
+            /** @description Every package it pins, as name==version. */
+            packages: string[];
+            python: string;
         };
         /** @description The Python environment the job runs in, built once by Plinth and shared by every job that asks for the same packages. */
         EnvironmentSpec: {
@@ -1774,6 +1853,8 @@ export interface components {
                 runningMs: number | null;
                 startingMs: number | null;
             };
+            /** @description Its Python environment, pinned at submit; null when the spec names none. */
+            environment: components["schemas"]["JobEnvironment"] | null;
             estimateMs: number | null;
             events: components["schemas"]["JobEvent"][];
             exitCode: number | null;
@@ -1831,6 +1912,17 @@ export interface components {
                 hint: string | null;
                 message: string;
             } | null;
+        };
+        /** @description The Python environment the job runs in, as pinned when it was submitted. */
+        JobEnvironment: {
+            /** @description The interpreter it is built on, e.g. /usr/bin/python3.11. */
+            interpreter: string;
+            /** @description The environment's key: a hash of its lock, interpreter and platform. */
+            key: string;
+            /** @description Every package pinned at submit, as name==version, sorted ("six==1.16.0"). */
+            packages: string[];
+            /** @description The full Python version, e.g. "3.11.2". */
+            python: string;
         };
         JobEvent: {
             at: string;
@@ -3606,6 +3698,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PresignedUrl"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Environment"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postEnvironments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BuildEnvironment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentBuildStarted"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment's key. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Environment"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEnvironmentsByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment's key. */
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: string;
+                        /** @constant */
+                        removed: true;
+                    };
                 };
             };
             /** @description Problem */
