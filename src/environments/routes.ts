@@ -87,6 +87,9 @@ export function registerEnvironmentRoutes(r: RouteRegistry, o: { environments: E
       },
     },
     handler: async ({ params }) => {
+      if (environments.building(params.key) && !(await cache.info(params.key))) {
+        throw problems.conflict(`Environment ${params.key.slice(0, 12)} is being built.`, "Remove it once it is built and no running job uses it.");
+      }
       await cache.remove(params.key);
       return { removed: true as const, key: params.key };
     },
