@@ -15,6 +15,7 @@ import { usePageTitle } from "../../lib/usePageTitle";
 import { useUsers } from "../../lib/users";
 import { FAILURE_TITLES } from "./failure";
 import { JobData } from "./JobData";
+import { JobEnvironment } from "./JobEnvironment";
 import { JobActions } from "./JobActions";
 import { JobRunLink } from "../runs/JobRunLink";
 import { LogViewer } from "./LogViewer";
@@ -66,6 +67,7 @@ export default function JobPage() {
         </Grid.Col>
       </Grid>
       <JobData job={j} inputs={j.inputs} outputs={j.outputs} />
+      <JobEnvironment job={j} />
       <LogViewer jobId={j.id} jobName={j.name} />
       <Spec job={j} />
     </Stack>
