@@ -93,8 +93,13 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
     .argument("<id>")
     .option("-f, --follow", "keep printing as the job writes")
     .option("--tail <lines>", "start at the last <lines> lines; the server reads only those")
-    .action(async (id: string, o: { follow?: boolean; tail?: string }) => {
+    .option("--environment", "print what preparing the job's Python environment printed instead")
+    .action(async (id: string, o: { follow?: boolean; tail?: string; environment?: boolean }) => {
       const client = ApiClient.fromEnvironment();
+      if (o.environment) {
+        for await (const chunk of await client.stream(`/api/v1/jobs/${encodeURIComponent(id)}/environment-log`)) process.stdout.write(chunk);
+        return;
+      }
       const tail = o.tail === undefined ? "" : `&tail=${encodeURIComponent(o.tail)}`;
       const body = await client.stream(`/api/v1/jobs/${encodeURIComponent(id)}/logs?follow=${o.follow ? "true" : "false"}${tail}`);
       for await (const chunk of body) process.stdout.write(chunk);

@@ -165,11 +165,11 @@ function pythonHint(name: string, detail: string): string | null {
       if (!mod) return null;
       const top = mod.split(".")[0]!;
       const pkg = PIP_NAMES[top] ?? top;
-      return `'${pkg}' is not installed where the job runs: install it there (pip install ${pkg}), or run the job with the Python environment that has it. If '${top}' is your own module, check its file was uploaded with the job (not listed in .gitignore or .plinthignore).`;
+      return `'${pkg}' is not installed where the job runs: add it to the job's environment (plinth run --package ${pkg}, or a line in its requirements file; see Give jobs their software). If '${top}' is your own module, check its file was uploaded with the job (not listed in .gitignore or .plinthignore).`;
     }
     case "ImportError": {
       const m = /cannot import name '([^']+)' from '([^']+)'/.exec(detail);
-      return m ? `'${m[2]}' has no '${m[1]}': the installed version probably differs from the one your code expects; install the version your code was written for (pip install 'package==version').` : null;
+      return m ? `'${m[2]}' has no '${m[1]}': the installed version probably differs from the one your code expects; pin the version your code was written for in the job's environment ('package==version').` : null;
     }
     case "KeyError": {
       const keys = keyErrorNames(detail);

@@ -99,17 +99,19 @@ export class JobEnvironments {
     const started = performance.now();
     await mkdir(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath, { flags: "a", mode: 0o600 });
-    const write = (text: string) => log.write(text.endsWith("\n") ? text : `${text}\n`);
+    // uv's output comes in pieces as it is written; Plinth's own lines are whole.
+    const write = (text: string) => log.write(text);
+    const line = (text: string) => log.write(`${text}\n`);
     const what = `Python ${resolved.python.version}, ${resolved.packages.length} package${resolved.packages.length === 1 ? "" : "s"}`;
     try {
-      write(`preparing environment ${resolved.key.slice(0, 12)} (${what})`);
+      line(`preparing environment ${resolved.key.slice(0, 12)} (${what})`);
       const built = await this.#environments.cache.ensure(resolved, { log: write, acquire: true });
       this.#held.set(jobId, resolved.key);
       const seconds = (performance.now() - started) / 1000;
-      write(built.built ? `built in ${seconds.toFixed(1)} s` : `ready: built before, in ${built.path}`);
+      line(built.built ? `ready after ${seconds.toFixed(1)} s` : "ready: built before");
       return { launch: { path: built.path, bin: join(built.path, "bin") }, built: built.built, seconds };
     } catch (err) {
-      write(`failed: ${err instanceof ProblemError ? `${err.problem.detail ?? err.message}\n${err.problem.hint ?? ""}` : (err as Error).message}`);
+      line(`failed: ${err instanceof ProblemError ? `${err.problem.detail ?? err.message}\n${err.problem.hint ?? ""}` : (err as Error).message}`);
       throw err;
     } finally {
       await new Promise((resolve) => log.end(resolve));

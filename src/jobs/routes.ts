@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { z } from "zod";
 import { problems } from "../core/errors.ts";
 import type { EventBus } from "../core/events.ts";
@@ -114,6 +115,25 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
     params: IdParams,
     response: JobDetailSchema,
     handler: ({ params, user }) => jobs.get(user, params.id),
+  });
+
+  r.add({
+    method: "GET",
+    url: "/api/v1/jobs/{id}/environment-log",
+    summary: "What preparing a job's Python environment printed: uv's build output, or that it was ready",
+    tags: ["jobs"],
+    params: IdParams,
+    response: null,
+    produces: "text/plain",
+    handler: async ({ params, reply, user }) => {
+      await jobs.get(user, params.id); // 404 for unknown jobs and those the caller may not see
+      const text = await readFile(jobs.environmentLogPath(params.id), "utf8").catch(() => null);
+      if (text === null) {
+        throw problems.notFound("Environment log", params.id, "A job has one once it has started with an `environment` in its spec; `plinth jobs show` says whether it has one.");
+      }
+      reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff");
+      return reply.send(await masks.maskText(params.id, undefined, text));
+    },
   });
 
   r.add({

@@ -211,6 +211,10 @@ export class JobService {
     return this.#o.runDirs.logPath(id);
   }
 
+  environmentLogPath(id: string): string {
+    return this.#o.runDirs.environmentLogPath(id);
+  }
+
   /** Hands a removed person's private jobs to their team; the line for the removal's report. */
   async handOver(userId: string): Promise<string | undefined> {
     const n = await this.#o.store.handOverPrivateJobs(userId);

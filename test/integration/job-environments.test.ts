@@ -61,6 +61,12 @@ describeWithUv("jobs in Python environments", ({ uv, test }) => {
     // Its build log is kept with the job that built it.
     const builder = prepared[0]!.built ? a.body.id : b.body.id;
     expect(readFileSync(join(t.dataDir, "runs", builder, "environment.log"), "utf8")).toMatch(/built in \d+\.\d s/);
+    // …and shown to whoever may read the job, whole lines as uv printed them.
+    const shown = await runCli(["jobs", "logs", "--environment", builder], { url: t.url });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^preparing environment [0-9a-f]{12} \(Python 3\.\d+\.\d+, 1 package\)$/m);
+    expect(shown.stdout).toMatch(/^\$ uv venv --relocatable/m);
+    expect(shown.stdout).toMatch(/^ready after \d+\.\d s$/m);
 
     const again = (await t.api("POST", "/api/v1/jobs", spec)).body;
     expect((await t.waitFor(again.id, undefined, 60_000)).state).toBe("succeeded");

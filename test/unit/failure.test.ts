@@ -90,7 +90,7 @@ describe("explainFailure", () => {
     const r = explain({ exitCode: 1 }, log);
     expect(r.message).toBe("ModuleNotFoundError: No module named 'sklearn'");
     expect(r.hint).toContain("scikit-learn");
-    expect(r.hint).toContain("pip install scikit-learn");
+    expect(r.hint).toContain("--package scikit-learn");
   });
 
   it("FileNotFoundError explains relative and absolute paths", () => {

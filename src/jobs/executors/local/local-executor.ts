@@ -8,6 +8,7 @@ import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
 import { DiskWatcher } from "./disk-watch.ts";
 import { detectInventory, type InventoryOptions } from "./inventory.ts";
 import { inputMode, placeInputs } from "./inputs.ts";
+import { jobEnvironment } from "./job-environment-variables.ts";
 import { JobUsageReader } from "./job-usage.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor, resolveJobUser } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
@@ -31,7 +32,6 @@ import { waitForPredecessors } from "./launcher-registry.ts";
 
 /** Held until it is in its cgroups (the launcher then writes a line to fd 3), then becomes the job. */
 const UNSANDBOXED_GATE = 'read -r _ <&3; exec 3<&-; exec "$@"';
-const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 /** bwrap's status fd, after stdin, stdout, stderr and the gate (spawn-job.ts). */
 const BWRAP_STATUS_FD = 4;
 
@@ -146,7 +146,7 @@ export class LocalExecutor implements Executor {
   async launch(req: LaunchRequest, onExit: ExitListener): Promise<ProcessHandle> {
     const features = this.#features ?? (await this.ready());
     const sandboxed = features.sandbox === "bubblewrap";
-    const env = this.#env(req, sandboxed);
+    const env = jobEnvironment(req, sandboxed, this.#jobUser !== null);
     // The job's environment, shared by jobs, is seen read-only where it lies.
     const environmentBinds = sandboxed && req.environment?.path ? [{ source: req.environment.path, target: req.environment.path }] : [];
     // In a sandbox the shell would search PATH among what the job can see, so do the same.
@@ -377,29 +377,6 @@ export class LocalExecutor implements Executor {
     return this.#opts.maxProcesses ?? 4096;
   }
 
-  #env(req: LaunchRequest, sandboxed: boolean): Record<string, string> {
-    // Real GPUs in a sandbox are named by UUID: with only some /dev/nvidia* present the driver
-    // may renumber what the job sees, and a UUID means the same GPU either way.
-    const gpus = req.gpus.map((g) => (sandboxed && !g.fake ? g.uuid : String(g.index))).join(",");
-    // A job running as another user cannot use this process's home.
-    const ownHome = !sandboxed && !this.#jobUser;
-    const env: Record<string, string> = {
-      PATH: process.env.PATH || DEFAULT_PATH,
-      HOME: ownHome ? (process.env.HOME ?? req.workdir) : req.workdir,
-      LANG: process.env.LANG || "C.UTF-8",
-      CUDA_DEVICE_ORDER: "PCI_BUS_ID",
-      ...req.env,
-      PLINTH_JOB_ID: req.jobId,
-      CUDA_VISIBLE_DEVICES: gpus,
-      NVIDIA_VISIBLE_DEVICES: gpus,
-    };
-    // Its Python comes first: `python` and the programs its packages install are the environment's.
-    if (req.environment) {
-      env.PATH = `${req.environment.bin}:${env.PATH}`;
-      if (req.environment.path) env.VIRTUAL_ENV = req.environment.path;
-    }
-    return env;
-  }
 
   #sandboxArgs(req: LaunchRequest, env: Record<string, string>, readOnlyBinds: Array<{ source: string; target: string }>): string[] {
     return bwrapArgs(

@@ -1,4 +1,4 @@
-import { Code, Group, Paper, Spoiler, Text, Title } from "@mantine/core";
+import { Anchor, Code, Group, Paper, Spoiler, Text, Title } from "@mantine/core";
 import type { JobDetail } from "../../api/types";
 
 /** The Python environment the job runs in: its Python and every package pinned at submit. */
@@ -27,6 +27,14 @@ export function JobEnvironment({ job }: { job: JobDetail }) {
         </Spoiler>
       )}
       <Text size="xs" c="dimmed" mt="xs">
+        {prepared && (
+          <>
+            <Anchor size="xs" href={`/api/v1/jobs/${encodeURIComponent(job.id)}/environment-log`} target="_blank">
+              What preparing it printed
+            </Anchor>
+            {" · "}
+          </>
+        )}
         <code>plinth env diff</code> compares it with another job's.
       </Text>
     </Paper>
