@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
 import { ProblemError } from "../core/errors.ts";
+import { ResolutionMemo } from "./resolution-memo.ts";
 import { chooseInterpreter, type Interpreter, type InterpreterChoice } from "./interpreters.ts";
 import { type EnvironmentSpec, namesPackages, requirementLineProblem, requirementLines } from "./spec.ts";
 import { indexArgs, runUv, type UvSettings } from "./uv.ts";
@@ -42,6 +43,8 @@ export interface ResolveOptions extends InterpreterChoice {
   /** The job's code folder, for `requirements` and `project`. */
   codeDir?: string;
   timeoutMs: number;
+  /** Resolutions kept: reused while recent, and when the index cannot be reached. */
+  memo?: ResolutionMemo;
 }
 
 export async function resolveEnvironment(spec: EnvironmentSpec, opts: ResolveOptions): Promise<ResolvedEnvironment> {
@@ -49,14 +52,24 @@ export async function resolveEnvironment(spec: EnvironmentSpec, opts: ResolveOpt
   if (!namesPackages(spec)) return { key: environmentKey("", python), python, lock: "", packages: [], bare: true };
   const uv = opts.uv();
   const requirements = spec.project !== undefined ? await projectRequirements(spec.project, uv, opts) : requirementsOf(spec, opts.codeDir);
+  const input = ResolutionMemo.inputKey({ format: KEY_FORMAT, requirements, python, indexUrl: uv.indexUrl ?? null, sourceBuilds: uv.sourceBuilds });
+  const kept = await opts.memo?.recall(input);
+  if (kept?.fresh) return kept.resolved;
   const result = await runUv(uv, {
     args: ["pip", "compile", "-", "--python", python.path, "--no-header", "--no-annotate", "--quiet", ...indexArgs(uv)],
     stdin: requirements,
     timeoutMs: opts.timeoutMs,
   });
-  if (result.code !== 0) throw uvFailure(result, { doing: "resolve the environment", indexUrl: uv.indexUrl });
+  if (result.code !== 0) {
+    const failure = uvFailure(result, { doing: "resolve the environment", indexUrl: uv.indexUrl });
+    // Without the index, what these requirements resolved to before still stands.
+    if (kept && failure.problem.type.endsWith("/package-index-unreachable")) return kept.resolved;
+    throw failure;
+  }
   const { lock, packages } = normaliseLock(result.stdout);
-  return { key: environmentKey(lock, python), python, lock, packages, bare: false };
+  const resolved: ResolvedEnvironment = { key: environmentKey(lock, python), python, lock, packages, bare: false };
+  await opts.memo?.remember(input, resolved);
+  return resolved;
 }
 
 export function environmentKey(lock: string, python: Interpreter): string {

@@ -4,6 +4,7 @@ import { ProblemError } from "../core/errors.ts";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { cacheDirFor, EnvironmentCache, type EvictionReport } from "./cache.ts";
 import { SYSTEM_ROOTS } from "./interpreters.ts";
+import { ResolutionMemo } from "./resolution-memo.ts";
 import { type ResolvedEnvironment, resolveEnvironment } from "./resolve.ts";
 import type { EnvironmentSpec } from "./spec.ts";
 import { locateUv, type UvSettings } from "./uv.ts";
@@ -19,6 +20,9 @@ import { locateUv, type UvSettings } from "./uv.ts";
 // uv is looked for when first needed, not at start-up, so a server without it runs every
 // job that asks for no environment, and one that does is refused with the install hint.
 
+/** Under the environments folder: kept resolutions (not an environment; its name starts with a dot). */
+const RESOLUTIONS = ".resolved";
+
 export class Environments {
   readonly cache: EnvironmentCache;
   readonly maxBytes: number;
@@ -29,6 +33,8 @@ export class Environments {
   private program: string | undefined;
   /** Why the last build asked for ahead of jobs failed, by key, until it is asked for again. */
   private readonly failures = new Map<string, ProblemError>();
+  /** What requirements resolved to lately (see resolution-memo.ts). */
+  private readonly memo: ResolutionMemo;
 
   constructor(config: Pick<Config, "dataDir" | "environments" | "executor">) {
     const root = join(config.dataDir, "environments");
@@ -38,6 +44,7 @@ export class Environments {
     this.maxBytes = parseMemory(config.environments.maxSize) ?? 20 * 1024 ** 3;
     this.visibleRoots = [...SYSTEM_ROOTS, ...config.executor.readOnlyPaths];
     this.cache = new EnvironmentCache({ root, uv: () => this.uv(), buildTimeoutMs: this.timeoutMs });
+    this.memo = new ResolutionMemo(join(root, RESOLUTIONS));
   }
 
   /** How uv runs; throws the install hint when there is no uv. */
@@ -48,7 +55,7 @@ export class Environments {
 
   /** Pins a spec's packages (needs the index); `codeDir` is the job's code folder. */
   resolve(spec: EnvironmentSpec, codeDir?: string): Promise<ResolvedEnvironment> {
-    return resolveEnvironment(spec, { uv: () => this.uv(), codeDir, timeoutMs: this.timeoutMs, visibleRoots: this.visibleRoots });
+    return resolveEnvironment(spec, { uv: () => this.uv(), codeDir, timeoutMs: this.timeoutMs, visibleRoots: this.visibleRoots, memo: this.memo });
   }
 
   /**

@@ -94,7 +94,7 @@ export function uvFailure(result: UvResult, context: UvFailureContext): ProblemE
       title: "Package index unreachable",
       code: "package-index-unreachable",
       detail: stated(`Plinth could not reach the package index (${index}) to ${context.doing}.`),
-      hint: "This server needs the index to resolve and build environments that are not built yet. Check its network or proxy (HTTPS_PROXY), or ask a Keeper to set environments.indexUrl to a mirror it can reach.",
+      hint: "Requirements resolved before are still accepted without the index; these are new to this server. Check its network or proxy (HTTPS_PROXY), or ask a Keeper to set environments.indexUrl to a mirror it can reach.",
     });
   }
   return new ProblemError({
