@@ -14,6 +14,7 @@ export const teamMembersQuery = (team: string) =>
   queryOptions({ queryKey: ["teams", "members", team], queryFn: () => call(api.GET("/api/v1/teams/{team}/members", { params: { path: { team } } })) });
 export const journeyQuery = queryOptions({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
 export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
+export const environmentsQuery = queryOptions({ queryKey: ["environments"], queryFn: () => call(api.GET("/api/v1/environments")) });
 export const sshKeysQuery = queryOptions({ queryKey: ["ssh-keys"], queryFn: () => call(api.GET("/api/v1/ssh-keys")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
 export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });

@@ -6,6 +6,7 @@ import { meQuery } from "../api/queries";
 import { ProblemAlert } from "../components/ProblemAlert";
 import AuditLog from "../pages/AuditLog";
 import Cluster from "../pages/Cluster";
+import Environments from "../pages/Environments";
 import DataList from "../pages/data/DataList";
 import DatasetPage from "../pages/data/DatasetPage";
 import Guides from "../pages/guides/Guides";
@@ -71,6 +72,7 @@ export function App() {
           <Route path="/runs/compare" element={<ComparePage />} />
           <Route path="/runs/:id" element={<RunPage />} />
           <Route path="/cluster" element={<Cluster />} />
+          <Route path="/environments" element={<Environments />} />
           <Route path="/data" element={<DataList />} />
           <Route path="/data/:team/:name" element={<DatasetPage />} />
           <Route path="/guides/*" element={<Guides />} />

@@ -1,6 +1,6 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBook, IconChartLine, IconChevronDown, IconDatabase, IconGauge, IconHistory, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
+import { IconBook, IconBrandPython, IconChartLine, IconChevronDown, IconDatabase, IconGauge, IconHistory, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router";
@@ -16,6 +16,7 @@ const NAV = [
   { to: "/runs", label: "Runs", icon: IconChartLine, exact: false },
   { to: "/data", label: "Data", icon: IconDatabase, exact: false },
   { to: "/cluster", label: "Cluster", icon: IconServer, exact: true },
+  { to: "/environments", label: "Environments", icon: IconBrandPython, exact: true },
   { to: "/guides", label: "Guides", icon: IconBook, exact: false },
   { to: "/people", label: "People", icon: IconUsers, exact: true },
   { to: "/teams", label: "Teams", icon: IconUsersGroup, exact: false },
