@@ -251,6 +251,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   try {
     address = await http.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    environments.stop();
     await tracking.stop();
     await data.stop();
     await jobs.stop();
@@ -282,6 +283,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
         await http.close();
         await data.stop();
         await jobs.stop();
+        environments.stop();
         await tracking.stop();
         await database.close();
         storage.close();

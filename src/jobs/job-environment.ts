@@ -15,6 +15,9 @@ import type { LaunchRequest } from "./executors/executor.ts";
 // result kept with the job; the environment is built or found when the job starts, held while
 // it runs, and let go (and the cache brought under its cap) when it ends.
 
+/** How long after a job's end the cache is measured and brought under its cap. */
+const EVICTION_DELAY_MS = 60_000;
+
 export const ENVIRONMENT_HINT = "Its log says what went wrong: `plinth jobs show` names it. Fix the environment in the spec, or ask a Keeper if the package index cannot be reached.";
 
 export function noEnvironments(): ProblemError {
@@ -49,6 +52,7 @@ export class JobEnvironments {
   readonly #logger: Logger;
   /** The environment each running job holds, by job id. */
   readonly #held = new Map<string, string>();
+  #eviction: NodeJS.Timeout | undefined;
 
   constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger }) {
     this.#environments = o.environments;
@@ -125,13 +129,36 @@ export class JobEnvironments {
     this.#held.set(jobId, resolved.key);
   }
 
-  /** A job ended: its environment is let go, and the cache brought back under its cap. */
+  /** A job ended: its environment is let go, and the cache brought back under its cap soon. */
   async ended(jobId: string): Promise<void> {
     const key = this.#held.get(jobId);
     if (key === undefined) return;
     this.#held.delete(jobId);
     this.#environments.cache.release(key);
-    const report = await this.#environments.evictToCap();
-    if (report.removed.length > 0) this.#logger.info({ removed: report.removed, bytesAfter: report.bytesAfter }, "removed the least recently used environments, past environments.maxSize");
+    this.#evictSoon();
+  }
+
+  /**
+   * Measuring the cache walks every environment and uv's download cache (a few hundred ms for
+   * one), so it is done at most once a minute, after the job ends that call for it, not at each.
+   */
+  #evictSoon(): void {
+    if (this.#eviction) return;
+    this.#eviction = setTimeout(() => {
+      this.#eviction = undefined;
+      this.#environments
+        .evictToCap()
+        .then((report) => {
+          if (report.removed.length > 0) this.#logger.info({ removed: report.removed, bytesAfter: report.bytesAfter }, "removed the least recently used environments, past environments.maxSize");
+        })
+        .catch((err: unknown) => this.#logger.warn({ err }, "could not bring the environments under environments.maxSize"));
+    }, EVICTION_DELAY_MS);
+    this.#eviction.unref();
+  }
+
+  /** Stops a pending eviction (the server is closing). */
+  stop(): void {
+    if (this.#eviction) clearTimeout(this.#eviction);
+    this.#eviction = undefined;
   }
 }
