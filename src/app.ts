@@ -37,6 +37,8 @@ import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
 import { registerEnvironmentRoutes } from "./environments/routes.ts";
 import { Environments } from "./environments/service.ts";
+import { createNamedEnvironments } from "./environments/named/module.ts";
+import { registerNamedEnvironmentRoutes } from "./environments/named/routes.ts";
 import { type JobState, TERMINAL_STATES } from "./jobs/spec.ts";
 import { JobService } from "./jobs/service.ts";
 import { JobStore } from "./jobs/store.ts";
@@ -152,7 +154,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   });
   // Python environments, built with uv into dataDir/environments; held by the jobs running in them.
   const pythonEnvironments = new Environments(config);
-  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger });
+  // Environments a team publishes by name; a job says `environment: pytorch`.
+  const namedEnvironments = createNamedEnvironments({ db: database.db, environments: pythonEnvironments, identity, teams, clock, jobNames: (subject, ids) => jobs.access.namesOf(subject, ids) });
+  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments });
   bus.on("job.changed", (e) => {
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
     environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
@@ -233,6 +237,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerJobRoutes(routes, { jobs, identity, bundles, bus, masks: secrets.forJobs.masks });
   registerAuditRoutes(routes, audit);
   registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
+  registerNamedEnvironmentRoutes(routes, namedEnvironments);
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);

@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { formatBytes } from "../core/units.ts";
 import type { EnvironmentView } from "../environments/view.ts";
 import type { JobDetailView } from "../jobs/view.ts";
 import { ApiClient, CliError } from "./client.ts";
+import { registerNamedEnv } from "./env-named.ts";
+import { requirementsFrom } from "./requirements-file.ts";
 import { environmentLine } from "./jobs.ts";
 import { ago, printJson, printTable } from "./output.ts";
 
@@ -31,22 +32,6 @@ async function findEnvironment(client: ApiClient, key: string): Promise<Environm
   if (found.length === 1) return found[0]!;
   if (found.length === 0) throw new CliError(`No built environment's key starts with ${key}.`, "`plinth env ls` lists the built environments.");
   throw new CliError(`${found.length} environments' keys start with ${key}: ${found.map((e) => short(e.key)).join(", ")}.`, "Give more of the key.");
-}
-
-/** The requirement lines of a local requirements file, each checked as the server would. */
-async function requirementsFrom(file: string): Promise<string[]> {
-  const { requirementLines, requirementLineProblem } = await import("../environments/spec.ts");
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new CliError(`Cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`, "Give the path of a requirements file, e.g. -r requirements.txt.");
-  }
-  return requirementLines(text).map(({ text: line, line: n }) => {
-    const problem = requirementLineProblem(line);
-    if (problem) throw new CliError(`${file} line ${n}: ${problem}.`, "List packages from the package index, one per line, e.g. numpy==2.1.3 or pandas>=2.");
-    return line;
-  });
 }
 
 /** Asks for the environment until it is built; a failed build's error is thrown. */
@@ -77,7 +62,7 @@ function printEnvironment(env: EnvironmentView): void {
 }
 
 export function registerEnv(program: Command): void {
-  const env = program.command("env").description("Python environments: list, inspect, build ahead of jobs, remove, and compare two jobs' environments");
+  const env = program.command("env").description("Python environments: list, inspect, build ahead of jobs, remove, compare two jobs' environments, and a team's named ones");
 
   env
     .command("ls")
@@ -144,6 +129,8 @@ export function registerEnv(program: Command): void {
       await client.request("DELETE", `/api/v1/environments/${found.key}`);
       process.stdout.write(`removed ${found.key}\n`);
     });
+
+  registerNamedEnv(env);
 
   env
     .command("diff")

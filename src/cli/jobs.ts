@@ -153,7 +153,8 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
 export function environmentLine(env: NonNullable<JobDetailView["environment"]>): string {
   const count = env.packages.length;
   if (count === 0) return `Python ${env.python} (${env.interpreter}), no packages added`;
-  return `Python ${env.python}, ${count} package${count === 1 ? "" : "s"} (environment ${env.key.slice(0, 12)})`;
+  const named = env.named ? `${env.named.name}@${env.named.version}: ` : "";
+  return `${named}Python ${env.python}, ${count} package${count === 1 ? "" : "s"} (environment ${env.key.slice(0, 12)})`;
 }
 
 const fmt = (ms: number | null) => (ms === null ? "-" : formatDuration(ms));

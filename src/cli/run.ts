@@ -24,6 +24,7 @@ interface RunFlags {
   input: string[];
   output: string[];
   python?: string;
+  environment?: string;
   requirements?: string;
   package: string[];
   code: boolean;
@@ -55,6 +56,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("-l, --label <key=value>", "label (repeatable)", collect, [])
     .option("-i, --input <NAME=DATASET>", "a dataset the job reads, e.g. train=iris@v2 (repeatable); the job finds it in $PLINTH_INPUT_<NAME>", collect, [])
     .option("-o, --output <NAME=FOLDER>", "a folder saved as a new version of dataset NAME when the job succeeds, e.g. model=out/ (repeatable); $PLINTH_OUTPUT_<NAME>", collect, [])
+    .option("--environment <name[@version]>", "run in a named environment of the job's team, e.g. pytorch or pytorch@3 (`plinth env named ls` lists them)")
     .option("--python <version>", 'the Python the job runs with: a version such as 3.11, or the path of an interpreter')
     .option("--requirements <file>", "build the job a Python environment from this requirements file (in the uploaded folder)")
     .option("--package <requirement>", "build the job a Python environment with this package, e.g. 'numpy==2.1.*' (repeatable)", collect, [])
@@ -70,6 +72,7 @@ Examples:
   plinth run --gpus 1 --memory 16G --timeout 2h -- python train.py
   plinth run --input train=iris@v2 --output model=out/ -- python train.py
   plinth run --requirements requirements.txt -- python train.py
+  plinth run --environment pytorch -- python train.py
   plinth run -f plinth.yaml
   plinth run --detach --json -- ./sweep.sh`,
     )
@@ -155,7 +158,12 @@ async function buildSpec(command: string[], flags: RunFlags): Promise<Record<str
     fromFlags.push("secrets");
     spec.secrets = [...new Set([...(Array.isArray(spec.secrets) ? spec.secrets : []), ...flags.secret])];
   }
-  if (flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
+  if (flags.environment !== undefined) {
+    if (flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
+      throw new CliError("--environment names a whole environment: it cannot be combined with --python, --requirements or --package.", "Give --environment alone, or the packages without it; a team admin publishes a new version with more packages (`plinth env publish`).");
+    }
+    setByFlag(spec, "environment", "environment", flags.environment);
+  } else if (flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
     const environment: Record<string, any> = typeof spec.environment === "object" && spec.environment !== null ? { ...spec.environment } : {};
     if (flags.python !== undefined) setByFlag(environment, "python", "environment.python", flags.python);
     if (flags.requirements !== undefined) setByFlag(environment, "requirements", "environment.requirements", flags.requirements);

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { z } from "zod";
-import { type FieldError, joinPath, ProblemError } from "../core/errors.ts";
+import { type FieldError, joinPath, ProblemError, unionBranchIssues } from "../core/errors.ts";
 import { editDistance, isCloseSpelling } from "../core/spelling.ts";
 import { JobSpecSchema } from "../jobs/spec.ts";
 import type { SpecFile } from "./spec-file.ts";
@@ -26,7 +26,7 @@ interface SpecIssue {
 export function checkJobSpec(spec: Record<string, unknown>, opts: { file?: SpecFile; fromFlags: ReadonlyArray<string> }): void {
   const result = JobSpecSchema.safeParse(spec);
   if (result.success) return;
-  const issues = result.error.issues.flatMap((issue) => explain(issue, spec));
+  const issues = unionBranchIssues(result.error.issues).flatMap((issue) => explain(issue, spec));
   let inFile = false;
   const errors: FieldError[] = issues.map((issue) => {
     const dotted = joinPath("", issue.path);
@@ -128,7 +128,7 @@ function valueAt(spec: Record<string, unknown>, path: ReadonlyArray<PropertyKey>
 
 /** The field names of the object schema at `path`, or none when it is not an object. */
 function fieldsAt(path: PropertyKey[]): string[] {
-  const schema = unwrap(schemaAt(path));
+  const schema = objectOption(unwrap(schemaAt(path)));
   return schema?.def.type === "object" ? Object.keys((schema as z.ZodObject).shape).filter((k) => !INTERNAL_FIELDS.has(k)) : [];
 }
 
@@ -147,6 +147,12 @@ function schemaAt(path: ReadonlyArray<PropertyKey>): z.ZodType | undefined {
     } else return undefined;
   }
   return schema;
+}
+
+/** A field that is a name or an object (`environment`) has the object's fields. */
+function objectOption(schema: z.ZodType | undefined): z.ZodType | undefined {
+  if (schema?.def.type !== "union") return schema;
+  return (schema.def as unknown as { options: z.ZodType[] }).options.map(unwrap).find((o) => o?.def.type === "object");
 }
 
 /** Looks through default/optional wrappers to the schema that describes the value. */

@@ -81,8 +81,29 @@ export const problems = {
 };
 
 /** Turns a zod issue list into field errors with dotted paths (`resources.gpus`, `command[0]`). */
-export function fieldErrorsFromZod(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>, prefix = ""): FieldError[] {
-  return issues.map((issue) => ({ path: joinPath(prefix, issue.path), message: issue.message }));
+export function fieldErrorsFromZod(issues: ReadonlyArray<ZodLikeIssue>, prefix = ""): FieldError[] {
+  return unionBranchIssues(issues).map((issue) => ({ path: joinPath(prefix, issue.path), message: issue.message }));
+}
+
+interface ZodLikeIssue {
+  path: ReadonlyArray<PropertyKey>;
+  message: string;
+  code?: string;
+  errors?: ReadonlyArray<ReadonlyArray<ZodLikeIssue>>;
+}
+
+/**
+ * A value that fits none of a field's forms (`environment`: a name or an object) is explained
+ * by the form it was written in: the one branch whose value had the right type, when exactly
+ * one had, rather than zod's bare "Invalid input".
+ */
+export function unionBranchIssues<I extends ZodLikeIssue>(issues: ReadonlyArray<I>): I[] {
+  return issues.flatMap((issue): I[] => {
+    if (issue.code !== "invalid_union" || !issue.errors) return [issue];
+    const fitting = issue.errors.filter((branch) => !branch.some((inner) => inner.path.length === 0 && inner.code === "invalid_type"));
+    if (fitting.length !== 1) return [issue];
+    return unionBranchIssues(fitting[0]!.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as unknown as I));
+  });
 }
 
 export function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {

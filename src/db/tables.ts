@@ -1,5 +1,6 @@
 import type { AuditTables } from "../audit/tables.ts";
 import type { DataTables } from "../data/tables.ts";
+import type { NamedEnvironmentTables } from "../environments/named/tables.ts";
 import type { AccessKeyTables } from "../identity/access-keys/tables.ts";
 import type { SecretTables } from "../identity/secrets/tables.ts";
 import type { SignInTables } from "../identity/sign-in/tables.ts";
@@ -18,4 +19,4 @@ export interface KvTable {
   updated_at: number;
 }
 
-export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & TrackingModelTables & { kv: KvTable };
+export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & TrackingModelTables & NamedEnvironmentTables & { kv: KvTable };

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import type { Logger } from "pino";
 import { ProblemError } from "../core/errors.ts";
+import type { NamedEnvironments } from "../environments/named/service.ts";
+import type { NamedVersion } from "../environments/named/spec.ts";
 import type { Environments } from "../environments/service.ts";
+import type { Subject } from "../identity/policy.ts";
 import type { ResolvedEnvironment } from "../environments/resolve.ts";
 import type { EnvironmentSpec } from "../environments/spec.ts";
 import type { CodeBundles } from "./code-bundles.ts";
@@ -50,18 +53,37 @@ export class JobEnvironments {
   readonly #environments: Environments;
   readonly #bundles: CodeBundles;
   readonly #logger: Logger;
+  /** The teams' named environments; absent where the server keeps none. */
+  readonly #named: NamedEnvironments | undefined;
   /** The environment each running job holds, by job id. */
   readonly #held = new Map<string, string>();
   #eviction: NodeJS.Timeout | undefined;
 
-  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger }) {
+  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger; named?: NamedEnvironments }) {
     this.#environments = o.environments;
+    this.#named = o.named;
     this.#bundles = o.bundles;
     this.#logger = o.logger;
   }
 
-  /** At submit: the environment pinned, or the reason it cannot be (naming the package, with a hint). */
-  async resolve(spec: EnvironmentSpec, codeBundle: string | null): Promise<ResolvedEnvironment> {
+  /**
+   * At submit: the environment pinned (for a named one, the version's, in the job's team), or
+   * the reason it cannot be (naming the package or the name, with a hint).
+   */
+  async resolve(spec: EnvironmentSpec | string, codeBundle: string | null, who: { subject: Subject; teamId: string }): Promise<{ resolved: ResolvedEnvironment; named?: NamedVersion }> {
+    if (typeof spec === "string") {
+      if (!this.#named) throw noEnvironments();
+      return this.#named.forJob(who.subject, spec, who.teamId);
+    }
+    return { resolved: await this.#resolveSpec(spec, codeBundle) };
+  }
+
+  /** After the job is stored: that it used a named version, for that environment's page. */
+  recordUse(jobId: string, named: NamedVersion, at: number): Promise<void> {
+    return this.#named?.recordUse(jobId, named, at) ?? Promise.resolve();
+  }
+
+  async #resolveSpec(spec: EnvironmentSpec, codeBundle: string | null): Promise<ResolvedEnvironment> {
     const files = filesOf(spec);
     if (files.length === 0) return this.#environments.resolve(spec);
     if (!codeBundle) {

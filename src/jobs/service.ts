@@ -255,8 +255,10 @@ export class JobService {
     if (parsed.data.environment) {
       if (!this.#o.environments) throw noEnvironments();
       // A retry runs in the environment its job had, not one resolved anew.
-      const before = extra.retryOf ? (JSON.parse(extra.retryOf.normalized) as NormalizedJob).environment : undefined;
-      job.environment = before ?? (await this.#o.environments.resolve(parsed.data.environment, job.codeBundle));
+      const before = extra.retryOf ? (JSON.parse(extra.retryOf.normalized) as NormalizedJob) : undefined;
+      const pinned = before?.environment ? { resolved: before.environment, named: before.namedEnvironment } : await this.#o.environments.resolve(parsed.data.environment, job.codeBundle, { subject: user, teamId });
+      job.environment = pinned.resolved;
+      if (pinned.named) job.namedEnvironment = pinned.named;
     }
     if (parsed.data.inputs || job.outputs) {
       if (!this.#o.data) throw noDatasets();
@@ -269,6 +271,7 @@ export class JobService {
     const row = newJobRow({ id: extra.id ?? newId("job", now), user, input, job, teamId, visibility, retryOf: extra.retryOf, now });
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
     await this.#o.data?.record(row.id, job.inputs);
+    if (job.namedEnvironment) await this.#o.environments?.recordUse(row.id, job.namedEnvironment, now);
     if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
     this.#specs.set(row.id, job);

@@ -1,5 +1,6 @@
 import type { ResolvedEnvironment } from "../environments/resolve.ts";
 import { EnvironmentSpecSchema } from "../environments/spec.ts";
+import { NamedEnvironmentRefSchema, type NamedVersion } from "../environments/named/spec.ts";
 import { z } from "zod";
 import { parseDuration, parseMemory } from "../core/units.ts";
 import { SecretNameSchema } from "../identity/secrets/spec.ts";
@@ -112,7 +113,10 @@ export const JobSpecSchema = z
       .meta({ description: "Code bundle uploaded with `plinth run`; unpacked into the job's working directory." }),
     inputs: JobInputsSchema.optional(),
     outputs: JobOutputsSchema.optional(),
-    environment: EnvironmentSpecSchema.optional(),
+    environment: z
+      .union([NamedEnvironmentRefSchema, EnvironmentSpecSchema])
+      .optional()
+      .meta({ description: "The Python environment the job runs in: a named environment of its team (`pytorch`, `pytorch@3`), or its Python and packages." }),
   })
   .superRefine((spec, ctx) => {
     if (!spec.command && !spec.script) {
@@ -160,6 +164,8 @@ export interface NormalizedJob {
   outputs?: JobOutput[];
   /** Its Python environment, pinned at submit (absent when it names none). */
   environment?: ResolvedEnvironment;
+  /** The named environment version it was pinned from (absent when the spec gave its packages). */
+  namedEnvironment?: NamedVersion;
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {

@@ -73,6 +73,10 @@ export const JobEnvironmentSchema = z
     python: z.string().meta({ description: 'The full Python version, e.g. "3.11.2".' }),
     interpreter: z.string().meta({ description: "The interpreter it is built on, e.g. /usr/bin/python3.11." }),
     packages: z.array(z.string()).meta({ description: 'Every package pinned at submit, as name==version, sorted ("six==1.16.0").' }),
+    named: z
+      .object({ name: z.string(), version: z.number().int() })
+      .optional()
+      .meta({ description: "The named environment version it was pinned from, when the spec named one (`environment: pytorch`)." }),
   })
   .meta({ id: "JobEnvironment", description: "The Python environment the job runs in, as pinned when it was submitted." });
 export type JobEnvironmentView = z.infer<typeof JobEnvironmentSchema>;
@@ -132,11 +136,17 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
   };
 }
 
-/** The environment a job's normalized row pinned at submit, or null. */
+/** The environment a job's normalized row pinned at submit (and the named version it came from), or null. */
 export function toJobEnvironmentView(row: Pick<JobRow, "normalized">): JobEnvironmentView | null {
-  const env = (JSON.parse(row.normalized) as Pick<NormalizedJob, "environment">).environment;
+  const { environment: env, namedEnvironment: named } = JSON.parse(row.normalized) as Pick<NormalizedJob, "environment" | "namedEnvironment">;
   if (!env) return null;
-  return { key: env.key, python: env.python.version, interpreter: env.python.path, packages: env.packages.map((p) => `${p.name}==${p.version}`) };
+  return {
+    key: env.key,
+    python: env.python.version,
+    interpreter: env.python.path,
+    packages: env.packages.map((p) => `${p.name}==${p.version}`),
+    ...(named && { named: { name: named.name, version: named.version } }),
+  };
 }
 
 export function toEventView(e: JobEvent): z.infer<typeof JobEventSchema> {

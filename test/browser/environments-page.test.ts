@@ -14,6 +14,8 @@ describeWithUv("environments in the portal (Chromium)", ({ uv, test }) => {
     const job = (await s.t.api("POST", "/api/v1/jobs", { command: ["python3", "-c", "import six; print(six.__version__)"], environment: { packages: ["six==1.16.0"] } })).body;
     jobId = job.id;
     expect((await s.t.waitFor(jobId, undefined, 180_000)).state).toBe("succeeded");
+    const named = await s.t.api("POST", "/api/v1/environments/named/tools", { description: "six, for the portal", packages: ["six==1.16.0"] });
+    expect(named.status, JSON.stringify(named.body)).toBe(201);
     await signIn(s.page);
   }, 240_000);
   afterAll(async () => {
@@ -30,6 +32,28 @@ describeWithUv("environments in the portal (Chromium)", ({ uv, test }) => {
     const table = page.getByRole("table", { name: "Built environments" });
     await poll(() => table.textContent()).toContain("six==1.16.0");
     expect(await table.textContent()).toMatch(/3\.\d+\.\d+/);
+    expect(s.pageErrors).toEqual([]);
+  });
+
+  test("lists the team's named environments, and the New job form offers them", async () => {
+    const { page } = s;
+    await page.goto("/environments");
+    await loaded(page, "environments");
+    const named = page.getByRole("table", { name: "Named environments" });
+    await poll(() => named.textContent()).toContain("tools");
+    expect(await named.textContent()).toMatch(/six, for the portal.*v1.*six==1\.16\.0.*admin/);
+
+    await page.goto("/jobs/new");
+    await loaded(page, "new-job");
+    await page.locator('input[data-path="command"]').fill("python3 -c 'import six; print(six.__version__)'");
+    const select = page.locator('select[data-path="environment"]');
+    expect(await select.locator("option").allTextContents()).toContain("tools (latest, v1: six==1.16.0)");
+    await select.selectOption("tools");
+    await poll(() => page.getByTestId("cli-preview").textContent()).toContain("--environment tools");
+    await page.getByRole("button", { name: "Submit job" }).click();
+    await page.waitForURL(/\/jobs\/job_/);
+    const panel = page.getByTestId("job-environment");
+    await poll(() => panel.textContent(), { timeout: 60_000 }).toContain("tools@1");
     expect(s.pageErrors).toEqual([]);
   });
 

@@ -8,6 +8,7 @@ import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts
 import { push } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, TOKEN, type TestPlatform } from "../helpers/platform.ts";
+import { testUv } from "../helpers/uv.ts";
 
 // Every change is audited: this enumerates every route the server registered that is not a
 // GET, and fails for one that neither records an audit event when called nor says, in its
@@ -206,7 +207,19 @@ const REQUESTS: Record<string, Call> = {
   "POST /api/v1/datasets/{name}/versions/{version}/url": async ({ t, api }) => api("POST", `/api/v1/datasets/${await dataset(t)}/versions/v1/url`, { path: "a.txt" }),
   "POST /api/v1/data/gc": ({ api }) => api("POST", "/api/v1/data/gc"),
   "DELETE /api/v1/environments/{key}": async ({ t, api }) => api("DELETE", `/api/v1/environments/${plantEnvironment(t)}`),
+  // Publishing pins the packages with the real uv (six: one small wheel; later ones are remembered).
+  "POST /api/v1/environments/named/{name}": ({ api }) => api("POST", `/api/v1/environments/named/${unique("env-")}`, { packages: ["six==1.16.0"] }),
+  "PATCH /api/v1/environments/named/{name}": async ({ api }) => api("PATCH", `/api/v1/environments/named/${await namedEnvironment(api)}`, { description: "audited" }),
+  "DELETE /api/v1/environments/named/{name}": async ({ api }) => api("DELETE", `/api/v1/environments/named/${await namedEnvironment(api)}`),
 };
+
+/** A new named environment of the admin's team; its name. */
+async function namedEnvironment(api: Fixture["api"]): Promise<string> {
+  const name = unique("env-");
+  const res = await api("POST", `/api/v1/environments/named/${name}`, { packages: ["six==1.16.0"] });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return name;
+}
 
 /**
  * An environment as the cache finds one on disk: its folder with its metadata file. Building a
@@ -242,7 +255,8 @@ for (const db of testDatabases()) {
   describe(`every changing route is audited (${db.name})`, () => {
     let t: TestPlatform;
     beforeAll(async () => {
-      t = await startTestPlatform(db, "audit_routes");
+      // The real uv, for publishing named environments (testUv() fails loudly in CI without it).
+      t = await startTestPlatform(db, "audit_routes", { extra: { environments: { uv: testUv() } } });
     });
     afterAll(async () => {
       await t?.close();

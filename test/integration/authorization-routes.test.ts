@@ -127,6 +127,13 @@ const ROUTES: Record<string, Access> = {
   // Anyone who may add work somewhere (not a person who is a viewer wherever they belong).
   "POST /api/v1/environments": "policy",
   "DELETE /api/v1/environments/{key}": "keeper",
+  // A team's named environments: its people read them, its admins and Keepers change them,
+  // anyone else finds nothing (test/integration/named-environments.test.ts).
+  "GET /api/v1/environments/named": "policy",
+  "GET /api/v1/environments/named/{name}": "policy",
+  "POST /api/v1/environments/named/{name}": "policy",
+  "PATCH /api/v1/environments/named/{name}": "policy",
+  "DELETE /api/v1/environments/named/{name}": "policy",
 };
 
 for (const db of testDatabases()) {

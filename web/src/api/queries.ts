@@ -15,6 +15,8 @@ export const teamMembersQuery = (team: string) =>
 export const journeyQuery = queryOptions({ queryKey: ["journey"], queryFn: () => call(api.GET("/api/v1/portal/start")) });
 export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () => call(api.GET("/api/v1/cluster")) });
 export const environmentsQuery = queryOptions({ queryKey: ["environments"], queryFn: () => call(api.GET("/api/v1/environments")) });
+/** The named environments of the person's teams; under ["environments"], so refreshing those refreshes these. */
+export const namedEnvironmentsQuery = queryOptions({ queryKey: ["environments", "named"], queryFn: () => call(api.GET("/api/v1/environments/named")) });
 export const sshKeysQuery = queryOptions({ queryKey: ["ssh-keys"], queryFn: () => call(api.GET("/api/v1/ssh-keys")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
 export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });

@@ -525,6 +525,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/environments/named": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The named environments of your teams (of one with ?team=), each with its latest version */
+        get: operations["getEnvironmentsNamed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/named/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One named environment: every version, what each pins, and the latest jobs that used each */
+        get: operations["getEnvironmentsNamedByName"];
+        put?: never;
+        /**
+         * Publish a new version of a named environment (team admins and Keepers); the first makes the name
+         * @description The packages are pinned now (422 naming a package that cannot be installed); the environment is built by the first job that uses it, or ahead with POST /api/v1/environments.
+         */
+        post: operations["postEnvironmentsNamedByName"];
+        /** Remove a named environment and its versions (team admins and Keepers); jobs that used it keep their environment */
+        delete: operations["deleteEnvironmentsNamedByName"];
+        options?: never;
+        head?: never;
+        /** Change a named environment's description (team admins and Keepers) */
+        patch: operations["patchEnvironmentsNamedByName"];
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -1645,6 +1685,9 @@ export interface components {
             team: string;
             totalBytes: number;
         };
+        DescribeEnvironment: {
+            description: string;
+        };
         Environment: {
             created: string;
             /** @description The interpreter it is built on, e.g. /usr/bin/python3.11. */
@@ -1936,6 +1979,11 @@ export interface components {
             interpreter: string;
             /** @description The environment's key: a hash of its lock, interpreter and platform. */
             key: string;
+            /** @description The named environment version it was pinned from, when the spec named one (`environment: pytorch`). */
+            named?: {
+                name: string;
+                version: number;
+            };
             /** @description Every package pinned at submit, as name==version, sorted ("six==1.16.0"). */
             packages: string[];
             /** @description The full Python version, e.g. "3.11.2". */
@@ -1995,7 +2043,8 @@ export interface components {
             env: {
                 [key: string]: string;
             };
-            environment?: components["schemas"]["EnvironmentSpec"];
+            /** @description The Python environment the job runs in: a named environment of its team (`pytorch`, `pytorch@3`), or its Python and packages. */
+            environment?: components["schemas"]["NamedEnvironmentRef"] | components["schemas"]["EnvironmentSpec"];
             /** @description Expected run time; short jobs are started sooner. */
             estimate?: string | number;
             /** @description Datasets the job reads, by name: each is made available read-only before the job starts, its folder in PLINTH_INPUT_<NAME>. The version is fixed when the job is submitted. */
@@ -2158,6 +2207,55 @@ export interface components {
             /** @description The keys whose history was longer than their share, answered as points evenly spread over it. */
             thinned: string[];
         };
+        /** @description An environment a team publishes by name; `environment: NAME` in a job spec uses its latest version. */
+        NamedEnvironment: {
+            createdAt: string;
+            description: string;
+            latest: components["schemas"]["NamedEnvironmentVersion"];
+            name: string;
+            /** @description Who published its first version. */
+            owner: string;
+            team: string;
+            updatedAt: string;
+        };
+        NamedEnvironmentDetail: {
+            createdAt: string;
+            description: string;
+            latest: components["schemas"]["NamedEnvironmentVersion"];
+            name: string;
+            /** @description Who published its first version. */
+            owner: string;
+            /** @description The latest jobs submitted with it that you may see, newest first, with the version each used. */
+            recentJobs: {
+                id: string;
+                name: string;
+                submittedAt: string;
+                version: number;
+            }[];
+            team: string;
+            updatedAt: string;
+            /** @description Every version, newest first. */
+            versions: components["schemas"]["NamedEnvironmentVersion"][];
+        };
+        /** @description A named environment of the job's team: `pytorch` for its latest version, `pytorch@3` for version 3 (`plinth env named ls` lists them). */
+        NamedEnvironmentRef: string;
+        NamedEnvironmentVersion: {
+            createdAt: string;
+            /** @description The packages as published, e.g. torch or numpy>=2. */
+            packages: string[];
+            pinned: {
+                /** @description The environment's key (see /api/v1/environments). */
+                key: string;
+                /** @description Every package pinned, as name==version. */
+                packages: string[];
+                /** @description The full Python version it was pinned for. */
+                python: string;
+            };
+            publishedBy: string;
+            /** @description The Python asked for, or null for the system python3. */
+            python: string | null;
+            version: number;
+        };
         NewAccessKey: {
             accessKeyId: string;
             info: components["schemas"]["AccessKeyInfo"];
@@ -2206,6 +2304,17 @@ export interface components {
             status: number;
             title: string;
             type: string;
+        };
+        /** @description A new version of a named environment: its Python and packages, pinned when published. */
+        PublishEnvironment: {
+            /** @description What it is for; kept from the last version when left out. */
+            description?: string;
+            /** @description Packages, one requirement each: ["numpy==2.1.*", "pandas>=2"]. */
+            packages: string[];
+            /** @description The Python: a version such as "3.12" (one installed on the machine), or the absolute path of an interpreter. Unset: the system python3. */
+            python?: string;
+            /** @description The team it is published in; left out: the one team you administer (your primary team first). */
+            team?: string;
         };
         PushResult: {
             /** @description False when nothing changed since the latest version (it is answered). */
@@ -3847,6 +3956,185 @@ export interface operations {
                         /** @constant */
                         removed: true;
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsNamed: {
+        parameters: {
+            query?: {
+                /** @description The team; left out: found among your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NamedEnvironment"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsNamedByName: {
+        parameters: {
+            query?: {
+                /** @description The team; left out: found among your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment's name in its team, e.g. pytorch. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedEnvironmentDetail"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postEnvironmentsNamedByName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The environment's name in its team, e.g. pytorch. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PublishEnvironment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedEnvironment"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEnvironmentsNamedByName: {
+        parameters: {
+            query?: {
+                /** @description The team; left out: found among your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment's name in its team, e.g. pytorch. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedEnvironment"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchEnvironmentsNamedByName: {
+        parameters: {
+            query?: {
+                /** @description The team; left out: found among your teams (your primary team first). */
+                team?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The environment's name in its team, e.g. pytorch. */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DescribeEnvironment"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NamedEnvironment"];
                 };
             };
             /** @description Problem */

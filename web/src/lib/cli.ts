@@ -24,6 +24,13 @@ export function plinthRunCommand(spec: JobSpecInput): string {
   flag("--estimate", spec.estimate);
   const retries = typeof spec.retries === "number" ? spec.retries : spec.retries?.count;
   if (retries) flag("--retries", retries);
+  const environment = spec.environment;
+  if (typeof environment === "string") flag("--environment", environment);
+  else if (environment) {
+    flag("--python", environment.python);
+    flag("--requirements", environment.requirements);
+    for (const p of environment.packages ?? []) flag("--package", p);
+  }
   for (const [k, v] of Object.entries(spec.env ?? {})) flag("-e", `${k}=${v}`);
   for (const [k, v] of Object.entries(spec.labels ?? {})) flag("-l", `${k}=${v}`);
   parts.push("--");

@@ -6,6 +6,7 @@ import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { formatBytes, formatRelative } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
+import { NamedEnvironments } from "./environments/NamedEnvironments";
 
 /** The Python environments built on this machine: what is in each, how big, whether jobs use it. */
 export default function Environments() {
@@ -24,6 +25,10 @@ export default function Environments() {
         </Anchor> explains how.
       </Text>
       {items && <Loaded when name="environments" />}
+      <NamedEnvironments />
+      <Title order={2} size="h3">
+        Built on this machine
+      </Title>
       <Paper withBorder p="md">
         {items && items.length === 0 ? (
           <Text c="dimmed" size="sm">

@@ -17,6 +17,11 @@ export function JobEnvironment({ job }: { job: JobDetail }) {
         </Text>
       </Group>
       <Text size="sm">
+        {environment.named && (
+          <>
+            Named environment <Code data-testid="job-environment-named">{`${environment.named.name}@${environment.named.version}`}</Code>:{" "}
+          </>
+        )}
         Python {environment.python} ({environment.interpreter}), {environment.packages.length} package{environment.packages.length === 1 ? "" : "s"}
         {prepared?.built === true && `; built for this job in ${prepared.seconds} s`}
         {prepared?.built === false && "; it was ready when the job started"}

@@ -17,6 +17,7 @@ import { usePageTitle } from "../../lib/usePageTitle";
 import type { JsonSchema, SpecValue } from "./jsonSchema";
 import { getAt, setAt } from "./jsonSchema";
 import { type FormContext, SchemaFields } from "./SchemaForm";
+import { EnvironmentWidget } from "./environmentField";
 import { TeamWidget, VisibilityWidget } from "./teamFields";
 import { CommandWidget, GpuModelWidget, GpuSummary, RetriesWidget } from "./widgets";
 
@@ -111,14 +112,15 @@ export default function NewJob() {
     labels: LABELS,
     placeholders: PLACEHOLDERS,
     hidden: new Set(["script", "code"]),
-    wide: new Set(["name", "command"]),
-    order: { "": ["name", "command", "team", "visibility", "resources", "timeout", "priority", "estimate", "retries", "env", "labels"] },
+    wide: new Set(["name", "command", "environment"]),
+    order: { "": ["name", "command", "team", "visibility", "environment", "resources", "timeout", "priority", "estimate", "retries", "env", "labels"] },
     widgets: {
       command: (field) => <CommandWidget ctx={ctx} field={field} />,
       "resources.gpu.model": (field) => <GpuModelWidget field={field} models={models} />,
       retries: (field) => <RetriesWidget field={field} />,
       team: (field) => <TeamWidget field={field} choices={teamChoices} />,
       visibility: (field) => <VisibilityWidget field={field} team={team} />,
+      environment: (field) => <EnvironmentWidget field={field} team={team} />,
     },
   };
 
