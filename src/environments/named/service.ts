@@ -33,6 +33,12 @@ export interface NamedDefinition {
 const RECENT_JOBS = 20;
 const LIST_HINT = "`plinth env named ls` lists the named environments of your teams.";
 
+const ANYONE = "anyone may still give a job its packages with environment: {packages: [...]}.";
+
+function notAdmin(team: string) {
+  return problems.forbidden(`Only the admins of team ${team} and Keepers may publish its named environments.`, `Ask one of its admins (\`plinth teams show ${team}\` lists them); ${ANYONE}`);
+}
+
 /** A team's named environments as a resource for the policy: the team's, owned by no one person. */
 const teamEnvironments = (teamId: string): Owned => ({ ownerId: "", teamId, visibility: "team" });
 
@@ -207,9 +213,7 @@ export class NamedEnvironments {
   async #publishingTeam(subject: Subject, teamName: string | undefined): Promise<string> {
     if (teamName !== undefined) {
       const team = await this.#directory.team(teamName);
-      if (!isTeamAdmin(subject, team.id)) {
-        throw problems.forbidden(`Only the admins of team ${team.name} and Keepers may publish its named environments.`, `Ask one of its admins (\`plinth teams show ${team.name}\` lists them); anyone may still give a job its packages with environment: {packages: [...]}.`);
-      }
+      if (!isTeamAdmin(subject, team.id)) throw notAdmin(team.name);
       return team.id;
     }
     const primary = await this.#directory.primaryTeam(subject.userId);
@@ -218,7 +222,8 @@ export class NamedEnvironments {
     if (administered.length === 1) return administered[0]!;
     if (administered.length > 1) throw problems.unprocessable("Which team?", "You administer several teams.", "Name the team: --team TEAM (or `team` in the body).", [{ path: "team", message: "required" }]);
     if (subject.role === "admin") return (await this.#directory.team("default")).id;
-    throw problems.forbidden("Only team admins and Keepers publish named environments.", "Ask an admin of your team; anyone may still give a job its packages with environment: {packages: [...]}.");
+    const team = primary && subject.teams[primary] ? await this.#directory.teamName(primary) : null;
+    throw team ? notAdmin(team) : problems.forbidden("Only team admins and Keepers publish named environments.", `Ask an admin of your team; ${ANYONE}`);
   }
 
   // ---- views -----------------------------------------------------------------------------
