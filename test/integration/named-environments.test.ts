@@ -70,6 +70,12 @@ for (const db of testDatabases()) {
       expect(renamed.status).toBe(200);
       expect(renamed.body.description).toBe("six at two versions");
 
+      // Two first versions of one new name published at once: one makes the name, the other is version 2.
+      const both = await Promise.all([1, 2].map(() => as("ada").send("POST", `${BASE}/twice`, { packages: ["six==1.16.0"] })));
+      expect(both.map((r) => r.status)).toEqual([201, 201]);
+      expect((await as("ada").get(`${BASE}/twice`)).body.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
+      expect((await as("ada").send("DELETE", `${BASE}/twice`)).status).toBe(200);
+
       const badName = await as("ada").send("POST", `${BASE}/PyTorch`, { packages: ["six"] });
       expect(badName.status).toBe(400);
       expect(JSON.stringify(badName.body)).toContain("lowercase letters, digits and - . _");
