@@ -69,6 +69,9 @@ for (const db of testDatabases()) {
       const renamed = await as("ada").send("PATCH", `${BASE}/tools?team=default`, { description: "six at two versions" });
       expect(renamed.status).toBe(200);
       expect(renamed.body.description).toBe("six at two versions");
+      // Each change is in the audit log, where the team's admins read it.
+      const audit = await t.api("GET", "/api/v1/audit?action=named-environment.publish", undefined, tokens.ada);
+      expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ target: expect.objectContaining({ kind: "named-environment", name: "default/tools" }), teamId: first.body.teamId })]));
 
       // Two first versions of one new name published at once: one makes the name, the other is version 2.
       const both = await Promise.all([1, 2].map(() => as("ada").send("POST", `${BASE}/twice`, { packages: ["six==1.16.0"] })));

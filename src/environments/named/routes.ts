@@ -15,7 +15,8 @@ import {
 
 const NameParams = z.strictObject({ name: NamedEnvironmentNameSchema });
 const BASE = "/api/v1/environments/named";
-const target = (view: { name: string; team: string }) => ({ kind: "named-environment", id: null, name: `${view.team}/${view.name}` });
+// The team's id lets its admins read the event in the audit log.
+const target = (view: { name: string; team: string; teamId: string }) => ({ kind: "named-environment", id: null, name: `${view.team}/${view.name}`, teamId: view.teamId });
 
 export function registerNamedEnvironmentRoutes(r: RouteRegistry, named: NamedEnvironments): void {
   r.add({

@@ -232,6 +232,7 @@ export class NamedEnvironments {
     return {
       name: row.name,
       team: (await this.#directory.teamName(row.team_id)) ?? row.team_id,
+      teamId: row.team_id,
       description: row.description,
       owner: (await this.#directory.userName(row.owner_id)) ?? "(removed)",
       latest: await this.#versionView(latest),

@@ -76,6 +76,7 @@ export const NamedEnvironmentSchema = z
   .object({
     name: z.string(),
     team: z.string(),
+    teamId: z.string(),
     description: z.string(),
     owner: z.string().meta({ description: "Who published its first version." }),
     latest: NamedEnvironmentVersionSchema,

@@ -2216,6 +2216,7 @@ export interface components {
             /** @description Who published its first version. */
             owner: string;
             team: string;
+            teamId: string;
             updatedAt: string;
         };
         NamedEnvironmentDetail: {
@@ -2233,6 +2234,7 @@ export interface components {
                 version: number;
             }[];
             team: string;
+            teamId: string;
             updatedAt: string;
             /** @description Every version, newest first. */
             versions: components["schemas"]["NamedEnvironmentVersion"][];
