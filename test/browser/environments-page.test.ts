@@ -54,6 +54,16 @@ describeWithUv("environments in the portal (Chromium)", ({ uv, test }) => {
     await page.waitForURL(/\/jobs\/job_/);
     const panel = page.getByTestId("job-environment");
     await poll(() => panel.textContent(), { timeout: 60_000 }).toContain("tools@1");
+    const jobUrl = page.url();
+
+    // The environment's versions, opened on the Environments page, link to the job that used it.
+    await page.goto("/environments");
+    await loaded(page, "environments");
+    await page.getByTestId("show-tools").click();
+    const versions = page.getByTestId("named-environment-tools");
+    await poll(() => versions.textContent()).toMatch(/v1 by admin/);
+    expect(await versions.getByRole("link").first().getAttribute("href")).toBe(new URL(jobUrl).pathname);
+    await expectAccessible(page, "/environments (a named environment opened)");
     expect(s.pageErrors).toEqual([]);
   });
 

@@ -17,6 +17,11 @@ export const clusterQuery = queryOptions({ queryKey: ["cluster"], queryFn: () =>
 export const environmentsQuery = queryOptions({ queryKey: ["environments"], queryFn: () => call(api.GET("/api/v1/environments")) });
 /** The named environments of the person's teams; under ["environments"], so refreshing those refreshes these. */
 export const namedEnvironmentsQuery = queryOptions({ queryKey: ["environments", "named"], queryFn: () => call(api.GET("/api/v1/environments/named")) });
+export const namedEnvironmentQuery = (team: string, name: string) =>
+  queryOptions({
+    queryKey: ["environments", "named", team, name],
+    queryFn: () => call(api.GET("/api/v1/environments/named/{name}", { params: { path: { name }, query: { team } } })),
+  });
 export const sshKeysQuery = queryOptions({ queryKey: ["ssh-keys"], queryFn: () => call(api.GET("/api/v1/ssh-keys")) });
 export const tokensQuery = queryOptions({ queryKey: ["tokens"], queryFn: () => call(api.GET("/api/v1/tokens")) });
 export const secretsQuery = queryOptions({ queryKey: ["secrets"], queryFn: () => call(api.GET("/api/v1/secrets")) });

@@ -1,8 +1,13 @@
-import { Badge, Code, Paper, Spoiler, Stack, Table, Text, Title } from "@mantine/core";
+import { Badge, Button, Code, Paper, Spoiler, Stack, Table, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
 import { namedEnvironmentsQuery } from "../../api/queries";
+import type { paths } from "../../api/schema";
 import { ProblemAlert } from "../../components/ProblemAlert";
 import { formatRelative } from "../../lib/format";
+import { NamedEnvironmentVersions } from "./NamedEnvironmentVersions";
+
+type NamedEnvironment = paths["/api/v1/environments/named"]["get"]["responses"]["200"]["content"]["application/json"]["items"][number];
 
 /** The named environments of the person's teams: what each holds, its latest version, who published it. */
 export function NamedEnvironments() {
@@ -25,7 +30,7 @@ export function NamedEnvironments() {
             <code>plinth env publish --seed sklearn</code>.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={720}>
+          <Table.ScrollContainer minWidth={800}>
             <Table verticalSpacing="xs" aria-label="Named environments" data-testid="named-environments-table">
               <Table.Thead>
                 <Table.Tr>
@@ -34,47 +39,67 @@ export function NamedEnvironments() {
                   <Table.Th>Latest</Table.Th>
                   <Table.Th>Packages</Table.Th>
                   <Table.Th>Owner</Table.Th>
+                  <Table.Th>Versions and jobs</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
                 {items?.map((e) => (
-                  <Table.Tr key={`${e.team}/${e.name}`}>
-                    <Table.Td>
-                      <Text ff="monospace" size="sm">
-                        {e.name}
-                      </Text>
-                      <Text size="xs" c="dimmed">
-                        team {e.team}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{e.description || "—"}</Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Badge variant="light" title={`published ${e.latest.createdAt} by ${e.latest.publishedBy}`}>
-                        v{e.latest.version}
-                      </Badge>
-                      <Text size="xs" c="dimmed">
-                        {formatRelative(e.latest.createdAt)}, Python {e.latest.pinned.python}
-                      </Text>
-                    </Table.Td>
-                    <Table.Td>
-                      <Text size="sm">{e.latest.packages.join(", ")}</Text>
-                      <Spoiler maxHeight={0} showLabel={`${e.latest.pinned.packages.length} pinned`} hideLabel="hide">
-                        <Code block>{e.latest.pinned.packages.join("\n")}</Code>
-                      </Spoiler>
-                    </Table.Td>
-                    <Table.Td>{e.owner}</Table.Td>
-                  </Table.Tr>
+                  <NamedEnvironmentRows key={`${e.team}/${e.name}`} environment={e} />
                 ))}
               </Table.Tbody>
             </Table>
           </Table.ScrollContainer>
         )}
       </Paper>
-      <Text size="sm" c="dimmed">
-        <code>plinth env named show NAME</code> lists every version and the jobs that ran with each.
-      </Text>
     </Stack>
+  );
+}
+
+/** One environment's row, and below it, once opened, its versions and the jobs that used each. */
+function NamedEnvironmentRows({ environment: e }: { environment: NamedEnvironment }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <Table.Tr>
+        <Table.Td>
+          <Text ff="monospace" size="sm">
+            {e.name}
+          </Text>
+          <Text size="xs" c="dimmed">
+            team {e.team}
+          </Text>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{e.description || "—"}</Text>
+        </Table.Td>
+        <Table.Td>
+          <Badge variant="light" title={`published ${e.latest.createdAt} by ${e.latest.publishedBy}`}>
+            v{e.latest.version}
+          </Badge>
+          <Text size="xs" c="dimmed">
+            {formatRelative(e.latest.createdAt)}, Python {e.latest.pinned.python}
+          </Text>
+        </Table.Td>
+        <Table.Td>
+          <Text size="sm">{e.latest.packages.join(", ")}</Text>
+          <Spoiler maxHeight={0} showLabel={`${e.latest.pinned.packages.length} pinned`} hideLabel="hide">
+            <Code block>{e.latest.pinned.packages.join("\n")}</Code>
+          </Spoiler>
+        </Table.Td>
+        <Table.Td>{e.owner}</Table.Td>
+        <Table.Td>
+          <Button variant="subtle" size="compact-sm" aria-expanded={open} data-testid={`show-${e.name}`} onClick={() => setOpen((o) => !o)}>
+            {open ? "Hide" : `Show ${e.latest.version === 1 ? "1 version" : `${e.latest.version} versions`}`}
+          </Button>
+        </Table.Td>
+      </Table.Tr>
+      {open && (
+        <Table.Tr>
+          <Table.Td colSpan={6}>
+            <NamedEnvironmentVersions team={e.team} name={e.name} />
+          </Table.Td>
+        </Table.Tr>
+      )}
+    </>
   );
 }
