@@ -44,7 +44,7 @@ export interface ResolveOptions extends InterpreterChoice {
   codeDir?: string;
   timeoutMs: number;
   /** Resolutions kept: reused while recent, and when the index cannot be reached. */
-  memo?: ResolutionMemo;
+  memo?: ResolutionMemo<ResolvedEnvironment>;
 }
 
 export async function resolveEnvironment(spec: EnvironmentSpec, opts: ResolveOptions): Promise<ResolvedEnvironment> {

@@ -34,7 +34,7 @@ export class Environments {
   /** Why the last build asked for ahead of jobs failed, by key, until it is asked for again. */
   private readonly failures = new Map<string, ProblemError>();
   /** What requirements resolved to lately (see resolution-memo.ts). */
-  private readonly memo: ResolutionMemo;
+  private readonly memo: ResolutionMemo<ResolvedEnvironment>;
 
   constructor(config: Pick<Config, "dataDir" | "environments" | "executor">) {
     const root = join(config.dataDir, "environments");
@@ -44,7 +44,7 @@ export class Environments {
     this.maxBytes = parseMemory(config.environments.maxSize) ?? 20 * 1024 ** 3;
     this.visibleRoots = [...SYSTEM_ROOTS, ...config.executor.readOnlyPaths];
     this.cache = new EnvironmentCache({ root, uv: () => this.uv(), buildTimeoutMs: this.timeoutMs });
-    this.memo = new ResolutionMemo(join(root, RESOLUTIONS));
+    this.memo = new ResolutionMemo<ResolvedEnvironment>(join(root, RESOLUTIONS));
   }
 
   /** How uv runs; throws the install hint when there is no uv. */

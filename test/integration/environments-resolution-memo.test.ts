@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { SYSTEM_ROOTS } from "../../src/environments/interpreters.ts";
 import { RESOLUTION_REUSE_MS, ResolutionMemo } from "../../src/environments/resolution-memo.ts";
-import { resolveEnvironment, type ResolveOptions } from "../../src/environments/resolve.ts";
+import { type ResolvedEnvironment, resolveEnvironment, type ResolveOptions } from "../../src/environments/resolve.ts";
 import { EnvironmentSpecSchema } from "../../src/environments/spec.ts";
 import { problemOf } from "../helpers/problem-of.ts";
 import { describeWithUv } from "../helpers/uv.ts";
@@ -38,7 +38,7 @@ describeWithUv("environments: kept resolutions", ({ uv, test }) => {
   };
 
   test("reuses a recent resolution without the index, and an old one only when the index is down", async () => {
-    const memo = new ResolutionMemo(join(dir, "resolved"));
+    const memo = new ResolutionMemo<ResolvedEnvironment>(join(dir, "resolved"));
     const first = await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo });
     expect(first.lock).toBe("six==1.16.0\n");
 
@@ -46,7 +46,7 @@ describeWithUv("environments: kept resolutions", ({ uv, test }) => {
     // Recent: answered from what was kept, the index not asked.
     expect(await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo })).toEqual(first);
     // Old: the index is asked, cannot be reached, and what was kept stands.
-    const stale = new ResolutionMemo(join(dir, "resolved"), later);
+    const stale = new ResolutionMemo<ResolvedEnvironment>(join(dir, "resolved"), later);
     expect(await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo: stale })).toEqual(first);
     // Never resolved: the index being down is the answer.
     expect(await problemOf(resolveEnvironment(spec({ packages: ["idna==3.7"] }), { ...base, memo: stale }))).toMatchObject({ status: 503, title: "Package index unreachable" });
@@ -56,8 +56,8 @@ describeWithUv("environments: kept resolutions", ({ uv, test }) => {
 
   test("asks the index again once a resolution is old, and keeps the new answer", async () => {
     const folder = join(dir, "resolved-again");
-    await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo: new ResolutionMemo(folder) });
-    const old = new ResolutionMemo(folder, later);
+    await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo: new ResolutionMemo<ResolvedEnvironment>(folder) });
+    const old = new ResolutionMemo<ResolvedEnvironment>(folder, later);
     const again = await resolveEnvironment(spec({ packages: ["six==1.16.0"] }), { ...base, memo: old });
     expect(again.lock).toBe("six==1.16.0\n");
     // Kept again at the later time: recent for that clock.
