@@ -31,6 +31,9 @@ import { CodeGrants } from "./jobs/code-grants.ts";
 import { InputViews } from "./jobs/input-views.ts";
 import { JobData } from "./jobs/job-data.ts";
 import { JobEnvironments } from "./jobs/job-environment.ts";
+import { ContainerEngine } from "./environments/containers/engine.ts";
+import { ImageBuilds } from "./environments/containers/image-builds.ts";
+import { registerImageRoutes } from "./environments/containers/routes.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
@@ -121,7 +124,11 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   });
   const bundles = new CodeBundles(storage.objects, new CodeGrants(database.db));
   const runDirs = new RunDirs(config.dataDir);
+  // podman for jobs that name an image: found once, on first use.
+  let containerEngine: ContainerEngine | string | undefined;
+  const containers = () => (containerEngine ??= ContainerEngine.locate(config.environments.containers));
   const executor = new LocalExecutor({
+    containers,
     dataDir: config.dataDir,
     sandbox: config.executor.sandbox,
     fakeGpus: fakeGpuList(config.executor.fakeGpus),
@@ -156,7 +163,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   const pythonEnvironments = new Environments(config);
   // Environments a team publishes by name; a job says `environment: pytorch`.
   const namedEnvironments = createNamedEnvironments({ db: database.db, environments: pythonEnvironments, identity, teams, clock, jobNames: (subject, ids) => jobs.access.namesOf(subject, ids) });
-  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments });
+  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments, containers });
   bus.on("job.changed", (e) => {
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
     environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
@@ -238,6 +245,18 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerAuditRoutes(routes, audit);
   registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
   registerNamedEnvironmentRoutes(routes, namedEnvironments);
+  const imageBuilds = new ImageBuilds({
+    engine: () => {
+      const found = containers();
+      if (typeof found === "string") throw new Error(found);
+      return found;
+    },
+    bundles,
+    logDir: join(config.dataDir, "environments", "images"),
+    timeoutMs: parseDuration(config.environments.buildTimeout) ?? 30 * 60_000,
+    network: config.environments.containers.buildNetwork,
+  });
+  registerImageRoutes(routes, { containers, bundles, builds: imageBuilds, logger });
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);

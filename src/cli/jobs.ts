@@ -151,9 +151,10 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
 
 /** "Python 3.11.2, 3 packages (environment 1a2b3c4d5e6f)"; an interpreter used as it is, by its path. */
 export function environmentLine(env: NonNullable<JobDetailView["environment"]>): string {
+  const named = env.named ? `${env.named.name}@${env.named.version}: ` : "";
+  if (env.image) return `${named}image ${env.image.reference} (${env.image.id.slice(0, 12)})`;
   const count = env.packages.length;
   if (count === 0) return `Python ${env.python} (${env.interpreter}), no packages added`;
-  const named = env.named ? `${env.named.name}@${env.named.version}: ` : "";
   return `${named}Python ${env.python}, ${count} package${count === 1 ? "" : "s"} (environment ${env.key.slice(0, 12)})`;
 }
 

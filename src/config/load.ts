@@ -13,6 +13,7 @@ const ALIASES = new Map<string, string[]>([
   ["PLINTH_STORAGE_S3_ACCESS_KEY_ID", ["storage", "s3", "credentials", "accessKeyId"]],
   ["PLINTH_STORAGE_S3_SECRET_ACCESS_KEY", ["storage", "s3", "credentials", "secretAccessKey"]],
   ["PLINTH_UV", ["environments", "uv"]],
+  ["PLINTH_PODMAN", ["environments", "containers", "engine"]],
 ]);
 
 /** Variables the CLI, the tests and the peer scripts read for themselves; not server configuration. */

@@ -142,8 +142,20 @@ export const ConfigSchema = z
           .boolean()
           .default(false)
           .meta({ description: "Allow packages without a ready-built wheel to be built from source. Building runs the package's own build code as Plinth's user, so it is off by default." }),
+        containers: z
+          .strictObject({
+            engine: z
+              .string()
+              .regex(/^(\/|none$)/, "an absolute path, or none")
+              .optional()
+              .meta({ description: "The podman program jobs with an `image` run through (also PLINTH_PODMAN); none turns containers off. Unset: podman on PATH." }),
+            config: z.string().regex(/^\//, "an absolute path").optional().meta({ description: "A containers.conf for Plinth's podman (its CONTAINERS_CONF). Unset: the machine's own." }),
+            buildNetwork: z.boolean().default(true).meta({ description: "Whether `plinth env build --containerfile` builds may reach the network (RUN pip install…). FROM images are never pulled." }),
+          })
+          .default({ buildNetwork: true })
+          .meta({ description: "Container images for jobs (`environment: {image: …}`), run with podman." }),
       })
-      .default({ maxSize: "20GiB", buildTimeout: "30m", sourceBuilds: false })
+      .default({ maxSize: "20GiB", buildTimeout: "30m", sourceBuilds: false, containers: { buildNetwork: true } })
       .meta({ description: "Python environments that jobs run in, built with uv and cached in dataDir/environments." }),
     log: z
       .strictObject({

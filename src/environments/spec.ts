@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IMAGE_REFERENCE } from "./containers/images.ts";
 
 // The environment part of a job spec: which Python, and which packages from the index.
 //
@@ -6,6 +7,7 @@ import { z } from "zod";
 //   environment: { packages: ["numpy==2.1.*", "pandas"] }
 //   environment: { project: "." }            # pyproject.toml + uv.lock in the job's code
 //   environment: { python: /opt/conda/envs/x/bin/python }   # that interpreter, as it is
+//   environment: { image: localhost/plinth-env:3f2a9c1d0b7e } # a container image (podman)
 //
 // Requirement lines name packages only: options (-r, -e, --index-url…), local paths and
 // VCS or file URLs are refused, since the index is the Keeper's choice and Plinth builds on
@@ -44,8 +46,16 @@ export const EnvironmentSpecSchema = z
     project: codePath("project")
       .optional()
       .meta({ description: 'A uv project folder in the job\'s code ("." for the code folder itself) with pyproject.toml and uv.lock: the packages its lock file pins.' }),
+    image: z
+      .string()
+      .regex(IMAGE_REFERENCE, "an image name such as localhost/plinth-env:3f2a9c1d0b7e or registry.example.org/team/pytorch:2.4")
+      .optional()
+      .meta({ description: "A container image on the server (podman), e.g. localhost/plinth-env:3f2a9c1d0b7e from `plinth env build --containerfile`: the job runs in it, with its folder, inputs and GPUs mounted. Pinned at submit to the image's id." }),
   })
   .superRefine((spec, ctx) => {
+    if (spec.image !== undefined && Object.keys(spec).some((k) => k !== "image")) {
+      ctx.addIssue({ code: "custom", path: ["image"], message: "an image brings its own software: give `image` alone, or Python and packages without it" });
+    }
     if (spec.project !== undefined && (spec.requirements !== undefined || spec.packages !== undefined)) {
       ctx.addIssue({ code: "custom", path: ["project"], message: "a project's packages come from its uv.lock; give `project`, or `requirements`/`packages`, not both" });
     }
@@ -60,6 +70,7 @@ export type EnvironmentSpec = z.output<typeof EnvironmentSpecSchema>;
 
 /** Whether the spec names any packages (else the job runs with the interpreter as it is). */
 export function namesPackages(spec: EnvironmentSpec): boolean {
+  if (spec.image !== undefined) return false;
   return spec.requirements !== undefined || spec.project !== undefined || (spec.packages?.length ?? 0) > 0;
 }
 

@@ -24,6 +24,8 @@ export interface FailureExplanation {
   hint: string | null;
 }
 
+const CONTAINER_COMMAND_HINT = "The job's image has no such program: install it in the image (a RUN line in its Containerfile, then `plinth env build`), or give the program's full path inside the image.";
+
 export function explainFailure(input: FailureInput): FailureExplanation {
   const { exit, logTail } = input;
   if (input.cancelled) return { state: "cancelled", reason: "cancelled", message: "Cancelled.", hint: null };
@@ -54,6 +56,15 @@ export function explainFailure(input: FailureInput): FailureExplanation {
   if (exit.exitCode === 127) {
     const line = findLast(lines, /(?:command )?not found\s*$/);
     if (line) return failed("command_not_found", clip(line), startHint("command_not_found", line));
+  }
+  // podman could not start the command in the job's container: it exits 125 and says why.
+  if (exit.exitCode === 125) {
+    const line = findLast(lines, /OCI runtime attempted to invoke a command that was not found|OCI permission denied/);
+    const what = line && /exec: "([^"]+)": ([^:]+)/.exec(line);
+    if (line) {
+      const notFound = line.includes("not found");
+      return failed(notFound ? "command_not_found" : "permission_denied", clip(what ? `${what[1]}: ${what[2]} (in the container)` : line), notFound ? CONTAINER_COMMAND_HINT : startHint("permission_denied", line));
+    }
   }
   if (exit.exitCode === 126) {
     const line = findLast(lines, /Permission denied\s*$/);

@@ -10,6 +10,8 @@ import type { Environments } from "../environments/service.ts";
 import type { Subject } from "../identity/policy.ts";
 import type { ResolvedEnvironment } from "../environments/resolve.ts";
 import type { EnvironmentSpec } from "../environments/spec.ts";
+import { type ContainerEngine, PODMAN_INSTALL_HINT } from "../environments/containers/engine.ts";
+import { type ResolvedImage, resolveImage } from "../environments/containers/images.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { LaunchRequest } from "./executors/executor.ts";
 
@@ -41,6 +43,13 @@ function filesOf(spec: EnvironmentSpec): string[] {
   return [];
 }
 
+/** What a job's environment is pinned to at submit: a Python environment or an image, and the named version it came from. */
+export interface PinnedEnvironment {
+  resolved?: ResolvedEnvironment;
+  image?: ResolvedImage;
+  named?: NamedVersion;
+}
+
 /** How long the environment took to be ready for the job, for its timeline. */
 export interface PreparedEnvironment {
   launch: NonNullable<LaunchRequest["environment"]>;
@@ -59,8 +68,11 @@ export class JobEnvironments {
   readonly #held = new Map<string, string>();
   #eviction: NodeJS.Timeout | undefined;
 
-  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger; named?: NamedEnvironments }) {
+  readonly #containers: () => ContainerEngine | string;
+
+  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger; named?: NamedEnvironments; containers?: () => ContainerEngine | string }) {
     this.#environments = o.environments;
+    this.#containers = o.containers ?? (() => "This server runs no containers.");
     this.#named = o.named;
     this.#bundles = o.bundles;
     this.#logger = o.logger;
@@ -70,12 +82,20 @@ export class JobEnvironments {
    * At submit: the environment pinned (for a named one, the version's, in the job's team), or
    * the reason it cannot be (naming the package or the name, with a hint).
    */
-  async resolve(spec: EnvironmentSpec | string, codeBundle: string | null, who: { subject: Subject; teamId: string }): Promise<{ resolved: ResolvedEnvironment; named?: NamedVersion }> {
+  async resolve(spec: EnvironmentSpec | string, codeBundle: string | null, who: { subject: Subject; teamId: string }): Promise<PinnedEnvironment> {
     if (typeof spec === "string") {
       if (!this.#named) throw noEnvironments();
       return this.#named.forJob(who.subject, spec, who.teamId);
     }
+    if (spec.image !== undefined) return { image: await resolveImage(this.#engine(), spec.image) };
     return { resolved: await this.#resolveSpec(spec, codeBundle) };
+  }
+
+  /** The container engine, or a refusal that says why there is none. */
+  #engine(): ContainerEngine {
+    const engine = this.#containers();
+    if (typeof engine !== "string") return engine;
+    throw new ProblemError({ status: 422, title: "Containers are not available", code: "containers-unavailable", detail: engine, hint: `Leave out environment.image and name Python packages instead, or ask a Keeper: ${PODMAN_INSTALL_HINT}`, errors: [{ path: "environment.image", message: "no container engine on this server" }] });
   }
 
   /** After the job is stored: that it used a named version, for that environment's page. */

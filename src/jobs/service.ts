@@ -256,8 +256,9 @@ export class JobService {
       if (!this.#o.environments) throw noEnvironments();
       // A retry runs in the environment its job had, not one resolved anew.
       const before = extra.retryOf ? (JSON.parse(extra.retryOf.normalized) as NormalizedJob) : undefined;
-      const pinned = before?.environment ? { resolved: before.environment, named: before.namedEnvironment } : await this.#o.environments.resolve(parsed.data.environment, job.codeBundle, { subject: user, teamId });
-      job.environment = pinned.resolved;
+      const pinned = before?.environment || before?.image ? { resolved: before.environment, image: before.image, named: before.namedEnvironment } : await this.#o.environments.resolve(parsed.data.environment, job.codeBundle, { subject: user, teamId });
+      if (pinned.resolved) job.environment = pinned.resolved;
+      if (pinned.image) job.image = pinned.image;
       if (pinned.named) job.namedEnvironment = pinned.named;
     }
     if (parsed.data.inputs || job.outputs) {
@@ -416,6 +417,7 @@ export class JobService {
         return;
       }
     }
+    if (job.image) req.image = { id: job.image.id, reference: job.image.reference };
     // Secret values go into the launch request only: never into the spec, a row or a log.
     if (job.secrets) {
       try {

@@ -1,3 +1,4 @@
+import type { ResolvedImage } from "../environments/containers/images.ts";
 import type { ResolvedEnvironment } from "../environments/resolve.ts";
 import { EnvironmentSpecSchema } from "../environments/spec.ts";
 import { NamedEnvironmentRefSchema, type NamedVersion } from "../environments/named/spec.ts";
@@ -166,6 +167,8 @@ export interface NormalizedJob {
   environment?: ResolvedEnvironment;
   /** The named environment version it was pinned from (absent when the spec gave its packages). */
   namedEnvironment?: NamedVersion;
+  /** Its container image, pinned at submit to the image's id (absent when it names none). */
+  image?: ResolvedImage;
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {

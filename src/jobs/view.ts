@@ -69,16 +69,20 @@ export type JobView = z.infer<typeof JobSchema>;
 
 export const JobEnvironmentSchema = z
   .object({
-    key: z.string().meta({ description: "The environment's key: a hash of its lock, interpreter and platform." }),
-    python: z.string().meta({ description: 'The full Python version, e.g. "3.11.2".' }),
-    interpreter: z.string().meta({ description: "The interpreter it is built on, e.g. /usr/bin/python3.11." }),
+    key: z.string().meta({ description: "The environment's key: a hash of its lock, interpreter and platform (for an image, the image's id)." }),
+    python: z.string().nullable().meta({ description: 'The full Python version, e.g. "3.11.2"; null for an image.' }),
+    interpreter: z.string().nullable().meta({ description: "The interpreter it is built on, e.g. /usr/bin/python3.11; null for an image." }),
     packages: z.array(z.string()).meta({ description: 'Every package pinned at submit, as name==version, sorted ("six==1.16.0").' }),
     named: z
       .object({ name: z.string(), version: z.number().int() })
       .optional()
       .meta({ description: "The named environment version it was pinned from, when the spec named one (`environment: pytorch`)." }),
+    image: z
+      .object({ reference: z.string(), id: z.string(), digest: z.string().nullable() })
+      .nullable()
+      .meta({ description: "The container image it runs in, pinned at submit: the name given, the id that runs, its manifest digest; null for a Python environment." }),
   })
-  .meta({ id: "JobEnvironment", description: "The Python environment the job runs in, as pinned when it was submitted." });
+  .meta({ id: "JobEnvironment", description: "The Python environment or container image the job runs in, as pinned when it was submitted." });
 export type JobEnvironmentView = z.infer<typeof JobEnvironmentSchema>;
 
 export const JobDetailSchema = JobSchema.extend({
@@ -138,14 +142,17 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
 
 /** The environment a job's normalized row pinned at submit (and the named version it came from), or null. */
 export function toJobEnvironmentView(row: Pick<JobRow, "normalized">): JobEnvironmentView | null {
-  const { environment: env, namedEnvironment: named } = JSON.parse(row.normalized) as Pick<NormalizedJob, "environment" | "namedEnvironment">;
+  const { environment: env, namedEnvironment: named, image } = JSON.parse(row.normalized) as Pick<NormalizedJob, "environment" | "namedEnvironment" | "image">;
+  const namedView = named && { named: { name: named.name, version: named.version } };
+  if (image) return { key: image.id, python: null, interpreter: null, packages: [], image: { reference: image.reference, id: image.id, digest: image.digest }, ...namedView };
   if (!env) return null;
   return {
     key: env.key,
     python: env.python.version,
     interpreter: env.python.path,
     packages: env.packages.map((p) => `${p.name}==${p.version}`),
-    ...(named && { named: { name: named.name, version: named.version } }),
+    image: null,
+    ...namedView,
   };
 }
 

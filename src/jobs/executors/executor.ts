@@ -31,6 +31,11 @@ export interface LaunchRequest {
    * makes visible to the job, read-only. Without `path`, `bin` is an interpreter's own folder.
    */
   environment?: { path?: string; bin: string };
+  /**
+   * The container image the job runs in, pinned at submit: `id` is what runs, `reference` the
+   * name the spec gave (for messages). The executor mounts the job's folder and inputs into it.
+   */
+  image?: { id: string; reference: string };
 }
 
 /** What identifies a launched process across a server restart. */

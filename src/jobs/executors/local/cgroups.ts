@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
+import { type Dirent, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Preparation, prepare } from "./prepare.ts";
 import { readIfPresent } from "./proc.ts";
@@ -32,9 +32,23 @@ export class JobCgroups {
   /** Directory that holds one child cgroup per job, per controller (the same one on v2). */
   readonly bases: ReadonlyMap<Controller, string>;
 
-  constructor(version: 1 | 2, bases: Map<Controller, string>) {
+  /** Where each controller's hierarchy is mounted (/sys/fs/cgroup/memory, or /sys/fs/cgroup on v2). */
+  readonly #mounts: ReadonlyMap<Controller, string>;
+
+  constructor(version: 1 | 2, bases: Map<Controller, string>, mounts: Map<Controller, string> = new Map()) {
     this.version = version;
     this.bases = bases;
+    this.#mounts = mounts;
+  }
+
+  /**
+   * The job's memory cgroup as a container engine names a cgroup parent (its path in the
+   * hierarchy): a container made below it counts in, and is capped by, the job's limit.
+   */
+  containerParent(jobId: string): string | null {
+    const dir = this.memoryDir(jobId);
+    const mount = this.#mounts.get("memory");
+    return dir && mount && dir.startsWith(`${mount}/`) ? dir.slice(mount.length) : null;
   }
 
   has(controller: Controller): boolean {
@@ -71,9 +85,10 @@ export class JobCgroups {
     return this.dirs(jobId).some((d) => readIfPresent(join(d, "cgroup.procs")) !== null);
   }
 
+  /** The job's processes, those in cgroups below its own included (a container's). */
   pids(jobId: string): number[] {
     const all = new Set<number>();
-    for (const d of this.dirs(jobId)) for (const line of (readIfPresent(join(d, "cgroup.procs")) ?? "").split("\n")) if (line) all.add(Number(line));
+    for (const d of this.dirs(jobId)) for (const dir of [d, ...subgroups(d)]) for (const line of (readIfPresent(join(dir, "cgroup.procs")) ?? "").split("\n")) if (line) all.add(Number(line));
     return [...all];
   }
 
@@ -87,10 +102,17 @@ export class JobCgroups {
     return readCgroupUsage(this.version, this.memoryDir(jobId), this.version === 2 ? (this.dirs(jobId)[0] ?? null) : null);
   }
 
-  /** Removes the job's cgroups; false while processes remain in one. */
+  /** Removes the job's cgroups (and any below them); false while processes remain in one. */
   remove(jobId: string): boolean {
     let all = true;
     for (const d of this.dirs(jobId)) {
+      for (const dir of subgroups(d).reverse()) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          all = false;
+        }
+      }
       try {
         rmdirSync(d);
       } catch (err) {
@@ -119,6 +141,23 @@ export class JobCgroups {
       }
     }
   }
+}
+
+/** The cgroups below a directory, parents before children. */
+function subgroups(dir: string): string[] {
+  const out: string[] = [];
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!e.isDirectory()) continue;
+    out.push(join(dir, e.name));
+    out.push(...subgroups(join(dir, e.name)));
+  }
+  return out;
 }
 
 /** Reads a job's OOM kills, peak memory and refused forks from its cgroup files; absent files count as nothing. */
@@ -171,16 +210,20 @@ export async function detectJobCgroups(wanted: Controller[] = ["memory", "pids"]
   const mounts = readIfPresent("/proc/self/mountinfo");
   if (!own || !mounts) return null;
   const bases = new Map<Controller, string>();
+  const points = new Map<Controller, string>();
   let version: 1 | 2 = 1;
   for (const controller of wanted) {
     const found = findOwnCgroup(own, mounts, controller);
     if (!found) continue;
     version = found.version;
     const base = join(found.dir, "plinth");
-    if (await proveWritable(found, base, controller)) bases.set(controller, base);
+    if (await proveWritable(found, base, controller)) {
+      bases.set(controller, base);
+      points.set(controller, found.point);
+    }
   }
   if (bases.size === 0) return null;
-  const cgroups = new JobCgroups(version, bases);
+  const cgroups = new JobCgroups(version, bases, points);
   cgroups.sweep(60_000);
   return cgroups;
 }
@@ -208,7 +251,7 @@ async function proveWritable(found: { version: 1 | 2; dir: string }, base: strin
   }
 }
 
-function findOwnCgroup(own: string, mounts: string, controller: Controller): { version: 1 | 2; dir: string } | null {
+function findOwnCgroup(own: string, mounts: string, controller: Controller): { version: 1 | 2; dir: string; point: string } | null {
   const mountsOf = (type: string) =>
     mounts
       .split("\n")
@@ -219,13 +262,13 @@ function findOwnCgroup(own: string, mounts: string, controller: Controller): { v
     const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
     if (path === undefined || !controllers!.split(",").includes(controller)) continue;
     const m = mountsOf("cgroup").find((x) => x.options.split(",").includes(controller));
-    if (m) return { version: 1, dir: join(m.point, relativeTo(path, m.root)) };
+    if (m) return { version: 1, dir: join(m.point, relativeTo(path, m.root)), point: m.point };
   }
   const unified = /^0::(.*)$/m.exec(own);
   const m2 = mountsOf("cgroup2")[0];
   if (unified && m2) {
     const dir = join(m2.point, relativeTo(unified[1]!, m2.root));
-    if ((readIfPresent(join(dir, "cgroup.controllers")) ?? "").split(/\s+/).includes(controller)) return { version: 2, dir };
+    if ((readIfPresent(join(dir, "cgroup.controllers")) ?? "").split(/\s+/).includes(controller)) return { version: 2, dir, point: m2.point };
   }
   return null;
 }

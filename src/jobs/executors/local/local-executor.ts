@@ -1,12 +1,16 @@
 import { problems } from "../../../core/errors.ts";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { Executor, ExitInfo, ExitListener, JobUsage, LaunchRequest, ProcessHandle, ReattachOutcome } from "../executor.ts";
 import type { NodeCapacity } from "../../scheduler/types.ts";
+import { lastLine } from "../../../environments/containers/engine.ts";
 import { detectJobCgroups, type JobCgroups } from "./cgroups.ts";
+import { containerEnvironment, containerName, envFileText, gpuDeviceArgs, podmanCreateArgs, removeCgroupParent, removeContainer } from "./container-job.ts";
+import { prepare } from "./prepare.ts";
 import { DiskWatcher } from "./disk-watch.ts";
-import { detectInventory, type InventoryOptions } from "./inventory.ts";
+import { detectInventory } from "./inventory.ts";
+import type { LocalExecutorFeatures, LocalExecutorOptions } from "./options.ts";
 import { inputMode, placeInputs } from "./inputs.ts";
 import { jobEnvironment } from "./job-environment-variables.ts";
 import { JobUsageReader } from "./job-usage.ts";
@@ -19,6 +23,8 @@ import { bwrapArgs, findBwrap, isUnder, OUTSIDE_ENV, probeBubblewrap, type Sandb
 import { STATE_FILES } from "./spawn-job.ts";
 import { diskStop, readStatusRecord, startErrorInfo } from "./state-records.ts";
 import { waitForPredecessors } from "./launcher-registry.ts";
+
+export type { LocalExecutorFeatures, LocalExecutorOptions } from "./options.ts";
 
 // Runs jobs as processes on this machine.
 //
@@ -35,56 +41,14 @@ const UNSANDBOXED_GATE = 'read -r _ <&3; exec 3<&-; exec "$@"';
 /** bwrap's status fd, after stdin, stdout, stderr and the gate (spawn-job.ts). */
 const BWRAP_STATUS_FD = 4;
 
-export interface LocalExecutorOptions extends InventoryOptions {
-  /** "auto" uses bubblewrap when installed and working, else runs unsandboxed with a warning. */
-  sandbox?: "auto" | "bubblewrap" | "none";
-  /** Plinth's data directory: never visible to sandboxed jobs (except each job's own workdir). */
-  dataDir?: string;
-  /** More host paths hidden from sandboxed jobs (the config file's directory, secrets…). */
-  hiddenPaths?: string[];
-  /** Host paths sandboxed jobs may read besides the system (a conda install, shared datasets). */
-  readOnlyPaths?: string[];
-  /** Sandboxed jobs reach the network unless this is false. */
-  network?: boolean;
-  /** "auto" prefers a memory cgroup per job and falls back to watching RSS. */
-  memoryLimit?: "auto" | "cgroup" | "watch" | "none";
-  memoryWatchIntervalMs?: number;
-  /** Who jobs run as when this process is root (null: this process is not root, jobs run as its user); default: nobody when root. */
-  jobUser?: JobUser | null;
-  /** Most processes and threads one job may have at once (a pids cgroup); 0: no cap. */
-  maxProcesses?: number;
-  /** Disk one job may fill (its folder and its log); 0: no allowance of its own. */
-  diskLimitBytes?: number;
-  /** Free space kept on the disk that holds the data directory: below it, the job holding the most is stopped. */
-  diskReserveBytes?: number;
-  diskWatchIntervalMs?: number;
-  /**
-   * "process" (default) creates jobs from a small launcher process, so the cost of fork() does
-   * not grow with the server's memory nor block its event loop; "inline" spawns from the server.
-   */
-  launcher?: "process" | "inline";
-  /** How often to look for the end of jobs found running after a restart (not our children). */
-  reattachPollMs?: number;
-  logger?: { warn(msg: string): void };
-}
-
-export interface LocalExecutorFeatures {
-  sandbox: "bubblewrap" | "none";
-  /** Why the sandbox is off in "auto" mode, when bubblewrap is missing or fails. */
-  sandboxUnavailable: string | null;
-  memoryLimit: "cgroup-v1" | "cgroup-v2" | "watch" | "none";
-  /** How a job's process count is capped. */
-  processLimit: "cgroup" | "none";
-  /** The user jobs run as, when it is not this process's own. */
-  jobUser: string | null;
-}
-
 interface Job {
   req: LaunchRequest;
   pid: number;
   startTime: string;
   onExit: ExitListener;
   sandboxed: boolean;
+  /** It runs in a podman container (the process is `podman start --attach`). */
+  container: boolean;
   cgroup: boolean;
   oomKilled: boolean;
   cancelling: boolean;
@@ -159,6 +123,7 @@ export class LocalExecutor implements Executor {
     } catch (err) {
       return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
     }
+    if (req.image) return this.#launchContainer(req, user, onExit);
     let binds: Array<{ source: string; target: string }> = [...environmentBinds];
     if (req.inputs?.length) {
       try {
@@ -172,33 +137,7 @@ export class LocalExecutor implements Executor {
     const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, user);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
-    // The launcher makes the directories and the cgroups, and hands the job's folder to its
-    // user; a state dir that already existed may hold a previous attempt's records.
-    const stale = [STATE_FILES.process, STATE_FILES.exitStatus, STATE_FILES.bwrapStatus, STATE_FILES.startError, STATE_FILES.oomKilled];
-    const spec: SpawnSpec = {
-      file: "",
-      args: [],
-      env,
-      cwd: req.workdir,
-      log: req.logPath,
-      stateDir: req.stateDir,
-      gate: null,
-      prepare: { dirs: [req.workdir, req.stateDir], remove: { dir: req.stateDir, files: stale }, writes: [] },
-    };
-    if (user) {
-      spec.user = { uid: user.uid, gid: user.gid };
-      spec.prepare!.own = { paths: [req.workdir], uid: user.uid, gid: user.gid };
-      spec.prepare!.modes = this.#foldersAbove(req.workdir).map((path) => ({ path, mode: 0o711 }));
-    }
-    const cgroups = this.#cgroups;
-    if (cgroups) {
-      const plan = cgroups.plan(req.jobId, { memoryBytes: req.memoryBytes, maxProcesses: this.#maxProcesses() });
-      spec.prepare!.dirs!.push(...plan.preparation.dirs);
-      spec.prepare!.writes!.push(...plan.preparation.writes);
-      spec.cgroupProcs = plan.procs;
-      const pidsBase = cgroups.bases.get("pids");
-      spec.cgroupResult = { version: cgroups.version, memoryDir: cgroups.memoryDir(req.jobId), pidsDir: pidsBase ? join(pidsBase, req.jobId) : null };
-    }
+    const spec: SpawnSpec = { file: "", args: [], env, cwd: req.workdir, log: req.logPath, stateDir: req.stateDir, gate: null, ...this.#preparation(req, user, true) };
     const argv = [program.path, ...req.argv.slice(1)];
     if (sandboxed) {
       // bwrap runs outside the sandbox: a fixed environment, a folder the job cannot write, and
@@ -211,8 +150,69 @@ export class LocalExecutor implements Executor {
     } else {
       Object.assign(spec, { file: argv[0]!, args: argv.slice(1) });
     }
+    return this.#start(req, spec, onExit, { sandboxed, container: false });
+  }
 
-    const job: Job = { req, pid: 0, startTime: "0", onExit, sandboxed, cgroup: cgroups !== null, oomKilled: false, cancelling: false, killed: false, timers: [], done: false, peak: null, stopped: null };
+  /**
+   * What the launcher prepares before the process starts: its folders (the job's handed to its
+   * user), stale records of an earlier attempt cleared, its cgroups made and limited, and
+   * whether the process joins them (`join`; a container joins below them instead).
+   */
+  #preparation(req: LaunchRequest, user: JobUser | null, join_: boolean): Pick<SpawnSpec, "prepare" | "cgroupProcs" | "cgroupResult" | "user"> {
+    const stale = [STATE_FILES.process, STATE_FILES.exitStatus, STATE_FILES.bwrapStatus, STATE_FILES.startError, STATE_FILES.oomKilled];
+    const out: Pick<SpawnSpec, "prepare" | "cgroupProcs" | "cgroupResult" | "user"> = { prepare: { dirs: [req.workdir, req.stateDir], remove: { dir: req.stateDir, files: stale }, writes: [] } };
+    if (user) {
+      out.user = { uid: user.uid, gid: user.gid };
+      out.prepare!.own = { paths: [req.workdir], uid: user.uid, gid: user.gid };
+      out.prepare!.modes = this.#foldersAbove(req.workdir).map((path) => ({ path, mode: 0o711 }));
+    }
+    const cgroups = this.#cgroups;
+    if (cgroups) {
+      const plan = cgroups.plan(req.jobId, { memoryBytes: req.memoryBytes, maxProcesses: this.#maxProcesses() });
+      out.prepare!.dirs!.push(...plan.preparation.dirs);
+      out.prepare!.writes!.push(...plan.preparation.writes);
+      if (join_) out.cgroupProcs = plan.procs;
+      const pidsBase = cgroups.bases.get("pids");
+      out.cgroupResult = { version: cgroups.version, memoryDir: cgroups.memoryDir(req.jobId), pidsDir: pidsBase ? join(pidsBase, req.jobId) : null };
+    }
+    return out;
+  }
+
+  /** A job whose spec names an image: its container made, then `podman start --attach` launched as the job (container-job.ts). */
+  async #launchContainer(req: LaunchRequest, user: JobUser | null, onExit: ExitListener): Promise<ProcessHandle> {
+    const engine = this.#opts.containers?.() ?? "This server runs no containers.";
+    if (typeof engine === "string") return this.#failStart(req, { reason: "start_failed", message: engine }, onExit);
+    const env = containerEnvironment(req, req.gpus.map((g) => (g.fake ? String(g.index) : g.uuid)).join(","));
+    let binds: Array<{ source: string; target: string }> = [];
+    try {
+      const placed = await placeInputs(req, "bind");
+      Object.assign(env, placed.env);
+      binds = placed.binds;
+    } catch (err) {
+      return this.#failStart(req, { reason: "input_unavailable", message: `Could not give the job its inputs: ${(err as Error).message}` }, onExit);
+    }
+    const { prepare: preparation, ...rest } = this.#preparation(req, user, false);
+    const envFile = join(req.stateDir, "container.env");
+    try {
+      // The container is made here, so its folder and cgroup must exist first.
+      prepare(preparation);
+      writeFileSync(envFile, envFileText(env), { mode: 0o600 });
+      await removeContainer(engine, req.jobId);
+      const plan = { image: req.image!.id, argv: req.argv, workdir: resolve(req.workdir), envFile, user: rest.user ?? null, cpus: req.cpus, maxProcesses: this.#maxProcesses(), cgroupParent: this.#cgroups?.containerParent(req.jobId) ?? null, memoryBytes: req.memoryBytes, network: this.#opts.network ?? true, readOnlyBinds: binds, gpus: gpuDeviceArgs(req.gpus) };
+      const created = await engine.run({ args: podmanCreateArgs(req.jobId, plan), timeoutMs: 120_000 });
+      if (created.code !== 0) throw new Error(`podman could not create the job's container from ${req.image!.reference}: ${lastLine(created.stderr)}`);
+    } catch (err) {
+      this.#cgroups?.remove(req.jobId);
+      return this.#failStart(req, { reason: "start_failed", message: (err as Error).message }, onExit);
+    } finally {
+      rmSync(envFile, { force: true });
+    }
+    const spec: SpawnSpec = { file: engine.program, args: ["start", "--attach", containerName(req.jobId)], env: engine.environment(), cwd: "/", log: req.logPath, stateDir: req.stateDir, gate: null, ...(rest.cgroupResult && { cgroupResult: rest.cgroupResult }) };
+    return this.#start(req, spec, onExit, { sandboxed: false, container: true });
+  }
+
+  async #start(req: LaunchRequest, spec: SpawnSpec, onExit: ExitListener, kind: { sandboxed: boolean; container: boolean }): Promise<ProcessHandle> {
+    const job: Job = { req, pid: 0, startTime: "0", onExit, ...kind, cgroup: this.#cgroups !== null, oomKilled: false, cancelling: false, killed: false, timers: [], done: false, peak: null, stopped: null };
     let started: { pid: number; startTime: string };
     try {
       started = await this.#launcher!.spawn(spec, (event) => this.#launcherEvent(job, event));
@@ -256,7 +256,8 @@ export class LocalExecutor implements Executor {
         pid: proc.pid,
         startTime: proc.startTime,
         onExit,
-        sandboxed: features.sandbox === "bubblewrap",
+        sandboxed: features.sandbox === "bubblewrap" && !req.image,
+        container: req.image !== undefined,
         cgroup: this.#cgroups?.exists(req.jobId) ?? false,
         oomKilled: false,
         cancelling: false,
@@ -280,6 +281,7 @@ export class LocalExecutor implements Executor {
     }
     // Whatever the job left behind goes before anyone may start it again.
     this.#killLeftovers(req.jobId, proc.pid, proc.startTime);
+    if (req.image) await this.#removeContainer(req.jobId);
     if (this.#cgroups?.exists(req.jobId)) this.#cgroups.remove(req.jobId);
     if (!record) return "gone";
     return { ...record, startError: null };
@@ -553,10 +555,30 @@ export class LocalExecutor implements Executor {
       outOfMemory ||= r.oomKills > 0;
       peak = r.peakBytes ?? peak;
       forkRefusals = Math.max(forkRefusals, r.forkRefusals);
-      this.#removeCgroup(id, 20);
+      if (!job.container) this.#removeCgroup(id, 20);
+    }
+    if (job.container) {
+      // The kernel counts a container's OOM kill in the container's own cgroup, which podman
+      // removes as it ends: killed with its memory at the limit, by nobody else, is that.
+      const limit = job.req.memoryBytes;
+      outOfMemory ||= !job.killed && !job.cancelling && status.signal === "SIGKILL" && limit > 0 && peak !== null && peak >= limit * 0.95;
+      this.#removeContainer(job.req.jobId).then(() => job.cgroup && this.#removeCgroup(job.req.jobId, 20));
     }
     if (this.#watcher) peak = this.#watcher.unwatch(job.pid) ?? peak;
     job.onExit({ exitCode: status.exitCode, signal: status.signal, outOfMemory, startError: null, peakMemoryBytes: peak, forkRefusals, stopped: job.stopped });
+  }
+
+  /** The ended job's container, and the cgroups podman made for it in every hierarchy. */
+  async #removeContainer(jobId: string): Promise<void> {
+    const engine = this.#opts.containers?.();
+    if (!engine || typeof engine === "string") return;
+    try {
+      await removeContainer(engine, jobId);
+    } catch (err) {
+      this.#log.warn(`Could not remove the container of job ${jobId}: ${(err as Error).message}`);
+    }
+    const parent = this.#cgroups?.containerParent(jobId);
+    if (parent) removeCgroupParent(parent);
   }
 
   #removeCgroup(jobId: string, triesLeft: number): void {

@@ -1,0 +1,152 @@
+import { spawn } from "node:child_process";
+import { accessSync, constants, statSync } from "node:fs";
+import { join } from "node:path";
+import { ProblemError } from "../../core/errors.ts";
+
+// The container engine: podman, found once, always run with an argv array (never a shell) and
+// a fixed environment that carries nothing of a user's: PATH to find its own helpers (conmon,
+// runc), its configuration file when the Keeper names one, and Plinth's proxy variables for a
+// build that fetches packages. What a job sets reaches its container through a file, never
+// podman's own environment, where names like CONTAINERS_STORAGE_CONF would steer podman itself.
+
+export interface ContainerSettings {
+  /** The podman program; unset: podman on PATH. "none" turns containers off. */
+  engine?: string;
+  /** A containers.conf for Plinth's podman (CONTAINERS_CONF); unset: the machine's own. */
+  config?: string;
+}
+
+export interface EngineRun {
+  args: string[];
+  cwd?: string;
+  timeoutMs: number;
+  /** Every chunk of output as it comes (a build log). */
+  onOutput?: (text: string) => void;
+}
+
+export interface EngineResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+const NETWORK_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
+/** Most output kept from one run (its tail). */
+const KEPT_OUTPUT = 256 * 1024;
+
+export const PODMAN_INSTALL_HINT = "A Keeper installs podman (Debian and Ubuntu: apt install podman) and, where it is not on Plinth's PATH, sets environments.containers.engine to its path.";
+
+export class ContainerEngine {
+  /** The podman program. */
+  readonly program: string;
+  readonly #config: string | undefined;
+  #probe: Promise<string | null> | null = null;
+
+  constructor(program: string, config?: string) {
+    this.program = program;
+    this.#config = config;
+  }
+
+  /**
+   * The engine these settings name, or why there is none (containers off, podman missing):
+   * a job that asks for an image is refused at submit with that reason.
+   */
+  static locate(settings: ContainerSettings, pathEnv = process.env.PATH ?? ""): ContainerEngine | string {
+    if (settings.engine === "none") return "Containers are turned off on this server (environments.containers.engine is none).";
+    if (settings.engine) return isExecutableFile(settings.engine) ? new ContainerEngine(settings.engine, settings.config) : `environments.containers.engine is ${settings.engine}, which is not an executable file.`;
+    for (const dir of pathEnv.split(":")) {
+      if (!dir.startsWith("/")) continue;
+      const candidate = join(dir, "podman");
+      if (isExecutableFile(candidate)) return new ContainerEngine(candidate, settings.config);
+    }
+    return "No container engine is installed on this server: there is no podman on its PATH.";
+  }
+
+  /** The whole environment podman runs with. */
+  environment(from: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const env: Record<string, string> = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8" };
+    // Rootless podman keeps its images under the user's home and runtime folder.
+    for (const name of ["HOME", "XDG_RUNTIME_DIR", ...NETWORK_VARIABLES]) if (from[name]) env[name] = from[name]!;
+    if (this.#config) env.CONTAINERS_CONF = this.#config;
+    return env;
+  }
+
+  /** Null when podman answers; else why it cannot run (asked once, on first use). */
+  unavailable(): Promise<string | null> {
+    this.#probe ??= this.run({ args: ["version", "--format", "{{.Client.Version}}"], timeoutMs: 30_000 }).then(
+      (r) => (r.code === 0 ? null : `podman does not run here: ${lastLine(r.stderr) || `it exited with ${r.code}`}`),
+      (err: unknown) => `podman does not run here: ${(err as Error).message}`,
+    );
+    return this.#probe;
+  }
+
+  /** Runs podman to the end, or its time limit (when its whole process group is killed). */
+  run(run: EngineRun): Promise<EngineResult> {
+    return new Promise((done, fail) => {
+      const child = spawn(this.program, run.args, { cwd: run.cwd ?? "/", env: this.environment(), stdio: ["ignore", "pipe", "pipe"], detached: true });
+      let stdout = "";
+      let stderr = "";
+      let timedOut = false;
+      const keep = (kept: string, text: string) => {
+        run.onOutput?.(text);
+        const joined = kept + text;
+        return joined.length > KEPT_OUTPUT ? joined.slice(-KEPT_OUTPUT) : joined;
+      };
+      child.stdout.setEncoding("utf8").on("data", (text: string) => {
+        stdout = keep(stdout, text);
+      });
+      child.stderr.setEncoding("utf8").on("data", (text: string) => {
+        stderr = keep(stderr, text);
+      });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        try {
+          process.kill(-child.pid!, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }, run.timeoutMs);
+      child.on("error", (err) => {
+        clearTimeout(timer);
+        fail(err);
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr, timedOut });
+      });
+    });
+  }
+
+  /** Runs podman and answers its output, or throws a problem that quotes what podman said. */
+  async output(args: string[], doing: string, timeoutMs = 60_000): Promise<string> {
+    const r = await this.run({ args, timeoutMs });
+    if (r.code !== 0) throw engineFailure(doing, r);
+    return r.stdout;
+  }
+}
+
+export function engineFailure(doing: string, r: EngineResult): ProblemError {
+  const said = lastLine(r.stderr);
+  return new ProblemError({
+    status: 500,
+    title: "Container engine failed",
+    code: "container-engine-failed",
+    detail: r.timedOut ? `podman did not ${doing} in time.` : `podman could not ${doing}${said ? `: ${said}` : ` (exit ${r.code})`}.`,
+    hint: "A Keeper can run the same podman command on the server to see more; Plinth's log names the job.",
+  });
+}
+
+export function lastLine(text: string): string {
+  const lines = text.trim().split("\n");
+  return (lines[lines.length - 1] ?? "").replace(/^Error:\s*/, "").trim();
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash } from "node:crypto";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { ProblemError } from "../../core/errors.ts";
+import type { CodeBundles } from "../../jobs/code-bundles.ts";
+import { checkContainerfile, MAX_CONTAINERFILE } from "./containerfile.ts";
+import { type ContainerEngine, engineFailure } from "./engine.ts";
+import { PLINTH_BUILD_LABEL, type ResolvedImage, resolveImage } from "./images.ts";
+
+// Images built from a project's Containerfile (`plinth env build --containerfile`). A build is
+// keyed by the uploaded folder's content and the Containerfile's path in it, so the same folder
+// builds once however often it is asked for; concurrent asks share one build. The image is
+// tagged localhost/plinth-env:<first 12 of the key> and labelled with the whole key; its build
+// log stays in dataDir/environments/images/<key>.log.
+
+const KEY_FORMAT = 1;
+export const IMAGE_REPOSITORY = "localhost/plinth-env";
+
+export interface ImageBuildRequest {
+  /** The uploaded folder (a code bundle). */
+  bundle: string;
+  /** The Containerfile's path in it. */
+  containerfile: string;
+}
+
+export type ImageBuildState = { state: "built"; image: ResolvedImage } | { state: "building" } | { state: "failed"; problem: ProblemError } | { state: "unknown" };
+
+export class ImageBuilds {
+  readonly #engine: () => ContainerEngine;
+  readonly #bundles: CodeBundles;
+  readonly #logs: string;
+  readonly #timeoutMs: number;
+  readonly #network: boolean;
+  readonly #inFlight = new Map<string, Promise<ResolvedImage>>();
+  readonly #failures = new Map<string, ProblemError>();
+  /** Builds this process ran. */
+  buildsRun = 0;
+
+  constructor(o: { engine: () => ContainerEngine; bundles: CodeBundles; logDir: string; timeoutMs: number; network: boolean }) {
+    this.#engine = o.engine;
+    this.#bundles = o.bundles;
+    this.#logs = o.logDir;
+    this.#timeoutMs = o.timeoutMs;
+    this.#network = o.network;
+  }
+
+  static keyOf(request: ImageBuildRequest): string {
+    return createHash("sha256").update(JSON.stringify({ format: KEY_FORMAT, bundle: request.bundle, containerfile: posix.normalize(request.containerfile) })).digest("hex");
+  }
+
+  static tagOf(key: string): string {
+    return `${IMAGE_REPOSITORY}:${key.slice(0, 12)}`;
+  }
+
+  /**
+   * Starts the build unless its image is there (or being built); answers at once. The
+   * Containerfile is read and checked first, so a refused one is an error here, not in the log.
+   */
+  async start(request: ImageBuildRequest, userId: string): Promise<{ key: string; image: string; built: boolean }> {
+    const key = ImageBuilds.keyOf(request);
+    const tag = ImageBuilds.tagOf(key);
+    if (this.#inFlight.has(key)) return { key, image: tag, built: false };
+    if (await this.#existing(key)) return { key, image: tag, built: true };
+    const context = await mkdtemp(join(tmpdir(), "plinth-image-"));
+    try {
+      await this.#bundles.materialize(request.bundle, context);
+      await this.#checkContainerfile(context, request.containerfile);
+    } catch (err) {
+      await rm(context, { recursive: true, force: true });
+      throw err;
+    }
+    this.#failures.delete(key);
+    mkdirSync(this.#logs, { recursive: true, mode: 0o700 });
+    await writeFile(this.#ownerPath(key), userId, { mode: 0o600 });
+    const build = this.#build(key, tag, context, request.containerfile)
+      .catch((err: unknown) => {
+        const problem = err instanceof ProblemError ? err : new ProblemError({ status: 500, title: "Image build failed", code: "image-build-failed", detail: (err as Error).message, hint: "Plinth's log has the details." });
+        this.#failures.set(key, problem);
+        throw problem;
+      })
+      .finally(() => {
+        this.#inFlight.delete(key);
+        rm(context, { recursive: true, force: true }).catch(() => {});
+      });
+    build.catch(() => {});
+    this.#inFlight.set(key, build);
+    return { key, image: tag, built: false };
+  }
+
+  /** Waits for a build this process runs (tests, and a CLI that waits). */
+  wait(key: string): Promise<ResolvedImage> | undefined {
+    return this.#inFlight.get(key);
+  }
+
+  async state(key: string): Promise<ImageBuildState> {
+    if (this.#inFlight.has(key)) return { state: "building" };
+    const image = await this.#existing(key);
+    if (image) return { state: "built", image };
+    const problem = this.#failures.get(key);
+    return problem ? { state: "failed", problem } : { state: "unknown" };
+  }
+
+  logPath(key: string): string {
+    return join(this.#logs, `${key}.log`);
+  }
+
+  /** Who started the key's last build (whose log it is), or null. */
+  async owner(key: string): Promise<string | null> {
+    return readFile(this.#ownerPath(key), "utf8").catch(() => null);
+  }
+
+  #ownerPath(key: string): string {
+    return join(this.#logs, `${key}.owner`);
+  }
+
+  async #existing(key: string): Promise<ResolvedImage | null> {
+    try {
+      const image = await resolveImage(this.#engine(), ImageBuilds.tagOf(key));
+      return image;
+    } catch (err) {
+      if (err instanceof ProblemError && err.problem.type.endsWith("/image-not-found")) return null;
+      throw err;
+    }
+  }
+
+  async #checkContainerfile(context: string, containerfile: string): Promise<void> {
+    const path = join(context, containerfile);
+    const st = await stat(path).catch(() => null);
+    if (!st?.isFile()) {
+      throw new ProblemError({ status: 422, title: "Containerfile not found", code: "environment-file-missing", detail: `${containerfile} is not in the uploaded folder.`, hint: "Run `plinth env build --containerfile PATH` from the folder that holds it; PATH is relative to that folder.", errors: [{ path: "containerfile", message: "not found" }] });
+    }
+    if (st.size > MAX_CONTAINERFILE) throw new ProblemError({ status: 422, title: "Containerfile too large", code: "containerfile-refused", detail: `${containerfile} has ${st.size} bytes; at most 1 MiB.`, hint: "A Containerfile holds instructions; COPY data from the folder instead." });
+    checkContainerfile(await readFile(path, "utf8"), containerfile);
+  }
+
+  async #build(key: string, tag: string, context: string, containerfile: string): Promise<ResolvedImage> {
+    const log = createWriteStream(this.logPath(key), { flags: "w", mode: 0o600 });
+    const started = Date.now();
+    try {
+      this.buildsRun++;
+      const args = ["build", "--pull=never", "--layers", "--file", join(context, containerfile), "--tag", tag, "--label", `${PLINTH_BUILD_LABEL}=${key}`];
+      if (!this.#network) args.push("--network=none");
+      args.push(context);
+      log.write(`$ podman ${args.join(" ")}\n`);
+      const result = await this.#engine().run({ args, timeoutMs: this.#timeoutMs, onOutput: (text) => log.write(text) });
+      if (result.code !== 0) {
+        const failure = engineFailure("build the image", result);
+        throw new ProblemError({ ...failure.problem, status: 422, title: "Image build failed", code: "image-build-failed", hint: "The build log (`plinth env build` prints it) says which instruction failed; FROM must name an image already on the server." });
+      }
+      const image = await resolveImage(this.#engine(), tag);
+      log.write(`built ${tag} (${image.id.slice(0, 12)}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      return image;
+    } catch (err) {
+      log.write(`failed: ${err instanceof ProblemError ? (err.problem.detail ?? err.message) : (err as Error).message}\n`);
+      throw err;
+    } finally {
+      await new Promise((resolve) => log.end(resolve));
+    }
+  }
+}

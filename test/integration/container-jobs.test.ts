@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { describeWithPodman, podmanOutput } from "../helpers/podman.ts";
+
+// Jobs in container images, end to end with the real podman and a Debian image imported from
+// a root filesystem: the image is pinned at submit (a missing one refused then), the job runs
+// in it as the job's user with its folder mounted, its memory capped by the job's cgroup, a
+// cancel stops it, and nothing of it is left on the machine afterwards.
+
+describeWithPodman("jobs in container images", ({ podman, test }) => {
+  let t: TestPlatform;
+
+  beforeAll(async () => {
+    t = await startTestPlatform({ name: "sqlite", url: undefined }, "container-jobs", { extra: { environments: { containers: { engine: podman.program, config: podman.config } } } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const containersOf = (id: string) => podmanOutput(podman, ["ps", "--all", "--quiet", "--filter", `name=plinth-job-${id}`]).trim();
+  const logOf = async (id: string) => (await t.api("GET", `/api/v1/jobs/${id}/logs`)).body as string;
+
+  test("refuses at submit an image that is not on the machine, saying how to get one", async () => {
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["true"], environment: { image: "localhost/plinth-no-such-image:1" } });
+    expect(res.status).toBe(422);
+    expect(res.body.type).toMatch(/image-not-found$/);
+    expect(res.body.hint).toContain("plinth env build");
+    const mixed = await t.api("POST", "/api/v1/jobs", { command: ["true"], environment: { image: podman.image, packages: ["six"] } });
+    expect(mixed.status).toBe(400);
+    expect(JSON.stringify(mixed.body)).toContain("image");
+  });
+
+  test("runs the job in the image, as the job's user, in its own folder, pinned to the image's id", async () => {
+    const script = "cat /etc/debian_version; echo uid=$(id -u); echo cwd=$(pwd); echo job=$PLINTH_JOB_ID; echo secret-free > made-here.txt; ls made-here.txt; touch /usr/x 2>&1 || echo image-read-only";
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["sh", "-c", script], environment: { image: podman.image } });
+    expect(res.status).toBe(201);
+    const done = await t.waitFor(res.body.id, undefined, 120_000);
+    const log = await logOf(res.body.id);
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toMatch(/^12\.\d+/m);
+    expect(log).toContain(`job=${res.body.id}`);
+    expect(log).toMatch(/cwd=\/.*\/work/);
+    expect(log).toContain("made-here.txt");
+    expect(log).toContain("image-read-only");
+    // The server runs as root here; the job as its unprivileged user, never root.
+    expect(log).not.toContain("uid=0\n");
+    const detail = (await t.api("GET", `/api/v1/jobs/${res.body.id}`)).body;
+    const id = podmanOutput(podman, ["image", "inspect", "--format", "{{.Id}}", podman.image]).trim();
+    expect(detail.environment.image).toMatchObject({ reference: podman.image, id });
+    expect(containersOf(res.body.id)).toBe("");
+  });
+
+  test("a job over its memory is stopped and said to be out of memory", async () => {
+    const hog = 'x=$(head -c 300000000 /dev/zero | tr "\\0" a); echo survived';
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["sh", "-c", hog], resources: { memory: "64Mi" }, environment: { image: podman.image } });
+    expect(res.status).toBe(201);
+    const done = await t.waitFor(res.body.id, undefined, 120_000);
+    expect(done.state).toBe("failed");
+    expect(done.failure.reason).toBe("out_of_memory");
+    expect(await logOf(res.body.id)).not.toContain("survived");
+  });
+
+  test("cancelling stops the container, letting the job clean up first, and removes it", async () => {
+    const script = 'trap "echo cleaning up; exit 3" TERM; echo started; while true; do sleep 0.1; done';
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["sh", "-c", script], environment: { image: podman.image } });
+    await t.waitFor(res.body.id, ["running"], 60_000);
+    for (let i = 0; i < 100 && !(await logOf(res.body.id)).includes("started"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect((await t.api("POST", `/api/v1/jobs/${res.body.id}/cancel`)).status).toBe(200);
+    const done = await t.waitFor(res.body.id, undefined, 60_000);
+    expect(done.state).toBe("cancelled");
+    // The job is cancelled at once; its container ends within the grace period.
+    for (let i = 0; i < 100 && !(await logOf(res.body.id)).includes("cleaning up"); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await logOf(res.body.id)).toContain("cleaning up");
+    for (let i = 0; i < 50 && containersOf(res.body.id) !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(containersOf(res.body.id)).toBe("");
+  });
+
+  test("a command the image does not have fails as not found", async () => {
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["python3", "-c", "print(1)"], environment: { image: podman.image } });
+    const done = await t.waitFor(res.body.id, undefined, 60_000);
+    expect(done.state).toBe("failed");
+    expect(done.failure.reason).toBe("command_not_found");
+    expect(done.failure.message).toContain("python3");
+  });
+});
+
+describe("jobs in container images where there is no container engine", () => {
+  let t: TestPlatform;
+  beforeAll(async () => {
+    t = await startTestPlatform({ name: "sqlite", url: undefined }, "no-containers", { extra: { environments: { containers: { engine: "none" } } } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("refuses a job that names an image at submit, with a hint", async () => {
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["true"], environment: { image: "localhost/anything:1" } });
+    expect(res.status).toBe(422);
+    expect(res.body.type).toMatch(/containers-unavailable$/);
+    expect(res.body.hint).toBeTruthy();
+  });
+});
