@@ -3,6 +3,7 @@ import { formatBytes } from "../core/units.ts";
 import type { EnvironmentView } from "../environments/view.ts";
 import type { JobDetailView } from "../jobs/view.ts";
 import { ApiClient, CliError } from "./client.ts";
+import { buildImage, namesImage, printImages, removeImage, serverImages } from "./env-images.ts";
 import { registerNamedEnv } from "./env-named.ts";
 import { requirementsFrom } from "./requirements-file.ts";
 import { environmentLine } from "./jobs.ts";
@@ -69,16 +70,20 @@ export function registerEnv(program: Command): void {
     .description("The Python environments built on the server, most recently used first")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
-      const page = await ApiClient.fromEnvironment().request<{ items: EnvironmentView[] }>("GET", "/api/v1/environments");
-      if (o.json) return printJson(page);
-      if (page.items.length === 0) {
-        process.stdout.write("No environments built yet. A job with `environment:` builds one, or: plinth env build -r requirements.txt\n");
-        return;
+      const client = ApiClient.fromEnvironment();
+      const [page, images] = await Promise.all([client.request<{ items: EnvironmentView[] }>("GET", "/api/v1/environments"), serverImages(client)]);
+      if (o.json) return printJson({ ...page, images });
+      if (page.items.length === 0) process.stdout.write("No Python environments built yet. A job with `environment:` builds one, or: plinth env build -r requirements.txt\n");
+      else {
+        printTable(
+          ["KEY", "PYTHON", "PACKAGES", "SIZE", "LAST USED", "IN USE"],
+          page.items.map((e) => [short(e.key), e.python, String(e.packages.length), formatBytes(e.sizeBytes), ago(e.lastUsed), e.inUse > 0 ? String(e.inUse) : "-"]),
+        );
       }
-      printTable(
-        ["KEY", "PYTHON", "PACKAGES", "SIZE", "LAST USED", "IN USE"],
-        page.items.map((e) => [short(e.key), e.python, String(e.packages.length), formatBytes(e.sizeBytes), ago(e.lastUsed), e.inUse > 0 ? String(e.inUse) : "-"]),
-      );
+      if (images === null) return;
+      process.stdout.write("\n");
+      if (images.length === 0) process.stdout.write("No container images on the server. Build one: plinth env build --containerfile Containerfile\n");
+      else printImages(images);
     });
 
   env
@@ -94,13 +99,18 @@ export function registerEnv(program: Command): void {
 
   env
     .command("build")
-    .description("Build an environment before the jobs that need it; waits until it is built and prints its key")
+    .description("Build an environment before the jobs that need it, or a container image from a Containerfile here; waits and prints its key (or the image's name)")
     .option("-r, --requirements <file>", "a requirements file here: one package per line")
+    .option("--containerfile [file]", "build a container image from this Containerfile in the current folder (default: Containerfile); the folder is uploaded as its context")
     .option("--python <version>", 'the Python, e.g. "3.12" (default: the system python3)')
     .option("-p, --package <requirement>", "a package, e.g. numpy==2.1.3 (repeatable)", (v: string, p: string[]) => [...p, v], [])
     .option("--detach", "return once the packages are pinned, without waiting for the build")
     .option("--json", "print JSON")
-    .action(async (o: { requirements?: string; python?: string; package: string[]; detach?: boolean; json?: boolean }) => {
+    .action(async (o: { requirements?: string; python?: string; package: string[]; containerfile?: string | true; detach?: boolean; json?: boolean }) => {
+      if (o.containerfile !== undefined) {
+        if (o.requirements || o.python || o.package.length) throw new CliError("--containerfile builds an image: it cannot be combined with --requirements, --python or --package.", "Install the packages in the Containerfile (RUN pip install …), or build a Python environment without --containerfile.");
+        return buildImage(o.containerfile === true ? "Containerfile" : o.containerfile, o);
+      }
       const packages = [...(o.requirements ? await requirementsFrom(o.requirements) : []), ...o.package];
       if (packages.length === 0) throw new CliError("No packages to build an environment from.", "Give a requirements file (-r requirements.txt) or packages (--package six==1.16.0).");
       const client = ApiClient.fromEnvironment();
@@ -121,10 +131,11 @@ export function registerEnv(program: Command): void {
 
   env
     .command("rm")
-    .description("Remove a built environment (Keepers); a job that needs it later builds it again")
-    .argument("<key>", "its key, or the start of it")
+    .description("Remove a built environment or a container image (Keepers); a job that needs the environment later builds it again")
+    .argument("<key>", "the environment's key (or the start of it), or the image's name")
     .action(async (key: string) => {
       const client = ApiClient.fromEnvironment();
+      if (namesImage(key)) return removeImage(client, key);
       const found = await findEnvironment(client, key);
       await client.request("DELETE", `/api/v1/environments/${found.key}`);
       process.stdout.write(`removed ${found.key}\n`);
@@ -145,14 +156,18 @@ export function registerEnv(program: Command): void {
       const envA = a!.environment;
       const envB = b!.environment;
       const same = envA !== null && envB !== null && envA.key === envB.key;
+      const image = envA?.image?.id === envB?.image?.id ? null : { from: envA?.image ?? null, to: envB?.image ?? null };
       const diff = diffPackages(envA?.packages ?? [], envB?.packages ?? []);
       const python = envA?.python === envB?.python ? null : { from: envA?.python ?? null, to: envB?.python ?? null };
-      if (o.json) return printJson({ a: { job: a!.id, environment: envA }, b: { job: b!.id, environment: envB }, same, python, ...diff });
+      if (o.json) return printJson({ a: { job: a!.id, environment: envA }, b: { job: b!.id, environment: envB }, same, python, image, ...diff });
       const describe = (job: JobDetailView) => `${job.id}  ${job.environment ? environmentLine(job.environment) : "no environment (the machine's own Python)"}`;
       const lines = [`a: ${describe(a!)}`, `b: ${describe(b!)}`];
       if (same) lines.push(`same environment (${short(envA.key)})`);
       else if (envA === null && envB === null) lines.push("same: neither job has an environment");
-      else {
+      else if (image) {
+        const name = (i: typeof image.from) => (i ? `${i.reference} (${i.id.slice(0, 12)})` : "-");
+        lines.push(`image: ${name(image.from)} → ${name(image.to)}`);
+      } else {
         if (python) lines.push(`python: ${python.from ?? "-"} → ${python.to ?? "-"}`);
         else if (envA?.interpreter !== envB?.interpreter) lines.push(`interpreter: ${envA?.interpreter} → ${envB?.interpreter}`);
         for (const p of diff.added) lines.push(`+ ${p}`);

@@ -25,6 +25,7 @@ interface RunFlags {
   output: string[];
   python?: string;
   environment?: string;
+  image?: string;
   requirements?: string;
   package: string[];
   code: boolean;
@@ -57,6 +58,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("-i, --input <NAME=DATASET>", "a dataset the job reads, e.g. train=iris@v2 (repeatable); the job finds it in $PLINTH_INPUT_<NAME>", collect, [])
     .option("-o, --output <NAME=FOLDER>", "a folder saved as a new version of dataset NAME when the job succeeds, e.g. model=out/ (repeatable); $PLINTH_OUTPUT_<NAME>", collect, [])
     .option("--environment <name[@version]>", "run in a named environment of the job's team, e.g. pytorch or pytorch@3 (`plinth env named ls` lists them)")
+    .option("--image <name>", "run in this container image on the server, e.g. one `plinth env build --containerfile` printed (`plinth env ls` lists them)")
     .option("--python <version>", 'the Python the job runs with: a version such as 3.11, or the path of an interpreter')
     .option("--requirements <file>", "build the job a Python environment from this requirements file (in the uploaded folder)")
     .option("--package <requirement>", "build the job a Python environment with this package, e.g. 'numpy==2.1.*' (repeatable)", collect, [])
@@ -73,6 +75,7 @@ Examples:
   plinth run --input train=iris@v2 --output model=out/ -- python train.py
   plinth run --requirements requirements.txt -- python train.py
   plinth run --environment pytorch -- python train.py
+  plinth run --image localhost/plinth-env:3f2a9c1d0b7e -- Rscript analysis.R
   plinth run -f plinth.yaml
   plinth run --detach --json -- ./sweep.sh`,
     )
@@ -158,7 +161,12 @@ async function buildSpec(command: string[], flags: RunFlags): Promise<Record<str
     fromFlags.push("secrets");
     spec.secrets = [...new Set([...(Array.isArray(spec.secrets) ? spec.secrets : []), ...flags.secret])];
   }
-  if (flags.environment !== undefined) {
+  if (flags.image !== undefined) {
+    if (flags.environment !== undefined || flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
+      throw new CliError("--image brings the job's whole software: it cannot be combined with --environment, --python, --requirements or --package.", "Give --image alone (install more in its Containerfile and `plinth env build` it again), or the Python packages without it.");
+    }
+    setByFlag(spec, "environment", "environment", { image: flags.image });
+  } else if (flags.environment !== undefined) {
     if (flags.python !== undefined || flags.requirements !== undefined || flags.package.length) {
       throw new CliError("--environment names a whole environment: it cannot be combined with --python, --requirements or --package.", "Give --environment alone, or the packages without it; a team admin publishes a new version with more packages (`plinth env publish`).");
     }

@@ -1,11 +1,16 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { runCli, startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import { describeWithPodman, podmanOutput } from "../helpers/podman.ts";
 
 // Jobs in container images, end to end with the real podman and a Debian image imported from
 // a root filesystem: the image is pinned at submit (a missing one refused then), the job runs
 // in it as the job's user with its folder mounted, its memory capped by the job's cgroup, a
-// cancel stops it, and nothing of it is left on the machine afterwards.
+// cancel stops it, and nothing of it is left on the machine afterwards. `plinth env build
+// --containerfile` builds an image from a project folder once, refuses what would reach past
+// the folder, and the image it prints runs jobs.
 
 describeWithPodman("jobs in container images", ({ podman, test }) => {
   let t: TestPlatform;
@@ -81,6 +86,66 @@ describeWithPodman("jobs in container images", ({ podman, test }) => {
     expect(done.state).toBe("failed");
     expect(done.failure.reason).toBe("command_not_found");
     expect(done.failure.message).toContain("python3");
+  });
+});
+
+describeWithPodman("container images built from a Containerfile", ({ podman, test }) => {
+  let t: TestPlatform;
+  const project = mkdtempSync(join(tmpdir(), "plinth-image-project-"));
+
+  beforeAll(async () => {
+    t = await startTestPlatform({ name: "sqlite", url: undefined }, "container-builds", { extra: { environments: { containers: { engine: podman.program, config: podman.config, buildNetwork: false } } } });
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  test("builds the folder's image once, lists it, and runs a job in it from `plinth run --image`", async () => {
+    writeFileSync(join(project, "Containerfile"), `FROM ${podman.image}\n# a comment\nRUN echo built-by-run > /built.txt && \\\n    chmod 644 /built.txt\nCOPY greeting.txt /greeting.txt\n`);
+    writeFileSync(join(project, "greeting.txt"), `hello from ${project}\n`);
+    const built = await runCli(["env", "build", "--containerfile"], { url: t.url, cwd: project, timeoutMs: 180_000 });
+    expect(built.code, built.stderr).toBe(0);
+    const image = built.stdout.trim();
+    expect(image).toMatch(/^localhost\/plinth-env:[0-9a-f]{12}$/);
+    const again = await runCli(["env", "build", "--containerfile", "Containerfile"], { url: t.url, cwd: project });
+    expect(again.stdout.trim()).toBe(image);
+    expect(again.stderr).toContain("already built");
+    const listed = await runCli(["env", "ls"], { url: t.url });
+    expect(listed.stdout).toContain(image);
+    const run = await runCli(["run", "--no-code", "--image", image, "--", "sh", "-c", "cat /built.txt /greeting.txt"], { url: t.url, timeoutMs: 120_000 });
+    expect(run.stdout + run.stderr).toContain("built-by-run");
+    expect(run.stdout + run.stderr).toContain(`hello from ${project}`);
+    expect(run.code).toBe(0);
+  });
+
+  test("refuses a Containerfile that would mount or fetch what is outside its folder, before building", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plinth-image-refused-"));
+    try {
+      writeFileSync(join(dir, "Containerfile"), `FROM ${podman.image}\nRUN --mount=type=bind,source=/,target=/host cat /host/etc/shadow\n`);
+      const mounted = await runCli(["env", "build", "--containerfile"], { url: t.url, cwd: dir });
+      expect(mounted.code).not.toBe(0);
+      expect(mounted.stderr).toContain("RUN --mount");
+      writeFileSync(join(dir, "Containerfile"), `FROM ${podman.image}\nADD http://169.254.169.254/latest/meta-data /meta\n`);
+      const fetched = await runCli(["env", "build", "--containerfile"], { url: t.url, cwd: dir });
+      expect(fetched.code).not.toBe(0);
+      expect(fetched.stderr).toContain("ADD from a URL");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a build that fails prints podman's log and names what failed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "plinth-image-failing-"));
+    try {
+      writeFileSync(join(dir, "Containerfile"), `FROM ${podman.image}\nRUN echo about-to-fail && false\n`);
+      const failed = await runCli(["env", "build", "--containerfile"], { url: t.url, cwd: dir, timeoutMs: 120_000 });
+      expect(failed.code).not.toBe(0);
+      expect(failed.stderr).toContain("about-to-fail");
+      expect(failed.stderr).toMatch(/Image build failed|could not build/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createWriteStream, mkdirSync } from "node:fs";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { ProblemError } from "../../core/errors.ts";
@@ -66,6 +66,7 @@ export class ImageBuilds {
     const context = await mkdtemp(join(tmpdir(), "plinth-image-"));
     try {
       await this.#bundles.materialize(request.bundle, context);
+      await readableByAll(context);
       await this.#checkContainerfile(context, request.containerfile);
     } catch (err) {
       await rm(context, { recursive: true, force: true });
@@ -158,5 +159,18 @@ export class ImageBuilds {
     } finally {
       await new Promise((resolve) => log.end(resolve));
     }
+  }
+}
+
+/**
+ * The uploaded files as they were on the person's machine: readable by everyone (executables
+ * runnable), since COPY keeps a file's mode and the job in the image runs as an ordinary user.
+ */
+async function readableByAll(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await readableByAll(path);
+    else if (entry.isFile()) await chmod(path, (await stat(path)).mode & 0o100 ? 0o755 : 0o644);
   }
 }

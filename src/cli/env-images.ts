@@ -1,0 +1,94 @@
+import { formatBytes } from "../core/units.ts";
+import { ApiClient, CliError } from "./client.ts";
+import { uploadCode } from "./code-upload.ts";
+import { ago, printJson, printTable } from "./output.ts";
+
+// The container-image half of `plinth env`: build one from a Containerfile in this folder, list
+// those on the server, remove one (Keepers).
+
+export interface ImageView {
+  reference: string;
+  id: string;
+  digest: string | null;
+  names: string[];
+  created: string | null;
+  sizeBytes: number | null;
+  builtByPlinth?: string | null;
+}
+
+const POLL_MS = 1000;
+
+/** The images on the server; null when it runs no containers (not an error for a listing). */
+export async function serverImages(client: ApiClient): Promise<ImageView[] | null> {
+  try {
+    return (await client.request<{ items: ImageView[] }>("GET", "/api/v1/environments/images")).items;
+  } catch (err) {
+    if (err instanceof CliError && err.problem?.type.endsWith("/containers-unavailable")) return null;
+    throw err;
+  }
+}
+
+export function printImages(images: ImageView[]): void {
+  printTable(
+    ["IMAGE", "ID", "SIZE", "CREATED", "BUILT BY PLINTH"],
+    images.map((i) => [i.reference, i.id.slice(0, 12), i.sizeBytes === null ? "-" : formatBytes(i.sizeBytes), i.created ? ago(i.created) : "-", i.builtByPlinth ? "yes" : "-"]),
+  );
+}
+
+/** Uploads this folder, has the server build its Containerfile, waits, and prints the image's name. */
+export async function buildImage(containerfile: string, o: { detach?: boolean; json?: boolean }): Promise<void> {
+  const client = ApiClient.fromEnvironment();
+  const upload = await uploadCode(client, process.cwd());
+  const started = await client.request<{ key: string; image: string; built: boolean }>("POST", "/api/v1/environments/images", { code: upload.bundle, containerfile });
+  if (started.built || o.detach) {
+    if (o.json) return printJson(started);
+    process.stderr.write(started.built ? "already built from this folder\n" : `building; \`plinth env ls\` lists ${started.image} once it is built\n`);
+    process.stdout.write(`${started.image}\n`);
+    return;
+  }
+  process.stderr.write(`building ${started.image} from ${containerfile} (${upload.files} files)…\n`);
+  let image: ImageView;
+  while (true) {
+    try {
+      image = await client.request<ImageView>("GET", `/api/v1/environments/images/${started.key}`);
+      break;
+    } catch (err) {
+      if (err instanceof CliError && err.problem?.type.endsWith("/environment-building")) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        continue;
+      }
+      // The log says which instruction failed; it is shown before the error.
+      const log = await buildLog(client, started.key);
+      if (log) process.stderr.write(`${lastLines(log, 40)}\n`);
+      throw err;
+    }
+  }
+  if (o.json) return printJson(image);
+  process.stderr.write(`built: ${image.id.slice(0, 12)}${image.sizeBytes !== null ? `, ${formatBytes(image.sizeBytes)}` : ""}; use it with environment: {image: ${image.reference}} or plinth run --image ${image.reference}\n`);
+  process.stdout.write(`${image.reference}\n`);
+}
+
+async function buildLog(client: ApiClient, key: string): Promise<string | null> {
+  try {
+    const stream = await client.stream(`/api/v1/environments/images/${key}/log`);
+    return await new Response(stream).text();
+  } catch {
+    return null;
+  }
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trimEnd().split("\n").slice(-n).join("\n");
+}
+
+/** Removes an image by name or id (Keepers). */
+export async function removeImage(client: ApiClient, reference: string): Promise<void> {
+  const removed = await client.request<{ id: string }>("DELETE", `/api/v1/environments/images/${encodeURIComponent(reference)}`);
+  process.stdout.write(`removed image ${reference} (${removed.id.slice(0, 12)})\n`);
+}
+
+/** Whether `rm`'s argument names an image rather than a Python environment's key. */
+export function namesImage(arg: string): boolean {
+  return !/^[0-9a-f]{1,64}$/.test(arg);
+}
+
