@@ -143,6 +143,15 @@ describeWithPodman("container images built from a Containerfile", ({ podman, tes
       expect(failed.code).not.toBe(0);
       expect(failed.stderr).toContain("about-to-fail");
       expect(failed.stderr).toMatch(/Image build failed|could not build/);
+      // The log is its starter's (and Keepers'): another member finds none.
+      writeFileSync(join(dir, "Containerfile"), `FROM ${podman.image}\nRUN echo private-step && false\n`);
+      const started = JSON.parse((await runCli(["env", "build", "--containerfile", "--detach", "--json"], { url: t.url, cwd: dir })).stdout) as { key: string };
+      for (let i = 0; i < 300 && (await t.api("GET", `/api/v1/environments/images/${started.key}`)).body.type?.endsWith("/environment-building"); i++) await new Promise((r) => setTimeout(r, 100));
+      const mallory = (await t.api("POST", "/api/v1/users", { name: "mallory" })).body.token as string;
+      expect((await t.api("GET", `/api/v1/environments/images/${started.key}/log`, undefined, mallory)).status).toBe(404);
+      const own = await t.api("GET", `/api/v1/environments/images/${started.key}/log`);
+      expect(own.status).toBe(200);
+      expect(own.body).toContain("private-step");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
