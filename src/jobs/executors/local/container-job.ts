@@ -113,7 +113,7 @@ export function cdiGpuNames(dirs = CDI_DIRS): Set<string> {
       const text = readIfPresent(join(dir, file)) ?? "";
       if (!/nvidia\.com\/gpu/.test(text)) continue;
       // Both formats list devices as `name: X` / "name": "X"; the kind is checked above.
-XX
+      for (const m of text.matchAll(/(?:^|[\s{,-])["']?name["']?\s*:\s*["']?([A-Za-z0-9_.:-]+)/gm)) names.add(m[1]!);
     }
   }
   return names;
