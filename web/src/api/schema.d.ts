@@ -525,6 +525,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/environments/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The container images on this machine that jobs can run in, newest first */
+        get: operations["getEnvironmentsImages"];
+        put?: never;
+        /**
+         * Build a container image from a Containerfile in an uploaded folder: checked now, built in the background
+         * @description Answers 202 with the build's key and the image name jobs give (`environment: {image: NAME}`); the same folder builds once. GET /api/v1/environments/images/{key} says when it is built.
+         */
+        post: operations["postEnvironmentsImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/images/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A build's image once built; 404 `environment-building` while it runs, its error once it failed */
+        get: operations["getEnvironmentsImagesByKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/images/{key}/log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an image build printed (podman build's output), for whoever started it and Keepers */
+        get: operations["getEnvironmentsImagesByKeyLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/environments/images/{reference}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a container image from the machine (Keepers); one a job's container uses is refused
+         * @description Jobs pinned to it that have not started yet fail to start; jobs that ran in it keep its id in their record.
+         */
+        delete: operations["deleteEnvironmentsImagesByReference"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/environments/named": {
         parameters: {
             query?: never;
@@ -1512,6 +1587,15 @@ export interface components {
             /** @description The Python: a version such as "3.12" (one installed on the machine), or the absolute path of an interpreter. Unset: the system python3. */
             python?: string;
         };
+        BuildImage: {
+            /** @description The uploaded folder: the build's context. */
+            code: string;
+            /**
+             * @description The Containerfile (or Dockerfile) in it.
+             * @default Containerfile
+             */
+            containerfile: string;
+        };
         Cluster: {
             nodes: {
                 cpus: number;
@@ -1717,6 +1801,8 @@ export interface components {
         };
         /** @description The Python environment the job runs in, built once by Plinth and shared by every job that asks for the same packages. */
         EnvironmentSpec: {
+            /** @description A container image on the server (podman), e.g. localhost/plinth-env:3f2a9c1d0b7e from `plinth env build --containerfile`: the job runs in it, with its folder, inputs and GPUs mounted. Pinned at submit to the image's id. */
+            image?: string;
             /** @description Packages, one requirement each: ["numpy==2.1.*", "pandas>=2"]. */
             packages?: string[];
             /** @description A uv project folder in the job's code ("." for the code folder itself) with pyproject.toml and uv.lock: the packages its lock file pins. */
@@ -1816,6 +1902,21 @@ export interface components {
             };
             /** @description In the quota's unit: GPUs, jobs or GPU-hours. */
             used: number;
+        };
+        /** @description A container image on the server that jobs can run in. */
+        Image: {
+            /** @description The key of the `plinth env build` that made it, if Plinth built it. */
+            builtByPlinth?: string | null;
+            created: string | null;
+            /** @description Its manifest digest, as a registry shows it. */
+            digest: string | null;
+            /** @description The image's id (sha256 hex): what a job pinned to it runs. */
+            id: string;
+            /** @description Every name the image has on the server. */
+            names: string[];
+            /** @description The name to give in a job spec's environment.image. */
+            reference: string;
+            sizeBytes: number | null;
         };
         Invitation: {
             createdAt: string;
@@ -1973,11 +2074,17 @@ export interface components {
                 message: string;
             } | null;
         };
-        /** @description The Python environment the job runs in, as pinned when it was submitted. */
+        /** @description The Python environment or container image the job runs in, as pinned when it was submitted. */
         JobEnvironment: {
-            /** @description The interpreter it is built on, e.g. /usr/bin/python3.11. */
-            interpreter: string;
-            /** @description The environment's key: a hash of its lock, interpreter and platform. */
+            /** @description The container image it runs in, pinned at submit: the name given, the id that runs, its manifest digest; null for a Python environment. */
+            image: {
+                digest: string | null;
+                id: string;
+                reference: string;
+            } | null;
+            /** @description The interpreter it is built on, e.g. /usr/bin/python3.11; null for an image. */
+            interpreter: string | null;
+            /** @description The environment's key: a hash of its lock, interpreter and platform (for an image, the image's id). */
             key: string;
             /** @description The named environment version it was pinned from, when the spec named one (`environment: pytorch`). */
             named?: {
@@ -1986,8 +2093,8 @@ export interface components {
             };
             /** @description Every package pinned at submit, as name==version, sorted ("six==1.16.0"). */
             packages: string[];
-            /** @description The full Python version, e.g. "3.11.2". */
-            python: string;
+            /** @description The full Python version, e.g. "3.11.2"; null for an image. */
+            python: string | null;
         };
         JobEvent: {
             at: string;
@@ -3955,6 +4062,172 @@ export interface operations {
                 content: {
                     "application/json": {
                         key: string;
+                        /** @constant */
+                        removed: true;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Image"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postEnvironmentsImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BuildImage"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        built: boolean;
+                        image: string;
+                        key: string;
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsImagesByKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Image"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEnvironmentsImagesByKeyLog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEnvironmentsImagesByReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The image's name or id (URL-encoded). */
+                reference: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
                         /** @constant */
                         removed: true;
                     };

@@ -6,9 +6,10 @@ import { Loaded } from "../components/Loaded";
 import { ProblemAlert } from "../components/ProblemAlert";
 import { formatBytes, formatRelative } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
+import { ContainerImages } from "./environments/ContainerImages";
 import { NamedEnvironments } from "./environments/NamedEnvironments";
 
-/** The Python environments built on this machine: what is in each, how big, whether jobs use it. */
+/** The Python environments built on this machine (what is in each, how big, whether jobs use it) and the container images. */
 export default function Environments() {
   usePageTitle("Environments");
   const environments = useQuery({ ...environmentsQuery, refetchInterval: 30_000 });
@@ -75,6 +76,7 @@ export default function Environments() {
         <code>plinth env ls</code> lists them too, <code>plinth env diff JOB_A JOB_B</code> compares two jobs' environments, and a Keeper removes one with{" "}
         <code>plinth env rm</code>. Past the size cap, the least recently used are removed on their own.
       </Text>
+      <ContainerImages />
     </Stack>
   );
 }
