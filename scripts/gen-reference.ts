@@ -188,6 +188,7 @@ const JOB_EXAMPLE_OMITS: Record<string, string> = {
   code: "`plinth run` fills it in after uploading your directory",
   "code.bundle": "part of `code`",
   "environment.project": "the alternative to `requirements` and `packages`: a uv project's pyproject.toml and uv.lock",
+  "environment.image": "the alternative to Python and packages: a container image on the server, given alone",
 };
 
 function jobSpecDoc(): string {
@@ -274,7 +275,7 @@ const CONFIG_EXAMPLE = {
   executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   tracking: { systemMetricsInterval: "10s" },
-  environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false },
+  environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true } },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
   storage: {

@@ -31,7 +31,8 @@ import { CodeGrants } from "./jobs/code-grants.ts";
 import { InputViews } from "./jobs/input-views.ts";
 import { JobData } from "./jobs/job-data.ts";
 import { JobEnvironments } from "./jobs/job-environment.ts";
-import { ContainerEngine } from "./environments/containers/engine.ts";
+import { ContainerEngine, requireEngine } from "./environments/containers/engine.ts";
+import { resolveImage } from "./environments/containers/images.ts";
 import { ImageBuilds } from "./environments/containers/image-builds.ts";
 import { registerImageRoutes } from "./environments/containers/routes.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
@@ -162,7 +163,15 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   // Python environments, built with uv into dataDir/environments; held by the jobs running in them.
   const pythonEnvironments = new Environments(config);
   // Environments a team publishes by name; a job says `environment: pytorch`.
-  const namedEnvironments = createNamedEnvironments({ db: database.db, environments: pythonEnvironments, identity, teams, clock, jobNames: (subject, ids) => jobs.access.namesOf(subject, ids) });
+  const namedEnvironments = createNamedEnvironments({
+    db: database.db,
+    environments: pythonEnvironments,
+    identity,
+    teams,
+    clock,
+    jobNames: (subject, ids) => jobs.access.namesOf(subject, ids),
+    resolveImage: (reference) => resolveImage(requireEngine(containers()), reference),
+  });
   const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments, containers });
   bus.on("job.changed", (e) => {
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
@@ -246,11 +255,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
   registerNamedEnvironmentRoutes(routes, namedEnvironments);
   const imageBuilds = new ImageBuilds({
-    engine: () => {
-      const found = containers();
-      if (typeof found === "string") throw new Error(found);
-      return found;
-    },
+    engine: () => requireEngine(containers(), 503),
     bundles,
     logDir: join(config.dataDir, "environments", "images"),
     timeoutMs: parseDuration(config.environments.buildTimeout) ?? 30 * 60_000,

@@ -46,7 +46,7 @@ export async function buildImage(containerfile: string, o: { detach?: boolean; j
     process.stdout.write(`${started.image}\n`);
     return;
   }
-  process.stderr.write(`building ${started.image} from ${containerfile} (${upload.files} files)…\n`);
+  process.stderr.write(`building ${started.image} from ${containerfile} (${upload.files} file${upload.files === 1 ? "" : "s"})…\n`);
   let image: ImageView;
   while (true) {
     try {

@@ -18,7 +18,14 @@ interface PublishFlags {
   description?: string;
   team?: string;
   seed?: string;
+  image?: string;
   json?: boolean;
+}
+
+/** One line of what a version pinned: its Python and packages, or its image. */
+function pinnedLine(v: NamedEnvironmentDetailView["latest"]): string {
+  if (v.pinned.image) return `image ${v.pinned.image.reference} (${v.pinned.image.id.slice(0, 12)})`;
+  return `Python ${v.pinned.python}, ${plural(v.pinned.packages.length, "package")} (environment ${v.pinned.key.slice(0, 12)})`;
 }
 
 /** The name and definition to publish: from a seed shipped with Plinth, or from the flags. */
@@ -37,8 +44,13 @@ async function definitionFrom(name: string | undefined, o: PublishFlags): Promis
   }
   const chosen = name ?? o.seed;
   if (chosen === undefined) throw new CliError("Which name?", "Give it first: `plinth env publish pytorch -r requirements.txt`, or publish a seed: `plinth env publish --seed sklearn`.");
-  if (packages.length === 0) throw new CliError(`No packages to publish ${chosen} with.`, "Give a requirements file (-r requirements.txt), packages (--package torch), or a seed (--seed pytorch).");
-  return { name: chosen, body: { ...(o.team && { team: o.team }), ...(description !== undefined && { description }), ...(python && { python }), packages } };
+  const common = { ...(o.team && { team: o.team }), ...(description !== undefined && { description }) };
+  if (o.image !== undefined) {
+    if (packages.length > 0 || python) throw new CliError("--image brings its own software: it cannot be combined with packages, --python or --seed.", "Publish the image alone, or the packages without it.");
+    return { name: chosen, body: { ...common, image: o.image } };
+  }
+  if (packages.length === 0) throw new CliError(`No packages to publish ${chosen} with.`, "Give a requirements file (-r requirements.txt), packages (--package torch), a seed (--seed pytorch), or a container image (--image NAME).");
+  return { name: chosen, body: { ...common, ...(python && { python }), packages } };
 }
 
 function printDetail(env: NamedEnvironmentDetailView): void {
@@ -49,9 +61,10 @@ function printDetail(env: NamedEnvironmentDetailView): void {
     `latest:      v${env.latest.version}, ${env.latest.createdAt} (${ago(env.latest.createdAt)})`,
     "",
     ...env.versions.flatMap((v) => [
-      `v${v.version}  by ${v.publishedBy}, ${ago(v.createdAt)}: Python ${v.pinned.python}, ${plural(v.pinned.packages.length, "package")} (environment ${v.pinned.key.slice(0, 12)})`,
-      `    asked for: ${[...(v.python ? [`python ${v.python}`] : []), ...v.packages].join(", ")}`,
-      `    pinned:    ${v.pinned.packages.join(" ")}`,
+      `v${v.version}  by ${v.publishedBy}, ${ago(v.createdAt)}: ${pinnedLine(v)}`,
+      ...(v.pinned.image
+        ? [`    digest:    ${v.pinned.image.digest ?? "-"}`]
+        : [`    asked for: ${[...(v.python ? [`python ${v.python}`] : []), ...v.packages].join(", ")}`, `    pinned:    ${v.pinned.packages.join(" ")}`]),
     ]),
   ];
   if (env.recentJobs.length > 0) {
@@ -72,6 +85,7 @@ export function registerNamedEnv(env: Command): void {
     .option("--description <text>", "what it is for (kept from the last version when left out)")
     .option("--team <team>", "the team (default: the one you administer)")
     .option("--seed <seed>", "publish a definition shipped with Plinth: pytorch or sklearn")
+    .option("--image <name>", "publish a container image on the server instead of packages, e.g. for r-4.4 (`plinth env build --containerfile` makes one)")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
@@ -79,6 +93,7 @@ export function registerNamedEnv(env: Command): void {
 Examples:
   plinth env publish pytorch -r requirements.txt --description "PyTorch 2 for the GPU nodes"
   plinth env publish --seed sklearn
+  plinth env publish r-4.4 --image localhost/plinth-env:3f2a9c1d0b7e --description "R 4.4 with tidyverse"
   plinth run --environment sklearn -- python train.py`,
     )
     .action(async (name: string | undefined, o: PublishFlags) => {
@@ -86,8 +101,8 @@ Examples:
       const published = await ApiClient.fromEnvironment().request<NamedEnvironmentView>("POST", `${BASE}/${encodeURIComponent(chosen)}`, body);
       if (o.json) return printJson(published);
       const v = published.latest;
-      process.stdout.write(`published ${published.name}@${v.version} in team ${published.team}: Python ${v.pinned.python}, ${plural(v.pinned.packages.length, "package")} pinned (environment ${v.pinned.key.slice(0, 12)})\n`);
-      process.stderr.write(`jobs use it as \`environment: ${published.name}\` (or ${published.name}@${v.version}); the first one builds it\n`);
+      process.stdout.write(`published ${published.name}@${v.version} in team ${published.team}: ${pinnedLine(v)}\n`);
+      process.stderr.write(`jobs use it as \`environment: ${published.name}\` (or ${published.name}@${v.version})${v.pinned.image ? "" : "; the first one builds it"}\n`);
     });
 
   const named = env.command("named").description("A team's named environments: list them, show one's versions and the jobs that used them");

@@ -10,7 +10,7 @@ import type { Environments } from "../environments/service.ts";
 import type { Subject } from "../identity/policy.ts";
 import type { ResolvedEnvironment } from "../environments/resolve.ts";
 import type { EnvironmentSpec } from "../environments/spec.ts";
-import { type ContainerEngine, PODMAN_INSTALL_HINT } from "../environments/containers/engine.ts";
+import { type ContainerEngine, requireEngine } from "../environments/containers/engine.ts";
 import { type ResolvedImage, resolveImage } from "../environments/containers/images.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { LaunchRequest } from "./executors/executor.ts";
@@ -87,16 +87,10 @@ export class JobEnvironments {
       if (!this.#named) throw noEnvironments();
       return this.#named.forJob(who.subject, spec, who.teamId);
     }
-    if (spec.image !== undefined) return { image: await resolveImage(this.#engine(), spec.image) };
+    if (spec.image !== undefined) return { image: await resolveImage(requireEngine(this.#containers()), spec.image) };
     return { resolved: await this.#resolveSpec(spec, codeBundle) };
   }
 
-  /** The container engine, or a refusal that says why there is none. */
-  #engine(): ContainerEngine {
-    const engine = this.#containers();
-    if (typeof engine !== "string") return engine;
-    throw new ProblemError({ status: 422, title: "Containers are not available", code: "containers-unavailable", detail: engine, hint: `Leave out environment.image and name Python packages instead, or ask a Keeper: ${PODMAN_INSTALL_HINT}`, errors: [{ path: "environment.image", message: "no container engine on this server" }] });
-  }
 
   /** After the job is stored: that it used a named version, for that environment's page. */
   recordUse(jobId: string, named: NamedVersion, at: number): Promise<void> {

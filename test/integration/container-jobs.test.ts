@@ -80,6 +80,22 @@ describeWithPodman("jobs in container images", ({ podman, test }) => {
     expect(containersOf(res.body.id)).toBe("");
   });
 
+  test("a team publishes an image by name; a job naming it runs in the image it was pinned to", async () => {
+    const published = await t.api("POST", "/api/v1/environments/named/debian-12", { image: podman.image, description: "plain Debian 12" });
+    expect(published.status, JSON.stringify(published.body)).toBeLessThan(300);
+    expect(published.body.latest.pinned.image.reference).toBe(podman.image);
+    expect(published.body.latest.pinned.python).toBeNull();
+    const both = await t.api("POST", "/api/v1/environments/named/broken", { image: podman.image, packages: ["six"] });
+    expect(both.status).toBe(400);
+    const res = await t.api("POST", "/api/v1/jobs", { command: ["cat", "/etc/debian_version"], environment: "debian-12" });
+    expect(res.status).toBe(201);
+    expect((await t.waitFor(res.body.id, undefined, 120_000)).state).toBe("succeeded");
+    const detail = (await t.api("GET", `/api/v1/jobs/${res.body.id}`)).body;
+    expect(detail.environment).toMatchObject({ named: { name: "debian-12", version: 1 }, image: { reference: podman.image }, python: null });
+    const shown = await runCli(["env", "named", "show", "debian-12"], { url: t.url });
+    expect(shown.stdout).toContain(`image ${podman.image}`);
+  });
+
   test("a command the image does not have fails as not found", async () => {
     const res = await t.api("POST", "/api/v1/jobs", { command: ["python3", "-c", "print(1)"], environment: { image: podman.image } });
     const done = await t.waitFor(res.body.id, undefined, 60_000);

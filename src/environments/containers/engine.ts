@@ -126,6 +126,22 @@ export class ContainerEngine {
   }
 }
 
+/**
+ * The engine, or the refusal that says why there is none: 422 for what asks for an image (a job
+ * spec, a named environment), 503 for what asks the server about its images.
+ */
+export function requireEngine(found: ContainerEngine | string, status: 422 | 503 = 422): ContainerEngine {
+  if (typeof found !== "string") return found;
+  throw new ProblemError({
+    status,
+    title: "Containers are not available",
+    code: "containers-unavailable",
+    detail: found,
+    hint: `Name Python packages instead of an image, or ask a Keeper: ${PODMAN_INSTALL_HINT}`,
+    ...(status === 422 && { errors: [{ path: "environment.image", message: "no container engine on this server" }] }),
+  });
+}
+
 export function engineFailure(doing: string, r: EngineResult): ProblemError {
   const said = lastLine(r.stderr);
   return new ProblemError({

@@ -5,7 +5,7 @@ import { ProblemError, problems } from "../../core/errors.ts";
 import type { RouteRegistry } from "../../http/routes.ts";
 import { mayAddWork } from "../../identity/policy.ts";
 import type { CodeBundles } from "../../jobs/code-bundles.ts";
-import type { ContainerEngine } from "./engine.ts";
+import { type ContainerEngine, requireEngine } from "./engine.ts";
 import { ImageBuilds } from "./image-builds.ts";
 import { IMAGE_REFERENCE, listImages, type ResolvedImage, resolveImage } from "./images.ts";
 
@@ -41,14 +41,8 @@ const BuildImageSchema = z
   })
   .meta({ id: "BuildImage" });
 
-const unavailable = (why: string) => new ProblemError({ status: 503, title: "Containers are not available", code: "containers-unavailable", detail: why, hint: "A Keeper installs podman on the server (apt install podman); jobs can use Python environments meanwhile." });
-
 export function registerImageRoutes(r: RouteRegistry, o: { containers: () => ContainerEngine | string; bundles: CodeBundles; builds: ImageBuilds; logger: Logger }): void {
-  const engine = () => {
-    const found = o.containers();
-    if (typeof found === "string") throw unavailable(found);
-    return found;
-  };
+  const engine = () => requireEngine(o.containers(), 503);
   const view = (image: ResolvedImage) => image;
 
   r.add({

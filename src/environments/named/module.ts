@@ -4,6 +4,7 @@ import type { Subject } from "../../identity/policy.ts";
 import type { IdentityService } from "../../identity/service.ts";
 import type { TeamService } from "../../identity/teams.ts";
 import type { Environments } from "../service.ts";
+import type { ResolvedImage } from "../containers/images.ts";
 import { NamedEnvironments } from "./service.ts";
 import { NamedEnvironmentStore } from "./store.ts";
 
@@ -18,11 +19,14 @@ export function createNamedEnvironments(deps: {
   clock: Clock;
   /** The names of the jobs the subject may read (the jobs service is made after this). */
   jobNames: (subject: Subject, ids: string[]) => Promise<Map<string, string>>;
+  /** An image on this machine pinned to its id (refused where there is no container engine). */
+  resolveImage: (reference: string) => Promise<ResolvedImage>;
 }): NamedEnvironments {
   const { identity, teams } = deps;
   return new NamedEnvironments({
     store: new NamedEnvironmentStore(deps.db),
     resolve: (spec) => deps.environments.resolve(spec),
+    resolveImage: deps.resolveImage,
     clock: deps.clock,
     directory: {
       team: (name) => teams.named(name),

@@ -2,6 +2,7 @@ import type { Clock } from "../../core/clock.ts";
 import { ProblemError, problems } from "../../core/errors.ts";
 import { newId } from "../../core/ids.ts";
 import { can, isTeamAdmin, type Owned, type Subject } from "../../identity/policy.ts";
+import type { ResolvedImage } from "../containers/images.ts";
 import type { ResolvedEnvironment } from "../resolve.ts";
 import type { EnvironmentSpec } from "../spec.ts";
 import type { NamedVersion, NamedEnvironmentDetailView, NamedEnvironmentVersionView, NamedEnvironmentView } from "./spec.ts";
@@ -27,8 +28,14 @@ export interface NamedEnvironmentDirectory {
 /** The definition a version is published from. */
 export interface NamedDefinition {
   python?: string;
-  packages: string[];
+  /** Absent for an image. */
+  packages?: string[];
+  image?: string;
 }
+
+/** What a version was pinned to when published: a Python environment, or `{ image }`. */
+type Pinned = ResolvedEnvironment | { image: ResolvedImage };
+const isImage = (p: Pinned): p is { image: ResolvedImage } => "image" in p && !("key" in p);
 
 const RECENT_JOBS = 20;
 const LIST_HINT = "`plinth env named ls` lists the named environments of your teams.";
@@ -45,12 +52,14 @@ const teamEnvironments = (teamId: string): Owned => ({ ownerId: "", teamId, visi
 export class NamedEnvironments {
   readonly #store: NamedEnvironmentStore;
   readonly #resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>;
+  readonly #resolveImage: (reference: string) => Promise<ResolvedImage>;
   readonly #directory: NamedEnvironmentDirectory;
   readonly #clock: Clock;
 
-  constructor(o: { store: NamedEnvironmentStore; resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>; directory: NamedEnvironmentDirectory; clock: Clock }) {
+  constructor(o: { store: NamedEnvironmentStore; resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>; resolveImage: (reference: string) => Promise<ResolvedImage>; directory: NamedEnvironmentDirectory; clock: Clock }) {
     this.#store = o.store;
     this.#resolve = o.resolve;
+    this.#resolveImage = o.resolveImage;
     this.#directory = o.directory;
     this.#clock = o.clock;
   }
@@ -88,8 +97,8 @@ export class NamedEnvironments {
    */
   async publish(subject: Subject, name: string, body: NamedDefinition & { team?: string; description?: string }): Promise<{ view: NamedEnvironmentView; created: boolean; teamId: string }> {
     const teamId = await this.#publishingTeam(subject, body.team);
-    const definition: NamedDefinition = { ...(body.python !== undefined && { python: body.python }), packages: body.packages };
-    const resolved = await this.#resolve(definition);
+    const definition: NamedDefinition = body.image !== undefined ? { image: body.image } : { ...(body.python !== undefined && { python: body.python }), packages: body.packages ?? [] };
+    const resolved: Pinned = definition.image !== undefined ? { image: await this.#resolveImage(definition.image) } : await this.#resolve({ ...(definition.python !== undefined && { python: definition.python }), packages: definition.packages });
     const now = this.#clock.now();
     const version = { definition: JSON.stringify(definition), resolved: JSON.stringify(resolved), published_by: subject.userId, created_at: now };
     const existing = await this.#store.named(teamId, name);
@@ -126,7 +135,7 @@ export class NamedEnvironments {
   // ---- for jobs --------------------------------------------------------------------------
 
   /** At submit: `name` or `name@version` in the job's team, to the environment that version pinned. */
-  async forJob(subject: Subject, ref: string, teamId: string): Promise<{ resolved: ResolvedEnvironment; named: NamedVersion }> {
+  async forJob(subject: Subject, ref: string, teamId: string): Promise<{ resolved?: ResolvedEnvironment; image?: ResolvedImage; named: NamedVersion }> {
     const { name, version } = parseNamedRef(ref);
     const row = can(subject, "use", teamEnvironments(teamId)) ? await this.#store.named(teamId, name) : undefined;
     const teamName = (await this.#directory.teamName(teamId)) ?? teamId;
@@ -156,7 +165,9 @@ export class NamedEnvironments {
         errors: [{ path: "environment", message: `${name} has no version ${number}` }],
       });
     }
-    return { resolved: JSON.parse(found.resolved) as ResolvedEnvironment, named: { id: row.id, name: row.name, version: number } };
+    const pinned = JSON.parse(found.resolved) as Pinned;
+    const named = { id: row.id, name: row.name, version: number };
+    return isImage(pinned) ? { image: pinned.image, named } : { resolved: pinned, named };
   }
 
   /** After a job is stored: that it used this version, for the environment's page. */
@@ -243,12 +254,15 @@ export class NamedEnvironments {
 
   async #versionView(v: NamedEnvironmentVersionsTable): Promise<NamedEnvironmentVersionView> {
     const definition = JSON.parse(v.definition) as NamedDefinition;
-    const resolved = JSON.parse(v.resolved) as ResolvedEnvironment;
+    const resolved = JSON.parse(v.resolved) as Pinned;
+    const pinned = isImage(resolved)
+      ? { key: resolved.image.id, python: null, packages: [], image: { reference: resolved.image.reference, id: resolved.image.id, digest: resolved.image.digest } }
+      : { key: resolved.key, python: resolved.python.version, packages: resolved.packages.map((p) => `${p.name}==${p.version}`), image: null };
     return {
       version: v.version,
       python: definition.python ?? null,
-      packages: definition.packages,
-      pinned: { key: resolved.key, python: resolved.python.version, packages: resolved.packages.map((p) => `${p.name}==${p.version}`) },
+      packages: definition.packages ?? [],
+      pinned,
       publishedBy: (await this.#directory.userName(v.published_by)) ?? "(removed)",
       createdAt: new Date(v.created_at).toISOString(),
     };

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { requirementLineProblem } from "../spec.ts";
+import { EnvironmentSpecSchema, requirementLineProblem } from "../spec.ts";
 import { BuildEnvironmentSchema } from "../view.ts";
 
 // Named team environments from outside: the name and `name@version` a job spec gives, what a
@@ -40,15 +40,20 @@ export const PublishEnvironmentSchema = z
     team: z.string().min(1).max(64).optional().meta({ description: "The team it is published in; left out: the one team you administer (your primary team first)." }),
     description: z.string().max(2000).optional().meta({ description: "What it is for; kept from the last version when left out." }),
     python: BuildEnvironmentSchema.shape.python,
-    packages: BuildEnvironmentSchema.shape.packages,
+    packages: BuildEnvironmentSchema.shape.packages.optional(),
+    image: EnvironmentSpecSchema.shape.image.meta({ description: "A container image on the server instead of Python packages (e.g. for r-4.4): pinned to its id when published." }),
   })
   .superRefine((body, ctx) => {
-    body.packages.forEach((line, i) => {
+    if ((body.image === undefined) === (body.packages === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["packages"], message: "give the packages (and optionally python), or an image, not both" });
+    }
+    if (body.image !== undefined && body.python !== undefined) ctx.addIssue({ code: "custom", path: ["python"], message: "an image brings its own Python" });
+    (body.packages ?? []).forEach((line, i) => {
       const problem = requirementLineProblem(line);
       if (problem) ctx.addIssue({ code: "custom", path: ["packages", i], message: problem });
     });
   })
-  .meta({ id: "PublishEnvironment", description: "A new version of a named environment: its Python and packages, pinned when published." });
+  .meta({ id: "PublishEnvironment", description: "A new version of a named environment: its Python and packages, or a container image, pinned when published." });
 
 export const DescribeEnvironmentSchema = z.strictObject({ description: z.string().max(2000) }).meta({ id: "DescribeEnvironment" });
 
@@ -60,11 +65,12 @@ export const NamedEnvironmentVersionSchema = z
   .object({
     version: z.number().int(),
     python: z.string().nullable().meta({ description: "The Python asked for, or null for the system python3." }),
-    packages: z.array(z.string()).meta({ description: "The packages as published, e.g. torch or numpy>=2." }),
+    packages: z.array(z.string()).meta({ description: "The packages as published, e.g. torch or numpy>=2 (none for an image)." }),
     pinned: z.object({
-      key: z.string().meta({ description: "The environment's key (see /api/v1/environments)." }),
-      python: z.string().meta({ description: "The full Python version it was pinned for." }),
+      key: z.string().meta({ description: "The environment's key (see /api/v1/environments); for an image, its id." }),
+      python: z.string().nullable().meta({ description: "The full Python version it was pinned for; null for an image." }),
       packages: z.array(z.string()).meta({ description: "Every package pinned, as name==version." }),
+      image: z.object({ reference: z.string(), id: z.string(), digest: z.string().nullable() }).nullable().meta({ description: "The container image it was pinned to, for an image version." }),
     }),
     publishedBy: z.string(),
     createdAt: z.string(),

@@ -2350,15 +2350,21 @@ export interface components {
         NamedEnvironmentRef: string;
         NamedEnvironmentVersion: {
             createdAt: string;
-            /** @description The packages as published, e.g. torch or numpy>=2. */
+            /** @description The packages as published, e.g. torch or numpy>=2 (none for an image). */
             packages: string[];
             pinned: {
-                /** @description The environment's key (see /api/v1/environments). */
+                /** @description The container image it was pinned to, for an image version. */
+                image: {
+                    digest: string | null;
+                    id: string;
+                    reference: string;
+                } | null;
+                /** @description The environment's key (see /api/v1/environments); for an image, its id. */
                 key: string;
                 /** @description Every package pinned, as name==version. */
                 packages: string[];
-                /** @description The full Python version it was pinned for. */
-                python: string;
+                /** @description The full Python version it was pinned for; null for an image. */
+                python: string | null;
             };
             publishedBy: string;
             /** @description The Python asked for, or null for the system python3. */
@@ -2414,12 +2420,14 @@ export interface components {
             title: string;
             type: string;
         };
-        /** @description A new version of a named environment: its Python and packages, pinned when published. */
+        /** @description A new version of a named environment: its Python and packages, or a container image, pinned when published. */
         PublishEnvironment: {
             /** @description What it is for; kept from the last version when left out. */
             description?: string;
+            /** @description A container image on the server instead of Python packages (e.g. for r-4.4): pinned to its id when published. */
+            image?: string;
             /** @description Packages, one requirement each: ["numpy==2.1.*", "pandas>=2"]. */
-            packages: string[];
+            packages?: string[];
             /** @description The Python: a version such as "3.12" (one installed on the machine), or the absolute path of an interpreter. Unset: the system python3. */
             python?: string;
             /** @description The team it is published in; left out: the one team you administer (your primary team first). */

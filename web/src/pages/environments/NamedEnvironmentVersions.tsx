@@ -18,12 +18,17 @@ export function NamedEnvironmentVersions({ team, name }: { team: string; name: s
           <Text size="sm" fw={600}>
             v{v.version}{" "}
             <Text span size="sm" fw={400} c="dimmed">
-              by {v.publishedBy}, {formatRelative(v.createdAt)}: Python {v.pinned.python}, {v.pinned.packages.length} packages pinned from {v.packages.join(", ")}
+              by {v.publishedBy}, {formatRelative(v.createdAt)}:{" "}
+              {v.pinned.image
+                ? `image ${v.pinned.image.reference} (${v.pinned.image.id.slice(0, 12)}${v.pinned.image.digest ? `, ${v.pinned.image.digest}` : ""})`
+                : `Python ${v.pinned.python}, ${v.pinned.packages.length} packages pinned from ${v.packages.join(", ")}`}
             </Text>
           </Text>
-          <Spoiler maxHeight={0} showLabel="Show the pinned packages" hideLabel="Hide them">
-            <Code block>{v.pinned.packages.join("\n")}</Code>
-          </Spoiler>
+          {!v.pinned.image && (
+            <Spoiler maxHeight={0} showLabel="Show the pinned packages" hideLabel="Hide them">
+              <Code block>{v.pinned.packages.join("\n")}</Code>
+            </Spoiler>
+          )}
           <Group gap="xs">
             <Text size="sm">Jobs:</Text>
             {jobsOf(v.version).length === 0 ? (

@@ -77,14 +77,22 @@ function NamedEnvironmentRows({ environment: e }: { environment: NamedEnvironmen
             v{e.latest.version}
           </Badge>
           <Text size="xs" c="dimmed">
-            {formatRelative(e.latest.createdAt)}, Python {e.latest.pinned.python}
+            {formatRelative(e.latest.createdAt)}, {e.latest.pinned.image ? "container image" : `Python ${e.latest.pinned.python}`}
           </Text>
         </Table.Td>
         <Table.Td>
-          <Text size="sm">{e.latest.packages.join(", ")}</Text>
-          <Spoiler maxHeight={0} showLabel={`${e.latest.pinned.packages.length} pinned`} hideLabel="hide">
-            <Code block>{e.latest.pinned.packages.join("\n")}</Code>
-          </Spoiler>
+          {e.latest.pinned.image ? (
+            <Text size="sm" title={e.latest.pinned.image.id}>
+              Image <Code>{e.latest.pinned.image.reference}</Code> ({e.latest.pinned.image.id.slice(0, 12)})
+            </Text>
+          ) : (
+            <>
+              <Text size="sm">{e.latest.packages.join(", ")}</Text>
+              <Spoiler maxHeight={0} showLabel={`${e.latest.pinned.packages.length} pinned`} hideLabel="hide">
+                <Code block>{e.latest.pinned.packages.join("\n")}</Code>
+              </Spoiler>
+            </>
+          )}
         </Table.Td>
         <Table.Td>{e.owner}</Table.Td>
         <Table.Td>
