@@ -26,6 +26,7 @@ export function plinthRunCommand(spec: JobSpecInput): string {
   if (retries) flag("--retries", retries);
   const environment = spec.environment;
   if (typeof environment === "string") flag("--environment", environment);
+  else if (environment?.image) flag("--image", environment.image);
   else if (environment) {
     flag("--python", environment.python);
     flag("--requirements", environment.requirements);
