@@ -417,7 +417,6 @@ export class JobService {
         return;
       }
     }
-    if (job.image) req.image = { id: job.image.id, reference: job.image.reference };
     // Secret values go into the launch request only: never into the spec, a row or a log.
     if (job.secrets) {
       try {
@@ -469,6 +468,7 @@ export class JobService {
       cpus: allocation.cpus,
       memoryBytes: allocation.memoryBytes,
       gpus: allocation.gpus,
+      ...(job.image && { image: { id: job.image.id, reference: job.image.reference } }),
     };
   }
 
