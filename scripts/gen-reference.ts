@@ -275,7 +275,7 @@ const CONFIG_EXAMPLE = {
   executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   tracking: { systemMetricsInterval: "10s" },
-  environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true } },
+  environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true, builds: "members" } },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
   storage: {

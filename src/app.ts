@@ -261,7 +261,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     timeoutMs: parseDuration(config.environments.buildTimeout) ?? 30 * 60_000,
     network: config.environments.containers.buildNetwork,
   });
-  registerImageRoutes(routes, { containers, bundles, builds: imageBuilds, logger });
+  registerImageRoutes(routes, { containers, bundles, builds: imageBuilds, whoBuilds: config.environments.containers.builds, logger });
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
   createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);

@@ -20,12 +20,8 @@ const POLL_MS = 1000;
 
 /** The images on the server; null when it runs no containers (not an error for a listing). */
 export async function serverImages(client: ApiClient): Promise<ImageView[] | null> {
-  try {
-    return (await client.request<{ items: ImageView[] }>("GET", "/api/v1/environments/images")).items;
-  } catch (err) {
-    if (err instanceof CliError && err.problem?.type.endsWith("/containers-unavailable")) return null;
-    throw err;
-  }
+  const page = await client.request<{ items: ImageView[]; unavailable?: unknown }>("GET", "/api/v1/environments/images");
+  return page.unavailable ? null : page.items;
 }
 
 export function printImages(images: ImageView[]): void {

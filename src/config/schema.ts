@@ -151,11 +151,15 @@ export const ConfigSchema = z
               .meta({ description: "The podman program jobs with an `image` run through (also PLINTH_PODMAN); none turns containers off. Unset: podman on PATH." }),
             config: z.string().regex(/^\//, "an absolute path").optional().meta({ description: "A containers.conf for Plinth's podman (its CONTAINERS_CONF). Unset: the machine's own." }),
             buildNetwork: z.boolean().default(true).meta({ description: "Whether `plinth env build --containerfile` builds may reach the network (RUN pip install…). FROM images are never pulled." }),
+            builds: z
+              .enum(["members", "keepers", "off"])
+              .default("members")
+              .meta({ description: "Who may build images from a Containerfile: anyone who may add work, Keepers only, or nobody. A build runs the Containerfile's RUN lines as root inside a container on the server." }),
           })
-          .default({ buildNetwork: true })
+          .default({ buildNetwork: true, builds: "members" })
           .meta({ description: "Container images for jobs (`environment: {image: …}`), run with podman." }),
       })
-      .default({ maxSize: "20GiB", buildTimeout: "30m", sourceBuilds: false, containers: { buildNetwork: true } })
+      .default({ maxSize: "20GiB", buildTimeout: "30m", sourceBuilds: false, containers: { buildNetwork: true, builds: "members" } })
       .meta({ description: "Python environments that jobs run in, built with uv and cached in dataDir/environments." }),
     log: z
       .strictObject({

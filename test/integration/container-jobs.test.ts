@@ -177,7 +177,7 @@ describeWithPodman("container images built from a Containerfile", ({ podman, tes
 describe("jobs in container images where there is no container engine", () => {
   let t: TestPlatform;
   beforeAll(async () => {
-    t = await startTestPlatform({ name: "sqlite", url: undefined }, "no-containers", { extra: { environments: { containers: { engine: "none" } } } });
+    t = await startTestPlatform({ name: "sqlite", url: undefined }, "no-containers", { extra: { environments: { containers: { engine: "none", builds: "keepers" } } } });
   }, 60_000);
   afterAll(async () => {
     await t?.close();
@@ -188,5 +188,20 @@ describe("jobs in container images where there is no container engine", () => {
     expect(res.status).toBe(422);
     expect(res.body.type).toMatch(/containers-unavailable$/);
     expect(res.body.hint).toBeTruthy();
+  });
+
+  it("lets only Keepers build images where the Keeper said so, and says when there is no engine", async () => {
+    const body = { code: "ab".repeat(32), containerfile: "Containerfile" };
+    const member = (await t.api("POST", "/api/v1/users", { name: "builder" })).body.token as string;
+    const refused = await t.api("POST", "/api/v1/environments/images", body, member);
+    expect(refused.status).toBe(403);
+    expect(refused.body.detail).toContain("only Keepers build images");
+    const keeper = await t.api("POST", "/api/v1/environments/images", body);
+    expect(keeper.status).toBe(503);
+    expect(keeper.body.type).toMatch(/containers-unavailable$/);
+    // Listing is not an error: no images, and why.
+    const listed = await t.api("GET", "/api/v1/environments/images");
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ items: [], unavailable: { detail: expect.stringContaining("turned off") } });
   });
 });

@@ -137,7 +137,7 @@ export function requireEngine(found: ContainerEngine | string, status: 422 | 503
     title: "Containers are not available",
     code: "containers-unavailable",
     detail: found,
-    hint: `Name Python packages instead of an image, or ask a Keeper: ${PODMAN_INSTALL_HINT}`,
+    hint: `Name Python packages instead of an image. ${PODMAN_INSTALL_HINT}`,
     ...(status === 422 && { errors: [{ path: "environment.image", message: "no container engine on this server" }] }),
   });
 }

@@ -5,7 +5,7 @@ import { ProblemError, problems } from "../../core/errors.ts";
 import type { RouteRegistry } from "../../http/routes.ts";
 import { mayAddWork } from "../../identity/policy.ts";
 import type { CodeBundles } from "../../jobs/code-bundles.ts";
-import { type ContainerEngine, requireEngine } from "./engine.ts";
+import { type ContainerEngine, PODMAN_INSTALL_HINT, requireEngine } from "./engine.ts";
 import { ImageBuilds } from "./image-builds.ts";
 import { IMAGE_REFERENCE, listImages, type ResolvedImage, resolveImage } from "./images.ts";
 
@@ -41,7 +41,7 @@ const BuildImageSchema = z
   })
   .meta({ id: "BuildImage" });
 
-export function registerImageRoutes(r: RouteRegistry, o: { containers: () => ContainerEngine | string; bundles: CodeBundles; builds: ImageBuilds; logger: Logger }): void {
+export function registerImageRoutes(r: RouteRegistry, o: { containers: () => ContainerEngine | string; bundles: CodeBundles; builds: ImageBuilds; whoBuilds: "members" | "keepers" | "off"; logger: Logger }): void {
   const engine = () => requireEngine(o.containers(), 503);
   const view = (image: ResolvedImage) => image;
 
@@ -49,9 +49,17 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
     method: "GET",
     url: "/api/v1/environments/images",
     summary: "The container images on this machine that jobs can run in, newest first",
+    description: "Where the server runs no containers, answers no images and `unavailable`: why, and what a Keeper does about it.",
     tags: ["environments"],
-    response: z.object({ items: z.array(ImageSchema) }),
-    handler: async () => ({ items: await listImages(engine()) }),
+    response: z.object({
+      items: z.array(ImageSchema),
+      unavailable: z.object({ detail: z.string(), hint: z.string() }).optional().meta({ description: "Present when the server runs no containers: why, and the remedy." }),
+    }),
+    handler: async () => {
+      const found = o.containers();
+      if (typeof found === "string") return { items: [], unavailable: { detail: found, hint: PODMAN_INSTALL_HINT } };
+      return { items: await listImages(found) };
+    },
   });
 
   r.add({
@@ -66,6 +74,8 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
     status: 202,
     audit: { notAudited: "an image build is a cache entry keyed by its folder's content, like a Python environment" },
     handler: async ({ user, body }) => {
+      if (o.whoBuilds === "off") throw problems.forbidden("This server builds no images (environments.containers.builds is off).", "Ask a Keeper to build the image and load it on the server, or use Python packages instead.");
+      if (o.whoBuilds === "keepers" && user.role !== "admin") throw problems.forbidden("On this server only Keepers build images (environments.containers.builds is keepers).", "Ask a Keeper to build it from your Containerfile, or use an image already on the server (`plinth env ls`).");
       if (!mayAddWork(user)) {
         throw problems.forbidden(`${user.name} is a viewer wherever they belong: viewers see the team's work but add none.`, "Ask a team admin to make you a member: `plinth teams ls` lists the teams.");
       }

@@ -532,7 +532,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The container images on this machine that jobs can run in, newest first */
+        /**
+         * The container images on this machine that jobs can run in, newest first
+         * @description Where the server runs no containers, answers no images and `unavailable`: why, and what a Keeper does about it.
+         */
         get: operations["getEnvironmentsImages"];
         put?: never;
         /**
@@ -4103,6 +4106,11 @@ export interface operations {
                 content: {
                     "application/json": {
                         items: components["schemas"]["Image"][];
+                        /** @description Present when the server runs no containers: why, and the remedy. */
+                        unavailable?: {
+                            detail: string;
+                            hint: string;
+                        };
                     };
                 };
             };

@@ -1,6 +1,5 @@
 import { queryOptions } from "@tanstack/react-query";
 import { api, call } from "../../api/client";
-import { ApiProblem, type Problem } from "../../api/problem";
 import type { components } from "../../api/schema";
 
 export type Image = components["schemas"]["Image"];
@@ -8,23 +7,13 @@ export type Image = components["schemas"]["Image"];
 /** The images jobs can run in; `unavailable` says why there are none where the server runs no containers. */
 export interface Images {
   items: Image[];
-  unavailable?: Problem;
+  unavailable?: { detail: string; hint: string };
 }
-
-/** A server without a container engine is not an error here: it simply has no images to offer. */
-const unavailable = (error: unknown) => error instanceof ApiProblem && error.status === 503 && error.problem.type.endsWith("/containers-unavailable");
 
 /** The container images on the server; under ["environments"], so refreshing those refreshes these. */
 export const imagesQuery = queryOptions({
   queryKey: ["environments", "images"],
-  queryFn: async (): Promise<Images> => {
-    try {
-      return { items: (await call(api.GET("/api/v1/environments/images"))).items };
-    } catch (error) {
-      if (unavailable(error)) return { items: [], unavailable: (error as ApiProblem).problem };
-      throw error;
-    }
-  },
+  queryFn: async (): Promise<Images> => call(api.GET("/api/v1/environments/images")),
 });
 
 /** An image's id as people see it: its first 12 hexadecimal characters. */
