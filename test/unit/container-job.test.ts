@@ -31,7 +31,7 @@ describe("podman create arguments for a job", () => {
   it("runs the job's command in the pinned image as its user, unprivileged, read-only, with its folder and inputs", () => {
     const args = podmanCreateArgs("job-1", plan);
     const joined = args.join(" ");
-    expect(args.slice(0, 3)).toEqual(["create", "--name", "plinth-job-job-1"]);
+    expect(args.slice(0, 4)).toEqual(["create", "--replace", "--name", "plinth-job-job-1"]);
     expect(joined).toContain("--cap-drop all --security-opt no-new-privileges --read-only --network none");
     expect(joined).toContain("--user 65534:65534");
     expect(joined).toContain("--cgroup-parent /plinth/job-1");

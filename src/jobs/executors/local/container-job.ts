@@ -37,7 +37,8 @@ export interface ContainerPlan {
 
 /** `podman create`'s arguments for a job. */
 export function podmanCreateArgs(jobId: string, plan: ContainerPlan): string[] {
-  const args = ["create", "--name", containerName(jobId), "--label", `io.plinth.job=${jobId}`];
+  // --replace: a container left by an earlier attempt of the job (a crash before its end was seen) goes.
+  const args = ["create", "--replace", "--name", containerName(jobId), "--label", `io.plinth.job=${jobId}`];
   // The job's output goes to the attached client, so to the job's log: none kept twice.
   args.push("--log-driver", "none", "--env-file", plan.envFile);
   args.push("--cap-drop", "all", "--security-opt", "no-new-privileges", "--read-only", "--network", plan.network ? "host" : "none");

@@ -197,7 +197,6 @@ export class LocalExecutor implements Executor {
       // The container is made here, so its folder and cgroup must exist first.
       prepare(preparation);
       writeFileSync(envFile, envFileText(env), { mode: 0o600 });
-      await removeContainer(engine, req.jobId);
       const plan = { image: req.image!.id, argv: req.argv, workdir: resolve(req.workdir), envFile, user: rest.user ?? null, cpus: req.cpus, maxProcesses: this.#maxProcesses(), cgroupParent: this.#cgroups?.containerParent(req.jobId) ?? null, memoryBytes: req.memoryBytes, network: this.#opts.network ?? true, readOnlyBinds: binds, gpus: gpuDeviceArgs(req.gpus) };
       const created = await engine.run({ args: podmanCreateArgs(req.jobId, plan), timeoutMs: 120_000 });
       if (created.code !== 0) throw new Error(`podman could not create the job's container from ${req.image!.reference}: ${lastLine(created.stderr)}`);
