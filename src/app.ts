@@ -162,6 +162,13 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   });
   // Python environments, built with uv into dataDir/environments; held by the jobs running in them.
   const pythonEnvironments = new Environments(config);
+  const imageBuilds = new ImageBuilds({
+    engine: () => requireEngine(containers(), 503),
+    bundles,
+    logDir: join(config.dataDir, "environments", "images"),
+    timeoutMs: parseDuration(config.environments.buildTimeout) ?? 30 * 60_000,
+    network: config.environments.containers.buildNetwork,
+  });
   // Environments a team publishes by name; a job says `environment: pytorch`.
   const namedEnvironments = createNamedEnvironments({
     db: database.db,
@@ -170,9 +177,9 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     teams,
     clock,
     jobNames: (subject, ids) => jobs.access.namesOf(subject, ids),
-    resolveImage: (reference) => resolveImage(requireEngine(containers()), reference),
+    resolveImage: (subject, reference) => resolveImage(requireEngine(containers()), reference, (build) => imageBuilds.mayUse(subject, build)),
   });
-  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments, containers });
+  const environments = new JobEnvironments({ environments: pythonEnvironments, bundles, logger, named: namedEnvironments, containers, imageAccess: (subject, build) => imageBuilds.mayUse(subject, build) });
   bus.on("job.changed", (e) => {
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
     environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
@@ -254,13 +261,6 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerAuditRoutes(routes, audit);
   registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
   registerNamedEnvironmentRoutes(routes, namedEnvironments);
-  const imageBuilds = new ImageBuilds({
-    engine: () => requireEngine(containers(), 503),
-    bundles,
-    logDir: join(config.dataDir, "environments", "images"),
-    timeoutMs: parseDuration(config.environments.buildTimeout) ?? 30 * 60_000,
-    network: config.environments.containers.buildNetwork,
-  });
   registerImageRoutes(routes, { containers, bundles, builds: imageBuilds, whoBuilds: config.environments.containers.builds, logger });
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);

@@ -69,10 +69,20 @@ export class JobEnvironments {
   #eviction: NodeJS.Timeout | undefined;
 
   readonly #containers: () => ContainerEngine | string;
+  /** Whether a person may run in an image Plinth built (from someone's folder). */
+  readonly #imageAccess: (subject: Subject, build: string) => Promise<boolean>;
 
-  constructor(o: { environments: Environments; bundles: CodeBundles; logger: Logger; named?: NamedEnvironments; containers?: () => ContainerEngine | string }) {
+  constructor(o: {
+    environments: Environments;
+    bundles: CodeBundles;
+    logger: Logger;
+    named?: NamedEnvironments;
+    containers?: () => ContainerEngine | string;
+    imageAccess?: (subject: Subject, build: string) => Promise<boolean>;
+  }) {
     this.#environments = o.environments;
     this.#containers = o.containers ?? (() => "This server runs no containers.");
+    this.#imageAccess = o.imageAccess ?? (async (subject) => subject.role === "admin");
     this.#named = o.named;
     this.#bundles = o.bundles;
     this.#logger = o.logger;
@@ -87,7 +97,7 @@ export class JobEnvironments {
       if (!this.#named) throw noEnvironments();
       return this.#named.forJob(who.subject, spec, who.teamId);
     }
-    if (spec.image !== undefined) return { image: await resolveImage(requireEngine(this.#containers()), spec.image) };
+    if (spec.image !== undefined) return { image: await resolveImage(requireEngine(this.#containers()), spec.image, (build) => this.#imageAccess(who.subject, build)) };
     return { resolved: await this.#resolveSpec(spec, codeBundle) };
   }
 

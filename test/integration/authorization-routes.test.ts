@@ -134,11 +134,12 @@ const ROUTES: Record<string, Access> = {
   "POST /api/v1/environments/named/{name}": "policy",
   "PATCH /api/v1/environments/named/{name}": "policy",
   "DELETE /api/v1/environments/named/{name}": "policy",
-  // Container images on the machine are listed like environments; building one takes what
-  // building an environment does; a build's log is its starter's and the Keepers'
+  // Container images: one built from a folder holds its files, so it is listed and usable for
+  // those who uploaded that folder, their teams and Keepers; others are listed like
+  // environments. A build's log is its starter's and the Keepers'
   // (test/integration/container-jobs.test.ts).
-  "GET /api/v1/environments/images": "directory",
-  "GET /api/v1/environments/images/{key}": "directory",
+  "GET /api/v1/environments/images": "policy",
+  "GET /api/v1/environments/images/{key}": "policy",
   "POST /api/v1/environments/images": "policy",
   "GET /api/v1/environments/images/{key}/log": "own",
   "DELETE /api/v1/environments/images/{reference}": "keeper",

@@ -135,6 +135,35 @@ describeWithPodman("container images built from a Containerfile", ({ podman, tes
     expect(run.code).toBe(0);
   });
 
+  test("an image built from a member's folder is for their team: another team neither sees nor runs it", async () => {
+    expect((await t.api("POST", "/api/v1/teams", { name: "other-lab" })).status).toBe(201);
+    const token = async (name: string, team: string) => (await t.api("POST", "/api/v1/users", { name, team, teamRole: "member" })).body.token as string;
+    const [alice, carol, bob] = [await token("alice", "default"), await token("carol", "default"), await token("bob", "other-lab")];
+    const dir = mkdtempSync(join(tmpdir(), "plinth-image-private-"));
+    try {
+      writeFileSync(join(dir, "Containerfile"), `FROM ${podman.image}\nCOPY secret-code.txt /secret-code.txt\n`);
+      writeFileSync(join(dir, "secret-code.txt"), "alice's unpublished method\n");
+      const built = await runCli(["env", "build", "--containerfile"], { url: t.url, token: alice, cwd: dir, timeoutMs: 180_000 });
+      expect(built.code, built.stderr).toBe(0);
+      const image = built.stdout.trim();
+      const listed = async (who: string) => ((await t.api("GET", "/api/v1/environments/images", undefined, who)).body.items as Array<{ reference: string }>).map((i) => i.reference);
+      expect(await listed(carol)).toContain(image);
+      expect(await listed(bob)).not.toContain(image);
+      const run = (who: string) => t.api("POST", "/api/v1/jobs", { command: ["cat", "/secret-code.txt"], environment: { image } }, who);
+      const refused = await run(bob);
+      expect(refused.status).toBe(422);
+      expect(refused.body.type).toMatch(/image-not-found$/);
+      // Nor by its id, nor through a named environment of his own team.
+      const id = podmanOutput(podman, ["image", "inspect", "--format", "{{.Id}}", image]).trim();
+      expect((await t.api("POST", "/api/v1/jobs", { command: ["true"], environment: { image: id.slice(0, 12) } }, bob)).status).toBe(422);
+      const accepted = await run(carol);
+      expect(accepted.status).toBe(201);
+      expect((await t.waitFor(accepted.body.id, undefined, 60_000)).state).toBe("succeeded");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("refuses a Containerfile that would mount or fetch what is outside its folder, before building", async () => {
     const dir = mkdtempSync(join(tmpdir(), "plinth-image-refused-"));
     try {

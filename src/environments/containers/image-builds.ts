@@ -4,6 +4,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { ProblemError } from "../../core/errors.ts";
+import type { Subject } from "../../identity/policy.ts";
 import type { CodeBundles } from "../../jobs/code-bundles.ts";
 import { checkContainerfile, MAX_CONTAINERFILE } from "./containerfile.ts";
 import { type ContainerEngine, engineFailure } from "./engine.ts";
@@ -23,6 +24,12 @@ export interface ImageBuildRequest {
   bundle: string;
   /** The Containerfile's path in it. */
   containerfile: string;
+}
+
+/** Who asked for a build (its log is theirs) and their teams then (whose members may use the image). */
+interface BuildAccess {
+  users: string[];
+  teams: string[];
 }
 
 export type ImageBuildState = { state: "built"; image: ResolvedImage } | { state: "building" } | { state: "failed"; problem: ProblemError } | { state: "unknown" };
@@ -58,9 +65,11 @@ export class ImageBuilds {
    * Starts the build unless its image is there (or being built); answers at once. The
    * Containerfile is read and checked first, so a refused one is an error here, not in the log.
    */
-  async start(request: ImageBuildRequest, userId: string): Promise<{ key: string; image: string; built: boolean }> {
+  async start(request: ImageBuildRequest, subject: Subject): Promise<{ key: string; image: string; built: boolean }> {
     const key = ImageBuilds.keyOf(request);
     const tag = ImageBuilds.tagOf(key);
+    // Whoever uploads the same folder holds its files already, and may use its image too.
+    await this.#grant(key, subject);
     if (this.#inFlight.has(key)) return { key, image: tag, built: false };
     if (await this.#existing(key)) return { key, image: tag, built: true };
     const context = await mkdtemp(join(tmpdir(), "plinth-image-"));
@@ -73,8 +82,6 @@ export class ImageBuilds {
       throw err;
     }
     this.#failures.delete(key);
-    mkdirSync(this.#logs, { recursive: true, mode: 0o700 });
-    await writeFile(this.#ownerPath(key), userId, { mode: 0o600 });
     const build = this.#build(key, tag, context, request.containerfile)
       .catch((err: unknown) => {
         const problem = err instanceof ProblemError ? err : new ProblemError({ status: 500, title: "Image build failed", code: "image-build-failed", detail: (err as Error).message, hint: "Plinth's log has the details." });
@@ -107,19 +114,41 @@ export class ImageBuilds {
     return join(this.#logs, `${key}.log`);
   }
 
-  /** Who started the key's last build (whose log it is), or null. */
-  async owner(key: string): Promise<string | null> {
-    return readFile(this.#ownerPath(key), "utf8").catch(() => null);
+  /**
+   * Whether the subject may run jobs in the build's image: its files are those of the folder it
+   * was built from, so it is for the people who uploaded that folder and their teams' members
+   * (as they were then), and Keepers.
+   */
+  async mayUse(subject: Subject, key: string): Promise<boolean> {
+    if (subject.role === "admin") return true;
+    const access = await this.#access(key);
+    return access.users.includes(subject.userId) || Object.keys(subject.teams).some((team) => access.teams.includes(team));
   }
 
-  #ownerPath(key: string): string {
-    return join(this.#logs, `${key}.owner`);
+  /** Whether the subject may read the build's log: one who asked for the build, or a Keeper. */
+  async mayReadLog(subject: Subject, key: string): Promise<boolean> {
+    return subject.role === "admin" || (await this.#access(key)).users.includes(subject.userId);
+  }
+
+  async #access(key: string): Promise<BuildAccess> {
+    const text = await readFile(this.#accessPath(key), "utf8").catch(() => null);
+    return text ? (JSON.parse(text) as BuildAccess) : { users: [], teams: [] };
+  }
+
+  async #grant(key: string, subject: Subject): Promise<void> {
+    mkdirSync(this.#logs, { recursive: true, mode: 0o700 });
+    const access = await this.#access(key);
+    const merged: BuildAccess = { users: [...new Set([...access.users, subject.userId])], teams: [...new Set([...access.teams, ...Object.keys(subject.teams)])] };
+    await writeFile(this.#accessPath(key), JSON.stringify(merged), { mode: 0o600 });
+  }
+
+  #accessPath(key: string): string {
+    return join(this.#logs, `${key}.access.json`);
   }
 
   async #existing(key: string): Promise<ResolvedImage | null> {
     try {
-      const image = await resolveImage(this.#engine(), ImageBuilds.tagOf(key));
-      return image;
+      return await resolveImage(this.#engine(), ImageBuilds.tagOf(key), null);
     } catch (err) {
       if (err instanceof ProblemError && err.problem.type.endsWith("/image-not-found")) return null;
       throw err;
@@ -150,7 +179,7 @@ export class ImageBuilds {
         const failure = engineFailure("build the image", result);
         throw new ProblemError({ ...failure.problem, status: 422, title: "Image build failed", code: "image-build-failed", hint: "The build log (`plinth env build` prints it) says which instruction failed; FROM must name an image already on the server." });
       }
-      const image = await resolveImage(this.#engine(), tag);
+      const image = await resolveImage(this.#engine(), tag, null);
       log.write(`built ${tag} (${image.id.slice(0, 12)}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       return image;
     } catch (err) {

@@ -18,6 +18,8 @@ export interface ResolvedImage {
   names: string[];
   created: string | null;
   sizeBytes: number | null;
+  /** The key of the `plinth env build` that made it; null for an image a Keeper put on the machine. */
+  build?: string | null;
 }
 
 /** A name a spec may give: registry/path:tag or @sha256:…, or an image id. No options, no spaces. */
@@ -32,26 +34,34 @@ interface InspectedImage {
   Labels?: Record<string, string> | null;
 }
 
-/** The image a reference names on this machine, pinned; a problem with a hint when there is none. */
-export async function resolveImage(engine: ContainerEngine, reference: string): Promise<ResolvedImage> {
+/**
+ * The image a reference names on this machine, pinned; a problem with a hint when there is none,
+ * or when `mayUse` says the image, built by Plinth from someone's folder, is not for the asker
+ * (answered as not found, so that nothing of it shows). `mayUse` null: Plinth's own lookup.
+ */
+export async function resolveImage(engine: ContainerEngine, reference: string, mayUse: ((build: string) => Promise<boolean>) | null): Promise<ResolvedImage> {
   if (!IMAGE_REFERENCE.test(reference)) throw invalidImage(`"${reference}" is not an image name.`);
   const r = await engine.run({ args: ["image", "inspect", "--format", "json", "--", reference], timeoutMs: 60_000 });
   if (r.code !== 0) {
-    if (/image not known|no such image|unable to find/i.test(r.stderr)) {
-      throw new ProblemError({
-        status: 422,
-        title: "Image not found",
-        code: "image-not-found",
-        detail: `No image "${reference}" is on this machine, and Plinth pulls none from registries.`,
-        hint: "Build it with `plinth env build --containerfile Containerfile` (it prints the name to use), or ask a Keeper to `podman pull` or `podman load` it on the server. `plinth env ls` lists the images jobs can use.",
-        errors: [{ path: "environment.image", message: "not on this machine" }],
-      });
-    }
+    if (/image not known|no such image|unable to find/i.test(r.stderr)) throw imageNotFound(reference);
     throw new ProblemError({ status: 503, title: "Container engine failed", code: "container-engine-failed", detail: `podman could not look up the image "${reference}": ${lastLine(r.stderr)}`, hint: PODMAN_INSTALL_HINT });
   }
   const found = (JSON.parse(r.stdout) as InspectedImage[])[0];
   if (!found?.Id) throw invalidImage(`podman found nothing for "${reference}".`);
-  return toResolvedImage(reference, found);
+  const image = toResolvedImage(reference, found);
+  if (image.build && mayUse && !(await mayUse(image.build))) throw imageNotFound(reference);
+  return image;
+}
+
+function imageNotFound(reference: string): ProblemError {
+  return new ProblemError({
+    status: 422,
+    title: "Image not found",
+    code: "image-not-found",
+    detail: `No image "${reference}" is on this machine, and Plinth pulls none from registries.`,
+    hint: "Build it with `plinth env build --containerfile Containerfile` (it prints the name to use), or ask a Keeper to `podman pull` or `podman load` it on the server. `plinth env ls` lists the images jobs can use.",
+    errors: [{ path: "environment.image", message: "not on this machine" }],
+  });
 }
 
 export function toResolvedImage(reference: string, found: InspectedImage): ResolvedImage {
@@ -62,6 +72,7 @@ export function toResolvedImage(reference: string, found: InspectedImage): Resol
     names: found.RepoTags ?? [],
     created: found.Created ?? null,
     sizeBytes: typeof found.Size === "number" ? found.Size : null,
+    build: found.Labels?.[PLINTH_BUILD_LABEL] ?? null,
   };
 }
 

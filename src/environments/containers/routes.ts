@@ -55,10 +55,13 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
       items: z.array(ImageSchema),
       unavailable: z.object({ detail: z.string(), hint: z.string() }).optional().meta({ description: "Present when the server runs no containers: why, and the remedy." }),
     }),
-    handler: async () => {
+    handler: async ({ user }) => {
       const found = o.containers();
       if (typeof found === "string") return { items: [], unavailable: { detail: found, hint: PODMAN_INSTALL_HINT } };
-      return { items: await listImages(found) };
+      // An image built from someone's folder holds its files: listed to those who may use it.
+      const images = await listImages(found);
+      const usable = await Promise.all(images.map((i) => (i.build ? o.builds.mayUse(user, i.build) : true)));
+      return { items: images.filter((_, n) => usable[n]) };
     },
   });
 
@@ -83,7 +86,7 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
       if (!(await o.bundles.exists(body.code)) || !(await o.bundles.mayUse(user.userId, body.code))) {
         throw problems.unprocessable("Code bundle not found", `No folder ${body.code} was uploaded by you.`, "`plinth env build --containerfile` uploads the folder first.", [{ path: "code", message: "unknown bundle" }]);
       }
-      return o.builds.start({ bundle: body.code, containerfile: body.containerfile }, user.userId);
+      return o.builds.start({ bundle: body.code, containerfile: body.containerfile }, user);
     },
   });
 
@@ -94,8 +97,9 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
     tags: ["environments"],
     params: KeyParams,
     response: ImageSchema,
-    handler: async ({ params }) => {
+    handler: async ({ params, user }) => {
       engine();
+      if (!(await o.builds.mayUse(user, params.key))) throw problems.notFound("Image build", params.key, "`plinth env build --containerfile` builds one; `plinth env ls` lists the images.");
       const state = await o.builds.state(params.key);
       if (state.state === "built") return view(state.image);
       if (state.state === "building") throw new ProblemError({ status: 404, title: "Image being built", code: "environment-building", detail: `Image ${ImageBuilds.tagOf(params.key)} is being built.`, hint: "Ask again in a few seconds; `plinth env build` waits for it." });
@@ -113,8 +117,7 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
     response: null,
     produces: "text/plain",
     handler: async ({ params, reply, user }) => {
-      const owner = await o.builds.owner(params.key);
-      const text = owner !== null && (owner === user.userId || user.role === "admin") ? await readFile(o.builds.logPath(params.key), "utf8").catch(() => null) : null;
+      const text = (await o.builds.mayReadLog(user, params.key)) ? await readFile(o.builds.logPath(params.key), "utf8").catch(() => null) : null;
       if (text === null) throw problems.notFound("Image build log", params.key, "A build's log is shown to whoever started the build, and to Keepers.");
       reply.type("text/plain; charset=utf-8").header("cache-control", "no-store").header("x-content-type-options", "nosniff");
       return reply.send(text);
@@ -136,7 +139,7 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
       target: ({ params }) => ({ kind: "image", id: params.reference, name: params.reference }),
     },
     handler: async ({ params }) => {
-      const image = await resolveImage(engine(), params.reference);
+      const image = await resolveImage(engine(), params.reference, null);
       const r = await engine().run({ args: ["rmi", "--", image.id], timeoutMs: 120_000 });
       if (r.code !== 0) {
         if (/in use|being used|has dependent/i.test(r.stderr)) throw problems.conflict(`Image ${params.reference} is in use by a container or another image.`, "Remove it once the jobs running in it have ended (and images built FROM it are removed).");

@@ -20,7 +20,7 @@ export function createNamedEnvironments(deps: {
   /** The names of the jobs the subject may read (the jobs service is made after this). */
   jobNames: (subject: Subject, ids: string[]) => Promise<Map<string, string>>;
   /** An image on this machine pinned to its id (refused where there is no container engine). */
-  resolveImage: (reference: string) => Promise<ResolvedImage>;
+  resolveImage: (subject: Subject, reference: string) => Promise<ResolvedImage>;
 }): NamedEnvironments {
   const { identity, teams } = deps;
   return new NamedEnvironments({

@@ -52,11 +52,11 @@ const teamEnvironments = (teamId: string): Owned => ({ ownerId: "", teamId, visi
 export class NamedEnvironments {
   readonly #store: NamedEnvironmentStore;
   readonly #resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>;
-  readonly #resolveImage: (reference: string) => Promise<ResolvedImage>;
+  readonly #resolveImage: (subject: Subject, reference: string) => Promise<ResolvedImage>;
   readonly #directory: NamedEnvironmentDirectory;
   readonly #clock: Clock;
 
-  constructor(o: { store: NamedEnvironmentStore; resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>; resolveImage: (reference: string) => Promise<ResolvedImage>; directory: NamedEnvironmentDirectory; clock: Clock }) {
+  constructor(o: { store: NamedEnvironmentStore; resolve: (spec: EnvironmentSpec) => Promise<ResolvedEnvironment>; resolveImage: (subject: Subject, reference: string) => Promise<ResolvedImage>; directory: NamedEnvironmentDirectory; clock: Clock }) {
     this.#store = o.store;
     this.#resolve = o.resolve;
     this.#resolveImage = o.resolveImage;
@@ -98,7 +98,7 @@ export class NamedEnvironments {
   async publish(subject: Subject, name: string, body: NamedDefinition & { team?: string; description?: string }): Promise<{ view: NamedEnvironmentView; created: boolean; teamId: string }> {
     const teamId = await this.#publishingTeam(subject, body.team);
     const definition: NamedDefinition = body.image !== undefined ? { image: body.image } : { ...(body.python !== undefined && { python: body.python }), packages: body.packages ?? [] };
-    const resolved: Pinned = definition.image !== undefined ? { image: await this.#resolveImage(definition.image) } : await this.#resolve({ ...(definition.python !== undefined && { python: definition.python }), packages: definition.packages });
+    const resolved: Pinned = definition.image !== undefined ? { image: await this.#resolveImage(subject, definition.image) } : await this.#resolve({ ...(definition.python !== undefined && { python: definition.python }), packages: definition.packages });
     const now = this.#clock.now();
     const version = { definition: JSON.stringify(definition), resolved: JSON.stringify(resolved), published_by: subject.userId, created_at: now };
     const existing = await this.#store.named(teamId, name);
