@@ -20,6 +20,13 @@ export async function followJob(client: ApiClient, jobId: string, opts: { quiet:
       await sleep(500);
       job = await client.request<JobView>("GET", `/api/v1/jobs/${id}`);
     }
+    // A job's environment is built, and its inputs put in place, before it runs: the first build
+    // of an environment can take a minute, which should not look like a hang.
+    for (let waited = 0; job.state === "starting"; waited += 250) {
+      if (!opts.quiet && waited === 1000) process.stderr.write(`starting: preparing the job's environment and inputs… (\`plinth jobs logs --environment ${id}\` shows the build)\n`);
+      await sleep(250);
+      job = await client.request<JobView>("GET", `/api/v1/jobs/${id}`);
+    }
     if (!opts.quiet && job.state !== "cancelled") {
       const gpus = job.assignedGpus.length ? ` on GPU ${job.assignedGpus.map((g) => `${g.index} (${g.model})`).join(", ")}` : "";
       process.stderr.write(`running ${job.id}${gpus}\n`);
