@@ -11,7 +11,7 @@ import { ago, printJson, printTable } from "./output.ts";
 
 // `plinth env`: the Python environments built on the server — list them, look inside one,
 // build one before the jobs that need it, remove one (Keepers), and compare the environments
-// two jobs ran in.
+// two jobs ran in — and the container images beside them (env-images.ts).
 
 const short = (key: string) => key.slice(0, 12);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -63,11 +63,11 @@ function printEnvironment(env: EnvironmentView): void {
 }
 
 export function registerEnv(program: Command): void {
-  const env = program.command("env").description("Python environments: list, inspect, build ahead of jobs, remove, compare two jobs' environments, and a team's named ones");
+  const env = program.command("env").description("Python environments and container images: list, inspect, build ahead of jobs, remove, compare two jobs' environments, and a team's named ones");
 
   env
     .command("ls")
-    .description("The Python environments built on the server, most recently used first")
+    .description("The Python environments built on the server, most recently used first, and the container images jobs can use")
     .option("--json", "print JSON")
     .action(async (o: { json?: boolean }) => {
       const client = ApiClient.fromEnvironment();
