@@ -77,6 +77,26 @@ function lastLines(text: string, n: number): string {
   return text.trimEnd().split("\n").slice(-n).join("\n");
 }
 
+/** One image the server has (and the person may use): its names, id, digest, size and age. */
+export async function showImage(client: ApiClient, reference: string, o: { json?: boolean }): Promise<void> {
+  const images = (await serverImages(client)) ?? [];
+  const bare = reference.replace(/^localhost\//, "");
+  const found = images.find((i) => i.reference === reference || i.names.some((n) => n === reference || n === `localhost/${bare}` || n === `${bare}:latest` || n === `localhost/${bare}:latest`) || i.id.startsWith(reference));
+  if (!found) throw new CliError(`No image ${reference} that you may use is on the server.`, "`plinth env ls` lists the images; `plinth env build --containerfile` builds one.");
+  if (o.json) return printJson(found);
+  const lines = [
+    found.reference,
+    `id:        ${found.id}`,
+    `digest:    ${found.digest ?? "-"}`,
+    `names:     ${found.names.join(", ") || "-"}`,
+    `size:      ${found.sizeBytes === null ? "-" : formatBytes(found.sizeBytes)}`,
+    `created:   ${found.created ? `${found.created} (${ago(found.created)})` : "-"}`,
+    `built by:  ${found.builtByPlinth ? `plinth env build (${found.builtByPlinth.slice(0, 12)})` : "put on the server by a Keeper"}`,
+    `use it:    environment: {image: ${found.reference}}   or   plinth run --image ${found.reference} -- …`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
 /** Removes an image by name or id (Keepers). */
 export async function removeImage(client: ApiClient, reference: string): Promise<void> {
   const removed = await client.request<{ id: string }>("DELETE", `/api/v1/environments/images/${encodeURIComponent(reference)}`);

@@ -3,7 +3,7 @@ import { formatBytes } from "../core/units.ts";
 import type { EnvironmentView } from "../environments/view.ts";
 import type { JobDetailView } from "../jobs/view.ts";
 import { ApiClient, CliError } from "./client.ts";
-import { buildImage, namesImage, printImages, removeImage, serverImages } from "./env-images.ts";
+import { buildImage, namesImage, printImages, removeImage, serverImages, showImage } from "./env-images.ts";
 import { registerNamedEnv } from "./env-named.ts";
 import { requirementsFrom } from "./requirements-file.ts";
 import { environmentLine } from "./jobs.ts";
@@ -88,10 +88,11 @@ export function registerEnv(program: Command): void {
 
   env
     .command("show")
-    .description("One environment: its Python, every package and version, its size and use")
-    .argument("<key>", "its key, or the start of it")
+    .description("One environment: its Python, every package and version, its size and use; or a container image")
+    .argument("<key>", "the environment's key (or the start of it), or an image's name")
     .option("--json", "print JSON")
     .action(async (key: string, o: { json?: boolean }) => {
+      if (namesImage(key)) return showImage(ApiClient.fromEnvironment(), key, o);
       const found = await findEnvironment(ApiClient.fromEnvironment(), key);
       if (o.json) return printJson(found);
       printEnvironment(found);

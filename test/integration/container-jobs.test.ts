@@ -129,6 +129,9 @@ describeWithPodman("container images built from a Containerfile", ({ podman, tes
     expect(again.stderr).toContain("already built");
     const listed = await runCli(["env", "ls"], { url: t.url });
     expect(listed.stdout).toContain(image);
+    const shown = await runCli(["env", "show", image], { url: t.url });
+    expect(shown.stdout).toMatch(/^id: +[0-9a-f]{64}$/m);
+    expect(shown.stdout).toContain("built by:  plinth env build");
     const run = await runCli(["run", "--no-code", "--image", image, "--", "sh", "-c", "cat /built.txt /greeting.txt"], { url: t.url, timeoutMs: 120_000 });
     expect(run.stdout + run.stderr).toContain("built-by-run");
     expect(run.stdout + run.stderr).toContain(`hello from ${project}`);
