@@ -23,9 +23,9 @@ interface PublishFlags {
 }
 
 /** One line of what a version pinned: its Python and packages, or its image. */
-function pinnedLine(v: NamedEnvironmentDetailView["latest"]): string {
+function pinnedLine(v: NamedEnvironmentDetailView["latest"], pinned = ""): string {
   if (v.pinned.image) return `image ${v.pinned.image.reference} (${v.pinned.image.id.slice(0, 12)})`;
-  return `Python ${v.pinned.python}, ${plural(v.pinned.packages.length, "package")} (environment ${v.pinned.key.slice(0, 12)})`;
+  return `Python ${v.pinned.python}, ${plural(v.pinned.packages.length, "package")}${pinned} (environment ${v.pinned.key.slice(0, 12)})`;
 }
 
 /** The name and definition to publish: from a seed shipped with Plinth, or from the flags. */
@@ -101,7 +101,7 @@ Examples:
       const published = await ApiClient.fromEnvironment().request<NamedEnvironmentView>("POST", `${BASE}/${encodeURIComponent(chosen)}`, body);
       if (o.json) return printJson(published);
       const v = published.latest;
-      process.stdout.write(`published ${published.name}@${v.version} in team ${published.team}: ${pinnedLine(v)}\n`);
+      process.stdout.write(`published ${published.name}@${v.version} in team ${published.team}: ${pinnedLine(v, " pinned")}\n`);
       process.stderr.write(`jobs use it as \`environment: ${published.name}\` (or ${published.name}@${v.version})${v.pinned.image ? "" : "; the first one builds it"}\n`);
     });
 

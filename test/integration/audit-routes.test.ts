@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACTION_PATTERN } from "../../src/audit/spec.ts";
 import { METADATA_FILE } from "../../src/environments/build.ts";
+import { podmanOutput, testPodman } from "../helpers/podman.ts";
 import { generateSshKeyPair } from "../../src/identity/generators/ssh-keypair.ts";
 import { push } from "../helpers/data.ts";
 import { testDatabases } from "../helpers/databases.ts";
@@ -211,6 +212,13 @@ const REQUESTS: Record<string, Call> = {
   "POST /api/v1/environments/named/{name}": ({ api }) => api("POST", `/api/v1/environments/named/${unique("env-")}`, { packages: ["six==1.16.0"] }),
   "PATCH /api/v1/environments/named/{name}": async ({ api }) => api("PATCH", `/api/v1/environments/named/${await namedEnvironment(api)}`, { description: "audited" }),
   "DELETE /api/v1/environments/named/{name}": async ({ api }) => api("DELETE", `/api/v1/environments/named/${await namedEnvironment(api)}`),
+  // A second name for the container tests' image, which the Keeper then removes.
+  "DELETE /api/v1/environments/images/{reference}": async ({ api }) => {
+    const podman = testPodman()!;
+    const name = `localhost/${unique("audit-")}:1`;
+    podmanOutput(podman, ["tag", podman.image, name]);
+    return api("DELETE", `/api/v1/environments/images/${encodeURIComponent(name)}`);
+  },
 };
 
 /** A new named environment of the admin's team; its name. */
@@ -256,7 +264,9 @@ for (const db of testDatabases()) {
     let t: TestPlatform;
     beforeAll(async () => {
       // The real uv, for publishing named environments (testUv() fails loudly in CI without it).
-      t = await startTestPlatform(db, "audit_routes", { extra: { environments: { uv: testUv() } } });
+      // And podman, for removing an image (testPodman() fails loudly in CI without it).
+      const podman = testPodman();
+      t = await startTestPlatform(db, "audit_routes", { extra: { environments: { uv: testUv(), ...(podman && { containers: { engine: podman.program, config: podman.config } }) } } });
     });
     afterAll(async () => {
       await t?.close();

@@ -127,7 +127,7 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
   r.add({
     method: "DELETE",
     url: "/api/v1/environments/images/{reference}",
-    summary: "Remove a container image from the machine (Keepers); one a job's container uses is refused",
+    summary: "Remove a container image's name from the machine, and the image with its last name (Keepers); one a job's container uses is refused",
     description: "Jobs pinned to it that have not started yet fail to start; jobs that ran in it keep its id in their record.",
     tags: ["environments"],
     access: "admin",
@@ -140,7 +140,8 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
     },
     handler: async ({ params }) => {
       const image = await resolveImage(engine(), params.reference, null);
-      const r = await engine().run({ args: ["rmi", "--", image.id], timeoutMs: 120_000 });
+      // By the name given: an image with other names loses only this one.
+      const r = await engine().run({ args: ["rmi", "--", params.reference], timeoutMs: 120_000 });
       if (r.code !== 0) {
         if (/in use|being used|has dependent/i.test(r.stderr)) throw problems.conflict(`Image ${params.reference} is in use by a container or another image.`, "Remove it once the jobs running in it have ended (and images built FROM it are removed).");
         throw new ProblemError({ status: 500, title: "Container engine failed", code: "container-engine-failed", detail: `podman could not remove ${params.reference}: ${r.stderr.trim()}`, hint: "A Keeper can run `podman rmi` on the server to see more." });

@@ -594,7 +594,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove a container image from the machine (Keepers); one a job's container uses is refused
+         * Remove a container image's name from the machine, and the image with its last name (Keepers); one a job's container uses is refused
          * @description Jobs pinned to it that have not started yet fail to start; jobs that ran in it keep its id in their record.
          */
         delete: operations["deleteEnvironmentsImagesByReference"];
