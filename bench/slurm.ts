@@ -1,6 +1,7 @@
 // slurm: the dispatch and throughput measurements through Slurm's sbatch on this machine,
 // beside Plinth's in the same run, reported as ratios. Runs where Slurm is installed
-// (`eval "$(scripts/start-slurm.sh)"` starts a one-node cluster with default scheduling).
+// (`eval "$(scripts/start-slurm.sh)"` starts a one-node cluster whose scheduler runs every
+// second, and sets PLINTH_SLURM_BIN to the wrappers that reach it in its network namespace).
 // Slurm takes seconds per job here, so it gets fewer jobs than the other benchmarks.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -12,12 +13,18 @@ import { nowMs, percentile, round, startBenchServer } from "./lib/server.ts";
 const DISPATCH_JOBS = Number(process.env.BENCH_SLURM_DISPATCH_JOBS ?? 20);
 const THROUGHPUT_JOBS = Number(process.env.BENCH_SLURM_THROUGHPUT_JOBS ?? 100);
 
+/** A Slurm client command: the wrapper in PLINTH_SLURM_BIN when set, else the one on PATH. */
+function slurmProgram(name: string): string {
+  const bin = process.env.PLINTH_SLURM_BIN;
+  return bin ? join(bin, name) : name;
+}
+
 function slurmReady(): boolean {
-  return spawnSync("sinfo", ["-h"], { stdio: "ignore" }).status === 0;
+  return spawnSync(slurmProgram("sinfo"), ["-h"], { stdio: "ignore" }).status === 0;
 }
 
 function sbatch(args: string[]): string {
-  return execFileSync("sbatch", ["--parsable", ...args], { encoding: "utf8" }).trim().split(";")[0]!;
+  return execFileSync(slurmProgram("sbatch"), ["--parsable", ...args], { encoding: "utf8" }).trim().split(";")[0]!;
 }
 
 async function slurmDispatch(dir: string): Promise<number[]> {
@@ -37,7 +44,7 @@ async function slurmThroughput(): Promise<number> {
   const ids: string[] = [];
   for (let i = 0; i < THROUGHPUT_JOBS; i++) ids.push(sbatch(["-o", "/dev/null", "--mem=32M", "-c", "1", "--wrap", "true"]));
   // Done when no job of ours is pending or running any more.
-  while (execFileSync("squeue", ["-h", "-j", ids.join(","), "-o", "%i"], { encoding: "utf8" }).trim() !== "") await new Promise((r) => setTimeout(r, 100));
+  while (execFileSync(slurmProgram("squeue"), ["-h", "-j", ids.join(","), "-o", "%i"], { encoding: "utf8" }).trim() !== "") await new Promise((r) => setTimeout(r, 100));
   return THROUGHPUT_JOBS / ((performance.now() - t0) / 1000);
 }
 

@@ -4,13 +4,14 @@
 #
 #   eval "$(scripts/start-slurm.sh)"   # export SLURM_CONF=DIR/slurm.conf
 #                                      # export PLINTH_SLURM_BIN=DIR/bin
-#   "$PLINTH_SLURM_BIN/sbatch" --wrap 'nvidia-smi || echo $CUDA_VISIBLE_DEVICES'
+#   "$PLINTH_SLURM_BIN/sbatch" --gres=gpu:1 -o out.txt --wrap 'echo $CUDA_VISIBLE_DEVICES'
 #   scripts/start-slurm.sh --stop      # stops it and removes its network namespace
 #
 # Needs root and the Debian packages slurm-wlm and munge. Everything lives in one folder,
 # DIR = $PLINTH_SLURM_DIR (default /tmp/plinth-slurm): configuration, state, logs, the fake
 # GPUs and DIR/bin, so nothing under /etc/slurm is touched. A second run while the cluster is
-# up only prints the lines again.
+# up only prints the lines again; otherwise it starts a fresh cluster, without the jobs of an
+# earlier one (--stop cancels those), whose job ids carry on where the earlier one's ended.
 #
 # Why the unusual settings:
 # - The daemons run in a network namespace of their own ($PLINTH_SLURM_NETNS, default
@@ -41,6 +42,8 @@
 # - KillWait=5: a cancelled job that ignores SIGTERM is killed after 5 s, not 30.
 # - Partitions: `main` (the default) and `gpu`, both on the one node.
 set -euo pipefail
+# slurmctld, slurmd, munged and ip are in /usr/sbin, which a non-login PATH may lack.
+PATH=$PATH:/usr/sbin:/sbin
 
 dir=${PLINTH_SLURM_DIR:-/tmp/plinth-slurm}
 netns=${PLINTH_SLURM_NETNS:-plinth-slurm}
@@ -56,34 +59,52 @@ in_netns() { nsenter --net="$netns_path" "$@"; }
 # The pid in a pid file when that process is alive.
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-stop() {
-  # Every process in the namespace is the cluster's: the daemons, slurmstepd and the jobs.
-  if [[ -e $netns_path ]]; then
-    local pids
-    pids=$(ip netns pids "$netns" 2>/dev/null || true)
-    if [[ -n $pids ]]; then
-      # shellcheck disable=SC2086 # one pid a word
-      kill $pids 2>/dev/null || true
-      for _ in $(seq 1 50); do
-        [[ -z $(ip netns pids "$netns" 2>/dev/null) ]] && break
+# Stops what runs of the cluster, if anything: its jobs are cancelled first, so that
+# jobcomp.txt records them, then every process in the namespace (the daemons, slurmstepd and
+# what a job left) ends and the namespace goes.
+stop_cluster() {
+  [[ -e $netns_path ]] || return 0
+  if alive "$dir/slurmctld.pid" && [[ -x $dir/bin/squeue ]]; then
+    local jobs
+    jobs=$("$dir/bin/squeue" -h -o %i 2>/dev/null || true)
+    if [[ -n $jobs ]]; then
+      # shellcheck disable=SC2086 # one id a word
+      "$dir/bin/scancel" $jobs 2>/dev/null || true
+      for _ in $(seq 1 100); do
+        [[ -z $("$dir/bin/squeue" -h -o %i 2>/dev/null) ]] && break
         sleep 0.1
       done
-      pids=$(ip netns pids "$netns" 2>/dev/null || true)
-      # shellcheck disable=SC2086
-      [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
     fi
-    ip netns delete "$netns" 2>/dev/null || true
   fi
+  local pids
+  pids=$(ip netns pids "$netns" 2>/dev/null || true)
+  if [[ -n $pids ]]; then
+    # shellcheck disable=SC2086 # one pid a word
+    kill $pids 2>/dev/null || true
+    for _ in $(seq 1 50); do
+      [[ -z $(ip netns pids "$netns" 2>/dev/null) ]] && break
+      sleep 0.1
+    done
+    pids=$(ip netns pids "$netns" 2>/dev/null || true)
+    # shellcheck disable=SC2086
+    [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+  fi
+  ip netns delete "$netns" 2>/dev/null || true
+}
+
+# One start or stop at a time (test files may start the cluster side by side).
+mkdir -p "$dir"
+exec 9>"$dir/.lock"
+flock 9
+
+if [[ ${1:-} == --stop ]]; then
+  stop_cluster
   # A munged this script started (none is stopped that was running before it).
   if [[ -f $dir/munged.started ]]; then
     munged --stop >/dev/null 2>&1 || true
     rm -f "$dir/munged.started"
   fi
   say "stopped"
-}
-
-if [[ ${1:-} == --stop ]]; then
-  stop
   exit 0
 fi
 [[ $# -eq 0 ]] || die "usage: $0 [--stop]"
@@ -112,7 +133,7 @@ wait_for_node() {
 }
 
 ((EUID == 0)) || die "needs root (for the network namespace, munged and slurmd)"
-for program in slurmctld slurmd munged nsenter ip mknod; do
+for program in slurmctld slurmd munged nsenter ip mknod flock; do
   command -v "$program" >/dev/null || die "$program not found; install the Debian packages slurm-wlm, munge, iproute2 and util-linux"
 done
 
@@ -122,8 +143,16 @@ if [[ -e $netns_path ]] && alive "$dir/slurmctld.pid" && alive "$dir/slurmd.pid"
   exit 0
 fi
 
+# Otherwise a fresh cluster: what is left of an earlier one goes, with its jobs, and job ids
+# carry on after the last one in jobcomp.txt so that an id never names two jobs.
 started_at=$(date +%s%N)
+stop_cluster
+rm -rf "$dir/state" "$dir/spool"
 mkdir -p "$dir/state" "$dir/spool" "$dir/log" "$dir/bin"
+first_job_id=1
+if [[ -f $dir/jobcomp.txt ]]; then
+  first_job_id=$(awk -F'[= ]' '/^JobId=[0-9]+ / && $2 >= next_id { next_id = $2 + 1 } END { print next_id ? next_id : 1 }' "$dir/jobcomp.txt")
+fi
 for i in 0 1; do
   [[ -c $dir/gpu$i ]] || { rm -f "$dir/gpu$i" && mknod "$dir/gpu$i" c 1 3; }
 done
@@ -162,6 +191,7 @@ DefMemPerCPU=512
 GresTypes=gpu
 ReturnToService=2
 MinJobAge=3600
+FirstJobId=$first_job_id
 KillWait=5
 NodeName=$node NodeAddr=127.0.0.1 ${hardware}RealMemory=$memory Gres=gpu:2 State=UNKNOWN
 PartitionName=main Nodes=$node Default=YES MaxTime=INFINITE State=UP
@@ -178,7 +208,7 @@ for command in "${commands[@]}"; do
 #!/bin/sh
 # $command for the cluster of scripts/start-slurm.sh, inside its network namespace.
 export SLURM_CONF='$dir/slurm.conf'
-exec nsenter --net='$netns_path' /usr/bin/$command "\$@"
+exec $(command -v nsenter) --net='$netns_path' /usr/bin/$command "\$@"
 WRAPPER
   chmod 755 "$dir/bin/$command"
 done
@@ -189,17 +219,16 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   chmod 755 /run/munge
-  runuser -u munge -- munged || die "munged did not start; see /var/log/munge/munged.log"
+  runuser -u munge -- munged 9>&- || die "munged did not start; see /var/log/munge/munged.log"
   touch "$dir/munged.started"
 fi
 
-if [[ ! -e $netns_path ]]; then
-  ip netns add "$netns"
-  in_netns ip link set lo up
-  in_netns ip addr add 127.0.0.2/8 dev lo
-fi
+ip netns add "$netns"
+in_netns ip link set lo up
+in_netns ip addr add 127.0.0.2/8 dev lo
 export SLURM_CONF=$dir/slurm.conf
-alive "$dir/slurmctld.pid" || in_netns slurmctld -f "$SLURM_CONF"
-alive "$dir/slurmd.pid" || in_netns slurmd -f "$SLURM_CONF"
+# 9>&-: the daemons must not hold the lock.
+in_netns slurmctld -f "$SLURM_CONF" 9>&-
+in_netns slurmd -f "$SLURM_CONF" 9>&-
 wait_for_node
 say "up in $((($(date +%s%N) - started_at) / 1000000)) ms; logs in $dir/log"
