@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { afterAll, expect } from "vitest";
+import { SlurmCommands } from "../../src/jobs/executors/slurm/slurm-commands.ts";
+import { type SlurmEnd, SlurmEngine } from "../../src/jobs/executors/slurm/slurm-engine.ts";
+import { describeWithSlurm } from "../helpers/slurm.ts";
+
+// Jobs on the real one-node Slurm cluster through Plinth's Slurm engine: submitted as batch
+// jobs from the shared folder (variables in a private file), followed by squeue until they
+// end, a GPU allocated from the cluster's gres, a failure, a cancel, a job that waits, and a job
+// picked up again by a new engine (as after a restart of Plinth).
+
+interface Seen {
+  waiting: string[];
+  running: string[];
+  ended: Promise<SlurmEnd>;
+}
+
+function watch(): { watcher: Parameters<SlurmEngine["submit"]>[1]; seen: Seen } {
+  let resolve!: (e: SlurmEnd) => void;
+  const seen: Seen = { waiting: [], running: [], ended: new Promise((r) => (resolve = r)) };
+  return { seen, watcher: { waiting: (why) => seen.waiting.push(why), running: (node) => seen.running.push(node), ended: (e) => resolve(e) } };
+}
+
+describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
+  const shared = mkdtempSync(join(tmpdir(), "plinth-slurm-shared-"));
+  const engines: SlurmEngine[] = [];
+  const engine = () => {
+    const e = new SlurmEngine({ commands: new SlurmCommands({ bin: slurm.bin }), sharedDir: shared, settings: { gpuOption: "gres" }, pollIntervalMs: 200, user: userInfo().username });
+    engines.push(e);
+    return e;
+  };
+  afterAll(() => {
+    for (const e of engines) e.close();
+    rmSync(shared, { recursive: true, force: true });
+  });
+  const base = { env: { PLINTH_JOB_ID: "x" }, cpus: 1, memoryBytes: 256 * 1024 ** 2, gpus: 0, timeLimitMs: 5 * 60_000, priority: 0 };
+
+  test("runs a job with its variables and a GPU, reports it running, and its success", async () => {
+    const e = engine();
+    const { watcher, seen } = watch();
+    await e.submit({ ...base, jobId: "gpu-job", gpus: 1, env: { SECRET_TOKEN: "s3cr3t with spaces", PLINTH_JOB_ID: "gpu-job" }, argv: ["bash", "-c", 'echo "token=$SECRET_TOKEN gpus=${CUDA_VISIBLE_DEVICES:-none}"; echo job=$PLINTH_JOB_ID'] }, watcher);
+    const end = await seen.ended;
+    expect(end).toMatchObject({ phase: { outcome: "succeeded" }, exitCode: 0 });
+    const log = readFileSync(e.paths("gpu-job").logPath, "utf8");
+    expect(log).toContain("token=s3cr3t with spaces gpus=0");
+    expect(log).toContain("job=gpu-job");
+    // The variables file is for the job's user alone.
+    expect(statSync(join(e.paths("gpu-job").stateDir, "variables.sh")).mode & 0o077).toBe(0);
+  });
+
+  test("a failing job ends failed with its exit code", async () => {
+    const e = engine();
+    const failing = watch();
+    await e.submit({ ...base, jobId: "failing", argv: ["bash", "-c", "exit 7"] }, failing.watcher);
+    expect(await failing.seen.ended).toMatchObject({ phase: { outcome: "failed", reason: "nonzero_exit" }, exitCode: 7 });
+  });
+
+  test("cancelling ends the job on the cluster, and it is reported cancelled", async () => {
+    const e = engine();
+    const { watcher, seen } = watch();
+    await e.submit({ ...base, jobId: "cancelled", argv: ["sleep", "300"] }, watcher);
+    for (let i = 0; i < 100 && seen.running.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen.running.length).toBe(1);
+    await e.cancel("cancelled");
+    expect(await seen.ended).toMatchObject({ phase: { outcome: "failed", reason: "cancelled" }, slurmState: "CANCELLED" });
+  });
+
+  test("a job asking for more GPUs than are free waits, saying so, and a new engine picks running jobs up again", async () => {
+    const first = engine();
+    const holder = watch();
+    await first.submit({ ...base, jobId: "holder", gpus: 2, argv: ["sleep", "3"] }, holder.watcher);
+    const waiter = watch();
+    await first.submit({ ...base, jobId: "waiter", gpus: 1, argv: ["true"] }, waiter.watcher);
+    for (let i = 0; i < 100 && waiter.seen.waiting.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(waiter.seen.waiting[0]).toMatch(/^waiting for 1 GPU|^waiting/);
+    // As after a restart: a new engine follows both from their state folders.
+    first.close();
+    const second = engine();
+    const again = [watch(), watch()];
+    expect(await second.resume("holder", again[0]!.watcher, 2)).toBe(true);
+    expect(await second.resume("waiter", again[1]!.watcher, 1)).toBe(true);
+    expect(await second.resume("never-submitted", watch().watcher)).toBe(false);
+    expect(await again[0]!.seen.ended).toMatchObject({ phase: { outcome: "succeeded" } });
+    expect(await again[1]!.seen.ended).toMatchObject({ phase: { outcome: "succeeded" } });
+  });
+
+  test("reads the cluster's nodes, partitions and GPUs", async () => {
+    const nodes = await engine().inventory();
+    expect(nodes.length).toBe(1);
+    expect(nodes[0]!.partitions).toEqual(expect.arrayContaining(["main", "gpu"]));
+    expect(nodes[0]!.gpus.reduce((n, g) => n + g.count, 0)).toBe(2);
+  });
+});
