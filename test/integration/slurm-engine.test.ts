@@ -40,7 +40,7 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
   test("runs a job with its variables and a GPU, reports it running, and its success", async () => {
     const e = engine();
     const { watcher, seen } = watch();
-    await e.submit({ ...base, jobId: "gpu-job", gpus: 1, env: { SECRET_TOKEN: "s3cr3t with spaces", PLINTH_JOB_ID: "gpu-job" }, argv: ["bash", "-c", 'echo "token=$SECRET_TOKEN gpus=${CUDA_VISIBLE_DEVICES:-none}"; echo job=$PLINTH_JOB_ID'] }, watcher);
+    await e.submit({ ...base, jobId: "gpu-job", gpus: 1, env: { SECRET_TOKEN: "s3cr3t with spaces", PLINTH_JOB_ID: "gpu-job" }, argv: ["bash", "-c", 'echo "token=$SECRET_TOKEN gpus=$CUDA_VISIBLE_DEVICES"; echo job=$PLINTH_JOB_ID'] }, watcher);
     const end = await seen.ended;
     expect(end).toMatchObject({ phase: { outcome: "succeeded" }, exitCode: 0 });
     const log = readFileSync(e.paths("gpu-job").logPath, "utf8");
