@@ -16,7 +16,7 @@ import { jobEnvironment } from "./job-environment-variables.ts";
 import { JobUsageReader } from "./job-usage.ts";
 import { ensureJobUserCanReach, type JobUser, jobUserFor, resolveJobUser } from "./job-user.ts";
 import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type SpawnEvent, type SpawnSpec } from "./launcher.ts";
-import { decodeShellStatus, isRunning, listProcesses, readIfPresent, readStat } from "./proc.ts";
+import { decodeShellStatus, isBwrap, isRunning, listProcesses, readIfPresent, readStat, trySignal } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
 import { bwrapArgs, findBwrap, isUnder, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
@@ -585,18 +585,3 @@ export class LocalExecutor implements Executor {
     setTimeout(() => this.#removeCgroup(jobId, triesLeft - 1), 100).unref();
   }
 }
-
-function isBwrap(pid: number): boolean {
-  return readIfPresent(`/proc/${pid}/comm`)?.trim() === "bwrap";
-}
-
-function trySignal(pid: number, signal: NodeJS.Signals): void {
-  // 0 and ±1 mean "our own group" and "every process" to kill(2): never what is meant here.
-  if (Math.abs(pid) <= 1) return;
-  try {
-    process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-

@@ -143,3 +143,19 @@ export function readIfPresent(path: string, encoding: BufferEncoding = "utf8"): 
     return null;
   }
 }
+
+/** Whether the process is bubblewrap itself (a sandboxed job's outermost process). */
+export function isBwrap(pid: number): boolean {
+  return readIfPresent(`/proc/${pid}/comm`)?.trim() === "bwrap";
+}
+
+/** Sends a signal to a process (or, negative, a process group) that may be gone already. */
+export function trySignal(pid: number, signal: NodeJS.Signals): void {
+  // 0 and ±1 mean "our own group" and "every process" to kill(2): never what is meant here.
+  if (Math.abs(pid) <= 1) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
+}
