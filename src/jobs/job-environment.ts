@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rename, rm, stat, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, posix } from "node:path";
 import type { Logger } from "pino";
@@ -41,6 +42,33 @@ function filesOf(spec: EnvironmentSpec): string[] {
   if (spec.requirements !== undefined) return [spec.requirements];
   if (spec.project !== undefined) return ["pyproject.toml", "uv.lock"].map((name) => posix.join(spec.project!, name));
   return [];
+}
+
+/**
+ * A folder with `python` and `python3` linked to the interpreter, once per interpreter: a job
+ * given a Python but no packages runs `python` as it would in a virtual environment, where the
+ * system (Debian's) has only `python3`. Made beside the environments, renamed into place whole.
+ */
+export async function interpreterShims(root: string, interpreter: string): Promise<string> {
+  const dir = join(root, ".interpreters", createHash("sha256").update(interpreter).digest("hex").slice(0, 16));
+  if (await stat(join(dir, "python")).then(() => true, () => false)) return dir;
+  // Plinth's umask keeps what it makes private: these folders are opened to jobs' users on purpose.
+  await mkdir(join(root, ".interpreters"), { recursive: true });
+  await chmod(root, 0o755);
+  await chmod(join(root, ".interpreters"), 0o755);
+  const staging = await mkdtemp(join(root, ".interpreters", ".new-"));
+  try {
+    // Jobs run as users of their own, who must be able to look inside.
+    await chmod(staging, 0o755);
+    for (const name of ["python", "python3"]) await symlink(interpreter, join(staging, name));
+    await rename(staging, dir).catch(async (err: NodeJS.ErrnoException) => {
+      // Another job made it meanwhile.
+      if (err.code !== "ENOTEMPTY" && err.code !== "EEXIST") throw err;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 /** What a job's environment is pinned to at submit: a Python environment or an image, and the named version it came from. */
@@ -145,7 +173,7 @@ export class JobEnvironments {
    * give it to the job. What the build prints goes to `logPath`, and a line of how it went.
    */
   async prepare(jobId: string, resolved: ResolvedEnvironment, logPath: string): Promise<PreparedEnvironment> {
-    if (resolved.bare) return { launch: { bin: dirname(resolved.python.path) }, built: false, seconds: 0 };
+    if (resolved.bare) return { launch: { bin: dirname(resolved.python.path), shims: await interpreterShims(this.#environments.cache.root, resolved.python.path) }, built: false, seconds: 0 };
     const started = performance.now();
     await mkdir(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath, { flags: "a", mode: 0o600 });

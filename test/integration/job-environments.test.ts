@@ -94,6 +94,11 @@ describeWithUv("jobs in Python environments", ({ uv, test }) => {
       expect(log).toContain("six 1.16.0");
       expect(log).toMatch(/Read-only file system|Permission denied/);
       expect(done.state).toBe("failed");
+      // A Python without packages answers to `python` too, though the system has only python3.
+      const version = (await sandboxed.api("POST", "/api/v1/jobs", { command: ["python", "-c", "import sys; print('python', sys.version_info[0])"], environment: { python: "/usr/bin/python3" } })).body;
+      const ended = await sandboxed.waitFor(version.id, undefined, 60_000);
+      expect(ended.state, JSON.stringify(ended.failure)).toBe("succeeded");
+      expect((await sandboxed.api("GET", `/api/v1/jobs/${version.id}/logs`)).body).toContain("python 3");
     } finally {
       await sandboxed.close();
     }

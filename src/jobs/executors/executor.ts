@@ -30,7 +30,12 @@ export interface LaunchRequest {
    * environment on this machine shared with other jobs, is its VIRTUAL_ENV, which the executor
    * makes visible to the job, read-only. Without `path`, `bin` is an interpreter's own folder.
    */
-  environment?: { path?: string; bin: string };
+  environment?: {
+    path?: string;
+    bin: string;
+    /** A folder of links named `python` and `python3` to the interpreter, first on PATH; the executor makes it visible read-only. */
+    shims?: string;
+  };
   /**
    * The container image the job runs in, pinned at submit: `id` is what runs, `reference` the
    * name the spec gave (for messages). The executor mounts the job's folder and inputs into it.

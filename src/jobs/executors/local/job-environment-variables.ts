@@ -24,7 +24,7 @@ export function jobEnvironment(req: LaunchRequest, sandboxed: boolean, otherUser
   };
   // Its Python comes first: `python` and the programs its packages install are the environment's.
   if (req.environment) {
-    env.PATH = `${req.environment.bin}:${env.PATH}`;
+    env.PATH = `${req.environment.shims ? `${req.environment.shims}:` : ""}${req.environment.bin}:${env.PATH}`;
     if (req.environment.path) env.VIRTUAL_ENV = req.environment.path;
   }
   return env;

@@ -112,7 +112,7 @@ export class LocalExecutor implements Executor {
     const sandboxed = features.sandbox === "bubblewrap";
     const env = jobEnvironment(req, sandboxed, this.#jobUser !== null);
     // The job's environment, shared by jobs, is seen read-only where it lies.
-    const environmentBinds = sandboxed && req.environment?.path ? [{ source: req.environment.path, target: req.environment.path }] : [];
+    const environmentBinds = sandboxed ? [req.environment?.path, req.environment?.shims].filter((p) => p !== undefined).map((p) => ({ source: p, target: p })) : [];
     // In a sandbox the shell would search PATH among what the job can see, so do the same.
     const visible = sandboxed
       ? (path: string) => environmentBinds.some((b) => isUnder(path, b.target)) || visibleInSandbox(this.#layout!, { workdir: req.workdir, hiddenPaths: this.#hidden }, path)
