@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
-import { join } from "node:path";
 import { ProblemError } from "../core/errors.ts";
+import { findOnPath, isExecutableFile, type ProgramResult, runProgram } from "../core/run-program.ts";
 
 // Finding and running uv. uv is spawned with an argv array (never a shell), from a fixed
 // environment that carries nothing of a user's: only uv's own settings, which pin it to
@@ -31,19 +29,10 @@ export interface UvRun {
   onOutput?: (text: string) => void;
 }
 
-export interface UvResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
+export type UvResult = ProgramResult;
 
 /** Plinth's own variables that uv may need to reach the index through a proxy. */
 const NETWORK_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy", "SSL_CERT_FILE", "SSL_CERT_DIR"];
-
-/** Most output kept from one run (its tail): a failed build of a big package talks a lot. */
-const KEPT_OUTPUT = 256 * 1024;
 
 export const UV_INSTALL_HINT = "Install uv with `pip install uv` (or `scripts/peers/uv.sh`, which prints the installed program's path), then point environments.uv (PLINTH_UV) at the uv program, or put it on Plinth's PATH.";
 
@@ -60,21 +49,9 @@ export function locateUv(configured: string | undefined, pathEnv = process.env.P
     if (!isExecutableFile(configured)) throw uvMissing(`environments.uv (PLINTH_UV) is ${configured}, which is not an executable file.`);
     return configured;
   }
-  for (const dir of pathEnv.split(":")) {
-    if (!dir.startsWith("/")) continue;
-    const candidate = join(dir, "uv");
-    if (isExecutableFile(candidate)) return candidate;
-  }
+  const found = findOnPath("uv", pathEnv);
+  if (found) return found;
   throw uvMissing("No uv program was found: environments.uv (PLINTH_UV) is not set and there is no uv on PATH.");
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The whole environment uv runs with. */
@@ -107,47 +84,11 @@ export function indexArgs(settings: UvSettings): string[] {
 }
 
 /** Runs uv to the end (or its time limit, when the whole process group is killed). */
-export function runUv(settings: UvSettings, run: UvRun): Promise<UvResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(settings.program, run.args, {
-      cwd: run.cwd ?? "/",
-      env: uvEnvironment(settings),
-      stdio: ["pipe", "pipe", "pipe"],
-      // Its own process group, so a timeout also stops whatever uv started (a source build).
-      detached: true,
-    });
-    let stdout = "";
-    let stderr = "";
-    let timedOut = false;
-    const keep = (kept: string, text: string) => {
-      run.onOutput?.(text);
-      const joined = kept + text;
-      return joined.length > KEPT_OUTPUT ? joined.slice(-KEPT_OUTPUT) : joined;
-    };
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      stdout = keep(stdout, text);
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr = keep(stderr, text);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, run.timeoutMs);
-    child.on("error", (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      fail(err.code === "ENOENT" || err.code === "EACCES" ? uvMissing(`${settings.program} could not be started: ${err.message}`) : err);
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, stdout, stderr, timedOut });
-    });
-    // A closed stdin (uv exited early) must not crash Plinth.
-    child.stdin.on("error", () => {});
-    child.stdin.end(run.stdin ?? "");
-  });
+export async function runUv(settings: UvSettings, run: UvRun): Promise<UvResult> {
+  try {
+    return await runProgram({ program: settings.program, args: run.args, env: uvEnvironment(settings), cwd: run.cwd, stdin: run.stdin, timeoutMs: run.timeoutMs, onOutput: run.onOutput });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code === "ENOENT" || code === "EACCES" ? uvMissing(`${settings.program} could not be started: ${(err as Error).message}`) : err;
+  }
 }

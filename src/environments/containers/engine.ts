@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
-import { accessSync, constants, statSync } from "node:fs";
-import { join } from "node:path";
 import { ProblemError } from "../../core/errors.ts";
+import { findOnPath, isExecutableFile, type ProgramResult, runProgram } from "../../core/run-program.ts";
 
 // The container engine: podman, found once, always run with an argv array (never a shell) and
 // a fixed environment that carries nothing of a user's: PATH to find its own helpers (conmon,
@@ -24,16 +22,9 @@ export interface EngineRun {
   onOutput?: (text: string) => void;
 }
 
-export interface EngineResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
+export type EngineResult = ProgramResult;
 
 const NETWORK_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"];
-/** Most output kept from one run (its tail). */
-const KEPT_OUTPUT = 256 * 1024;
 
 export const PODMAN_INSTALL_HINT = "A Keeper installs podman (Debian and Ubuntu: apt install podman) and, where it is not on Plinth's PATH, sets environments.containers.engine to its path.";
 
@@ -55,11 +46,8 @@ export class ContainerEngine {
   static locate(settings: ContainerSettings, pathEnv = process.env.PATH ?? ""): ContainerEngine | string {
     if (settings.engine === "none") return "Containers are turned off on this server (environments.containers.engine is none).";
     if (settings.engine) return isExecutableFile(settings.engine) ? new ContainerEngine(settings.engine, settings.config) : `environments.containers.engine is ${settings.engine}, which is not an executable file.`;
-    for (const dir of pathEnv.split(":")) {
-      if (!dir.startsWith("/")) continue;
-      const candidate = join(dir, "podman");
-      if (isExecutableFile(candidate)) return new ContainerEngine(candidate, settings.config);
-    }
+    const found = findOnPath("podman", pathEnv);
+    if (found) return new ContainerEngine(found, settings.config);
     return "No container engine is installed on this server: there is no podman on its PATH.";
   }
 
@@ -83,39 +71,7 @@ export class ContainerEngine {
 
   /** Runs podman to the end, or its time limit (when its whole process group is killed). */
   run(run: EngineRun): Promise<EngineResult> {
-    return new Promise((done, fail) => {
-      const child = spawn(this.program, run.args, { cwd: run.cwd ?? "/", env: this.environment(), stdio: ["ignore", "pipe", "pipe"], detached: true });
-      let stdout = "";
-      let stderr = "";
-      let timedOut = false;
-      const keep = (kept: string, text: string) => {
-        run.onOutput?.(text);
-        const joined = kept + text;
-        return joined.length > KEPT_OUTPUT ? joined.slice(-KEPT_OUTPUT) : joined;
-      };
-      child.stdout.setEncoding("utf8").on("data", (text: string) => {
-        stdout = keep(stdout, text);
-      });
-      child.stderr.setEncoding("utf8").on("data", (text: string) => {
-        stderr = keep(stderr, text);
-      });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        try {
-          process.kill(-child.pid!, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, run.timeoutMs);
-      child.on("error", (err) => {
-        clearTimeout(timer);
-        fail(err);
-      });
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        done({ code, stdout, stderr, timedOut });
-      });
-    });
+    return runProgram({ program: this.program, args: run.args, env: this.environment(), cwd: run.cwd, timeoutMs: run.timeoutMs, onOutput: run.onOutput });
   }
 
   /** Runs podman and answers its output, or throws a problem that quotes what podman said. */
@@ -156,13 +112,4 @@ export function engineFailure(doing: string, r: EngineResult): ProblemError {
 export function lastLine(text: string): string {
   const lines = text.trim().split("\n");
   return (lines[lines.length - 1] ?? "").replace(/^Error:\s*/, "").trim();
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
