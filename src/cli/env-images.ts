@@ -1,20 +1,11 @@
 import { formatBytes } from "../core/units.ts";
+import type { ImageView } from "../environments/containers/routes.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { uploadCode } from "./code-upload.ts";
 import { ago, printJson, printTable } from "./output.ts";
 
 // The container-image half of `plinth env`: build one from a Containerfile in this folder, list
 // those on the server, remove one (Keepers).
-
-export interface ImageView {
-  reference: string;
-  id: string;
-  digest: string | null;
-  names: string[];
-  created: string | null;
-  sizeBytes: number | null;
-  builtByPlinth?: string | null;
-}
 
 const POLL_MS = 1000;
 

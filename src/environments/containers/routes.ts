@@ -27,6 +27,7 @@ export const ImageSchema = z
     builtByPlinth: z.string().nullable().optional().meta({ description: "The key of the `plinth env build` that made it, if Plinth built it." }),
   })
   .meta({ id: "Image", description: "A container image on the server that jobs can run in." });
+export type ImageView = z.infer<typeof ImageSchema>;
 
 const BuildImageSchema = z
   .strictObject({
