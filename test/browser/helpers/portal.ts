@@ -83,7 +83,12 @@ export async function expectAccessible(page: Page, where: string): Promise<void>
   const violations = await page.evaluate(async () => {
     // Runs in the page; the test's tsconfig has no DOM types, hence globalThis.
     const g = globalThis as any;
-    const result = await g.axe.run(g.document, { resultTypes: ["violations"] });
+    // Colours are judged as they end, not halfway through a fade or a hover's transition.
+    const still = g.document.createElement("style");
+    still.textContent = "*, *::before, *::after { transition: none !important; animation: none !important; }";
+    g.document.head.appendChild(still);
+    await new Promise((r) => g.requestAnimationFrame(() => g.requestAnimationFrame(r)));
+    const result = await g.axe.run(g.document, { resultTypes: ["violations"] }).finally(() => still.remove());
     return result.violations
       .filter((v: any) => v.impact === "serious" || v.impact === "critical")
       .map((v: any) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n: any) => `${n.target.join(" ")} ${n.html.slice(0, 120)}\n      ${(n.failureSummary ?? "").replace(/\s+/g, " ").slice(0, 240)}`).join("\n    ")}`);
