@@ -42,8 +42,6 @@ export class ImageBuilds {
   readonly #network: boolean;
   readonly #inFlight = new Map<string, Promise<ResolvedImage>>();
   readonly #failures = new Map<string, ProblemError>();
-  /** Builds this process ran. */
-  buildsRun = 0;
 
   constructor(o: { engine: () => ContainerEngine; bundles: CodeBundles; logDir: string; timeoutMs: number; network: boolean }) {
     this.#engine = o.engine;
@@ -95,11 +93,6 @@ export class ImageBuilds {
     build.catch(() => {});
     this.#inFlight.set(key, build);
     return { key, image: tag, built: false };
-  }
-
-  /** Waits for a build this process runs (tests, and a CLI that waits). */
-  wait(key: string): Promise<ResolvedImage> | undefined {
-    return this.#inFlight.get(key);
   }
 
   async state(key: string): Promise<ImageBuildState> {
@@ -169,7 +162,6 @@ export class ImageBuilds {
     const log = createWriteStream(this.logPath(key), { flags: "w", mode: 0o600 });
     const started = Date.now();
     try {
-      this.buildsRun++;
       const args = ["build", "--pull=never", "--layers", "--file", join(context, containerfile), "--tag", tag, "--label", `${PLINTH_BUILD_LABEL}=${key}`];
       if (!this.#network) args.push("--network=none");
       args.push(context);

@@ -7,7 +7,7 @@ import { mayAddWork } from "../../identity/policy.ts";
 import type { CodeBundles } from "../../jobs/code-bundles.ts";
 import { type ContainerEngine, PODMAN_INSTALL_HINT, requireEngine } from "./engine.ts";
 import { ImageBuilds } from "./image-builds.ts";
-import { IMAGE_REFERENCE, listImages, type ResolvedImage, resolveImage } from "./images.ts";
+import { IMAGE_REFERENCE, listImages, resolveImage } from "./images.ts";
 
 // Container images for jobs: those on this machine (listed for anyone signed in, as the Python
 // environments are), built from a project's Containerfile by anyone who may add work, removed
@@ -44,7 +44,6 @@ const BuildImageSchema = z
 
 export function registerImageRoutes(r: RouteRegistry, o: { containers: () => ContainerEngine | string; bundles: CodeBundles; builds: ImageBuilds; whoBuilds: "members" | "keepers" | "off"; logger: Logger }): void {
   const engine = () => requireEngine(o.containers(), 503);
-  const view = (image: ResolvedImage) => image;
 
   r.add({
     method: "GET",
@@ -102,7 +101,7 @@ export function registerImageRoutes(r: RouteRegistry, o: { containers: () => Con
       engine();
       if (!(await o.builds.mayUse(user, params.key))) throw problems.notFound("Image build", params.key, "`plinth env build --containerfile` builds one; `plinth env ls` lists the images.");
       const state = await o.builds.state(params.key);
-      if (state.state === "built") return view(state.image);
+      if (state.state === "built") return state.image;
       if (state.state === "building") throw new ProblemError({ status: 404, title: "Image being built", code: "environment-building", detail: `Image ${ImageBuilds.tagOf(params.key)} is being built.`, hint: "Ask again in a few seconds; `plinth env build` waits for it." });
       if (state.state === "failed") throw state.problem;
       throw problems.notFound("Image build", params.key, "`plinth env build --containerfile` builds one; `plinth env ls` lists the images.");
