@@ -1,0 +1,320 @@
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
+import { engineNode, type KubeNode } from "./inventory.ts";
+import { gpuModelValues, JOB_ID_LABEL, jobManifest, jobName, type KubernetesSettings, KubernetesRefusalError, labelValue, MANAGED_BY, secretManifest } from "./job-manifest.ts";
+import { isNotFound, type KubeClient, KubeError } from "./kube-client.ts";
+import { PodLogFollower } from "./pod-logs.ts";
+import { ResourceWatch } from "./resource-watch.ts";
+import { type KubeJob, type KubePod, phaseOf } from "./states.ts";
+import { stagingPaths, type WorkdirHandout } from "./workdir-handout.ts";
+
+// Jobs on a Kubernetes cluster: each becomes a batch/v1 Job with one pod and a Secret for its
+// variables (job-manifest.ts); Kubernetes schedules and runs it. Two watches for the whole
+// engine, on Jobs and on pods that carry Plinth's label, follow every job at once: events, not
+// polls, so the cost is in proportion to what changes. The last resourceVersion of each is
+// kept in the staging folder (at most once a second), so after a restart the watches take up
+// where they stopped; when the API server no longer has that version, everything is listed again
+// and compared. A running pod's log is followed into the job's log on this machine.
+
+export interface KubernetesEngineOptions {
+  client: KubeClient;
+  namespace: string;
+  /** A folder on Plinth's machine: jobs/<id>/work (the job's folder), jobs/<id>/output.log, jobs/<id>/state. */
+  stagingDir: string;
+  settings: KubernetesSettings;
+  /** Issues the keys pods fetch their job's folder with; the same one serves the workdir route. */
+  handout: WorkdirHandout;
+  logger?: { warn(msg: string): void };
+}
+
+interface Tracked {
+  jobId: string;
+  name: string;
+  watcher: EngineWatcher;
+  /** The Job's uid once created (or read back after a restart): objects of an older Job of the same name are ignored. */
+  uid?: string;
+  job?: KubeJob;
+  jobGone: boolean;
+  pod?: KubePod;
+  podGone: boolean;
+  /** Events seen before the Job's uid was known, kept until it is. */
+  early: Array<{ what: "pod" | "job"; type: string; o: KubeJob | KubePod }>;
+  said: string;
+  cancelling: boolean;
+  logs?: PodLogFollower;
+}
+
+const VERSIONS_FILE = "kubernetes-watch.json";
+const JOB_FILE = "kubernetes-job.json";
+const END_FILE = "end.json";
+const CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
+/** The uid of the Job an object is of: the Job's own, or the one its controller labels a pod with. */
+const jobUidOf = (what: "pod" | "job", o: KubeJob | KubePod) => (what === "job" ? (o as KubeJob).metadata.uid : (o.metadata.labels?.[CONTROLLER_UID] ?? o.metadata.labels?.["controller-uid"]));
+
+export class KubernetesEngine implements Engine {
+  readonly kind = "kubernetes" as const;
+  readonly #o: KubernetesEngineOptions;
+  /** Tracked jobs by their job-id label value. */
+  readonly #tracked = new Map<string, Tracked>();
+  #watches: ResourceWatch<any>[] | null = null;
+  #versions: { pods?: string; jobs?: string } = {};
+  #saveTimer: NodeJS.Timeout | null = null;
+
+  constructor(o: KubernetesEngineOptions) {
+    this.#o = o;
+  }
+
+  paths(jobId: string) {
+    return stagingPaths(this.#o.stagingDir, jobId);
+  }
+
+  async prepare(jobId: string): Promise<EngineJobPaths> {
+    const p = this.paths(jobId);
+    await mkdir(p.workdir, { recursive: true });
+    await mkdir(p.stateDir, { recursive: true, mode: 0o700 });
+    await chmod(p.stateDir, 0o700);
+    return { workdir: p.workdir, logPath: p.logPath };
+  }
+
+  #api(kind: "jobs" | "secrets" | "pods", name?: string): string {
+    const group = kind === "jobs" ? "/apis/batch/v1" : "/api/v1";
+    return `${group}/namespaces/${this.#o.namespace}/${kind}${name ? `/${name}` : ""}`;
+  }
+
+  async submit(job: EngineJob, watcher: EngineWatcher): Promise<string> {
+    await this.prepare(job.jobId);
+    const p = this.paths(job.jobId);
+    const outside = job.inputs.find((i) => relative(p.workdir, i.dir).startsWith(".."));
+    if (outside) throw new KubernetesRefusalError(`The input ${outside.name} is not in the job's folder, which is all its pod receives.`, "Put the job's inputs in its folder before submitting it to Kubernetes.");
+    let gpuModels: string[] = [];
+    if (job.gpus > 0 && job.gpuModel !== undefined && job.gpuModel.trim() !== "*") {
+      const models = (await this.inventory()).flatMap((n) => n.gpus.map((g) => g.model));
+      gpuModels = gpuModelValues(job.gpuModel, models, this.#o.settings.gpuModelLabel);
+    }
+    const key = await this.#o.handout.issue(job.jobId);
+    const t = this.#track(job.jobId, watcher);
+    const name = jobName(job.jobId);
+    try {
+      await this.#ensureWatching();
+      await rm(join(p.stateDir, END_FILE), { force: true });
+      const created = await this.#create(job, key, gpuModels);
+      await writeFile(join(p.stateDir, JOB_FILE), JSON.stringify({ name, uid: created.metadata.uid, namespace: this.#o.namespace }), { mode: 0o600 });
+      this.#claim(t, created);
+      return name;
+    } catch (e) {
+      this.#tracked.delete(t.jobId);
+      await this.#o.handout.revoke(job.jobId);
+      await this.#remove(name);
+      throw e;
+    }
+  }
+
+  /** The Secret, then the Job, then the Secret owned by the Job so that deleting the Job deletes it. */
+  async #create(job: EngineJob, key: string, gpuModels: string[]): Promise<KubeJob & { metadata: { uid: string } }> {
+    const name = jobName(job.jobId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.#o.client.post(this.#api("secrets"), secretManifest(job, key));
+        const created = await this.#o.client.post(this.#api("jobs"), jobManifest(job, this.#o.settings, gpuModels));
+        await this.#o.client.patch(this.#api("secrets", name), { metadata: { ownerReferences: [{ apiVersion: "batch/v1", kind: "Job", name, uid: created.metadata.uid }] } });
+        return created;
+      } catch (e) {
+        // A Job of the same name from an earlier run of this job (kept after it ended): removed, then made again.
+        if (!(e instanceof KubeError && e.status === 409) || attempt > 0) throw e;
+        await this.#remove(name);
+      }
+    }
+  }
+
+  /** Deletes the Job and its Secret and waits (up to 30 seconds) until the Job is gone. */
+  async #remove(name: string): Promise<void> {
+    const background = { propagationPolicy: "Background" };
+    await this.#o.client.delete(this.#api("jobs", name), background).catch(() => {});
+    await this.#o.client.delete(this.#api("secrets", name)).catch(() => {});
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+      const gone = await this.#o.client.get(this.#api("jobs", name)).then(() => false, isNotFound);
+      if (gone) return;
+    }
+  }
+
+  async resume(job: Pick<EngineJob, "jobId" | "gpus">, watcher: EngineWatcher): Promise<boolean> {
+    const { stateDir } = this.paths(job.jobId);
+    const saved = await readFile(join(stateDir, JOB_FILE), "utf8").then((t) => JSON.parse(t) as { name: string; uid: string }, () => null);
+    if (!saved) return false;
+    const end = await readFile(join(stateDir, END_FILE), "utf8").then((t) => JSON.parse(t) as EngineEnd, () => null);
+    if (end) {
+      // It ended before the restart; the watcher may not have heard it.
+      queueMicrotask(() => watcher.ended(end));
+      return true;
+    }
+    const t = this.#track(job.jobId, watcher);
+    t.uid = saved.uid;
+    await this.#ensureWatching();
+    const found = await this.#o.client.get<KubeJob>(this.#api("jobs", saved.name)).catch((e) => {
+      if (isNotFound(e)) return undefined;
+      throw e;
+    });
+    const pods = await this.#o.client.get<{ items: KubePod[] }>(`${this.#api("pods")}?labelSelector=${encodeURIComponent(`${JOB_ID_LABEL}=${labelValue(job.jobId)}`)}`);
+    // What the watch has told meanwhile is newer than these answers.
+    if (!t.job && !t.jobGone) {
+      if (found && found.metadata.uid === saved.uid) t.job = found;
+      else t.jobGone = true;
+    }
+    t.pod ??= pods.items.find((p) => jobUidOf("pod", p) === saved.uid);
+    this.#evaluate(t);
+    return true;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    const name = jobName(jobId);
+    const t = this.#tracked.get(labelValue(jobId));
+    if (t) t.cancelling = true;
+    await this.#o.client.delete(this.#api("jobs", name), { propagationPolicy: "Background" }).catch((e) => {
+      if (!isNotFound(e)) throw e;
+    });
+    if (t) this.#evaluate(t);
+  }
+
+  async inventory(): Promise<EngineNode[]> {
+    const nodes = await this.#o.client.get<{ items: KubeNode[] }>("/api/v1/nodes");
+    return nodes.items.map((n) => engineNode(n, this.#o.settings));
+  }
+
+  async close(): Promise<void> {
+    const watches = this.#watches ?? [];
+    this.#watches = null;
+    await Promise.all([...watches.map((w) => w.stop()), ...[...this.#tracked.values()].map((t) => t.logs?.stop())]);
+    this.#tracked.clear();
+    await this.#saveVersions();
+  }
+
+  #track(jobId: string, watcher: EngineWatcher): Tracked {
+    const t: Tracked = { jobId, name: jobName(jobId), watcher, jobGone: false, podGone: false, early: [], said: "", cancelling: false };
+    this.#tracked.set(labelValue(jobId), t);
+    return t;
+  }
+
+  /** The Job was made: its uid tells its objects from an older Job's; what came before is sorted now. */
+  #claim(t: Tracked, created: KubeJob & { metadata: { uid: string } }): void {
+    t.uid = created.metadata.uid;
+    t.job ??= created;
+    const early = t.early;
+    t.early = [];
+    for (const e of early) this.#update(t, e.what, e.type, e.o);
+    this.#evaluate(t);
+  }
+
+  async #ensureWatching(): Promise<void> {
+    if (this.#watches) return;
+    this.#watches = [];
+    this.#versions = await readFile(join(this.#o.stagingDir, VERSIONS_FILE), "utf8").then((t) => JSON.parse(t), () => ({}));
+    const selector = `labelSelector=${encodeURIComponent(`${MANAGED_BY.key}=${MANAGED_BY.value}`)}`;
+    for (const kind of ["pods", "jobs"] as const) {
+      const watch = new ResourceWatch<any>({
+        client: this.#o.client,
+        path: `${this.#api(kind)}?${selector}`,
+        resourceVersion: this.#versions[kind],
+        onEvent: (type, o) => this.#route(kind, type, o),
+        onList: (items) => this.#relisted(kind, items),
+        onVersion: (v) => {
+          this.#versions[kind] = v;
+          this.#saveTimer ??= setTimeout(() => void this.#saveVersions(), 1000);
+        },
+        logger: this.#o.logger,
+      });
+      this.#watches.push(watch);
+      watch.start();
+    }
+  }
+
+  async #saveVersions(): Promise<void> {
+    if (this.#saveTimer) clearTimeout(this.#saveTimer);
+    this.#saveTimer = null;
+    await writeFile(join(this.#o.stagingDir, VERSIONS_FILE), JSON.stringify(this.#versions)).catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
+  }
+
+  #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
+    const t = this.#tracked.get(o.metadata.labels?.[JOB_ID_LABEL] ?? "");
+    if (!t) return;
+    this.#update(t, kind === "pods" ? "pod" : "job", type, o);
+    this.#evaluate(t);
+  }
+
+  #update(t: Tracked, what: "pod" | "job", type: string, o: KubeJob | KubePod): void {
+    if (t.uid === undefined) {
+      t.early.push({ what, type, o });
+      return;
+    }
+    if (jobUidOf(what, o) !== t.uid) return;
+    if (what === "job") {
+      t.job = o as KubeJob;
+      t.jobGone = type === "DELETED";
+    } else if (type !== "DELETED" || !t.pod || t.pod.metadata.name === o.metadata.name) {
+      t.pod = o as KubePod;
+      t.podGone = type === "DELETED";
+    }
+  }
+
+  /** After a list: what changed while nobody watched, and what went. */
+  #relisted(kind: "pods" | "jobs", items: Array<KubeJob | KubePod>): void {
+    for (const t of this.#tracked.values()) {
+      if (t.uid === undefined) continue;
+      const found = items.find((o) => o.metadata.labels?.[JOB_ID_LABEL] === labelValue(t.jobId) && jobUidOf(kind === "jobs" ? "job" : "pod", o) === t.uid);
+      if (kind === "jobs") {
+        if (found) t.job = found as KubeJob;
+        t.jobGone = !found && t.job !== undefined;
+      } else {
+        if (found) t.pod = found as KubePod;
+        t.podGone = !found && t.pod !== undefined;
+      }
+      this.#evaluate(t);
+    }
+  }
+
+  #evaluate(t: Tracked): void {
+    if (!this.#tracked.has(labelValue(t.jobId))) return;
+    const podEnded = t.pod?.status?.phase === "Succeeded" || t.pod?.status?.phase === "Failed";
+    if (t.cancelling) {
+      // Cancelled: said once the pod is gone or stopped (or there never was one).
+      if (!t.pod || t.podGone || podEnded) this.#end(t, { exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "cancelled", message: "Cancelled.", hint: null } });
+      return;
+    }
+    const phase = phaseOf(t.jobGone ? undefined : t.job, t.podGone && !podEnded ? undefined : t.pod);
+    if (phase.phase === "ended") {
+      this.#end(t, phase.end);
+      // A pod that cannot start would wait forever: its Job goes (with its Secret).
+      if (phase.end.outcome.outcome === "failed" && phase.end.outcome.reason === "start_failed") void this.#remove(t.name);
+    } else if (t.jobGone) {
+      this.#end(t, { exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "lost", message: "Its Job was deleted on the cluster before it ended.", hint: "Someone deleted it (kubectl delete job), or the namespace went; Plinth runs it again when its spec allows (`retries`)." } });
+    } else if (phase.phase === "waiting" && t.said !== phase.why) {
+      t.said = phase.why;
+      t.watcher.waiting(phase.why);
+    } else if (phase.phase === "running" && t.said !== "running") {
+      t.said = "running";
+      t.watcher.running(phase.where);
+      // Its folder has been fetched: the key is of no more use.
+      void this.#o.handout.revoke(t.jobId);
+      this.#followLogs(t);
+    }
+  }
+
+  #followLogs(t: Tracked): void {
+    if (t.logs || !t.pod) return;
+    const { logPath, stateDir } = this.paths(t.jobId);
+    t.logs = new PodLogFollower({ client: this.#o.client, namespace: this.#o.namespace, pod: t.pod.metadata.name, logPath, positionPath: join(stateDir, "log-position"), logger: this.#o.logger });
+    t.logs.start();
+  }
+
+  #end(t: Tracked, end: EngineEnd): void {
+    this.#tracked.delete(labelValue(t.jobId));
+    const { stateDir } = this.paths(t.jobId);
+    void this.#o.handout.revoke(t.jobId);
+    // The log is read out before the end is told, so the log is whole when the job shows ended.
+    const logs = t.logs?.finish() ?? Promise.resolve();
+    void logs
+      .then(() => writeFile(join(stateDir, END_FILE), JSON.stringify(end), { mode: 0o600 }))
+      .catch((e) => this.#o.logger?.warn(`could not keep how job ${t.jobId} ended: ${e.message}`))
+      .then(() => t.watcher.ended(end));
+  }
+}
