@@ -146,12 +146,25 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     expect(r.said[0]).toMatch(/^(waiting|running)/);
   });
 
-  test("cancels a running job: its Job and Secret go", async () => {
-    const e = engine({ [KWOK_OUTCOME]: "running" });
+  /** A job submitted and seen running. */
+  async function running(annotations: Record<string, string>) {
+    const e = engine(annotations);
     const r = recorder();
     const j = await job(e);
     const name = await e.submit(j, r.watcher);
     await r.until((s) => s.some((x) => x.startsWith("running:")));
+    return { e, r, j, name };
+  }
+
+  /** A job seen running, then its engine closed (Plinth stopping) while it runs on. */
+  async function runThenClose(runFor: string) {
+    const { e, r: before, j } = await running({ [KWOK_RUN_FOR]: runFor });
+    await e.close();
+    return { j, before };
+  }
+
+  test("cancels a running job: its Job and Secret go", async () => {
+    const { e, r, j, name } = await running({ [KWOK_OUTCOME]: "running" });
     await e.cancel(j.jobId);
     expect(await r.end()).toEqual({ exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "cancelled", message: "Cancelled.", hint: null } });
     for (const deadline = Date.now() + 20_000; kubectl(kube, ["-n", namespace, "get", "secret", name, "--ignore-not-found"]).trim() !== ""; await sleep(200)) {
@@ -160,13 +173,9 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     await e.cancel(j.jobId); // again: nothing to do
   });
 
+
   test("follows a job again after a restart, from the watch's saved version", async () => {
-    const first = engine({ [KWOK_RUN_FOR]: "6s" });
-    const before = recorder();
-    const j = await job(first);
-    await first.submit(j, before.watcher);
-    await before.until((s) => s.some((x) => x.startsWith("running:")));
-    await first.close();
+    const { j, before } = await runThenClose("6s");
     const saved = JSON.parse(readFileSync(join(staging, "kubernetes-watch.json"), "utf8"));
     expect(saved.pods).toMatch(/^\d+$/);
     expect(before.said.some((s) => s.startsWith("ended"))).toBe(false);
@@ -179,6 +188,24 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     const again = recorder();
     expect(await second.resume({ jobId: j.jobId, gpus: 0 }, again.watcher)).toBe(true);
     expect((await again.end()).engineState).toBe("Succeeded");
+  });
+
+  test("lists again when the saved version is too old (410 Gone), and still sees the end", async () => {
+    const { j } = await runThenClose("5s");
+    // A version long compacted away, as after a long stop.
+    writeFileSync(join(staging, "kubernetes-watch.json"), JSON.stringify({ pods: "1", jobs: "1" }));
+    const second = engine();
+    const after = recorder();
+    expect(await second.resume({ jobId: j.jobId, gpus: 0 }, after.watcher)).toBe(true);
+    expect(await after.end()).toMatchObject({ exitCode: 0, outcome: { outcome: "succeeded" } });
+    await after.until(() => Number(JSON.parse(readFileSync(join(staging, "kubernetes-watch.json"), "utf8")).pods) > 1);
+    expect(warnings.filter((w) => w.startsWith("watching"))).toEqual([]);
+  });
+
+  test("reports a job as lost when its Job is deleted behind Plinth's back", async () => {
+    const { r, name } = await running({ [KWOK_OUTCOME]: "running" });
+    kubectl(kube, ["-n", namespace, "delete", "job", name, "--cascade=background", "--wait=false"]);
+    expect(await r.end()).toMatchObject({ exitCode: null, engineState: "Deleted", outcome: { reason: "lost", message: "Its Job was deleted on the cluster before it ended." } });
   });
 
   test("puts a job in Kueue's queue: labelled, suspended until admitted", async () => {

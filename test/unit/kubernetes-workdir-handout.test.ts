@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buffer } from "node:stream/consumers";
 import { afterAll, describe, expect, it } from "vitest";
+import { createLogger } from "../../src/core/logger.ts";
+import { createHttpServer } from "../../src/http/server.ts";
+import { RouteRegistry } from "../../src/http/routes.ts";
 import { stagingPaths, WorkdirHandout } from "../../src/jobs/executors/kubernetes/workdir-handout.ts";
+import { registerKubernetesWorkdirRoute } from "../../src/jobs/executors/kubernetes/workdir-route.ts";
 
 // The key a Kubernetes job's pod fetches its folder with, and the tar it gets, on a real
 // folder and read back by the real tar.
@@ -65,5 +69,36 @@ describe("a job's folder handed out to its pod", () => {
 
   it("fails for a job without a folder", async () => {
     await expect(handout.tarStream("job_none")).rejects.toThrow();
+  });
+});
+
+describe("the route a pod fetches its job's folder from", () => {
+  const staging = mkdtempSync(join(tmpdir(), "handout-route-"));
+  const handout = new WorkdirHandout(staging);
+  const app = createHttpServer({ logger: createLogger("silent"), bodyLimit: 1024 });
+  const registry = new RouteRegistry(app, async () => null);
+  registerKubernetesWorkdirRoute(registry, { handout });
+  afterAll(async () => {
+    await app.close();
+    rmSync(staging, { recursive: true, force: true });
+  });
+
+  it("answers the job's key with the tar, and anything else with the same 404, no user needed", async () => {
+    const jobId = "job_01route";
+    const { workdir } = stagingPaths(staging, jobId);
+    mkdirSync(workdir, { recursive: true });
+    writeFileSync(join(workdir, "main.py"), "print(1)\n");
+    const key = await handout.issue(jobId);
+    const get = (id: string, authorization?: string) => app.inject({ method: "GET", url: `/api/v1/jobs/${id}/workdir.tar`, headers: authorization ? { authorization } : {} });
+    const ok = await get(jobId, `Bearer ${key}`);
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers["content-type"]).toBe("application/x-tar");
+    expect(spawnSync("tar", ["-t"], { input: ok.rawPayload, encoding: "utf8" }).stdout).toContain("./main.py");
+    const refused = [await get(jobId), await get(jobId, `Bearer ${"0".repeat(64)}`), await get("job_01other", `Bearer ${key}`), await get(jobId, `Basic ${key}`), await get("..%2F..%2Fetc", `Bearer ${key}`)];
+    expect(refused.map((r) => r.statusCode)).toEqual([404, 404, 404, 404, 404]);
+    // Unknown job and wrong key read alike.
+    expect(refused[1]!.json().detail).toBe(refused[2]!.json().detail.replace("job_01other", jobId));
+    await handout.revoke(jobId);
+    expect((await get(jobId, `Bearer ${key}`)).statusCode).toBe(404);
   });
 });

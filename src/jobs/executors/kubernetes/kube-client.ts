@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Agent, request as httpsRequest } from "node:https";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, request as httpRequest } from "node:http";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 
@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 // cluster. Only what the engine uses: no discovery, no generated types.
 
 export interface KubeConnection {
-  /** The API server, e.g. https://10.0.0.1:6443. */
+  /** The API server, e.g. https://10.0.0.1:6443 (or http://127.0.0.1:8001 through `kubectl proxy`). */
   server: string;
   /** PEM of the CA that signed the API server's certificate; unset: the system's CAs. */
   ca?: string;
@@ -123,9 +123,12 @@ export class KubeClient {
     return this.#json("DELETE", path, body);
   }
 
-  /** A streamed GET (pod logs): the response once its status is 2xx; aborting `signal` ends it. */
-  async stream(path: string, signal: AbortSignal): Promise<IncomingMessage> {
-    const res = await this.#send("GET", path, undefined, undefined, signal);
+  /**
+   * A streamed GET (pod logs): the response once its status is 2xx; aborting `signal` ends it,
+   * and so does a silence longer than `idleMs` (a connection gone without a word).
+   */
+  async stream(path: string, signal: AbortSignal, idleMs?: number): Promise<IncomingMessage> {
+    const res = await this.#send("GET", path, undefined, undefined, signal, idleMs);
     if (res.statusCode! >= 300) throw await errorOf(res);
     return res;
   }
@@ -137,10 +140,11 @@ export class KubeClient {
    */
   async watch(path: string, resourceVersion: string, onEvent: (e: WatchEvent) => void, signal: AbortSignal): Promise<void> {
     const sep = path.includes("?") ? "&" : "?";
-    const url = `${path}${sep}watch=true&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(resourceVersion)}`;
+    // The server ends it after timeoutSeconds; bookmarks come about once a minute, so a longer silence is a lost connection.
+    const url = `${path}${sep}watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=${encodeURIComponent(resourceVersion)}`;
     let res: IncomingMessage;
     try {
-      res = await this.stream(url, signal);
+      res = await this.stream(url, signal, 330_000);
     } catch (e) {
       if (signal.aborted) return;
       throw e;
@@ -174,7 +178,7 @@ export class KubeClient {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
-  #send(method: string, path: string, body: string | undefined, contentType: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  #send(method: string, path: string, body: string | undefined, contentType: string | undefined, signal?: AbortSignal, idleMs?: number): Promise<IncomingMessage> {
     const url = new URL(this.#c.server + path);
     const headers: Record<string, string> = { accept: "application/json" };
     if (this.#c.token) headers.authorization = `Bearer ${this.#c.token}`;
@@ -183,7 +187,11 @@ export class KubeClient {
       headers["content-length"] = String(Buffer.byteLength(body));
     }
     return new Promise((resolvePromise, reject) => {
-      const req = httpsRequest(url, { method, headers, ca: this.#c.ca, cert: this.#c.cert, key: this.#c.key, rejectUnauthorized: !this.#c.insecure, signal, agent: this.#agent }, resolvePromise);
+      const req =
+        url.protocol === "http:"
+          ? httpRequest(url, { method, headers, signal }, resolvePromise)
+          : httpsRequest(url, { method, headers, ca: this.#c.ca, cert: this.#c.cert, key: this.#c.key, rejectUnauthorized: !this.#c.insecure, signal, agent: this.#agent }, resolvePromise);
+      if (idleMs) req.setTimeout(idleMs, () => req.destroy(new Error(`no word from the API server in ${idleMs / 1000} s`)));
       req.on("error", reject);
       req.end(body);
     });

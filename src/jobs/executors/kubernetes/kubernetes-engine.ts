@@ -258,9 +258,15 @@ export class KubernetesEngine implements Engine {
 
   /** After a list: what changed while nobody watched, and what went. */
   #relisted(kind: "pods" | "jobs", items: Array<KubeJob | KubePod>): void {
+    const what: "pod" | "job" = kind === "jobs" ? "job" : "pod";
     for (const t of this.#tracked.values()) {
-      if (t.uid === undefined) continue;
-      const found = items.find((o) => o.metadata.labels?.[JOB_ID_LABEL] === labelValue(t.jobId) && jobUidOf(kind === "jobs" ? "job" : "pod", o) === t.uid);
+      const mine = items.filter((o) => o.metadata.labels?.[JOB_ID_LABEL] === labelValue(t.jobId));
+      if (t.uid === undefined) {
+        // Listed while its Job was being made: sorted once its uid is known.
+        t.early.push(...mine.map((o) => ({ what, type: "ADDED", o })));
+        continue;
+      }
+      const found = mine.find((o) => jobUidOf(what, o) === t.uid);
       if (kind === "jobs") {
         if (found) t.job = found as KubeJob;
         t.jobGone = !found && t.job !== undefined;
