@@ -120,6 +120,19 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     expect(await r.end()).toEqual({ exitCode: 3, engineState: "Error", outcome: { outcome: "failed", reason: "nonzero_exit", message: "Exited with code 3.", hint: null } });
   });
 
+  test("runs a job again under the same id: the ended Job it left is replaced", async () => {
+    const failing = engine({ [KWOK_OUTCOME]: "failed" });
+    const first = recorder();
+    const j = await job(failing);
+    await failing.submit(j, first.watcher);
+    expect((await first.end()).outcome).toMatchObject({ reason: "nonzero_exit" });
+    const again = recorder();
+    const e = engine();
+    await e.submit(j, again.watcher);
+    expect(await again.end()).toMatchObject({ exitCode: 0, outcome: { outcome: "succeeded" } });
+    expect(again.said.filter((s) => s.startsWith("ended"))).toEqual(["ended: Succeeded"]);
+  });
+
   test("reports an OOM-killed pod as out of memory", async () => {
     const e = engine({ [KWOK_OUTCOME]: "oom-killed" });
     const r = recorder();
@@ -221,11 +234,43 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     expect((await r.end()).outcome).toMatchObject({ reason: "cancelled" });
   });
 
-  test("refuses a GPU model no node has, creating nothing", async () => {
+  const madeFor = (j: EngineJob) => kubectl(kube, ["-n", namespace, "get", "jobs,secrets", "-l", `plinth.dev/job-id=${j.jobId}`, "-o", "name"]).trim();
+
+  test("refuses a GPU model no node has and inputs outside the job's folder, creating nothing", async () => {
     const e = engine();
     const j = await job(e, { gpus: 1, gpuModel: "*V100*" });
     await expect(e.submit(j, recorder().watcher)).rejects.toBeInstanceOf(KubernetesRefusalError);
-    expect(kubectl(kube, ["-n", namespace, "get", "jobs,secrets", "-l", `plinth.dev/job-id=${j.jobId}`, "-o", "name"]).trim()).toBe("");
+    expect(madeFor(j)).toBe("");
+    const elsewhere = await job(e, { inputs: [{ name: "data", dir: "/srv/elsewhere/data" }] });
+    await expect(e.submit(elsewhere, recorder().watcher)).rejects.toThrow(/not in the job's folder/);
+    expect(madeFor(elsewhere)).toBe("");
+  });
+
+  test("deletes the Secret when the Job cannot be made", async () => {
+    const e = engine({}, { tolerations: [{ key: "x", operator: "Sometimes" }] });
+    const j = await job(e);
+    await expect(e.submit(j, recorder().watcher)).rejects.toMatchObject({ status: 422 });
+    expect(madeFor(j)).toBe("");
+    expect(existsSync(join(staging, "jobs", j.jobId, "state", "workdir-key.sha256"))).toBe(false);
+  });
+
+  test("ends a job whose image cannot be pulled as start_failed, and deletes its Job", async () => {
+    // kwok pulls nothing: the pod is kept off the node and given the status a kubelet would write.
+    const e = engine({}, { nodeSelector: { "plinth.dev/pool": "none" } });
+    const r = recorder();
+    const j = await job(e);
+    const name = await e.submit(j, r.watcher);
+    await r.until((s) => s.some((x) => x.startsWith("waiting: waiting: no node can take it now")));
+    const pod = kubectl(kube, ["-n", namespace, "get", "pods", "-l", `plinth.dev/job-id=${j.jobId}`, "-o", "jsonpath={.items[0].metadata.name}"]);
+    const waiting = { reason: "ImagePullBackOff", message: 'Back-off pulling image "plinth.invalid/job:1"' };
+    const status = { containerStatuses: [{ name: "main", image: "plinth.invalid/job:1", imageID: "", ready: false, restartCount: 0, state: { waiting } }] };
+    kubectl(kube, ["-n", namespace, "patch", "pod", pod, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+    const end = await r.end();
+    expect(end).toMatchObject({ exitCode: null, engineState: "ImagePullBackOff", outcome: { reason: "start_failed" } });
+    expect(end.outcome.outcome === "failed" && end.outcome.message).toContain("plinth.invalid/job:1");
+    for (const deadline = Date.now() + 20_000; kubectl(kube, ["-n", namespace, "get", "job", name, "--ignore-not-found"]).trim() !== ""; await sleep(200)) {
+      if (Date.now() > deadline) throw new Error("the Job was not deleted");
+    }
   });
 
   test("lists the node with its 4 GPUs", async () => {

@@ -6,7 +6,8 @@ import { gpuModelValues, JOB_ID_LABEL, jobManifest, jobName, type KubernetesSett
 import { isNotFound, type KubeClient, KubeError } from "./kube-client.ts";
 import { PodLogFollower } from "./pod-logs.ts";
 import { ResourceWatch } from "./resource-watch.ts";
-import { type KubeJob, type KubePod, phaseOf } from "./states.ts";
+import type { KubeJob, KubePod } from "./states.ts";
+import { jobUidOf, TrackedJob } from "./tracked-job.ts";
 import { stagingPaths, type WorkdirHandout } from "./workdir-handout.ts";
 
 // Jobs on a Kubernetes cluster: each becomes a batch/v1 Job with one pod and a Secret for its
@@ -28,35 +29,15 @@ export interface KubernetesEngineOptions {
   logger?: { warn(msg: string): void };
 }
 
-interface Tracked {
-  jobId: string;
-  name: string;
-  watcher: EngineWatcher;
-  /** The Job's uid once created (or read back after a restart): objects of an older Job of the same name are ignored. */
-  uid?: string;
-  job?: KubeJob;
-  jobGone: boolean;
-  pod?: KubePod;
-  podGone: boolean;
-  /** Events seen before the Job's uid was known, kept until it is. */
-  early: Array<{ what: "pod" | "job"; type: string; o: KubeJob | KubePod }>;
-  said: string;
-  cancelling: boolean;
-  logs?: PodLogFollower;
-}
-
 const VERSIONS_FILE = "kubernetes-watch.json";
 const JOB_FILE = "kubernetes-job.json";
 const END_FILE = "end.json";
-const CONTROLLER_UID = "batch.kubernetes.io/controller-uid";
-/** The uid of the Job an object is of: the Job's own, or the one its controller labels a pod with. */
-const jobUidOf = (what: "pod" | "job", o: KubeJob | KubePod) => (what === "job" ? (o as KubeJob).metadata.uid : (o.metadata.labels?.[CONTROLLER_UID] ?? o.metadata.labels?.["controller-uid"]));
 
 export class KubernetesEngine implements Engine {
   readonly kind = "kubernetes" as const;
   readonly #o: KubernetesEngineOptions;
   /** Tracked jobs by their job-id label value. */
-  readonly #tracked = new Map<string, Tracked>();
+  readonly #tracked = new Map<string, TrackedJob>();
   #watches: ResourceWatch<any>[] | null = null;
   #versions: { pods?: string; jobs?: string } = {};
   #saveTimer: NodeJS.Timeout | null = null;
@@ -100,10 +81,11 @@ export class KubernetesEngine implements Engine {
       await rm(join(p.stateDir, END_FILE), { force: true });
       const created = await this.#create(job, key, gpuModels);
       await writeFile(join(p.stateDir, JOB_FILE), JSON.stringify({ name, uid: created.metadata.uid, namespace: this.#o.namespace }), { mode: 0o600 });
-      this.#claim(t, created);
+      t.claim(created);
+      this.#evaluate(t);
       return name;
     } catch (e) {
-      this.#tracked.delete(t.jobId);
+      this.#tracked.delete(t.label);
       await this.#o.handout.revoke(job.jobId);
       await this.#remove(name);
       throw e;
@@ -133,8 +115,9 @@ export class KubernetesEngine implements Engine {
     await this.#o.client.delete(this.#api("jobs", name), background).catch(() => {});
     await this.#o.client.delete(this.#api("secrets", name)).catch(() => {});
     for (const deadline = Date.now() + 30_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-      const gone = await this.#o.client.get(this.#api("jobs", name)).then(() => false, isNotFound);
-      if (gone) return;
+      // Gone, or the API cannot say (unreachable): no use waiting.
+      const there = await this.#o.client.get(this.#api("jobs", name)).then(() => true, () => false);
+      if (!there) return;
     }
   }
 
@@ -148,8 +131,7 @@ export class KubernetesEngine implements Engine {
       queueMicrotask(() => watcher.ended(end));
       return true;
     }
-    const t = this.#track(job.jobId, watcher);
-    t.uid = saved.uid;
+    const t = this.#track(job.jobId, watcher, saved.uid);
     await this.#ensureWatching();
     const found = await this.#o.client.get<KubeJob>(this.#api("jobs", saved.name)).catch((e) => {
       if (isNotFound(e)) return undefined;
@@ -189,20 +171,10 @@ export class KubernetesEngine implements Engine {
     await this.#saveVersions();
   }
 
-  #track(jobId: string, watcher: EngineWatcher): Tracked {
-    const t: Tracked = { jobId, name: jobName(jobId), watcher, jobGone: false, podGone: false, early: [], said: "", cancelling: false };
-    this.#tracked.set(labelValue(jobId), t);
+  #track(jobId: string, watcher: EngineWatcher, uid?: string): TrackedJob {
+    const t = new TrackedJob(jobId, watcher, uid);
+    this.#tracked.set(t.label, t);
     return t;
-  }
-
-  /** The Job was made: its uid tells its objects from an older Job's; what came before is sorted now. */
-  #claim(t: Tracked, created: KubeJob & { metadata: { uid: string } }): void {
-    t.uid = created.metadata.uid;
-    t.job ??= created;
-    const early = t.early;
-    t.early = [];
-    for (const e of early) this.#update(t, e.what, e.type, e.o);
-    this.#evaluate(t);
   }
 
   async #ensureWatching(): Promise<void> {
@@ -237,56 +209,25 @@ export class KubernetesEngine implements Engine {
   #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
     const t = this.#tracked.get(o.metadata.labels?.[JOB_ID_LABEL] ?? "");
     if (!t) return;
-    this.#update(t, kind === "pods" ? "pod" : "job", type, o);
+    t.apply(kind === "pods" ? "pod" : "job", type, o);
     this.#evaluate(t);
   }
 
-  #update(t: Tracked, what: "pod" | "job", type: string, o: KubeJob | KubePod): void {
-    if (t.uid === undefined) {
-      t.early.push({ what, type, o });
-      return;
-    }
-    if (jobUidOf(what, o) !== t.uid) return;
-    if (what === "job") {
-      t.job = o as KubeJob;
-      t.jobGone = type === "DELETED";
-    } else if (type !== "DELETED" || !t.pod || t.pod.metadata.name === o.metadata.name) {
-      t.pod = o as KubePod;
-      t.podGone = type === "DELETED";
-    }
-  }
-
-  /** After a list: what changed while nobody watched, and what went. */
   #relisted(kind: "pods" | "jobs", items: Array<KubeJob | KubePod>): void {
-    const what: "pod" | "job" = kind === "jobs" ? "job" : "pod";
     for (const t of this.#tracked.values()) {
-      const mine = items.filter((o) => o.metadata.labels?.[JOB_ID_LABEL] === labelValue(t.jobId));
-      if (t.uid === undefined) {
-        // Listed while its Job was being made: sorted once its uid is known.
-        t.early.push(...mine.map((o) => ({ what, type: "ADDED", o })));
-        continue;
-      }
-      const found = mine.find((o) => jobUidOf(what, o) === t.uid);
-      if (kind === "jobs") {
-        if (found) t.job = found as KubeJob;
-        t.jobGone = !found && t.job !== undefined;
-      } else {
-        if (found) t.pod = found as KubePod;
-        t.podGone = !found && t.pod !== undefined;
-      }
+      t.listed(kind === "pods" ? "pod" : "job", items);
       this.#evaluate(t);
     }
   }
 
-  #evaluate(t: Tracked): void {
-    if (!this.#tracked.has(labelValue(t.jobId))) return;
-    const podEnded = t.pod?.status?.phase === "Succeeded" || t.pod?.status?.phase === "Failed";
+  #evaluate(t: TrackedJob): void {
+    if (this.#tracked.get(t.label) !== t) return;
     if (t.cancelling) {
       // Cancelled: said once the pod is gone or stopped (or there never was one).
-      if (!t.pod || t.podGone || podEnded) this.#end(t, { exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "cancelled", message: "Cancelled.", hint: null } });
+      if (!t.pod || t.podGone || t.podEnded) this.#end(t, { exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "cancelled", message: "Cancelled.", hint: null } });
       return;
     }
-    const phase = phaseOf(t.jobGone ? undefined : t.job, t.podGone && !podEnded ? undefined : t.pod);
+    const phase = t.phase();
     if (phase.phase === "ended") {
       this.#end(t, phase.end);
       // A pod that cannot start would wait forever: its Job goes (with its Secret).
@@ -305,15 +246,15 @@ export class KubernetesEngine implements Engine {
     }
   }
 
-  #followLogs(t: Tracked): void {
+  #followLogs(t: TrackedJob): void {
     if (t.logs || !t.pod) return;
     const { logPath, stateDir } = this.paths(t.jobId);
     t.logs = new PodLogFollower({ client: this.#o.client, namespace: this.#o.namespace, pod: t.pod.metadata.name, logPath, positionPath: join(stateDir, "log-position"), logger: this.#o.logger });
     t.logs.start();
   }
 
-  #end(t: Tracked, end: EngineEnd): void {
-    this.#tracked.delete(labelValue(t.jobId));
+  #end(t: TrackedJob, end: EngineEnd): void {
+    this.#tracked.delete(t.label);
     const { stateDir } = this.paths(t.jobId);
     void this.#o.handout.revoke(t.jobId);
     // The log is read out before the end is told, so the log is whole when the job shows ended.
