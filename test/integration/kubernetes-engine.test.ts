@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import type { EngineEnd, EngineJob, EngineWatcher } from "../../src/jobs/executors/engine.ts";
 import { type KubernetesSettings, KubernetesRefusalError } from "../../src/jobs/executors/kubernetes/job-manifest.ts";
 import { connectionFromKubeconfig, KubeClient } from "../../src/jobs/executors/kubernetes/kube-client.ts";
-import { KubernetesEngine } from "../../src/jobs/executors/kubernetes/kubernetes-engine.ts";
+import { KubernetesEngine, watchVersionsFile } from "../../src/jobs/executors/kubernetes/kubernetes-engine.ts";
 import { WorkdirHandout } from "../../src/jobs/executors/kubernetes/workdir-handout.ts";
 import { describeWithPeer } from "../helpers/describe-with-peer.ts";
 import { describeWithKubernetes, KWOK_EXIT_CODE, KWOK_OUTCOME, KWOK_RUN_FOR, kubectl, kubectlJson, TEST_KUBE_NODE, TEST_KUBE_NODE_GPUS } from "../helpers/kubernetes.ts";
@@ -189,7 +189,7 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
 
   test("follows a job again after a restart, from the watch's saved version", async () => {
     const { j, before } = await runThenClose("6s");
-    const saved = JSON.parse(readFileSync(join(staging, "kubernetes-watch.json"), "utf8"));
+    const saved = JSON.parse(readFileSync(join(staging, watchVersionsFile(client.server, namespace)), "utf8"));
     expect(saved.pods).toMatch(/^\d+$/);
     expect(before.said.some((s) => s.startsWith("ended"))).toBe(false);
     const second = engine();
@@ -206,12 +206,12 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
   test("lists again when the saved version is too old (410 Gone), and still sees the end", async () => {
     const { j } = await runThenClose("5s");
     // A version long compacted away, as after a long stop.
-    writeFileSync(join(staging, "kubernetes-watch.json"), JSON.stringify({ pods: "1", jobs: "1" }));
+    writeFileSync(join(staging, watchVersionsFile(client.server, namespace)), JSON.stringify({ pods: "1", jobs: "1" }));
     const second = engine();
     const after = recorder();
     expect(await second.resume({ jobId: j.jobId, gpus: 0 }, after.watcher)).toBe(true);
     expect(await after.end()).toMatchObject({ exitCode: 0, outcome: { outcome: "succeeded" } });
-    await after.until(() => Number(JSON.parse(readFileSync(join(staging, "kubernetes-watch.json"), "utf8")).pods) > 1);
+    await after.until(() => Number(JSON.parse(readFileSync(join(staging, watchVersionsFile(client.server, namespace)), "utf8")).pods) > 1);
     expect(warnings.filter((w) => w.startsWith("watching"))).toEqual([]);
   });
 

@@ -104,6 +104,11 @@ export class KubeClient {
     this.#c = connection;
   }
 
+  /** The API server's address. */
+  get server(): string {
+    return this.#c.server;
+  }
+
   /** Closes idle connections (watches and streams end with their own signals). */
   close(): void {
     this.#agent.destroy();

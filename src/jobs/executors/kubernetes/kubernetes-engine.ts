@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
@@ -29,7 +30,10 @@ export interface KubernetesEngineOptions {
   logger?: { warn(msg: string): void };
 }
 
-const VERSIONS_FILE = "kubernetes-watch.json";
+/** Where an engine keeps its watches' last versions: one file per cluster and namespace, so engines may share a staging folder. */
+export function watchVersionsFile(server: string, namespace: string): string {
+  return `kubernetes-watch-${createHash("sha256").update(`${server} ${namespace}`).digest("hex").slice(0, 16)}.json`;
+}
 const JOB_FILE = "kubernetes-job.json";
 const END_FILE = "end.json";
 
@@ -164,11 +168,12 @@ export class KubernetesEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    const watches = this.#watches ?? [];
+    const watches = this.#watches;
     this.#watches = null;
-    await Promise.all([...watches.map((w) => w.stop()), ...[...this.#tracked.values()].map((t) => t.logs?.stop())]);
+    await Promise.all([...(watches ?? []).map((w) => w.stop()), ...[...this.#tracked.values()].map((t) => t.logs?.stop())]);
     this.#tracked.clear();
-    await this.#saveVersions();
+    // Kept only from watches that ran: an engine that never watched has nothing newer to say.
+    if (watches) await this.#saveVersions();
   }
 
   #track(jobId: string, watcher: EngineWatcher, uid?: string): TrackedJob {
@@ -180,7 +185,7 @@ export class KubernetesEngine implements Engine {
   async #ensureWatching(): Promise<void> {
     if (this.#watches) return;
     this.#watches = [];
-    this.#versions = await readFile(join(this.#o.stagingDir, VERSIONS_FILE), "utf8").then((t) => JSON.parse(t), () => ({}));
+    this.#versions = await readFile(this.#versionsPath, "utf8").then((t) => JSON.parse(t), () => ({}));
     const selector = `labelSelector=${encodeURIComponent(`${MANAGED_BY.key}=${MANAGED_BY.value}`)}`;
     for (const kind of ["pods", "jobs"] as const) {
       const watch = new ResourceWatch<any>({
@@ -200,10 +205,14 @@ export class KubernetesEngine implements Engine {
     }
   }
 
+  get #versionsPath(): string {
+    return join(this.#o.stagingDir, watchVersionsFile(this.#o.client.server, this.#o.namespace));
+  }
+
   async #saveVersions(): Promise<void> {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = null;
-    await writeFile(join(this.#o.stagingDir, VERSIONS_FILE), JSON.stringify(this.#versions)).catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
+    await writeFile(this.#versionsPath, JSON.stringify(this.#versions)).catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
   }
 
   #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
