@@ -156,7 +156,9 @@ function table(headers: string[], rows: string[][]): string {
 
 /** Every leaf path of a plain value, as dotted strings. */
 function valuePaths(value: unknown, prefix = ""): string[] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return [prefix];
+  // A list of objects (routing rules) covers the fields its items give, as `list[].field`.
+  if (Array.isArray(value)) return [prefix, ...value.filter((v) => v !== null && typeof v === "object" && !Array.isArray(v)).flatMap((v) => valuePaths(v, `${prefix}[]`).filter((p) => p !== `${prefix}[]`))];
+  if (value === null || typeof value !== "object") return [prefix];
   const out = [prefix].filter(Boolean);
   for (const [k, v] of Object.entries(value)) out.push(...valuePaths(v, prefix ? `${prefix}.${k}` : k));
   return out;
@@ -189,6 +191,7 @@ const JOB_EXAMPLE_OMITS: Record<string, string> = {
   "code.bundle": "part of `code`",
   "environment.project": "the alternative to `requirements` and `packages`: a uv project's pyproject.toml and uv.lock",
   "environment.image": "the alternative to Python and packages: a container image on the server, given alone",
+  executor: "left out, the server's routing rules choose; `executor: hpc` sends the job to the cluster the server names `hpc` (`plinth cluster` lists them)",
 };
 
 function jobSpecDoc(): string {
@@ -273,6 +276,14 @@ const CONFIG_EXAMPLE = {
   server: { host: "0.0.0.0", port: 8420, publicUrl: "http://gpu-box.lab.example.org:8420", bodyLimit: "10M" },
   database: { url: "postgres://plinth:secret@db.lab.example.org:5432/plinth" },
   executor: { kind: "local", sandbox: "auto", cpus: 30, memory: "120G", fakeGpus: 0, cancelGracePeriod: "30s", memoryLimit: "auto", readOnlyPaths: ["/opt/conda"], jobUser: "nobody", maxProcesses: 4096, jobDiskLimit: "100G", diskReserve: "5G" },
+  executors: {
+    hpc: { kind: "slurm", sharedDir: "/shared/plinth", partition: "gpu", account: "ml-lab", gpuOption: "gres", gpuTypes: { "A100 80GB": "a100" }, containers: "apptainer", pollInterval: "2s" },
+    k8s: { kind: "kubernetes", kubeconfig: "/etc/plinth/kubeconfig", namespace: "plinth-jobs", plinthUrl: "http://gpu-box.lab.example.org:8420", defaultImage: "docker.io/library/python:3.12-slim" },
+  },
+  routing: [
+    { executor: "hpc", whenLocalCannot: true },
+    { executor: "k8s", team: "vision", minGpus: 1, gpuModel: "NVIDIA-A100-SXM4-80GB" },
+  ],
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   tracking: { systemMetricsInterval: "10s" },
   environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true, builds: "members" } },
@@ -477,7 +488,7 @@ function anchor(text: string): string {
 // Job lifecycle
 
 const STATE_MEANINGS: Record<JobState, string> = {
-  queued: "Accepted and waiting for resources. The queue policy decides the order; `plinth jobs ls` shows its position.",
+  queued: "Accepted and waiting for resources. The queue policy decides the order; `plinth jobs ls` shows its position. A job on a cluster (`executor: hpc`) is submitted to the cluster's scheduler at once and waits in its queue, with the reason in words (\"waiting for 2 GPUs on partition gpu\"); it goes straight to running when the cluster starts it, or to failed or lost when it could not be submitted or the cluster lost it.",
   starting: "Resources are assigned (GPUs, CPUs, memory) and the job's directory and code are being prepared.",
   running: "The process runs. Its output streams to `plinth jobs logs -f`; a time limit counts from here.",
   saving: "The process succeeded and the job's `outputs` are being saved as new dataset versions (only jobs with outputs pass through here). It cannot be cancelled now; it ends as succeeded, or as failed with `output_not_saved`. A server that stops meanwhile finishes the saving when it starts again.",

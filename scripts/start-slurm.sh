@@ -34,8 +34,10 @@
 #   accepted and a request larger than the node is refused at submission. Memory is not
 #   enforced at run time (that needs the cgroup plugins); DefMemPerCPU keeps a job that asks
 #   for no memory from taking the whole node. RealMemory is 90% of MemTotal.
-# - ProctrackType=proctrack/linuxproc, TaskPlugin=task/none, JobAcctGatherType=
-#   jobacct_gather/none: no cgroups, which these machines do not give slurmd.
+# - ProctrackType=proctrack/linuxproc, TaskPlugin=task/none: no cgroups, which these machines
+#   do not give slurmd. Memory is enforced the way clusters without cgroups do it:
+#   jobacct_gather/linux reads each job's processes every second and OverMemoryKill kills a
+#   job over its --mem, which Slurm then reports as OUT_OF_MEMORY.
 # - SchedulerParameters=sched_interval=1: the main scheduler runs every second rather than
 #   every minute, so a job starts about a second after sbatch.
 # - ReturnToService=2: the node comes back by itself after a restart instead of staying DOWN.
@@ -178,7 +180,9 @@ SlurmctldLogFile=$dir/log/slurmctld.log
 SlurmdLogFile=$dir/log/slurmd.log
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
-JobAcctGatherType=jobacct_gather/none
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/jobcomp.txt

@@ -37,6 +37,8 @@ import { ImageBuilds } from "./environments/containers/image-builds.ts";
 import { registerImageRoutes } from "./environments/containers/routes.ts";
 import { jobUserFor } from "./jobs/executors/local/job-user.ts";
 import { LocalExecutor } from "./jobs/executors/local/local-executor.ts";
+import { registerKubernetesWorkdirRoute } from "./jobs/executors/kubernetes/workdir-route.ts";
+import { clustersFromConfig } from "./jobs/engines/clusters-from-config.ts";
 import { registerJobRoutes } from "./jobs/routes.ts";
 import { RunDirs } from "./jobs/run-dirs.ts";
 import { registerEnvironmentRoutes } from "./environments/routes.ts";
@@ -184,9 +186,14 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     if (!TERMINAL_STATES.has(e.state as JobState)) return;
     environments.ended(e.jobId).catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not let go of a job's environment"));
   });
+  // Clusters under `executors:`; jobs reach them by their spec's `executor` or the routing rules.
+  const { clusters, handout } = clustersFromConfig(config, logger);
   const jobs = new JobService({
     store: new JobStore(database.db),
     executor,
+    clusters,
+    routing: config.routing,
+    teamIdOf: (name) => teams.named(name).then((t) => t.id, () => null),
     bundles,
     runDirs,
     bus,
@@ -258,6 +265,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerHealthRoutes(routes, { database });
   registerIdentityRoutes(routes, { identity, people, teams });
   registerJobRoutes(routes, { jobs, identity, bundles, bus, masks: secrets.forJobs.masks });
+  if (handout) registerKubernetesWorkdirRoute(routes, { handout });
   registerAuditRoutes(routes, audit);
   registerEnvironmentRoutes(routes, { environments: pythonEnvironments, logger });
   registerNamedEnvironmentRoutes(routes, namedEnvironments);

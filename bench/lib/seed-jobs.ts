@@ -146,6 +146,8 @@ export async function seedJobs(dataDir: string, plan: SeedPlan): Promise<Seeded>
         hint: state === "failed" ? "The script looked up a key that is not there; check the column names of the input." : null,
         log_tail: null,
         peak_memory_bytes: queued ? null : Math.floor(resources.memoryBytes * rand()),
+        executor: "local",
+        engine_id: null,
       });
       events.push({ job_id: id, from_state: null, to_state: "queued", at: created, detail: null });
       if (!queued) {

@@ -3,6 +3,7 @@ import { parseDuration, parseMemory } from "../core/units.ts";
 import { AuthConfigSchema } from "../identity/sign-in/oidc-config.ts";
 import { parseKey } from "../identity/sealing.ts";
 import { isObjectKey } from "../storage/object-store.ts";
+import { ExecutorsSchema, RoutingSchema } from "./engines-schema.ts";
 
 // The whole server configuration. `plinth.yaml` and PLINTH_* variables are both validated by
 // this one schema; `plinth config schema` prints it as JSON Schema.
@@ -112,6 +113,8 @@ export const ConfigSchema = z
         jobDiskLimit: "100G",
         diskReserve: "1G",
       }),
+    executors: ExecutorsSchema,
+    routing: RoutingSchema,
     scheduler: z
       .strictObject({
         maxGpusPerUser: z.number().int().min(0).optional().meta({ description: "Most GPUs one user may hold at once." }),

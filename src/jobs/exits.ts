@@ -35,18 +35,20 @@ export class JobExits {
   async recordExit(row: JobRow, info: ExitInfo, now: number): Promise<void> {
     const id = row.id;
     // The end of the log explains a failure; a clean exit of a running job needs no reading.
-    const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && (row.state === "running" || row.state === "starting");
+    // A job on a cluster engine can end while still queued here, before its start was seen.
+    const live = row.state === "running" || row.state === "starting" || row.state === "queued";
+    const clean = info.exitCode === 0 && !info.signal && !info.outOfMemory && !info.startError && live;
     const logTail = clean ? "" : pathsRelativeTo(await this.#o.secrets.masks.maskText(id, secretNamesOf(JSON.parse(row.normalized)), await this.#o.runDirs.tail(id, 8 * 1024)), this.#o.runDirs.workdir(id));
     const exitPatch: JobPatch = { exit_code: info.exitCode, signal: info.signal, peak_memory_bytes: info.peakMemoryBytes, log_tail: lastLines(logTail, 30) || null };
-    if (row.state === "running" || row.state === "starting") {
+    if (live) {
       const outcome = explainFailure({ exit: info, timedOut: false, cancelled: false, logTail, memoryBytes: row.memory_bytes, ...(row.timeout_ms !== null && { timeoutMs: row.timeout_ms }) });
       const warning = outcome.reason ? null : exitWarning(info, row.memory_bytes);
       // A job that succeeded has ended once its outputs are saved.
       const saving = outcome.state === "succeeded" && (JSON.parse(row.normalized) as NormalizedJob).outputs !== undefined;
       const state = (saving ? "saving" : outcome.state) as JobState;
-      if (row.state === "starting" && !canTransition("starting", state)) {
-        // It ran and ended while the server was away before "running" was recorded.
-        if (await this.#o.store.transition(id, "starting", "running", now, { started_at: now }, { recovered: true })) return this.recordExit({ ...row, state: "running", started_at: now }, info, now);
+      if (row.state !== "running" && !canTransition(row.state, state)) {
+        // It ran and ended while the server was away (or between two looks at the engine) before "running" was recorded.
+        if (await this.#o.store.transition(id, row.state, "running", now, { started_at: now }, { recovered: true })) return this.recordExit({ ...row, state: "running", started_at: now }, info, now);
       }
       assertTransition(id, row.state, state);
       const patch: JobPatch = {

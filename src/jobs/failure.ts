@@ -34,6 +34,14 @@ export function explainFailure(input: FailureInput): FailureExplanation {
     const more = input.timeoutMs ? formatDuration(input.timeoutMs * 2) : "4h";
     return timedOut(`Stopped after reaching its time limit${limit}.`, `If it needs longer, ask for more with --timeout ${more}.`);
   }
+  const engine = exit.engine?.outcome;
+  // What a cluster engine knows (its time limit, its memory kill, a node lost) says more than
+  // an exit code; a plain non-zero exit is read from the log like any other.
+  if (engine?.outcome === "failed" && engine.reason !== "nonzero_exit" && engine.reason !== "signal") {
+    if (engine.reason === "time_limit") return timedOut(engine.message, engine.hint ?? "Give it a longer `timeout`, or save checkpoints so a retry can resume.");
+    if (engine.reason === "cancelled" || engine.reason === "lost") return { state: engine.reason, reason: engine.reason, message: engine.message, hint: engine.hint };
+    return failed(engine.reason, engine.message, engine.hint);
+  }
   if (exit.startError) return failed(exit.startError.reason, exit.startError.message, startHint(exit.startError.reason, exit.startError.message));
   if (exit.stopped) return failed(exit.stopped.reason, exit.stopped.message, exit.stopped.hint);
   if (exit.exitCode === 0 && exit.signal === null) return { state: "succeeded", reason: null, message: "Succeeded.", hint: null };

@@ -5,7 +5,9 @@ import type { JobState } from "./spec.ts";
 // and is committed with an event row before its side effect runs. Drawn in
 // docs/reference/job-lifecycle.md; a test checks the drawing matches this table.
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
-  queued: ["starting", "cancelled"],
+  // A job on a cluster engine is prepared and submitted while queued, waits in the engine's
+  // queue, and goes to running when the engine starts it (or failed/lost when it never can).
+  queued: ["starting", "running", "failed", "cancelled", "lost"],
   starting: ["running", "failed", "cancelled", "lost", "queued"],
   running: ["saving", "succeeded", "failed", "cancelled", "timed_out", "lost"],
   // The process succeeded; its outputs are being stored as dataset versions.

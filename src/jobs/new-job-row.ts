@@ -12,10 +12,11 @@ export interface NewJob {
   visibility: JobRow["visibility"];
   retryOf: JobRow | undefined;
   now: number;
+  executor: string;
 }
 
 /** The row of a job just submitted: queued, nothing about a run yet. */
-export function newJobRow({ id, user, input, job, teamId, visibility, retryOf, now }: NewJob): JobRow {
+export function newJobRow({ id, user, input, job, teamId, visibility, retryOf, now, executor }: NewJob): JobRow {
   return {
     id,
     user_id: user.userId,
@@ -48,5 +49,7 @@ export function newJobRow({ id, user, input, job, teamId, visibility, retryOf, n
     peak_memory_bytes: null,
     team_id: teamId,
     visibility,
+    executor,
+    engine_id: null,
   };
 }

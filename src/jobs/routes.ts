@@ -257,6 +257,27 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
         queue: z
           .array(z.object({ jobId: z.string(), position: z.number().int(), expectedStartAt: z.string().nullable() }))
           .meta({ description: "The queued jobs you may see; positions count every queued job." }),
+        executors: z
+          .array(
+            z.object({
+              name: z.string(),
+              kind: z.enum(["slurm", "kubernetes"]),
+              error: z.string().nullable().meta({ description: "Why its nodes could not be read just now; null when they were." }),
+              readAt: z.string(),
+              nodes: z.array(
+                z.object({
+                  name: z.string(),
+                  groups: z.array(z.string()).meta({ description: "Slurm partitions, or the Kubernetes node pool." }),
+                  cpus: z.number(),
+                  memoryBytes: z.number(),
+                  gpus: z.array(z.object({ model: z.string(), count: z.number().int() })),
+                  state: z.string(),
+                  usable: z.boolean(),
+                }),
+              ),
+            }),
+          )
+          .meta({ description: "The clusters jobs can also run on (`executors` in the server's settings), with their nodes as the cluster reports them." }),
       })
       .meta({ id: "Cluster" }),
     handler: async ({ user }) => {
@@ -278,6 +299,7 @@ export function registerJobRoutes(r: RouteRegistry, deps: { jobs: JobService; id
           };
         }),
         queue: forecast.filter((f) => visible.has(f.jobId)).map((f) => ({ jobId: f.jobId, position: f.position, expectedStartAt: f.expectedStartAt === null ? null : new Date(f.expectedStartAt).toISOString() })),
+        executors: (await jobs.clusters()).map((c) => ({ ...c, readAt: new Date(c.readAt).toISOString() })),
       };
     },
   });

@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { tailOfFile } from "../core/file-tail.ts";
 import { join } from "node:path";
 
 // Each job gets runs/<id>/ in the data directory (the executor makes it): work/ (its code, writable by the job),
@@ -26,21 +26,7 @@ export class RunDirs {
     return join(this.root, jobId, "environment.log");
   }
   /** The last `bytes` of a job's log, cut at a line start. */
-  async tail(jobId: string, bytes = 16 * 1024): Promise<string> {
-    let handle: import("node:fs/promises").FileHandle | undefined;
-    try {
-      handle = await open(this.logPath(jobId), "r");
-      const { size } = await handle.stat();
-      const start = Math.max(0, size - bytes);
-      const buf = Buffer.alloc(size - start);
-      await handle.read(buf, 0, buf.length, start);
-      let text = buf.toString("utf8");
-      if (start > 0) text = text.slice(text.indexOf("\n") + 1);
-      return text;
-    } catch {
-      return "";
-    } finally {
-      await handle?.close();
-    }
+  tail(jobId: string, bytes = 16 * 1024): Promise<string> {
+    return tailOfFile(this.logPath(jobId), bytes);
   }
 }

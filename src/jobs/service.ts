@@ -11,8 +11,13 @@ import { newJobRow } from "./new-job-row.ts";
 import type { CodeBundles } from "./code-bundles.ts";
 import type { ExitInfo, Executor, LaunchRequest } from "./executors/executor.ts";
 import type { JobSecrets } from "./job-secrets.ts";
-import { INPUT_HINT } from "./failure.ts";
-import { type JobData, noDatasets } from "./job-data.ts";
+import type { JobData } from "./job-data.ts";
+import { PreparationFailure, prepareJob } from "./launch-preparation.ts";
+import { pinSubmission } from "./submission-pins.ts";
+import { type ClusterExecutor, type ClusterInventory, EngineJobs } from "./engines/engine-jobs.ts";
+import { ExecutorRouter, LOCAL_EXECUTOR } from "./engines/routing.ts";
+import type { RoutingRule } from "../config/engines-schema.ts";
+import type { Refusal } from "./engines/engine-fit.ts";
 import { ENVIRONMENT_HINT, type JobEnvironments, noEnvironments } from "./job-environment.ts";
 import { JobExits } from "./exits.ts";
 import { QueueView } from "./queue-view.ts";
@@ -25,7 +30,7 @@ import { canEverFit, schedule } from "./scheduler/policy.ts";
 import { quotasEverAllow } from "./scheduler/quotas.ts";
 import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
 import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts";
-import { type FailureReason, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
+import { type FailureReason, type JobSpec, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
 import { type JobDetailView, type JobView, toEventView, toJobEnvironmentView, toJobView } from "./view.ts";
 import type { JobLineage } from "./data-spec.ts";
@@ -50,6 +55,11 @@ export interface JobServiceOptions {
   data?: JobData;
   /** Python environments: pinned at submit, built or found at launch; absent where the server builds none. */
   environments?: JobEnvironments;
+  /** Clusters jobs may run on besides this machine (`executors:`), and the Keeper's rules that pick one. */
+  clusters?: ClusterExecutor[];
+  routing?: RoutingRule[];
+  /** A team's id by its name, for routing rules that name a team. */
+  teamIdOf?(name: string): Promise<string | null>;
   /** Makes the job's tracked run at launch and answers MLflow's variables for it; absent: untracked. */
   tracking?: {
     forLaunch(job: { id: string; userId: string; teamId: string | null; name: string; visibility: string; argv: string[]; env: Record<string, string> }): Promise<Record<string, string>>;
@@ -78,6 +88,8 @@ export class JobService {
   #persistTimer: NodeJS.Timeout | null = null;
   #stopped = false;
   readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #router: ExecutorRouter;
+  readonly #engines: EngineJobs;
 
   /** Who may read which job, for live events and the cluster view. */
   readonly access: JobReadAccess;
@@ -90,6 +102,14 @@ export class JobService {
     this.#retries = new Retries(opts.store, opts.logger, (user, spec, extra) => this.submit(user, spec, extra));
     const changed = (row: Pick<JobRow, "id" | "state" | "user_id">) => this.#changed(row);
     this.#exits = new JobExits({ ...opts, retries: this.#retries, changed, ran: (name) => this.#medians.delete(name) });
+    const clusters = opts.clusters ?? [];
+    this.#engines = new EngineJobs({ ...opts, clusters, retries: this.#retries, preparation: opts, changed, recordExit: (row, info, now) => this.#exits.recordExit(row, info, now) });
+    this.#router = new ExecutorRouter({
+      rules: opts.routing ?? [],
+      names: [LOCAL_EXECUTOR, ...clusters.map((c) => c.name)],
+      teamIdOf: (name) => opts.teamIdOf?.(name) ?? Promise.resolve(null),
+      localFits: (job) => canEverFit(job.resources, this.#state.nodes, this.#o.policy).ok,
+    });
     this.#reconcileWith = {
       ...opts,
       state: this.#state,
@@ -118,12 +138,17 @@ export class JobService {
     const saved = await this.#o.store.getKv(USAGE_KEY);
     if (saved) this.#ledger.restore(JSON.parse(saved));
     this.#quotas.load(await this.#o.store.gpuSpansSince(this.#o.clock.now() - this.#quotas.windowMs));
-    for (const row of await this.#o.store.inStates(["queued"])) this.#state.pending.set(row.id, await this.#pendingOf(row));
-    for (const row of await this.#o.store.inStates(["starting", "running"])) await reconcile(this.#reconcileWith, row);
+    const onCluster = (row: JobRow) => row.executor !== LOCAL_EXECUTOR;
+    const live = await this.#o.store.inStates(["queued", "starting", "running"]);
+    for (const row of live) if (row.state === "queued" && !onCluster(row)) this.#state.pending.set(row.id, await this.#pendingOf(row));
+    for (const row of live) if (row.state !== "queued" && !onCluster(row)) await reconcile(this.#reconcileWith, row);
     // Retries promised by jobs that ended just before a crash.
     for (const row of await this.#o.store.unfulfilledRetries(this.#o.clock.now() - 7 * 86_400_000)) await this.#retries.maybeRetry(row);
     // A cancel or timeout recorded just before a crash may not have reached the process.
-    for (const row of await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000)) await reconcile(this.#reconcileWith, row);
+    const endedWithoutExit = await this.#o.store.endedWithoutExit(this.#o.clock.now() - 7 * 86_400_000);
+    for (const row of endedWithoutExit) if (!onCluster(row)) await reconcile(this.#reconcileWith, row);
+    // Jobs on clusters are followed again where the cluster has them.
+    await this.#engines.resume([...live, ...endedWithoutExit].filter(onCluster));
     // Jobs that succeeded just before a stop, whose outputs were still being saved.
     for (const row of await this.#o.store.inStates(["saving"])) this.#track(this.#exits.saveOutputs(row));
     this.#o.data?.startPruning(() => this.#o.store.inStates(["queued", "starting", "running"]));
@@ -138,10 +163,17 @@ export class JobService {
     if (this.#persistTimer) clearInterval(this.#persistTimer);
     for (const id of [...this.#state.timeouts.keys()]) this.#state.clearTimeout(id);
     await this.#o.executor.close();
+    await this.#engines.close();
+    await this.#engines.settled();
     // Work already under way finishes before the database closes; exits that arrive from now
     // on are left for the next start to find.
     await Promise.allSettled([...this.#state.launches.values(), ...this.#inFlight]);
     await this.#persistUsage();
+  }
+
+  /** Each cluster's nodes as last read (at most every few seconds), for the cluster page. */
+  clusters(): Promise<ClusterInventory[]> {
+    return this.#engines.inventories();
   }
 
   #handleExit(id: string, info: ExitInfo): void {
@@ -238,45 +270,24 @@ export class JobService {
     const job = normalizeSpec(parsed.data);
     // A retry stays in its job's team, with its visibility, whoever asks for it.
     const teamId = extra.retryOf?.team_id ?? (await this.#o.teamFor(user, parsed.data.team));
-    const fits = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
-    const verdict = fits.ok ? quotasEverAllow({ userId: user.userId, teamId, resources: job.resources }, this.#o.policy, this.#quotas.limits()) : fits;
-    if (!verdict.ok) {
-      throw new ProblemError({ status: 422, title: "This job can never run here", code: "unschedulable", detail: verdict.reason, hint: verdict.hint, errors: [{ path: "resources", message: verdict.reason }] });
-    }
-    // Someone else's bundle is as unknown as one never uploaded, so a hash reveals nothing;
-    // a retry reuses the bundle of a job its asker may already change.
-    const bundleKnown = job.codeBundle && (await this.#o.bundles.exists(job.codeBundle)) && (extra.retryOf !== undefined || (await this.#o.bundles.mayUse(user.userId, job.codeBundle)));
-    if (job.codeBundle && !bundleKnown) {
-      throw problems.unprocessable("Code bundle not found", `No code bundle ${job.codeBundle} was uploaded.`, "Let `plinth run` upload the directory, or post its manifest to /api/v1/code/bundles first.", [
-        { path: "code.bundle", message: "unknown bundle" },
-      ]);
-    }
-    if (job.secrets) await this.#o.secrets.check(user.userId, job.secrets, teamId);
-    if (parsed.data.environment) {
-      if (!this.#o.environments) throw noEnvironments();
-      // A retry runs in the environment its job had, not one resolved anew.
-      const before = extra.retryOf ? (JSON.parse(extra.retryOf.normalized) as NormalizedJob) : undefined;
-      const pinned = before?.environment || before?.image ? { resolved: before.environment, image: before.image, named: before.namedEnvironment } : await this.#o.environments.resolve(parsed.data.environment, job.codeBundle, { subject: user, teamId });
-      if (pinned.resolved) job.environment = pinned.resolved;
-      if (pinned.image) job.image = pinned.image;
-      if (pinned.named) job.namedEnvironment = pinned.named;
-    }
-    if (parsed.data.inputs || job.outputs) {
-      if (!this.#o.data) throw noDatasets();
-      const inputs = await this.#o.data.pin(user, parsed.data.inputs, extra.retryOf);
-      if (inputs) job.inputs = inputs;
-    }
+    const executor = await this.#router.choose({ job, asked: parsed.data.executor, previous: extra.retryOf?.executor, teamId }, (name) => this.#refusal(name, parsed.data, job, user.userId, teamId));
+    await pinSubmission(this.#o, { user, spec: parsed.data, job, teamId, executor, retryOf: extra.retryOf });
     const now = this.#o.clock.now();
     // A retry stays in its job's team, with its visibility, whoever asks for it.
     const visibility = extra.retryOf?.visibility ?? parsed.data.visibility;
-    const row = newJobRow({ id: extra.id ?? newId("job", now), user, input, job, teamId, visibility, retryOf: extra.retryOf, now });
+    const row = newJobRow({ id: extra.id ?? newId("job", now), user, input, job, teamId, visibility, retryOf: extra.retryOf, now, executor });
     await this.#o.store.insert(row, job.labels, { by: user.name, ...(extra.retryOf && { retryOf: extra.retryOf.id }) });
     await this.#o.data?.record(row.id, job.inputs);
     if (job.namedEnvironment) await this.#o.environments?.recordUse(row.id, job.namedEnvironment, now);
     if (extra.retryOf && extra.retryOf.retried_by !== row.id) await this.#o.store.patch(extra.retryOf.id, { retried_by: row.id });
+    this.#changed(row);
+    if (executor !== LOCAL_EXECUTOR) {
+      // A cluster schedules its jobs itself: this one is submitted to it now.
+      this.#track(this.#engines.dispatch(row, job));
+      return toJobView(row, job.labels, null);
+    }
     this.#state.pending.set(row.id, await this.#pendingOf(row, job));
     this.#specs.set(row.id, job);
-    this.#changed(row);
     this.wake("submit");
     // The queue position comes with the job's next read: working it out here would put a
     // forecast of the whole queue on every submit.
@@ -296,7 +307,8 @@ export class JobService {
     this.#state.pending.delete(id);
     this.#specs.delete(id);
     this.#state.clearTimeout(id);
-    if (row.state !== "queued") await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
+    if (row.executor !== LOCAL_EXECUTOR) await this.#engines.cancel(row);
+    else if (row.state !== "queued") await this.#o.executor.cancel(id, this.#o.cancelGraceMs);
     this.#changed({ ...row, state: "cancelled" });
     this.wake("cancel");
     return toJobView({ ...row, ...patch, state: "cancelled" }, {}, null);
@@ -387,22 +399,15 @@ export class JobService {
     let req: LaunchRequest;
     try {
       req = this.#launchRequest(id, job, allocation, await this.#o.accountOf(pending.userId));
+      const row = await this.#o.store.get(id);
       // The executor makes the job's directories; code must be in place before it starts.
-      if (job.codeBundle) await this.#o.bundles.materialize(job.codeBundle, req.workdir);
+      const prepared = await prepareJob(this.#o, { id, job, userId: pending.userId, teamId: row?.team_id ?? null, visibility: row?.visibility ?? "private", workdir: req.workdir });
+      req.env = prepared.env;
+      if (job.inputs) req.inputs = prepared.inputs;
     } catch (err) {
-      await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
+      if (err instanceof PreparationFailure) await this.#failStart(id, err.reason, err.message, err.hint);
+      else await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
       return;
-    }
-    if (job.inputs || job.outputs) {
-      try {
-        if (!this.#o.data) throw noDatasets();
-        const placed = await this.#o.data.prepare(pending.userId, job, req.workdir);
-        req.inputs = placed.inputs;
-        req.env = { ...req.env, ...placed.env };
-      } catch (err) {
-        await this.#failStart(id, "input_unavailable", `Could not put the job's inputs in place: ${(err as Error).message}`, INPUT_HINT);
-        return;
-      }
     }
     let environment: { key: string; built: boolean; seconds: number } | undefined;
     if (job.environment) {
@@ -415,25 +420,6 @@ export class JobService {
         const problem = err instanceof ProblemError ? err : null;
         await this.#failStart(id, "start_failed", `Could not prepare the job's Python environment: ${problem?.problem.detail ?? (err as Error).message}`, problem?.problem.hint ?? ENVIRONMENT_HINT);
         return;
-      }
-    }
-    // Secret values go into the launch request only: never into the spec, a row or a log.
-    if (job.secrets) {
-      try {
-        req.env = { ...req.env, ...(await this.#o.secrets.forLaunch(id, pending.userId, job.secrets, (await this.#o.store.get(id))?.team_id ?? null)) };
-      } catch (err) {
-        await this.#failStart(id, "start_failed", `Could not give the job its secrets: ${(err as Error).message}`);
-        return;
-      }
-    }
-    if (this.#o.tracking) {
-      // A run that cannot be made does not stop the job: it starts untracked, and the log says why.
-      try {
-        const visibility = (await this.#o.store.get(id))?.visibility ?? "private";
-        const tracked = await this.#o.tracking.forLaunch({ id, userId: pending.userId, teamId: pending.teamId ?? null, name: pending.name, visibility, argv: job.argv, env: job.env });
-        req.env = { ...tracked, ...req.env }; // what the job's spec sets itself wins
-      } catch (err) {
-        this.#o.logger.warn({ err, jobId: id }, "could not make the job's tracked run; it starts without one");
       }
     }
     let handle: Awaited<ReturnType<Executor["launch"]>>;
@@ -454,6 +440,14 @@ export class JobService {
     }
     this.#o.bus.emit("job.changed", { jobId: id, state: "running", userId: pending.userId });
     this.#armTimeout(id, pending.userId, runningAt, job.timeoutMs);
+  }
+
+  /** Why an executor could never run this job; null when it could. */
+  async #refusal(name: string, spec: JobSpec, job: NormalizedJob, userId: string, teamId: string): Promise<Refusal | null> {
+    if (name !== LOCAL_EXECUTOR) return this.#engines.refusal(name, spec, job);
+    const fits = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
+    const verdict = fits.ok ? quotasEverAllow({ userId, teamId, resources: job.resources }, this.#o.policy, this.#quotas.limits()) : fits;
+    return verdict.ok ? null : { reason: verdict.reason, hint: verdict.hint };
   }
 
   #launchRequest(id: string, job: NormalizedJob, allocation: Allocation, runAs: string | null): LaunchRequest {

@@ -114,6 +114,11 @@ export const JobSpecSchema = z
       .meta({ description: "Code bundle uploaded with `plinth run`; unpacked into the job's working directory." }),
     inputs: JobInputsSchema.optional(),
     outputs: JobOutputsSchema.optional(),
+    executor: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,30}$/, "an executor's name: lower-case letters, digits and -")
+      .optional()
+      .meta({ description: "Where the job runs: `local` (this server's machine) or a cluster the server names under `executors` (`plinth cluster` lists them). Unset: the server's routing rules choose." }),
     environment: z
       .union([NamedEnvironmentRefSchema, EnvironmentSpecSchema])
       .optional()

@@ -37,6 +37,10 @@ export interface JobsTable {
   /** The team the job belongs to, for the authorization policy. */
   team_id: string | null;
   visibility: "private" | "team" | "public";
+  /** Where it runs: `local` (this machine) or the name of a cluster engine under `executors`. */
+  executor: string;
+  /** The engine's id for it (Slurm job id, Kubernetes Job name) once submitted there. */
+  engine_id: string | null;
 }
 
 export interface JobEventsTable {

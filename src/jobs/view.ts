@@ -41,6 +41,9 @@ export const JobSchema = z
     estimateMs: z.number().nullable(),
     timeoutMs: z.number().nullable(),
     node: z.string().nullable(),
+    executor: z.string().meta({ description: "Where it runs: `local` (this server's machine) or the name of a cluster under the server's `executors`." }),
+    engineId: z.string().nullable().meta({ description: "The cluster's own id for it, once submitted there: a Slurm job id, a Kubernetes Job's name." }),
+    waiting: z.string().nullable().meta({ description: "For a job queued on a cluster: why the cluster has not started it yet, in words." }),
     assignedGpus: z.array(GpuInfoSchema),
     exitCode: z.number().int().nullable(),
     signal: z.string().nullable(),
@@ -96,6 +99,8 @@ export type JobDetailView = z.infer<typeof JobDetailSchema>;
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function toJobView(row: JobRow, labels: Record<string, string>, queue: JobView["queue"], events?: JobEvent[], heldBy: HeldBy | null = null): JobView {
+  // A job queued on a cluster carries the cluster's reason for the wait as its message.
+  const onClusterQueue = row.state === "queued" && row.executor !== "local";
   const normalized = JSON.parse(row.normalized) as { resources: JobView["resources"] & { memoryBytes: number } };
   const firstAt = (state: JobState) => events?.find((e) => e.to_state === state)?.at ?? null;
   const startingAt = firstAt("starting");
@@ -119,6 +124,9 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
     estimateMs: row.estimate_ms,
     timeoutMs: row.timeout_ms,
     node: row.node,
+    executor: row.executor,
+    engineId: row.engine_id,
+    waiting: onClusterQueue ? row.message : null,
     assignedGpus: row.gpu_assignment ? (JSON.parse(row.gpu_assignment) as GpuInfo[]) : [],
     exitCode: row.exit_code,
     signal: row.signal,
@@ -126,7 +134,7 @@ export function toJobView(row: JobRow, labels: Record<string, string>, queue: Jo
       ? { reason: row.reason as JobView["failure"] extends infer F ? (F extends { reason: infer R } ? R : never) : never, message: row.message ?? "", hint: row.hint, logTail: row.log_tail }
       : null,
     // A message without a reason is a warning on a job that otherwise went well.
-    warning: !row.reason && row.message ? { message: row.message, hint: row.hint } : null,
+    warning: !row.reason && row.message && !onClusterQueue ? { message: row.message, hint: row.hint } : null,
     peakMemoryBytes: row.peak_memory_bytes,
     labels,
     spec: JSON.parse(row.spec),

@@ -73,6 +73,8 @@ function job(id: string, at: number, user: string, team: string, pick: (n: numbe
     hint: null,
     log_tail: null,
     peak_memory_bytes: null,
+    executor: "local",
+    engine_id: null,
   };
 }
 

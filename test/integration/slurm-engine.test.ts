@@ -3,7 +3,8 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { SlurmCommands } from "../../src/jobs/executors/slurm/slurm-commands.ts";
-import { type SlurmEnd, SlurmEngine } from "../../src/jobs/executors/slurm/slurm-engine.ts";
+import type { EngineEnd, EngineWatcher } from "../../src/jobs/executors/engine.ts";
+import { SlurmEngine } from "../../src/jobs/executors/slurm/slurm-engine.ts";
 import { describeWithSlurm } from "../helpers/slurm.ts";
 
 // Jobs on the real one-node Slurm cluster through Plinth's Slurm engine: submitted as batch
@@ -14,11 +15,11 @@ import { describeWithSlurm } from "../helpers/slurm.ts";
 interface Seen {
   waiting: string[];
   running: string[];
-  ended: Promise<SlurmEnd>;
+  ended: Promise<EngineEnd>;
 }
 
-function watch(): { watcher: Parameters<SlurmEngine["submit"]>[1]; seen: Seen } {
-  let resolve!: (e: SlurmEnd) => void;
+function watch(): { watcher: EngineWatcher; seen: Seen } {
+  let resolve!: (e: EngineEnd) => void;
   const seen: Seen = { waiting: [], running: [], ended: new Promise((r) => (resolve = r)) };
   return { seen, watcher: { waiting: (why) => seen.waiting.push(why), running: (node) => seen.running.push(node), ended: (e) => resolve(e) } };
 }
@@ -35,14 +36,14 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     for (const e of engines) e.close();
     rmSync(shared, { recursive: true, force: true });
   });
-  const base = { env: { PLINTH_JOB_ID: "x" }, cpus: 1, memoryBytes: 256 * 1024 ** 2, gpus: 0, timeLimitMs: 5 * 60_000, priority: 0 };
+  const base = { name: "test", workdir: "", inputs: [], owner: { userId: "u", userName: "u", teamId: null }, env: { PLINTH_JOB_ID: "x" }, cpus: 1, memoryBytes: 256 * 1024 ** 2, gpus: 0, timeoutMs: 5 * 60_000, priority: 0 };
 
   test("runs a job with its variables and a GPU, reports it running, and its success", async () => {
     const e = engine();
     const { watcher, seen } = watch();
     await e.submit({ ...base, jobId: "gpu-job", gpus: 1, env: { SECRET_TOKEN: "s3cr3t with spaces", PLINTH_JOB_ID: "gpu-job" }, argv: ["bash", "-c", 'echo "token=$SECRET_TOKEN gpus=$CUDA_VISIBLE_DEVICES"; echo job=$PLINTH_JOB_ID'] }, watcher);
     const end = await seen.ended;
-    expect(end).toMatchObject({ phase: { outcome: "succeeded" }, exitCode: 0 });
+    expect(end).toMatchObject({ outcome: { outcome: "succeeded" }, exitCode: 0 });
     const log = readFileSync(e.paths("gpu-job").logPath, "utf8");
     expect(log).toContain("token=s3cr3t with spaces gpus=0");
     expect(log).toContain("job=gpu-job");
@@ -54,7 +55,7 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     const e = engine();
     const failing = watch();
     await e.submit({ ...base, jobId: "failing", argv: ["bash", "-c", "exit 7"] }, failing.watcher);
-    expect(await failing.seen.ended).toMatchObject({ phase: { outcome: "failed", reason: "nonzero_exit" }, exitCode: 7 });
+    expect(await failing.seen.ended).toMatchObject({ outcome: { outcome: "failed", reason: "nonzero_exit" }, exitCode: 7 });
   });
 
   test("cancelling ends the job on the cluster, and it is reported cancelled", async () => {
@@ -64,7 +65,7 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     for (let i = 0; i < 100 && seen.running.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(seen.running.length).toBe(1);
     await e.cancel("cancelled");
-    expect(await seen.ended).toMatchObject({ phase: { outcome: "failed", reason: "cancelled" }, slurmState: "CANCELLED" });
+    expect(await seen.ended).toMatchObject({ outcome: { outcome: "failed", reason: "cancelled" }, engineState: "CANCELLED" });
   });
 
   test("a job asking for more GPUs than are free waits, saying so, and a new engine picks running jobs up again", async () => {
@@ -79,17 +80,17 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     first.close();
     const second = engine();
     const again = [watch(), watch()];
-    expect(await second.resume("holder", again[0]!.watcher, 2)).toBe(true);
-    expect(await second.resume("waiter", again[1]!.watcher, 1)).toBe(true);
-    expect(await second.resume("never-submitted", watch().watcher)).toBe(false);
-    expect(await again[0]!.seen.ended).toMatchObject({ phase: { outcome: "succeeded" } });
-    expect(await again[1]!.seen.ended).toMatchObject({ phase: { outcome: "succeeded" } });
+    expect(await second.resume({ jobId: "holder", gpus: 2 }, again[0]!.watcher)).toBe(true);
+    expect(await second.resume({ jobId: "waiter", gpus: 1 }, again[1]!.watcher)).toBe(true);
+    expect(await second.resume({ jobId: "never-submitted", gpus: 0 }, watch().watcher)).toBe(false);
+    expect(await again[0]!.seen.ended).toMatchObject({ outcome: { outcome: "succeeded" } });
+    expect(await again[1]!.seen.ended).toMatchObject({ outcome: { outcome: "succeeded" } });
   });
 
   test("reads the cluster's nodes, partitions and GPUs", async () => {
     const nodes = await engine().inventory();
     expect(nodes.length).toBe(1);
-    expect(nodes[0]!.partitions).toEqual(expect.arrayContaining(["main", "gpu"]));
+    expect(nodes[0]!.groups).toEqual(expect.arrayContaining(["main", "gpu"]));
     expect(nodes[0]!.gpus.reduce((n, g) => n + g.count, 0)).toBe(2);
   });
 });

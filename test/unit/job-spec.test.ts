@@ -96,7 +96,9 @@ describe("job lifecycle table", () => {
       if (TERMINAL_STATES.has(state)) expect(JOB_TRANSITIONS[state]).toEqual([]);
       else expect(JOB_TRANSITIONS[state].some((s) => TERMINAL_STATES.has(s))).toBe(true);
     }
-    expect(canTransition("queued", "running")).toBe(false);
+    // A job on a cluster goes from queued to running when the cluster starts it; never back.
+    expect(canTransition("queued", "running")).toBe(true);
+    expect(canTransition("queued", "succeeded")).toBe(false);
     expect(canTransition("running", "queued")).toBe(false);
   });
 });

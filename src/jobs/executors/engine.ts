@@ -40,6 +40,8 @@ export interface EngineJobPaths {
   workdir: string;
   /** Its log, on this machine: Plinth reads and streams it from there. */
   logPath: string;
+  /** The working directory's path as the job sees it where it runs, when not `workdir` (a pod's own mount). */
+  seenAs?: string;
 }
 
 /** How a job on an engine ended, in Plinth's terms. */

@@ -1,4 +1,5 @@
 import type { FailureReason } from "../spec.ts";
+import type { EngineEnd } from "./engine.ts";
 import type { GpuInfo, NodeCapacity } from "../scheduler/types.ts";
 
 // An executor runs what the scheduler placed. `local` runs processes on this machine;
@@ -60,6 +61,8 @@ export interface ExitInfo {
   peakMemoryBytes: number | null;
   /** Forks refused because the job was at its process limit. */
   forkRefusals?: number;
+  /** How a cluster engine (Slurm, Kubernetes) says it ended: its reasons win where it knows more than the exit code. */
+  engine?: Omit<EngineEnd, "exitCode">;
   /** Plinth stopped it for a reason of its own (its disk allowance). */
   stopped?: { reason: Extract<FailureReason, "disk_limit">; message: string; hint: string } | null;
 }

@@ -1600,6 +1600,28 @@ export interface components {
             containerfile: string;
         };
         Cluster: {
+            /** @description The clusters jobs can also run on (`executors` in the server's settings), with their nodes as the cluster reports them. */
+            executors: {
+                /** @description Why its nodes could not be read just now; null when they were. */
+                error: string | null;
+                /** @enum {string} */
+                kind: "slurm" | "kubernetes";
+                name: string;
+                nodes: {
+                    cpus: number;
+                    gpus: {
+                        count: number;
+                        model: string;
+                    }[];
+                    /** @description Slurm partitions, or the Kubernetes node pool. */
+                    groups: string[];
+                    memoryBytes: number;
+                    name: string;
+                    state: string;
+                    usable: boolean;
+                }[];
+                readAt: string;
+            }[];
             nodes: {
                 cpus: number;
                 cpusAllocated: number;
@@ -1954,7 +1976,11 @@ export interface components {
                 runningMs: number | null;
                 startingMs: number | null;
             };
+            /** @description The cluster's own id for it, once submitted there: a Slurm job id, a Kubernetes Job's name. */
+            engineId: string | null;
             estimateMs: number | null;
+            /** @description Where it runs: `local` (this server's machine) or the name of a cluster under the server's `executors`. */
+            executor: string;
             exitCode: number | null;
             /** @description Why the job did not succeed, with what to do about it. */
             failure: {
@@ -2001,6 +2027,8 @@ export interface components {
             userId: string;
             /** @enum {string} */
             visibility: "private" | "team" | "public";
+            /** @description For a job queued on a cluster: why the cluster has not started it yet, in words. */
+            waiting: string | null;
             /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
             warning: {
                 hint: string | null;
@@ -2017,10 +2045,14 @@ export interface components {
                 runningMs: number | null;
                 startingMs: number | null;
             };
+            /** @description The cluster's own id for it, once submitted there: a Slurm job id, a Kubernetes Job's name. */
+            engineId: string | null;
             /** @description Its Python environment, pinned at submit; null when the spec names none. */
             environment: components["schemas"]["JobEnvironment"] | null;
             estimateMs: number | null;
             events: components["schemas"]["JobEvent"][];
+            /** @description Where it runs: `local` (this server's machine) or the name of a cluster under the server's `executors`. */
+            executor: string;
             exitCode: number | null;
             /** @description Why the job did not succeed, with what to do about it. */
             failure: {
@@ -2071,6 +2103,8 @@ export interface components {
             userId: string;
             /** @enum {string} */
             visibility: "private" | "team" | "public";
+            /** @description For a job queued on a cluster: why the cluster has not started it yet, in words. */
+            waiting: string | null;
             /** @description Something a job that succeeded should still tell its owner: a helper process killed for memory. */
             warning: {
                 hint: string | null;
@@ -2157,6 +2191,8 @@ export interface components {
             environment?: components["schemas"]["NamedEnvironmentRef"] | components["schemas"]["EnvironmentSpec"];
             /** @description Expected run time; short jobs are started sooner. */
             estimate?: string | number;
+            /** @description Where the job runs: `local` (this server's machine) or a cluster the server names under `executors` (`plinth cluster` lists them). Unset: the server's routing rules choose. */
+            executor?: string;
             /** @description Datasets the job reads, by name: each is made available read-only before the job starts, its folder in PLINTH_INPUT_<NAME>. The version is fixed when the job is submitted. */
             inputs?: {
                 [key: string]: string | {

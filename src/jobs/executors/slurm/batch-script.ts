@@ -14,6 +14,8 @@ export interface SlurmSettings {
    * (`--gpus=[type:]n`, Slurm 19.05+ with cons_tres).
    */
   gpuOption: "gres" | "gpus";
+  /** How a job with an image runs on the nodes: Apptainer (or Singularity) exec, or pyxis's srun options. */
+  containers?: "none" | "apptainer" | "pyxis";
 }
 
 export interface SlurmJobPlan {
@@ -35,6 +37,8 @@ export interface SlurmJobPlan {
   timeLimitMs: number | null;
   /** Plinth's priority, -100..100. */
   priority: number;
+  /** The image it runs in, as the cluster's container support names it (docker://…, a .sif path, an enroot name). */
+  image?: string;
 }
 
 /** Files in the job's state folder. */
@@ -65,19 +69,31 @@ export function sbatchArgs(plan: SlurmJobPlan, settings: SlurmSettings, scriptPa
 }
 
 /** The batch script: the variables read from their file, the command, its exit status written down. */
-export function batchScript(plan: SlurmJobPlan, envPath: string, exitStatusPath: string): string {
+export function batchScript(plan: SlurmJobPlan, envPath: string, exitStatusPath: string, containers: SlurmSettings["containers"] = "none"): string {
   return [
     "#!/bin/bash",
     `# Plinth job ${plan.jobId}: its variables, its command, and how it ended, for Plinth to read.`,
     "set -a",
     `. ${shellQuote(envPath)}`,
     "set +a",
-    plan.argv.map(shellQuote).join(" "),
+    [...containerPrefix(plan, containers), ...plan.argv].map(shellQuote).join(" "),
     "status=$?",
     `printf '%s\\n' "$status" > ${shellQuote(exitStatusPath)}`,
     'exit "$status"',
     "",
   ].join("\n");
+}
+
+/**
+ * What runs the command in the job's image: the job's folder is mounted at its own path and is
+ * the working directory; the variables sourced above pass into the container (both tools keep
+ * the environment unless told not to).
+ */
+function containerPrefix(plan: SlurmJobPlan, containers: SlurmSettings["containers"]): string[] {
+  if (!plan.image) return [];
+  if (containers === "apptainer") return ["apptainer", "exec", "--nv", "--bind", plan.workdir, "--pwd", plan.workdir, plan.image];
+  if (containers === "pyxis") return ["srun", "--ntasks=1", `--container-image=${plan.image}`, `--container-mounts=${plan.workdir}`, `--container-workdir=${plan.workdir}`];
+  throw new Error("this cluster runs no images: its executor's `containers` setting is none");
 }
 
 /** NAME=value lines for bash to source, each value quoted so that any text comes through as it is. */

@@ -1,9 +1,11 @@
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { tailOfFile } from "../../../core/file-tail.ts";
+import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
 import { batchScript, SLURM_FILES, type SlurmJobPlan, type SlurmSettings, sbatchArgs, variablesFile } from "./batch-script.ts";
-import { parseSinfo, SINFO_ARGS, type SlurmNode } from "./inventory.ts";
+import { nodeUsable, parseSinfo, SINFO_ARGS } from "./inventory.ts";
 import type { SlurmCommands } from "./slurm-commands.ts";
-import { phaseOf, type SlurmPhase } from "./states.ts";
+import { phaseOf } from "./states.ts";
 
 // Jobs on a Slurm cluster: each is written into the shared folder (its work folder, its log,
 // and a private state folder with its batch script and variables) and handed to sbatch; Slurm
@@ -19,36 +21,22 @@ export interface SlurmEngineOptions {
   /** A folder the compute nodes see at the same path: jobs live in sharedDir/jobs/<id>. */
   sharedDir: string;
   settings: SlurmSettings;
+  /** GPU models as specs name them → the cluster's gres types. */
+  gpuTypes?: Record<string, string>;
   pollIntervalMs?: number;
   /** The user whose jobs squeue lists (Plinth's own account on the cluster). */
   user: string;
 }
 
-/** What the engine tells about one job, in order: waiting (maybe again), running, ended once. */
-export interface SlurmWatcher {
-  waiting(why: string): void;
-  running(node: string): void;
-  ended(end: SlurmEnd): void;
-}
-
-export interface SlurmEnd {
-  phase: Extract<SlurmPhase, { phase: "ended" }>;
-  /** The job's exit code as its script recorded it; null when it was killed (or never ran). */
-  exitCode: number | null;
-  /** Slurm's state, e.g. COMPLETED, TIMEOUT; "" when Slurm no longer knew the job. */
-  slurmState: string;
-}
-
-export interface SlurmJobPaths {
-  workdir: string;
-  logPath: string;
+export interface SlurmJobPaths extends EngineJobPaths {
+  /** Its private folder on the shared file system: the script, the variables, the exit status. */
   stateDir: string;
 }
 
 interface Tracked {
   jobId: string;
   slurmId: string;
-  watcher: SlurmWatcher;
+  watcher: EngineWatcher;
   gpus: number;
   said: string;
 }
@@ -56,7 +44,8 @@ interface Tracked {
 /** squeue's format: id, state, reason, nodes, partition. */
 const SQUEUE_FORMAT = "%i|%T|%r|%N|%P";
 
-export class SlurmEngine {
+export class SlurmEngine implements Engine {
+  readonly kind = "slurm";
   readonly #o: SlurmEngineOptions;
   readonly #tracked = new Map<string, Tracked>();
   #timer: NodeJS.Timeout | null = null;
@@ -81,23 +70,36 @@ export class SlurmEngine {
   }
 
   /** Writes the job's script and variables and submits it; resolves with Slurm's job id. */
-  async submit(plan: Omit<SlurmJobPlan, keyof SlurmJobPaths>, watcher: SlurmWatcher): Promise<string> {
-    const paths = await this.prepare(plan.jobId);
-    const full: SlurmJobPlan = { ...plan, ...paths };
+  async submit(job: EngineJob, watcher: EngineWatcher): Promise<string> {
+    const paths = await this.prepare(job.jobId);
+    const gpuType = job.gpuModel === undefined ? undefined : this.#o.gpuTypes?.[job.gpuModel];
+    const full: SlurmJobPlan = {
+      jobId: job.jobId,
+      argv: job.argv,
+      env: job.env,
+      ...paths,
+      cpus: job.cpus,
+      memoryBytes: job.memoryBytes,
+      gpus: job.gpus,
+      ...(gpuType !== undefined && { gpuType }),
+      timeLimitMs: job.timeoutMs,
+      priority: job.priority,
+      ...(job.image && { image: job.image.reference }),
+    };
     const envPath = join(paths.stateDir, SLURM_FILES.env);
     const scriptPath = join(paths.stateDir, SLURM_FILES.script);
     await writeFile(envPath, variablesFile(full.env), { mode: 0o600 });
-    await writeFile(scriptPath, batchScript(full, envPath, join(paths.stateDir, SLURM_FILES.exitStatus)), { mode: 0o700 });
+    await writeFile(scriptPath, batchScript(full, envPath, join(paths.stateDir, SLURM_FILES.exitStatus), this.#o.settings.containers), { mode: 0o700 });
     const out = await this.#o.commands.run("sbatch", sbatchArgs(full, this.#o.settings, scriptPath));
     const slurmId = out.trim().split(";")[0]!;
     if (!/^\d+$/.test(slurmId)) throw new Error(`sbatch answered "${out.trim()}" instead of a job id`);
     await writeFile(join(paths.stateDir, SLURM_FILES.jobId), `${slurmId}\n`);
-    this.#track({ jobId: plan.jobId, slurmId, watcher, gpus: plan.gpus, said: "" });
+    this.#track({ jobId: job.jobId, slurmId, watcher, gpus: job.gpus, said: "" });
     return slurmId;
   }
 
   /** After a restart: follows the job again, from the Slurm id in its state folder; false when it has none (never submitted). */
-  async resume(jobId: string, watcher: SlurmWatcher, gpus = 0): Promise<boolean> {
+  async resume({ jobId, gpus }: Pick<EngineJob, "jobId" | "gpus">, watcher: EngineWatcher): Promise<boolean> {
     const slurmId = (await readFile(join(this.paths(jobId).stateDir, SLURM_FILES.jobId), "utf8").catch(() => "")).trim();
     if (!/^\d+$/.test(slurmId)) return false;
     this.#track({ jobId, slurmId, watcher, gpus, said: "" });
@@ -110,8 +112,16 @@ export class SlurmEngine {
     if (t) await this.#o.commands.run("scancel", [t.slurmId]);
   }
 
-  async inventory(): Promise<SlurmNode[]> {
-    return parseSinfo(await this.#o.commands.run("sinfo", SINFO_ARGS));
+  async inventory(): Promise<EngineNode[]> {
+    return parseSinfo(await this.#o.commands.run("sinfo", SINFO_ARGS)).map((n) => ({
+      name: n.name,
+      groups: n.partitions,
+      cpus: n.cpus,
+      memoryBytes: n.memoryBytes,
+      gpus: n.gpus.map((g) => ({ model: g.type, count: g.count })),
+      state: n.state,
+      usable: nodeUsable(n),
+    }));
   }
 
   /** One look at squeue for every job followed; what changed goes to the watchers. */
@@ -122,7 +132,7 @@ export class SlurmEngine {
     return this.#polling;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     this.#tracked.clear();
@@ -168,13 +178,29 @@ export class SlurmEngine {
   /** The job ended (or Slurm forgot it): its recorded exit status decides how, with Slurm's state where known. */
   async #finish(t: Tracked, slurmState: string): Promise<void> {
     this.#tracked.delete(t.jobId);
-    const recorded = (await readFile(join(this.paths(t.jobId).stateDir, SLURM_FILES.exitStatus), "utf8").catch(() => "")).trim();
+    const { stateDir, logPath } = this.paths(t.jobId);
+    const recorded = (await readFile(join(stateDir, SLURM_FILES.exitStatus), "utf8").catch(() => "")).trim();
     const exitCode = /^\d+$/.test(recorded) ? Number(recorded) : null;
     // Slurm no longer lists it: its script's record is all there is; without one it is lost.
-    const state = slurmState || (exitCode === null ? "LOST" : exitCode === 0 ? "COMPLETED" : "FAILED");
-    const phase = phaseOf({ state, reason: "", exitCode: `${exitCode ?? 0}:0` });
+    let state = slurmState || (exitCode === null ? "LOST" : exitCode === 0 ? "COMPLETED" : "FAILED");
+    // Killed before its script could write its status: Slurm's own record says by what.
+    const slurmExit = exitCode === null && slurmState ? await this.#slurmExitCode(t.slurmId) : `${exitCode ?? 0}:0`;
+    // Without cgroups, a job over its memory is killed by Slurm's accounting and marked FAILED;
+    // slurmstepd says why in the job's log.
+    if (exitCode === null && (state === "FAILED" || state === "CANCELLED") && OVER_MEMORY.test(await tailOfFile(logPath, 8192))) state = "OUT_OF_MEMORY";
+    const phase = phaseOf({ state, reason: "", exitCode: slurmExit });
     if (phase.phase !== "ended") throw new Error(`a job that ended in state ${state} read as ${phase.phase}`);
-    // Slurm's COMPLETED and FAILED say nothing the exit code does not; its own states say more.
-    t.watcher.ended({ phase, exitCode, slurmState });
+    const { phase: _, ...outcome } = phase;
+    const end: EngineEnd = { outcome, exitCode, engineState: state };
+    t.watcher.ended(end);
+  }
+
+  /** Slurm's "code:signal" for an ended job, while it still knows it. */
+  async #slurmExitCode(slurmId: string): Promise<string> {
+    const out = await this.#o.commands.run("scontrol", ["show", "job", slurmId]).catch(() => "");
+    return /\bExitCode=(\d+:\d+)/.exec(out)?.[1] ?? "0:0";
   }
 }
+
+/** What slurmstepd writes into a job's log when it kills the job for its memory (accounting or cgroup). */
+const OVER_MEMORY = /Exceeded job memory limit|oom-kill event|oom_kill event/i;
