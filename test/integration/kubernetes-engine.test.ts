@@ -116,7 +116,8 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
   test("reports a failure with its exit code", async () => {
     const e = engine({ [KWOK_OUTCOME]: "failed", [KWOK_EXIT_CODE]: "3" });
     const r = recorder();
-    await e.submit(await job(e), r.watcher);
+    // Inputs copied into the job's folder, named relative to it, go along.
+    await e.submit(await job(e, { inputs: [{ name: "data", dir: ".inputs/data" }] }), r.watcher);
     expect(await r.end()).toEqual({ exitCode: 3, engineState: "Error", outcome: { outcome: "failed", reason: "nonzero_exit", message: "Exited with code 3.", hint: null } });
   });
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
 import { engineNode, type KubeNode } from "./inventory.ts";
-import { gpuModelValues, JOB_ID_LABEL, jobManifest, jobName, type KubernetesSettings, KubernetesRefusalError, labelValue, MANAGED_BY, secretManifest } from "./job-manifest.ts";
+import { gpuModelValues, JOB_ID_LABEL, jobManifest, jobName, type KubernetesSettings, KubernetesRefusalError, labelValue, MANAGED_BY, POD_WORKDIR, secretManifest } from "./job-manifest.ts";
 import { isNotFound, type KubeClient, KubeError } from "./kube-client.ts";
 import { PodLogFollower } from "./pod-logs.ts";
 import { ResourceWatch } from "./resource-watch.ts";
@@ -59,7 +59,9 @@ export class KubernetesEngine implements Engine {
     await mkdir(p.workdir, { recursive: true });
     await mkdir(p.stateDir, { recursive: true, mode: 0o700 });
     await chmod(p.stateDir, 0o700);
-    return { workdir: p.workdir, logPath: p.logPath };
+    // seenAs: where the pod has the folder (EngineJobPaths.seenAs), for paths given to the job.
+    const paths = { workdir: p.workdir, logPath: p.logPath, seenAs: POD_WORKDIR };
+    return paths;
   }
 
   #api(kind: "jobs" | "secrets" | "pods", name?: string): string {
@@ -70,7 +72,8 @@ export class KubernetesEngine implements Engine {
   async submit(job: EngineJob, watcher: EngineWatcher): Promise<string> {
     await this.prepare(job.jobId);
     const p = this.paths(job.jobId);
-    const outside = job.inputs.find((i) => relative(p.workdir, i.dir).startsWith(".."));
+    // Inputs' folders are given relative to the job's folder, or as paths on this machine.
+    const outside = job.inputs.find((i) => relative(p.workdir, resolve(p.workdir, i.dir)).startsWith(".."));
     if (outside) throw new KubernetesRefusalError(`The input ${outside.name} is not in the job's folder, which is all its pod receives.`, "Put the job's inputs in its folder before submitting it to Kubernetes.");
     let gpuModels: string[] = [];
     if (job.gpus > 0 && job.gpuModel !== undefined && job.gpuModel.trim() !== "*") {
