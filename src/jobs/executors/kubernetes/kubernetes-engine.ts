@@ -219,16 +219,25 @@ export class KubernetesEngine implements Engine {
   }
 
   #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
-    const t = this.#tracked.get(o.metadata.labels?.[JOB_ID_LABEL] ?? "");
+    const t = this.#tracked.get(o.metadata?.labels?.[JOB_ID_LABEL] ?? "");
     if (!t) return;
     t.apply(kind === "pods" ? "pod" : "job", type, o);
-    this.#evaluate(t);
+    this.#evaluateFromWatch(t);
+  }
+
+  /** A watcher that throws must not stop the watch (it would read the same event again and again). */
+  #evaluateFromWatch(t: TrackedJob): void {
+    try {
+      this.#evaluate(t);
+    } catch (e) {
+      this.#o.logger?.warn(`following job ${t.jobId} failed: ${(e as Error).message}`);
+    }
   }
 
   #relisted(kind: "pods" | "jobs", items: Array<KubeJob | KubePod>): void {
     for (const t of this.#tracked.values()) {
       t.listed(kind === "pods" ? "pod" : "job", items);
-      this.#evaluate(t);
+      this.#evaluateFromWatch(t);
     }
   }
 
@@ -253,7 +262,7 @@ export class KubernetesEngine implements Engine {
       t.said = "running";
       t.watcher.running(phase.where);
       // Its folder has been fetched: the key is of no more use.
-      void this.#o.handout.revoke(t.jobId);
+      this.#revoke(t.jobId);
       this.#followLogs(t);
     }
   }
@@ -268,12 +277,17 @@ export class KubernetesEngine implements Engine {
   #end(t: TrackedJob, end: EngineEnd): void {
     this.#tracked.delete(t.label);
     const { stateDir } = this.paths(t.jobId);
-    void this.#o.handout.revoke(t.jobId);
+    this.#revoke(t.jobId);
     // The log is read out before the end is told, so the log is whole when the job shows ended.
     const logs = t.logs?.finish() ?? Promise.resolve();
     void logs
       .then(() => writeFile(join(stateDir, END_FILE), JSON.stringify(end), { mode: 0o600 }))
       .catch((e) => this.#o.logger?.warn(`could not keep how job ${t.jobId} ended: ${e.message}`))
-      .then(() => t.watcher.ended(end));
+      .then(() => t.watcher.ended(end))
+      .catch((e) => this.#o.logger?.warn(`telling that job ${t.jobId} ended failed: ${e.message}`));
+  }
+
+  #revoke(jobId: string): void {
+    this.#o.handout.revoke(jobId).catch((e) => this.#o.logger?.warn(`could not revoke the folder key of job ${jobId}: ${e.message}`));
   }
 }
