@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { batchScript, sbatchArgs, shellQuote, type SlurmJobPlan, variablesFile } from "../../src/jobs/executors/slurm/batch-script.ts";
+import { batchScript, sbatchArgs, shellQuote, type SlurmJobPlan, slurmTime, variablesFile } from "../../src/jobs/executors/slurm/batch-script.ts";
 import { nodeUsable, parseGres, parseSinfo } from "../../src/jobs/executors/slurm/inventory.ts";
 import { phaseOf, waitingWords } from "../../src/jobs/executors/slurm/states.ts";
 
@@ -35,13 +35,26 @@ describe("a job as a Slurm batch job", () => {
     expect(joined).toContain("--cpus-per-task 2");
     expect(joined).toContain(`--mem ${3 * 1024 + 1}M`);
     expect(joined).toContain("--gres gpu:a100:2");
-    expect(joined).toContain("--time 91");
+    expect(joined).toContain("--time 90:01");
     expect(joined).toContain("--nice 2000");
     expect(joined).toContain("--partition gpu --account lab");
     expect(args.at(-1)).toBe("/shared/plinth/state/job-1/batch.sh");
     expect(joined).not.toContain("s3cr3t");
     expect(joined).not.toContain("train.py");
     expect(sbatchArgs({ ...plan, gpuType: undefined, priority: 10, timeLimitMs: null }, { gpuOption: "gpus" }, "s").join(" ")).toMatch(/--gpus 2(?!.*--nice)(?!.*--time)/);
+  });
+
+  it("writes time limits to the second, and runs an image through the cluster's container support", () => {
+    expect(slurmTime(30_000)).toBe("0:30");
+    expect(slurmTime(2 * 3600_000)).toBe("120:00");
+    const inImage = { ...plan, image: "docker://ghcr.io/lab/torch:2.4" };
+    const apptainer = batchScript(inImage, "/s/v.sh", "/s/exit", "apptainer");
+    expect(apptainer).toContain(`apptainer exec --nv --bind ${plan.workdir} --pwd ${plan.workdir} docker://ghcr.io/lab/torch:2.4 python train.py`);
+    const pyxis = batchScript(inImage, "/s/v.sh", "/s/exit", "pyxis");
+    expect(pyxis).toContain(`srun --ntasks=1 --container-image=docker://ghcr.io/lab/torch:2.4 --container-mounts=${plan.workdir} --container-workdir=${plan.workdir} python train.py`);
+    expect(() => batchScript(inImage, "/s/v.sh", "/s/exit", "none")).toThrow(/runs no images/);
+    // Without an image the command runs as it is, whatever the setting.
+    expect(batchScript(plan, "/s/v.sh", "/s/exit", "apptainer")).not.toContain("apptainer");
   });
 
   it("runs the command with its variables exactly as given, and writes down its exit status (real bash)", () => {
@@ -93,6 +106,7 @@ describe("what Slurm says, in Plinth's words", () => {
   it("says why a job waits in plain words", () => {
     expect(waitingWords({ reason: "Priority", partition: "main" })).toBe("waiting behind jobs of higher priority on partition main");
     expect(waitingWords({ reason: "(ReqNodeNotAvail, UnavailableNodes:n1)" })).toContain("down, drained or reserved");
+    expect(waitingWords({ reason: "Nodes required for job are DOWN, DRAINED or reserved for jobs in higher priority partitions", partition: "gpu" })).toBe("waiting: the nodes it needs are down, drained or reserved on partition gpu");
     expect(waitingWords({ reason: "QOSMaxGRESPerUser" })).toContain("GPU limit");
     expect(waitingWords({ reason: "AssocMaxJobsLimit" })).toContain("running jobs");
     expect(waitingWords({ reason: "SomethingNew" })).toBe("waiting (SomethingNew)");

@@ -59,13 +59,19 @@ export function sbatchArgs(plan: SlurmJobPlan, settings: SlurmSettings, scriptPa
     const type = plan.gpuType ? `${plan.gpuType}:` : "";
     args.push(...(settings.gpuOption === "gpus" ? ["--gpus", `${type}${plan.gpus}`] : ["--gres", `gpu:${type}${plan.gpus}`]));
   }
-  if (plan.timeLimitMs !== null) args.push("--time", String(Math.max(1, Math.ceil(plan.timeLimitMs / 60_000))));
+  if (plan.timeLimitMs !== null) args.push("--time", slurmTime(plan.timeLimitMs));
   // Only Slurm's administrators may lower a job's nice below 0: a low priority raises it.
   if (plan.priority < 0) args.push("--nice", String(-plan.priority * 100));
   if (settings.partition) args.push("--partition", settings.partition);
   if (settings.account) args.push("--account", settings.account);
   args.push(scriptPath);
   return args;
+}
+
+/** A time limit as sbatch reads it, to the second: "minutes:seconds" (e.g. 90:00 for 1h30m). */
+export function slurmTime(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
 /** The batch script: the variables read from their file, the command, its exit status written down. */

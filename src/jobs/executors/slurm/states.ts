@@ -64,8 +64,10 @@ export function phaseOf(job: SlurmJobState): SlurmPhase {
 export function waitingWords(job: Pick<SlurmJobState, "reason" | "partition" | "gpus">): string {
   const partition = job.partition ? ` on partition ${job.partition}` : "";
   const gpus = job.gpus ? `${job.gpus} GPU${job.gpus === 1 ? "" : "s"}` : "free CPUs and memory";
-  const reason = job.reason.replace(/^\((.*)\)$/, "$1");
-  if (reason === "Resources" || reason === "Nodes_required_for_job_are_DOWN,_DRAINED_or_reserved_for_jobs_in_higher_priority_partitions") return `waiting for ${gpus}${partition}`;
+  // squeue writes some reasons with spaces, scontrol with underscores.
+  const reason = job.reason.replace(/^\((.*)\)$/, "$1").replaceAll(" ", "_");
+  if (reason === "Resources") return `waiting for ${gpus}${partition}`;
+  if (reason === "Nodes_required_for_job_are_DOWN,_DRAINED_or_reserved_for_jobs_in_higher_priority_partitions") return `waiting: the nodes it needs are down, drained or reserved${partition}`;
   if (reason === "Priority") return `waiting behind jobs of higher priority${partition}`;
   if (reason === "None" || reason === "") return `waiting to be scheduled${partition}`;
   if (reason === "BeginTime") return "waiting for its start time";
@@ -80,5 +82,5 @@ export function waitingWords(job: Pick<SlurmJobState, "reason" | "partition" | "
   if (/^(QOS|Assoc)(Grp|Max).*(CPU|Mem|Node)/.test(reason)) return "waiting: your account's CPU or memory limit on the cluster is reached";
   if (reason.startsWith("Reservation")) return "waiting for a reservation (maintenance, or one it needs)";
   if (reason === "BadConstraints" || reason === "InvalidAccount" || reason === "InvalidQOS") return `waiting, and it cannot start as asked: ${reason}`;
-  return `waiting (${reason})`;
+  return `waiting (${job.reason.replace(/^\((.*)\)$/, "$1")})`;
 }
