@@ -12,9 +12,11 @@ export async function followJob(client: ApiClient, jobId: string, opts: { quiet:
   while (true) {
     let job = id === jobId ? await client.request<JobView>("GET", `/api/v1/jobs/${id}`) : await appeared(client, id);
     while (job.state === "queued") {
-      const note = job.queue
-        ? `queued: position ${job.queue.position}${job.queue.expectedStartAt ? `, expected to start ${whenText(job.queue.expectedStartAt)}` : ""}`
-        : "queued";
+      const note = job.executor !== "local"
+        ? `queued on ${job.executor}${job.waiting ? `: ${job.waiting.charAt(0).toLowerCase()}${job.waiting.slice(1)}` : ""}`
+        : job.queue
+          ? `queued: position ${job.queue.position}${job.queue.expectedStartAt ? `, expected to start ${whenText(job.queue.expectedStartAt)}` : ""}`
+          : "queued";
       if (!opts.quiet && note !== lastNote) process.stderr.write(`${note}\n`);
       lastNote = note;
       await sleep(500);
@@ -29,7 +31,8 @@ export async function followJob(client: ApiClient, jobId: string, opts: { quiet:
     }
     if (!opts.quiet && job.state !== "cancelled") {
       const gpus = job.assignedGpus.length ? ` on GPU ${job.assignedGpus.map((g) => `${g.index} (${g.model})`).join(", ")}` : "";
-      process.stderr.write(`running ${job.id}${gpus}\n`);
+      const where = job.executor !== "local" ? ` on ${job.executor}${job.node ? ` (node ${job.node})` : ""}` : "";
+      process.stderr.write(`running ${job.id}${where}${gpus}\n`);
     }
     const body = await client.stream(`/api/v1/jobs/${id}/logs?follow=true`);
     for await (const chunk of body) process.stdout.write(chunk);

@@ -15,6 +15,7 @@ interface RunFlags {
   timeout?: string;
   priority?: string;
   team?: string;
+  executor?: string;
   visibility?: string;
   estimate?: string;
   retries?: string;
@@ -49,6 +50,7 @@ export function registerRun(program: Command, exit: (code: number) => void): voi
     .option("--timeout <duration>", "stop after this long, e.g. 2h")
     .option("--priority <n>", "-100..100, higher runs sooner")
     .option("--team <team>", "the team the job belongs to (default: your primary team)")
+    .option("--executor <name>", "where to run it: local, or a cluster the server names (`plinth cluster` lists them); default: the server's routing rules choose")
     .option("--visibility <who>", "who may see the job and its log: private, team (default) or public")
     .option("--estimate <duration>", "expected run time; short jobs start sooner")
     .option("--retries <n>", "retry this many times if the job is lost")
@@ -150,6 +152,7 @@ async function buildSpec(command: string[], flags: RunFlags): Promise<Record<str
   if (flags.estimate !== undefined) setByFlag(spec, "estimate", "estimate", flags.estimate);
   if (flags.priority !== undefined) setByFlag(spec, "priority", "priority", number(flags.priority, "--priority"));
   if (flags.team !== undefined) setByFlag(spec, "team", "team", flags.team);
+  if (flags.executor !== undefined) setByFlag(spec, "executor", "executor", flags.executor);
   if (flags.visibility !== undefined) setByFlag(spec, "visibility", "visibility", flags.visibility);
   if (flags.retries !== undefined) setByFlag(spec, "retries", "retries", number(flags.retries, "--retries"));
   if (flags.env.length) {

@@ -9,6 +9,7 @@ import { formatBytes, formatRelative, formatTime } from "../lib/format";
 import { usePageTitle } from "../lib/usePageTitle";
 import { useUsers } from "../lib/users";
 import { GpuModel } from "../components/GpuModel";
+import { ClusterExecutorCard } from "./cluster/ClusterExecutorCard";
 
 type Node = ClusterData["nodes"][number];
 
@@ -27,7 +28,7 @@ export default function Cluster() {
   return (
     <Stack gap="md">
       <Title order={1}>Cluster</Title>
-      <Text>The machines Plinth runs jobs on, what each GPU is doing now, and the jobs waiting for room, in the order they will start.</Text>
+      <Text>The machines Plinth runs jobs on, what each GPU is doing now, and the jobs waiting for room, in the order they will start{data?.executors.length ? "; then the clusters jobs can also run on" : ""}.</Text>
       {data && <Loaded when name="cluster" />}
       {data?.nodes.map((n) => (
         <NodeCard key={n.name} node={n} jobs={jobs} />
@@ -74,6 +75,9 @@ export default function Cluster() {
           </Table.ScrollContainer>
         )}
       </Paper>
+      {data?.executors.map((e) => (
+        <ClusterExecutorCard key={e.name} executor={e} jobs={[...jobs.values()]} />
+      ))}
     </Stack>
   );
 }

@@ -56,6 +56,7 @@ export default function JobPage() {
         <JobActions job={j} />
       </Group>
       {j.heldBy ? <HeldNote heldBy={j.heldBy} position={j.queue?.position ?? null} /> : j.queue && <QueueNote position={j.queue.position} expectedStartAt={j.queue.expectedStartAt} />}
+      {j.state === "queued" && j.executor !== "local" && <ClusterQueueNote executor={j.executor} waiting={j.waiting} />}
       {j.failure && j.state !== "succeeded" && <FailureAlert job={j} />}
       {j.warning && <WarningAlert warning={j.warning} />}
       <Grid>
@@ -80,6 +81,18 @@ function QueueNote({ position, expectedStartAt }: { position: number; expectedSt
       {expectedStartAt
         ? `Expected to start around ${formatTime(expectedStartAt)}, when the resources it asked for should be free.`
         : "It starts as soon as the resources it asked for are free."}{" "}
+      <Anchor component={Link} to="/cluster">
+        See the cluster
+      </Anchor>
+    </Alert>
+  );
+}
+
+/** A job waiting in a cluster's own queue (Slurm, Kubernetes), with the cluster's reason in words. */
+function ClusterQueueNote({ executor, waiting }: { executor: string; waiting: string | null }) {
+  return (
+    <Alert variant="light" color="gray" icon={<IconClock aria-hidden />} title={`Waiting on ${executor}`} data-testid="cluster-waiting">
+      {waiting ?? "Being submitted to the cluster."} The cluster decides when it starts.{" "}
       <Anchor component={Link} to="/cluster">
         See the cluster
       </Anchor>
@@ -159,6 +172,7 @@ function Resources({ job }: { job: JobDetail }) {
   rows.push(["Time limit", job.timeoutMs ? formatDuration(job.timeoutMs) : "none"]);
   if (job.estimateMs) rows.push(["Estimated run time", formatDuration(job.estimateMs)]);
   rows.push(["Priority", job.priority]);
+  if (job.executor !== "local") rows.push(["Executor", job.engineId ? `${job.executor} (its id there: ${job.engineId})` : job.executor]);
   if (job.node) rows.push(["Node", job.node]);
   if (job.peakMemoryBytes !== null) rows.push(["Peak memory", formatBytes(job.peakMemoryBytes)]);
   if (job.exitCode !== null || job.signal) rows.push(["Exit", job.signal ? `signal ${job.signal}` : `code ${job.exitCode}`]);

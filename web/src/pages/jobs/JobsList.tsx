@@ -161,7 +161,9 @@ function JobRow({ job, user, team }: { job: Job; user: string; team: string }) {
     job.state === "queued"
       ? job.queue
         ? `#${job.queue.position} in queue${job.heldBy ? `, held: ${heldShort(job.heldBy)}` : ""}`
-        : "waiting"
+        : job.executor !== "local"
+          ? `on ${job.executor}: ${job.waiting ?? "being submitted"}`
+          : "waiting"
       : job.durations.runningMs !== null
         ? formatDuration(job.durations.runningMs)
         : job.startedAt
