@@ -65,6 +65,13 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     rmSync(staging, { recursive: true, force: true });
   });
 
+  /** Waits until the object is gone from the namespace (the garbage collector works in the background). */
+  async function gone(kind: "job" | "secret", name: string): Promise<void> {
+    for (const deadline = Date.now() + 20_000; kubectl(kube, ["-n", namespace, "get", kind, name, "--ignore-not-found"]).trim() !== ""; await sleep(100)) {
+      if (Date.now() > deadline) throw new Error(`${kind} ${name} is still there`);
+    }
+  }
+
   function engine(annotations: Record<string, string> = {}, settings: Partial<KubernetesSettings> = {}): KubernetesEngine {
     const e = new KubernetesEngine({
       client,
@@ -109,6 +116,8 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     // The key is of no use once the pod has started.
     expect(readFileSync(join(staging, "jobs", j.jobId, "state", "end.json"), "utf8")).toContain("Succeeded");
     expect(existsSync(join(staging, "jobs", j.jobId, "state", "workdir-key.sha256"))).toBe(false);
+    // Its variables do not stay on the cluster once it has ended.
+    await gone("secret", name);
     // kwok keeps no logs: said once, quietly.
     await r.until(() => warnings.some((w) => w.includes("not available from Kubernetes")));
   });
@@ -181,9 +190,7 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     const { e, r, j, name } = await running({ [KWOK_OUTCOME]: "running" });
     await e.cancel(j.jobId);
     expect(await r.end()).toEqual({ exitCode: null, engineState: "Deleted", outcome: { outcome: "failed", reason: "cancelled", message: "Cancelled.", hint: null } });
-    for (const deadline = Date.now() + 20_000; kubectl(kube, ["-n", namespace, "get", "secret", name, "--ignore-not-found"]).trim() !== ""; await sleep(200)) {
-      if (Date.now() > deadline) throw new Error("the Secret outlived its Job");
-    }
+    await gone("secret", name);
     await e.cancel(j.jobId); // again: nothing to do
   });
 
@@ -269,9 +276,7 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     const end = await r.end();
     expect(end).toMatchObject({ exitCode: null, engineState: "ImagePullBackOff", outcome: { reason: "start_failed" } });
     expect(end.outcome.outcome === "failed" && end.outcome.message).toContain("plinth.invalid/job:1");
-    for (const deadline = Date.now() + 20_000; kubectl(kube, ["-n", namespace, "get", "job", name, "--ignore-not-found"]).trim() !== ""; await sleep(200)) {
-      if (Date.now() > deadline) throw new Error("the Job was not deleted");
-    }
+    await gone("job", name);
   });
 
   test("lists the node with its 4 GPUs", async () => {

@@ -278,6 +278,8 @@ export class KubernetesEngine implements Engine {
     this.#tracked.delete(t.label);
     const { stateDir } = this.paths(t.jobId);
     this.#revoke(t.jobId);
+    // The job's variables are of no more use: they do not stay on the cluster while its Job is kept.
+    this.#o.client.delete(this.#api("secrets", t.name)).catch(() => {});
     // The log is read out before the end is told, so the log is whole when the job shows ended.
     const logs = t.logs?.finish() ?? Promise.resolve();
     void logs
