@@ -21,6 +21,8 @@ export interface JobExitsOptions {
   changed(row: Pick<JobRow, "id" | "state" | "user_id">): void;
   /** A job with this name ended its run: the typical run time of its name may have moved. */
   ran(name: string): void;
+  /** Where a cluster job's outputs are (and the real path that folder must have); null for a job of this machine. */
+  outputsFolder?(row: JobRow): Promise<{ workdir: string; realPath?: string } | null>;
 }
 
 /** Writes down how jobs end: their final state and exit details, their saved outputs, and the retry they earn. */
@@ -83,7 +85,8 @@ export class JobExits {
 
   /** Saves a succeeded job's outputs as dataset versions; then it has succeeded, or failed with output_not_saved. */
   async saveOutputs(row: JobRow): Promise<void> {
-    const paths = { workdir: this.#o.runDirs.workdir(row.id), logPath: this.#o.runDirs.logPath(row.id) };
+    const cluster = await this.#o.outputsFolder?.(row);
+    const paths = { workdir: cluster?.workdir ?? this.#o.runDirs.workdir(row.id), logPath: this.#o.runDirs.logPath(row.id), ...(cluster?.realPath && { workdirRealPath: cluster.realPath }) };
     const result = this.#o.data ? await this.#o.data.save(row, paths) : { ok: false as const, message: "The outputs were not saved: this server keeps no datasets.", hint: "Ask a Keeper about datasets." };
     const now = this.#o.clock.now();
     const patch: JobPatch = result.ok

@@ -35,6 +35,13 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** A view no job has asked for in this long goes at the next pruning. */
 const VIEW_IDLE_MS = 3_600_000;
 
+/** Where a job's outputs are read: its working folder, and the real path that folder must have where the job could have swapped what is above it. */
+export interface OutputPaths {
+  workdir: string;
+  logPath: string;
+  workdirRealPath?: string;
+}
+
 export class JobData {
   readonly #o: JobDataOptions;
   #pruneTimer: NodeJS.Timeout | null = null;
@@ -139,14 +146,14 @@ export class JobData {
    * Saves each output folder of a job that succeeded as a new version, as its owner. Outputs
    * already saved (by a server that stopped before it recorded the end) are not saved again.
    */
-  async save(row: JobRow, paths: { workdir: string; logPath: string }): Promise<SaveResult> {
+  async save(row: JobRow, paths: OutputPaths): Promise<SaveResult> {
     return this.#save(row, paths).catch((err: Error) => {
       this.#o.logger.error({ err, jobId: row.id }, "could not save a job's outputs");
       return { ok: false, message: `The outputs were not saved: ${err.message}`, hint: "The server log has details; `plinth jobs retry` runs the job again." };
     });
   }
 
-  async #save(row: JobRow, paths: { workdir: string; logPath: string }): Promise<SaveResult> {
+  async #save(row: JobRow, paths: OutputPaths): Promise<SaveResult> {
     const outputs = (JSON.parse(row.normalized) as NormalizedJob).outputs ?? [];
     if (outputs.length === 0) return { ok: true };
     const owner = await this.#o.principalFor(row.user_id);
@@ -166,9 +173,9 @@ export class JobData {
   }
 
   /** Saves one output folder; what went wrong, when something did. */
-  async #saveOne(row: JobRow, teamId: string, owner: Principal, out: JobOutput, paths: { workdir: string; logPath: string }): Promise<{ message: string; hint: string } | null> {
+  async #saveOne(row: JobRow, teamId: string, owner: Principal, out: JobOutput, paths: OutputPaths): Promise<{ message: string; hint: string } | null> {
     const variable = dataEnvName("output", out.name);
-    const folder = await OutputFolder.open(paths.workdir, out.path);
+    const folder = await OutputFolder.open(paths.workdir, out.path, paths.workdirRealPath);
     if ("problem" in folder) {
       const why = folder.problem === "missing" ? `the job left no folder ${out.path} ($${variable})` : folder.problem === "link" ? `${out.path} is a symbolic link, which is never followed` : `${out.path} is not a folder`;
       return { message: `Output '${out.name}': ${why}.`, hint: OUTPUT_HINT };

@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { type FileHandle, mkdir, open, readdir } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readdir, readlink } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { problems } from "../core/errors.ts";
 import type { OutputFile } from "../data/ports.ts";
@@ -41,14 +41,21 @@ export class OutputFolder {
     this.#owner = owner;
   }
 
-  /** Opens `path` (relative, as the spec normalised it) inside the job's working folder; the folder's owner is the job's user. */
-  static async open(workdir: string, path: string): Promise<OutputFolder | { problem: OpenProblem }> {
+  /**
+   * Opens `path` (relative, as the spec normalised it) inside the job's working folder; the
+   * folder's owner is the job's user. With `realPath`, the working folder opened must be that
+   * one by its descriptor: a job on a shared file system could swap a folder above it.
+   */
+  static async open(workdir: string, path: string, realPath?: string): Promise<OutputFolder | { problem: OpenProblem }> {
     const work = await open(workdir, FOLDER).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return null;
+      if (err.code === "ELOOP" || err.code === "ENOTDIR") return "link" as const;
       throw err;
     });
     if (!work) return { problem: "missing" };
+    if (work === "link") return { problem: "link" };
     try {
+      if (realPath !== undefined && (await readlink(inside(work)).catch(() => "")) !== realPath) return { problem: "link" };
       const owner = (await work.stat({ bigint: true })).uid;
       const found = await descend(work, components(path));
       if ("problem" in found) return found;

@@ -101,7 +101,7 @@ export class JobService {
     this.#queueView = new QueueView(opts.clock, this.#quotas, () => this.#scheduleInput());
     this.#retries = new Retries(opts.store, opts.logger, (user, spec, extra) => this.submit(user, spec, extra));
     const changed = (row: Pick<JobRow, "id" | "state" | "user_id">) => this.#changed(row);
-    this.#exits = new JobExits({ ...opts, retries: this.#retries, changed, ran: (name) => this.#medians.delete(name) });
+    this.#exits = new JobExits({ ...opts, retries: this.#retries, changed, ran: (name) => this.#medians.delete(name), outputsFolder: (row) => this.#engines.outputsFolder(row) });
     const clusters = opts.clusters ?? [];
     this.#engines = new EngineJobs({ ...opts, clusters, retries: this.#retries, preparation: opts, changed, recordExit: (row, info, now) => this.#exits.recordExit(row, info, now) });
     this.#router = new ExecutorRouter({

@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
@@ -147,6 +147,32 @@ describeWithSlurm("jobs on a Slurm cluster through Plinth", ({ slurm, test }) =>
     expect(unknown.body.hint).toMatch(/local, hpc/);
   });
 
+  test("a job's outputs come back from the shared folder as a dataset version", async () => {
+    const job = (await api("POST", "/api/v1/jobs", { script: "mkdir -p out && echo 0.93 > out/accuracy.txt", executor: "hpc", outputs: { metrics: "out/" } })).body;
+    const done = await waitForJob(api, job.id, undefined, 60_000);
+    expect(done.state, JSON.stringify(done.failure)).toBe("succeeded");
+    const saved = (await api("GET", `/api/v1/jobs/${job.id}`)).body.outputs;
+    expect(saved[0]).toMatchObject({ name: "metrics" });
+  });
+
+  test("a job that swaps its shared folder for a link gets none of this machine's files read: not as its log, not as its outputs", async () => {
+    // What the link leads to: files of this machine a member must not see through Plinth.
+    const bait = join(root, "bait");
+    mkdirSync(join(bait, "work", "out"), { recursive: true });
+    // Its script's exit status lands here through the link, so Plinth goes on to read outputs.
+    mkdirSync(join(bait, "state"), { recursive: true });
+    writeFileSync(join(bait, "output.log"), "CANARY-LOG\n");
+    writeFileSync(join(bait, "work", "out", "stolen.txt"), "CANARY-OUTPUT\n");
+    chmodSync(bait, 0o755);
+    const script = `echo before; cd ..; d=$(pwd); mkdir -p work/out; echo mine > work/out/a.txt; mv "$d" "$d.moved"; ln -s ${bait} "$d"; sleep 1; echo after`;
+    const job = (await api("POST", "/api/v1/jobs", { script, executor: "hpc", outputs: { loot: "out/" } })).body;
+    const done = await waitForJob(api, job.id, undefined, 60_000);
+    const log = (await api("GET", `/api/v1/jobs/${job.id}/logs`)).body as string;
+    expect(log).not.toContain("CANARY");
+    expect(done).toMatchObject({ state: "failed", failure: { reason: "output_not_saved" } });
+    expect(JSON.stringify(done)).not.toContain("CANARY");
+  });
+
   test("the cluster page lists the cluster's nodes, partitions and GPUs", async () => {
     const cluster = (await api("GET", "/api/v1/cluster")).body;
     const hpc = cluster.executors.find((e: { name: string }) => e.name === "hpc");
@@ -165,7 +191,8 @@ describeWithSlurm("jobs on a Slurm cluster through Plinth", ({ slurm, test }) =>
     const done = await waitForJob(api, job.id, undefined, 60_000);
     expect(done.state).toBe("succeeded");
     expect((await api("GET", `/api/v1/jobs/${job.id}/logs`)).body).toContain("survived");
-    // Nothing of the job's is left in Plinth's own runs folder but the links to the shared one.
+    // Plinth keeps its own copy of the log, and a link to the job's shared folder.
     expect(readdirSync(join(dataDir, "runs", job.id)).sort()).toEqual(["output.log", "work"]);
+    expect(lstatSync(join(dataDir, "runs", job.id, "output.log")).isFile()).toBe(true);
   });
 });

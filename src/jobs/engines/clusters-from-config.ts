@@ -9,6 +9,7 @@ import { KubernetesEngine } from "../executors/kubernetes/kubernetes-engine.ts";
 import { WorkdirHandout } from "../executors/kubernetes/workdir-handout.ts";
 import { SlurmCommands } from "../executors/slurm/slurm-commands.ts";
 import { SlurmEngine } from "../executors/slurm/slurm-engine.ts";
+import { RunDirs } from "../run-dirs.ts";
 import type { ClusterExecutor } from "./engine-jobs.ts";
 
 // The clusters under `executors:` made into engines. Nothing is contacted here: a cluster that
@@ -25,14 +26,14 @@ export function clustersFromConfig(config: Config, logger: Logger): Clusters {
   const kubernetesDir = join(config.dataDir, "clusters", "kubernetes");
   let handout: WorkdirHandout | null = null;
   const clusters = Object.entries(config.executors).map(([name, settings]): ClusterExecutor => {
-    if (settings.kind === "slurm") return slurmCluster(name, settings);
+    if (settings.kind === "slurm") return slurmCluster(name, settings, new RunDirs(config.dataDir));
     handout ??= new WorkdirHandout(kubernetesDir);
     return kubernetesCluster(name, settings, kubernetesDir, handout, logger);
   });
   return { clusters, handout };
 }
 
-function slurmCluster(name: string, s: SlurmExecutorConfig): ClusterExecutor {
+function slurmCluster(name: string, s: SlurmExecutorConfig, runDirs: RunDirs): ClusterExecutor {
   const engine = new SlurmEngine({
     commands: new SlurmCommands({ ...(s.bin && { bin: s.bin }), ...(s.conf && { conf: s.conf }) }),
     sharedDir: s.sharedDir,
@@ -40,6 +41,8 @@ function slurmCluster(name: string, s: SlurmExecutorConfig): ClusterExecutor {
     gpuTypes: s.gpuTypes,
     pollIntervalMs: parseDuration(s.pollInterval) ?? 2000,
     user: s.user ?? userInfo().username,
+    // The shared log is copied into the job's own folder here, where it is read like any job's.
+    logPathOf: (jobId) => runDirs.logPath(jobId),
   });
   return {
     name,

@@ -164,7 +164,7 @@ export class EngineJobs {
         continue;
       }
       const job = JSON.parse(row.normalized) as NormalizedJob;
-      const followed = await cluster.engine.resume({ jobId: row.id, gpus: job.resources.gpus }, this.#watcher(row.id)).catch((err: unknown) => {
+      const followed = await cluster.engine.resume({ jobId: row.id, gpus: job.resources.gpus, engineId: row.engine_id }, this.#watcher(row.id)).catch((err: unknown) => {
         this.#o.logger.warn({ err, jobId: row.id }, "could not follow a cluster job again; it is marked lost");
         return false;
       });
@@ -173,6 +173,15 @@ export class EngineJobs {
       } else if (row.state === "queued" && row.engine_id === null) await this.dispatch(row, job);
       else if (row.state === "queued" || row.state === "running") await this.#lose(row, `${row.executor} no longer knows the job.`);
     }
+  }
+
+  /** Where a cluster job's outputs are read from, and the real path that folder must have; null for a job of this machine. */
+  async outputsFolder(row: JobRow): Promise<{ workdir: string; realPath?: string } | null> {
+    const cluster = this.#clusters.get(row.executor);
+    if (!cluster) return null;
+    const paths = cluster.engine.paths(row.id);
+    const realPath = await cluster.engine.workdirRealPath?.(row.id);
+    return { workdir: paths.workdir, ...(realPath && { realPath }) };
   }
 
   async cancel(row: JobRow): Promise<void> {

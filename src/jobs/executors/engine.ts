@@ -81,12 +81,20 @@ export interface EngineNode {
 
 export interface Engine {
   readonly kind: "slurm" | "kubernetes";
+  /** Where the job's folders are, without making them. */
+  paths(jobId: string): EngineJobPaths;
   /** Makes the job's folders and says where they are; its code and inputs go there next. */
   prepare(jobId: string): Promise<EngineJobPaths>;
   /** Submits the job; resolves with the engine's id for it once the engine has it. */
   submit(job: EngineJob, watcher: EngineWatcher): Promise<string>;
-  /** After a restart of Plinth: follows the job again; false when the engine never had it. */
-  resume(job: Pick<EngineJob, "jobId" | "gpus">, watcher: EngineWatcher): Promise<boolean>;
+  /** After a restart of Plinth: follows the job again (by the engine's id Plinth recorded, when it has one); false when the engine never had it. */
+  resume(job: Pick<EngineJob, "jobId" | "gpus"> & { engineId?: string | null }, watcher: EngineWatcher): Promise<boolean>;
+  /**
+   * The real path (no symbolic links) the job's working folder must have, where the job could
+   * change what is above it (a shared file system it writes as the same account): reading its
+   * outputs checks the folder it opened is that one. Absent: the folder is Plinth's alone.
+   */
+  workdirRealPath?(jobId: string): Promise<string>;
   /** Asks the engine to stop the job; its end comes through the watcher. Idempotent. */
   cancel(jobId: string): Promise<void>;
   inventory(): Promise<EngineNode[]>;

@@ -2,8 +2,9 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { tailOfFile } from "../../../core/file-tail.ts";
 import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
-import { batchScript, SLURM_FILES, type SlurmJobPlan, type SlurmSettings, sbatchArgs, variablesFile } from "./batch-script.ts";
+import { batchScript, SLURM_FILES, type SlurmJobPlan, type SlurmSettings, sbatchArgs, slurmJobName, variablesFile } from "./batch-script.ts";
 import { nodeUsable, parseSinfo, SINFO_ARGS } from "./inventory.ts";
+import { LogMirror } from "./log-mirror.ts";
 import type { SlurmCommands } from "./slurm-commands.ts";
 import { phaseOf } from "./states.ts";
 
@@ -26,12 +27,22 @@ export interface SlurmEngineOptions {
   pollIntervalMs?: number;
   /** The user whose jobs squeue lists (Plinth's own account on the cluster). */
   user: string;
+  /**
+   * Where Plinth keeps a job's log on its own disk: the shared log is copied there as it grows
+   * (see log-mirror.ts). Unset: Plinth reads the shared log itself (tests of the engine alone).
+   */
+  logPathOf?: (jobId: string) => string;
 }
 
 export interface SlurmJobPaths extends EngineJobPaths {
   /** Its private folder on the shared file system: the script, the variables, the exit status. */
   stateDir: string;
+  /** The log Slurm writes, on the shared file system. */
+  sharedLogPath: string;
 }
+
+/** The job's log in its shared folder. */
+const SHARED_LOG = "output.log";
 
 interface Tracked {
   jobId: string;
@@ -42,7 +53,7 @@ interface Tracked {
 }
 
 /** squeue's format: id, state, reason, nodes, partition. */
-const SQUEUE_FORMAT = "%i|%T|%r|%N|%P";
+const SQUEUE_FORMAT = "%i|%T|%r|%N|%P|%j";
 
 export class SlurmEngine implements Engine {
   readonly kind = "slurm";
@@ -50,14 +61,17 @@ export class SlurmEngine implements Engine {
   readonly #tracked = new Map<string, Tracked>();
   #timer: NodeJS.Timeout | null = null;
   #polling: Promise<void> | null = null;
+  readonly #logs: LogMirror;
 
   constructor(o: SlurmEngineOptions) {
     this.#o = o;
+    this.#logs = new LogMirror(o.sharedDir);
   }
 
   paths(jobId: string): SlurmJobPaths {
     const root = join(this.#o.sharedDir, "jobs", jobId);
-    return { workdir: join(root, "work"), logPath: join(root, "output.log"), stateDir: join(root, "state") };
+    const sharedLogPath = join(root, SHARED_LOG);
+    return { workdir: join(root, "work"), logPath: this.#o.logPathOf?.(jobId) ?? sharedLogPath, sharedLogPath, stateDir: join(root, "state") };
   }
 
   /** The job's folders on the shared file system, made before its code and inputs are put there. */
@@ -78,6 +92,8 @@ export class SlurmEngine implements Engine {
       argv: job.argv,
       env: job.env,
       ...paths,
+      // Slurm writes the log where the compute node can: the shared folder.
+      logPath: paths.sharedLogPath,
       cpus: job.cpus,
       memoryBytes: job.memoryBytes,
       gpus: job.gpus,
@@ -99,8 +115,9 @@ export class SlurmEngine implements Engine {
   }
 
   /** After a restart: follows the job again, from the Slurm id in its state folder; false when it has none (never submitted). */
-  async resume({ jobId, gpus }: Pick<EngineJob, "jobId" | "gpus">, watcher: EngineWatcher): Promise<boolean> {
-    const slurmId = (await readFile(join(this.paths(jobId).stateDir, SLURM_FILES.jobId), "utf8").catch(() => "")).trim();
+  async resume({ jobId, gpus, engineId }: Pick<EngineJob, "jobId" | "gpus"> & { engineId?: string | null }, watcher: EngineWatcher): Promise<boolean> {
+    // The id Plinth recorded wins: the job itself could rewrite the file in its state folder.
+    const slurmId = engineId ?? (await readFile(join(this.paths(jobId).stateDir, SLURM_FILES.jobId), "utf8").catch(() => "")).trim();
     if (!/^\d+$/.test(slurmId)) return false;
     this.#track({ jobId, slurmId, watcher, gpus, said: "" });
     return true;
@@ -151,13 +168,15 @@ export class SlurmEngine implements Engine {
   async #poll(): Promise<void> {
     if (this.#tracked.size === 0) return;
     const out = await this.#o.commands.run("squeue", ["--noheader", "--states", "all", "--user", this.#o.user, "--format", SQUEUE_FORMAT]);
-    const rows = new Map<string, { state: string; reason: string; nodes: string; partition: string }>();
+    const rows = new Map<string, { state: string; reason: string; nodes: string; partition: string; name: string }>();
     for (const line of out.split("\n")) {
-      const [id, state, reason, nodes, partition] = line.trim().split("|");
-      if (id && state) rows.set(id, { state, reason: reason ?? "", nodes: nodes ?? "", partition: partition ?? "" });
+      const [id, state, reason, nodes, partition, name] = line.trim().split("|");
+      if (id && state) rows.set(id, { state, reason: reason ?? "", nodes: nodes ?? "", partition: partition ?? "", name: name ?? "" });
     }
     for (const t of [...this.#tracked.values()]) {
-      const row = rows.get(t.slurmId);
+      const listed = rows.get(t.slurmId);
+      // Only the Slurm job Plinth submitted for it counts, by its name as well as its id.
+      const row = listed && listed.name === slurmJobName(t.jobId) ? listed : undefined;
       const phase = row ? phaseOf({ state: row.state, reason: row.reason, partition: row.partition, gpus: t.gpus }) : null;
       if (phase?.phase === "waiting") {
         if (t.said !== phase.why) t.watcher.waiting(phase.why);
@@ -165,6 +184,7 @@ export class SlurmEngine implements Engine {
       } else if (phase?.phase === "running") {
         if (t.said !== "running") t.watcher.running(row!.nodes);
         t.said = "running";
+        await this.#copyLog(t.jobId, false);
       } else {
         await this.#finish(t, row?.state ?? "");
       }
@@ -179,6 +199,7 @@ export class SlurmEngine implements Engine {
   async #finish(t: Tracked, slurmState: string): Promise<void> {
     this.#tracked.delete(t.jobId);
     const { stateDir, logPath } = this.paths(t.jobId);
+    await this.#copyLog(t.jobId, true);
     const recorded = (await readFile(join(stateDir, SLURM_FILES.exitStatus), "utf8").catch(() => "")).trim();
     const exitCode = /^\d+$/.test(recorded) ? Number(recorded) : null;
     // Slurm no longer lists it: its script's record is all there is; without one it is lost.
@@ -193,6 +214,20 @@ export class SlurmEngine implements Engine {
     const { phase: _, ...outcome } = phase;
     const end: EngineEnd = { outcome, exitCode, engineState: state };
     t.watcher.ended(end);
+  }
+
+  /** Brings the shared log's new lines into Plinth's copy (all of them once the job has ended). */
+  async #copyLog(jobId: string, ended: boolean): Promise<void> {
+    const to = this.#o.logPathOf?.(jobId);
+    if (!to) return;
+    await (ended ? this.#logs.drain(jobId, SHARED_LOG, to) : this.#logs.copy(jobId, SHARED_LOG, to)).catch(() => {
+      // The shared file system hiccuped: the next look copies what this one missed.
+    });
+  }
+
+  /** The real path the job's working folder must have: what reading its outputs checks against. */
+  async workdirRealPath(jobId: string): Promise<string> {
+    return join(await this.#logs.realJobDir(jobId), "work");
   }
 
   /** Slurm's "code:signal" for an ended job, while it still knows it. */
