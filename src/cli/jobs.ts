@@ -37,7 +37,7 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
         page.items.map((j) => [
           j.id,
           j.name,
-          j.state === "queued" && j.queue ? `queued #${j.queue.position}` : j.state,
+          j.state === "queued" && j.queue ? `queued #${j.queue.position}` : j.executor !== "local" ? `${j.state} on ${j.executor}` : j.state,
           ago(j.createdAt),
           j.durations.runningMs !== null ? formatDuration(j.durations.runningMs) : j.startedAt ? "running" : "-",
           String(j.resources.gpus),
@@ -60,6 +60,8 @@ export function registerJobs(program: Command, exit: (code: number) => void): vo
         `${job.id}  ${job.name}`,
         `state:     ${job.state}${job.queue ? ` (position ${job.queue.position}${job.queue.expectedStartAt ? `, expected start ${job.queue.expectedStartAt}` : ""})` : ""}`,
         job.heldBy ? `waiting:   ${job.heldBy.message}` : "",
+        job.waiting ? `waiting:   ${job.waiting}` : "",
+        job.executor !== "local" ? `executor:  ${job.executor}${job.engineId ? ` (its id there: ${job.engineId})` : ""}${job.node ? `, node ${job.node}` : ""}` : "",
         `command:   ${JSON.stringify(job.spec.command ?? ["bash", "-c", job.spec.script])}`,
         `resources: ${r.cpus} CPU, ${formatBytes(r.memoryBytes)}, ${r.gpus} GPU${r.gpuModel ? ` matching '${r.gpuModel}'` : ""}`,
         job.assignedGpus.length ? `gpus:      ${job.assignedGpus.map((g) => `${g.index} ${g.model} (${g.uuid})`).join(", ")}` : "",
