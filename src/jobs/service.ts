@@ -444,7 +444,7 @@ export class JobService {
 
   /** Why an executor could never run this job; null when it could. */
   async #refusal(name: string, spec: JobSpec, job: NormalizedJob, userId: string, teamId: string): Promise<Refusal | null> {
-    if (name !== LOCAL_EXECUTOR) return this.#engines.refusal(name, spec, job);
+    if (name !== LOCAL_EXECUTOR) return this.#engines.refusal(name, spec, job, { id: teamId, idOf: (team) => this.#o.teamIdOf?.(team) ?? Promise.resolve(null) });
     const fits = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
     const verdict = fits.ok ? quotasEverAllow({ userId, teamId, resources: job.resources }, this.#o.policy, this.#quotas.limits()) : fits;
     return verdict.ok ? null : { reason: verdict.reason, hint: verdict.hint };

@@ -26,9 +26,10 @@ export function clustersFromConfig(config: Config, logger: Logger): Clusters {
   const kubernetesDir = join(config.dataDir, "clusters", "kubernetes");
   let handout: WorkdirHandout | null = null;
   const clusters = Object.entries(config.executors).map(([name, settings]): ClusterExecutor => {
-    if (settings.kind === "slurm") return slurmCluster(name, settings, new RunDirs(config.dataDir));
+    const teams = settings.teams ? { teams: settings.teams } : {};
+    if (settings.kind === "slurm") return { ...slurmCluster(name, settings, new RunDirs(config.dataDir)), ...teams };
     handout ??= new WorkdirHandout(kubernetesDir);
-    return kubernetesCluster(name, settings, kubernetesDir, handout, logger);
+    return { ...kubernetesCluster(name, settings, kubernetesDir, handout, logger), ...teams };
   });
   return { clusters, handout };
 }

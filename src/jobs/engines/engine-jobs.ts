@@ -24,6 +24,8 @@ export interface ClusterExecutor {
   name: string;
   engine: Engine;
   caps: EngineCapabilities;
+  /** The teams whose jobs may run there, by name; absent: every team's. */
+  teams?: string[];
 }
 
 export interface EngineJobsOptions {
@@ -72,8 +74,11 @@ export class EngineJobs {
   }
 
   /** Why this cluster could never run the job; its nodes as last read (unknown nodes refuse nothing). */
-  async refusal(name: string, spec: Pick<JobSpec, "environment">, job: NormalizedJob): Promise<Refusal | null> {
+  async refusal(name: string, spec: Pick<JobSpec, "environment">, job: NormalizedJob, team: { id: string; idOf(name: string): Promise<string | null> }): Promise<Refusal | null> {
     const cluster = this.#cluster(name);
+    if (cluster.teams && !(await Promise.all(cluster.teams.map((t) => team.idOf(t)))).includes(team.id)) {
+      return { reason: `only jobs of ${cluster.teams.join(", ")} may run there`, hint: "Run it with one of those teams (--team), or ask a Keeper to add yours to the executor's `teams`." };
+    }
     const inventory = await this.inventory(name);
     return engineRefusal(spec, job, cluster.caps, inventory.error ? null : inventory.nodes);
   }
