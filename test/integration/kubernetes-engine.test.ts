@@ -279,6 +279,32 @@ describeWithKubernetes("the Kubernetes engine", ({ kube, test }) => {
     await gone("job", name);
   });
 
+  test("runs with a service account's token and only the namespace's rights: an exact GPU model is asked for without listing nodes", async () => {
+    const rules = [
+      { apiGroups: ["batch"], resources: ["jobs"], verbs: ["create", "get", "list", "watch", "delete"] },
+      { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["secrets"], verbs: ["create", "get", "patch", "delete"] },
+    ];
+    const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "Role", metadata: { name: "plinth" }, rules };
+    const binding = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "RoleBinding", metadata: { name: "plinth" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "plinth" }, subjects: [{ kind: "ServiceAccount", name: "plinth", namespace }] };
+    kubectl(kube, ["-n", namespace, "create", "serviceaccount", "plinth"]);
+    kubectl(kube, ["-n", namespace, "apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [role, binding] }));
+    const token = kubectl(kube, ["-n", namespace, "create", "token", "plinth"]).trim();
+    const admin = connectionFromKubeconfig(kube.kubeconfig);
+    const limited = new KubeClient({ server: admin.server, ca: admin.ca, token });
+    const e = new KubernetesEngine({ client: limited, namespace, stagingDir: staging, settings: { plinthUrl: "http://plinth.invalid:8080", defaultImage: "plinth.invalid/job:1" }, handout });
+    engines.push(e);
+    await expect(e.inventory()).rejects.toMatchObject({ status: 403 });
+    const r = recorder();
+    const name = await e.submit(await job(e, { gpus: 1, gpuModel: "NVIDIA-H100-80GB-HBM3" }), r.watcher);
+    const affinity = kubectlJson<any>(kube, ["-n", namespace, "get", "job", name]).spec.template.spec.affinity;
+    expect(affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values).toEqual(["NVIDIA-H100-80GB-HBM3"]);
+    expect(await r.end()).toMatchObject({ exitCode: 0, outcome: { outcome: "succeeded" } });
+    await e.close();
+    limited.close();
+  });
+
   test("lists the node with its 4 GPUs", async () => {
     const nodes = await engine().inventory();
     expect(nodes.find((n) => n.name === TEST_KUBE_NODE)).toMatchObject({ cpus: 32, memoryBytes: 256 * 1024 ** 3, gpus: [{ model: "NVIDIA-H100-80GB-HBM3", count: TEST_KUBE_NODE_GPUS }], state: "ready", usable: true });

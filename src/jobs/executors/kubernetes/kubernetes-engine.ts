@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
-import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
 import { engineNode, type KubeNode } from "./inventory.ts";
@@ -77,7 +77,12 @@ export class KubernetesEngine implements Engine {
     if (outside) throw new KubernetesRefusalError(`The input ${outside.name} is not in the job's folder, which is all its pod receives.`, "Put the job's inputs in its folder before submitting it to Kubernetes.");
     let gpuModels: string[] = [];
     if (job.gpus > 0 && job.gpuModel !== undefined && job.gpuModel.trim() !== "*") {
-      const models = (await this.inventory()).flatMap((n) => n.gpus.map((g) => g.model));
+      // Without the right to list nodes, an exact model name is still asked for as written.
+      const nodes = await this.inventory().catch((e) => {
+        if (e instanceof KubeError && e.status === 403) return [];
+        throw e;
+      });
+      const models = nodes.flatMap((n) => n.gpus.map((g) => g.model));
       gpuModels = gpuModelValues(job.gpuModel, models, this.#o.settings.gpuModelLabel);
     }
     const key = await this.#o.handout.issue(job.jobId);
@@ -188,7 +193,10 @@ export class KubernetesEngine implements Engine {
   async #ensureWatching(): Promise<void> {
     if (this.#watches) return;
     this.#watches = [];
-    this.#versions = await readFile(this.#versionsPath, "utf8").then((t) => JSON.parse(t), () => ({}));
+    // Unreadable (none yet, or damaged): the watches start from a list.
+    this.#versions = await readFile(this.#versionsPath, "utf8")
+      .then((t) => JSON.parse(t))
+      .catch(() => ({}));
     const selector = `labelSelector=${encodeURIComponent(`${MANAGED_BY.key}=${MANAGED_BY.value}`)}`;
     for (const kind of ["pods", "jobs"] as const) {
       const watch = new ResourceWatch<any>({
@@ -215,7 +223,11 @@ export class KubernetesEngine implements Engine {
   async #saveVersions(): Promise<void> {
     if (this.#saveTimer) clearTimeout(this.#saveTimer);
     this.#saveTimer = null;
-    await writeFile(this.#versionsPath, JSON.stringify(this.#versions)).catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
+    // Written aside, then renamed: a reader (or a restart after a crash) never sees half of it.
+    const aside = `${this.#versionsPath}.${randomBytes(4).toString("hex")}`;
+    await writeFile(aside, JSON.stringify(this.#versions))
+      .then(() => rename(aside, this.#versionsPath))
+      .catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
   }
 
   #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
