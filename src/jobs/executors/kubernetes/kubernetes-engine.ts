@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import type { Engine, EngineEnd, EngineJob, EngineJobPaths, EngineNode, EngineWatcher } from "../engine.ts";
 import { engineNode, type KubeNode } from "./inventory.ts";
@@ -9,6 +8,7 @@ import { PodLogFollower } from "./pod-logs.ts";
 import { ResourceWatch } from "./resource-watch.ts";
 import type { KubeJob, KubePod } from "./states.ts";
 import { jobUidOf, TrackedJob } from "./tracked-job.ts";
+import { WatchVersions } from "./watch-versions.ts";
 import { stagingPaths, type WorkdirHandout } from "./workdir-handout.ts";
 
 // Jobs on a Kubernetes cluster: each becomes a batch/v1 Job with one pod and a Secret for its
@@ -30,10 +30,6 @@ export interface KubernetesEngineOptions {
   logger?: { warn(msg: string): void };
 }
 
-/** Where an engine keeps its watches' last versions: one file per cluster and namespace, so engines may share a staging folder. */
-export function watchVersionsFile(server: string, namespace: string): string {
-  return `kubernetes-watch-${createHash("sha256").update(`${server} ${namespace}`).digest("hex").slice(0, 16)}.json`;
-}
 const JOB_FILE = "kubernetes-job.json";
 const END_FILE = "end.json";
 
@@ -43,11 +39,11 @@ export class KubernetesEngine implements Engine {
   /** Tracked jobs by their job-id label value. */
   readonly #tracked = new Map<string, TrackedJob>();
   #watches: ResourceWatch<any>[] | null = null;
-  #versions: { pods?: string; jobs?: string } = {};
-  #saveTimer: NodeJS.Timeout | null = null;
+  readonly #versions: WatchVersions;
 
   constructor(o: KubernetesEngineOptions) {
     this.#o = o;
+    this.#versions = new WatchVersions(o.stagingDir, o.client.server, o.namespace, (msg) => o.logger?.warn(msg));
   }
 
   paths(jobId: string) {
@@ -181,7 +177,7 @@ export class KubernetesEngine implements Engine {
     await Promise.all([...(watches ?? []).map((w) => w.stop()), ...[...this.#tracked.values()].map((t) => t.logs?.stop())]);
     this.#tracked.clear();
     // Kept only from watches that ran: an engine that never watched has nothing newer to say.
-    if (watches) await this.#saveVersions();
+    if (watches) await this.#versions.save();
   }
 
   #track(jobId: string, watcher: EngineWatcher, uid?: string): TrackedJob {
@@ -193,41 +189,21 @@ export class KubernetesEngine implements Engine {
   async #ensureWatching(): Promise<void> {
     if (this.#watches) return;
     this.#watches = [];
-    // Unreadable (none yet, or damaged): the watches start from a list.
-    this.#versions = await readFile(this.#versionsPath, "utf8")
-      .then((t) => JSON.parse(t))
-      .catch(() => ({}));
+    const versions = await this.#versions.load();
     const selector = `labelSelector=${encodeURIComponent(`${MANAGED_BY.key}=${MANAGED_BY.value}`)}`;
     for (const kind of ["pods", "jobs"] as const) {
       const watch = new ResourceWatch<any>({
         client: this.#o.client,
         path: `${this.#api(kind)}?${selector}`,
-        resourceVersion: this.#versions[kind],
+        resourceVersion: versions[kind],
         onEvent: (type, o) => this.#route(kind, type, o),
         onList: (items) => this.#relisted(kind, items),
-        onVersion: (v) => {
-          this.#versions[kind] = v;
-          this.#saveTimer ??= setTimeout(() => void this.#saveVersions(), 1000);
-        },
+        onVersion: (v) => this.#versions.seen(kind, v),
         logger: this.#o.logger,
       });
       this.#watches.push(watch);
       watch.start();
     }
-  }
-
-  get #versionsPath(): string {
-    return join(this.#o.stagingDir, watchVersionsFile(this.#o.client.server, this.#o.namespace));
-  }
-
-  async #saveVersions(): Promise<void> {
-    if (this.#saveTimer) clearTimeout(this.#saveTimer);
-    this.#saveTimer = null;
-    // Written aside, then renamed: a reader (or a restart after a crash) never sees half of it.
-    const aside = `${this.#versionsPath}.${randomBytes(4).toString("hex")}`;
-    await writeFile(aside, JSON.stringify(this.#versions))
-      .then(() => rename(aside, this.#versionsPath))
-      .catch((e) => this.#o.logger?.warn(`could not keep the watches' versions: ${e.message}`));
   }
 
   #route(kind: "pods" | "jobs", type: string, o: KubeJob | KubePod): void {
