@@ -192,6 +192,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     store: new JobStore(database.db),
     executor,
     clusters,
+    localRuns: config.executor.kind === "local",
     routing: config.routing,
     teamIdOf: (name) => teams.named(name).then((t) => t.id, () => null),
     bundles,

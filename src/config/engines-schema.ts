@@ -24,6 +24,11 @@ const SlurmExecutorSchema = z
     bin: absolutePath.optional().meta({ description: "The folder holding sbatch, squeue, scancel, sinfo. Unset: found on PATH." }),
     conf: absolutePath.optional().meta({ description: "slurm.conf to use (SLURM_CONF). Unset: the machine's own." }),
     user: z.string().min(1).optional().meta({ description: "The account Plinth submits as, whose jobs squeue lists. Unset: the user Plinth runs as." }),
+    plinthUrl: z.url().optional().meta({ description: "Plinth's address as the compute nodes reach it, for jobs' experiment tracking (MLFLOW_TRACKING_URI). Unset: server.publicUrl." }),
+    allowRoot: z
+      .boolean()
+      .default(false)
+      .meta({ description: "Let Plinth submit while it runs as root, so that jobs run as root on the nodes. Only for a test cluster on one machine: run Plinth as an ordinary account instead." }),
     containers: z
       .enum(["none", "apptainer", "pyxis"])
       .default("none")
@@ -55,6 +60,13 @@ const KubernetesExecutorSchema = z
       .optional()
       .meta({ description: "A queue the cluster already uses: a Kueue LocalQueue, or a Volcano queue." }),
     serviceAccountName: z.string().min(1).optional().meta({ description: "The service account jobs' pods run as. Unset: the namespace's default." }),
+    runAsNonRoot: z.boolean().optional().meta({ description: "Refuse to start a job whose image would run it as root (the pods' runAsNonRoot)." }),
+    runAsUser: z.number().int().min(0).optional().meta({ description: "The uid jobs' containers run as. Unset: the image's own user." }),
+    gpuResource: z.string().min(1).default("nvidia.com/gpu").meta({ description: "The extended resource GPUs are asked for by." }),
+    jobRetention: z
+      .union([z.string(), z.number().nonnegative()])
+      .default("1d")
+      .meta({ description: "How long an ended Job is kept in the namespace for inspection (ttlSecondsAfterFinished)." }),
     priorityClassName: z.string().min(1).optional().meta({ description: "The PriorityClass of jobs' pods." }),
   })
   .meta({ description: "A Kubernetes cluster: jobs become batch/v1 Jobs in one namespace." });

@@ -73,7 +73,10 @@ export const ConfigSchema = z
       .default({}),
     executor: z
       .strictObject({
-        kind: z.enum(["local"]).default("local").meta({ description: "Where jobs run: local = processes on this machine." }),
+        kind: z
+          .enum(["local", "none"])
+          .default("local")
+          .meta({ description: "Whether this machine runs jobs: local = as processes here; none = never, every job goes to a cluster under `executors` (Plinth running inside a cluster, say)." }),
         sandbox: z.enum(["auto", "bubblewrap", "none"]).default("auto").meta({ description: "Run jobs inside bubblewrap: auto = when it is installed and works." }),
         cpus: z.number().positive().optional().meta({ description: "CPUs jobs may use; default: all of this machine's." }),
         memory: memory.optional().meta({ description: "Memory jobs may use; default: all of this machine's." }),

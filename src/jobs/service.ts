@@ -55,6 +55,8 @@ export interface JobServiceOptions {
   data?: JobData;
   /** Python environments: pinned at submit, built or found at launch; absent where the server builds none. */
   environments?: JobEnvironments;
+  /** Whether this machine runs jobs itself (executor.kind local); false: every job goes to a cluster. */
+  localRuns?: boolean;
   /** Clusters jobs may run on besides this machine (`executors:`), and the Keeper's rules that pick one. */
   clusters?: ClusterExecutor[];
   routing?: RoutingRule[];
@@ -445,6 +447,7 @@ export class JobService {
   /** Why an executor could never run this job; null when it could. */
   async #refusal(name: string, spec: JobSpec, job: NormalizedJob, userId: string, teamId: string): Promise<Refusal | null> {
     if (name !== LOCAL_EXECUTOR) return this.#engines.refusal(name, spec, job, { id: teamId, idOf: (team) => this.#o.teamIdOf?.(team) ?? Promise.resolve(null) });
+    if (this.#o.localRuns === false) return { reason: "this server runs no jobs itself (its executor.kind is none)", hint: "Send it to a cluster with `executor: NAME` (`plinth cluster` lists them)." };
     const fits = canEverFit(job.resources, this.#state.nodes, this.#o.policy);
     const verdict = fits.ok ? quotasEverAllow({ userId, teamId, resources: job.resources }, this.#o.policy, this.#quotas.limits()) : fits;
     return verdict.ok ? null : { reason: verdict.reason, hint: verdict.hint };

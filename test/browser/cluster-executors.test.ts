@@ -15,7 +15,7 @@ describeWithSlurm("a Slurm cluster in the portal (Chromium)", ({ slurm, test }) 
   const shared = mkdtempSync(join(tmpdir(), "plinth-portal-slurm-"));
 
   beforeAll(async () => {
-    s = await startPortal("cluster_executors", { extra: { executors: { hpc: { kind: "slurm", sharedDir: shared, bin: slurm.bin, pollInterval: "300ms" } } } });
+    s = await startPortal("cluster_executors", { extra: { executors: { hpc: { kind: "slurm", sharedDir: shared, bin: slurm.bin, pollInterval: "300ms", allowRoot: true } } } });
     await signIn(s.page);
   }, 120_000);
   afterAll(async () => {

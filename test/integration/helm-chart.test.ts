@@ -231,8 +231,9 @@ describeWithHelm("Plinth's Helm chart", ({ helm, test }) => {
         initImage: "docker.io/library/busybox:1.36",
       }),
     });
-    // Jobs that name no executor go to the cluster, not into Plinth's own container.
-    expect(config.routing).toEqual([{ executor: "kubernetes" }]);
+    // No job runs in Plinth's own container: every one goes to the cluster.
+    expect(config.executor.kind).toBe("none");
+    expect(config.routing).toEqual([]);
     // In-cluster credentials: no kubeconfig.
     expect((config.executors as Record<string, { kubeconfig?: string }>).kubernetes!.kubeconfig).toBeUndefined();
     // The Service the executor's URL names is the chart's.
@@ -291,7 +292,7 @@ describeWithHelm("Plinth's Helm chart", ({ helm, test }) => {
     expect(podSpec(r).automountServiceAccountToken).toBe(false);
     const { config } = loadSettings(r);
     expect(config.executors).toEqual({});
-    expect(config.routing).toEqual([]);
+    expect(config.executor.kind).toBe("local");
   });
 
   test("rbac.readNodes false leaves no cluster-wide grant; another executor namespace gets the Role", () => {

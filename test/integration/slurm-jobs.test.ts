@@ -40,6 +40,8 @@ describeWithSlurm("jobs on a Slurm cluster through Plinth", ({ slurm, test }) =>
         `    sharedDir: ${shared}`,
         `    bin: ${slurm.bin}`,
         "    pollInterval: 300ms",
+        // The test cluster runs jobs as the account that submits them: root, here.
+        "    allowRoot: true",
         "routing:",
         "  - executor: hpc",
         "    minGpus: 1",

@@ -35,13 +35,18 @@ export function clustersFromConfig(config: Config, logger: Logger): Clusters {
 }
 
 function slurmCluster(name: string, s: SlurmExecutorConfig, runDirs: RunDirs): ClusterExecutor {
+  const user = s.user ?? userInfo().username;
+  // Jobs run on the nodes as the account that submits them.
+  if ((user === "root" || (s.user === undefined && process.getuid?.() === 0)) && !s.allowRoot) {
+    throw new Error(`executor ${name}: Plinth would submit Slurm jobs as root, so they would run as root on the cluster's nodes. Run Plinth as an ordinary account (or set \`user\`), or, on a test cluster only, set allowRoot: true`);
+  }
   const engine = new SlurmEngine({
     commands: new SlurmCommands({ ...(s.bin && { bin: s.bin }), ...(s.conf && { conf: s.conf }) }),
     sharedDir: s.sharedDir,
     settings: { gpuOption: s.gpuOption, containers: s.containers, ...(s.partition && { partition: s.partition }), ...(s.account && { account: s.account }) },
     gpuTypes: s.gpuTypes,
     pollIntervalMs: parseDuration(s.pollInterval) ?? 2000,
-    user: s.user ?? userInfo().username,
+    user,
     // The shared log is copied into the job's own folder here, where it is read like any job's.
     logPathOf: (jobId) => runDirs.logPath(jobId),
   });
@@ -49,6 +54,7 @@ function slurmCluster(name: string, s: SlurmExecutorConfig, runDirs: RunDirs): C
     name,
     engine,
     caps: { kind: "slurm", images: s.containers !== "none", outputs: true, gpuTypes: s.gpuTypes, ...(s.partition && { group: s.partition }) },
+    ...(s.plinthUrl && { plinthUrl: s.plinthUrl }),
   };
 }
 
@@ -70,10 +76,14 @@ function kubernetesCluster(name: string, s: KubernetesExecutorConfig, stagingDir
       ...(s.nodePoolLabel && { nodePoolLabel: s.nodePoolLabel }),
       ...(s.queue && { queue: s.queue }),
       ...(s.serviceAccountName && { serviceAccountName: s.serviceAccountName }),
+      ...(s.runAsNonRoot !== undefined && { runAsNonRoot: s.runAsNonRoot }),
+      ...(s.runAsUser !== undefined && { runAsUser: s.runAsUser }),
+      gpuResource: s.gpuResource,
+      ttlSecondsAfterFinished: Math.round((parseDuration(s.jobRetention) ?? 86_400_000) / 1000),
       ...(s.priorityClassName && { priorityClassName: s.priorityClassName }),
     },
     logger: { warn: (msg) => logger.warn({ executor: name }, msg) },
   });
   // Kubernetes names GPU models by a node label's exact value; outputs are not brought back.
-  return { name, engine, caps: { kind: "kubernetes", images: true, outputs: false, gpuTypes: null } };
+  return { name, engine, caps: { kind: "kubernetes", images: true, outputs: false, gpuTypes: null }, plinthUrl: s.plinthUrl };
 }

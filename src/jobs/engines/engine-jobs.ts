@@ -26,6 +26,8 @@ export interface ClusterExecutor {
   caps: EngineCapabilities;
   /** The teams whose jobs may run there, by name; absent: every team's. */
   teams?: string[];
+  /** Plinth's address as the cluster's jobs reach it (for experiment tracking); absent: the one tracking gives. */
+  plinthUrl?: string;
 }
 
 export interface EngineJobsOptions {
@@ -119,6 +121,8 @@ export class EngineJobs {
       await this.#link(id, paths);
       const prepared = await prepareJob(this.#o.preparation, { id, job, userId: row.user_id, teamId: row.team_id, visibility: row.visibility, workdir: paths.workdir });
       const env: Record<string, string> = { ...prepared.env, PLINTH_JOB_ID: id, PLINTH_JOB_NAME: row.name };
+      // The tracking server is this Plinth, at the address the cluster's nodes reach it by (unless the spec names its own).
+      if (cluster.plinthUrl && env.MLFLOW_TRACKING_URI !== undefined && job.env.MLFLOW_TRACKING_URI === undefined) env.MLFLOW_TRACKING_URI = cluster.plinthUrl;
       const inputs: Array<{ name: string; dir: string }> = [];
       for (const input of prepared.inputs) {
         const dir = join(INPUTS_FOLDER, input.name);
@@ -245,7 +249,8 @@ export class EngineJobs {
   async #waiting(id: string, why: string): Promise<void> {
     const row = await this.#o.store.get(id);
     if (row?.state !== "queued") return;
-    const message = `${why.charAt(0).toUpperCase()}${why.slice(1)}.`;
+    const words = why.trim().replace(/\.+$/, "");
+    const message = `${words.charAt(0).toUpperCase()}${words.slice(1)}.`;
     if (row.message === message) return;
     await this.#o.store.patch(id, { message });
     this.#o.changed(row);

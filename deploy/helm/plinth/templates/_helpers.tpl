@@ -139,8 +139,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with $k.serviceAccountName }}{{ $_ := set $e "serviceAccountName" . }}{{ end }}
 {{- with $k.priorityClassName }}{{ $_ := set $e "priorityClassName" . }}{{ end }}
 {{- $_ := set $s "executors" (dict $k.name $e) -}}
-{{- if $k.routeAllJobs }}
-{{- $_ := set $s "routing" (list (dict "executor" $k.name)) -}}
+{{- if not $k.localJobs }}
+{{- $_ := set $s "executor" (dict "kind" "none") -}}
 {{- end }}
 {{- end }}
 {{- toYaml (mergeOverwrite $s (deepCopy .Values.settings)) }}

@@ -40,7 +40,7 @@ export function phaseOf(job: SlurmJobState): SlurmPhase {
       if (signal) return failed("signal", `Killed by signal ${signal}.`);
       return failed("nonzero_exit", `Exited with code ${code}.`);
     case "TIMEOUT":
-      return failed("time_limit", "It reached its time limit and Slurm stopped it.", "Give it a longer `timeout` (within the partition's limit, `plinth cluster` shows it), or save checkpoints and resume.");
+      return failed("time_limit", "It reached its time limit and Slurm stopped it.", "Give it a longer `timeout` (within the partition's time limit, which the cluster's administrators set), or save checkpoints and resume. Slurm counts time limits in whole minutes.");
     case "OUT_OF_MEMORY":
       return failed("out_of_memory", "It used more memory than it asked for, and Slurm stopped it.", "Ask for more `resources.memory`, or use less: smaller batches, data read in chunks.");
     case "CANCELLED":
