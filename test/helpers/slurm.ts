@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { it } from "vitest";
 import { describeWithPeer } from "./describe-with-peer.ts";
 import { REPO } from "./platform.ts";
@@ -81,4 +81,31 @@ export function slurmCommand(slurm: TestSlurm, command: string, args: string[]):
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (exit code ${r.status}): ${r.stderr.trim()}`);
   return r.stdout;
+}
+
+/**
+ * Stops slurmctld and starts it again, as an administrator's restart would: jobs stay where they
+ * are (running ones keep running on slurmd), and Slurm's clients get no answer while it is down.
+ * `whileDown` runs in between.
+ */
+export async function restartSlurmctld(slurm: TestSlurm, whileDown: () => Promise<void>): Promise<void> {
+  const dir = dirname(slurm.conf);
+  const pid = Number(readFileSync(join(dir, "slurmctld.pid"), "utf8").trim());
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  await whileDown();
+  const netns = readFileSync(join(dir, "bin", "sinfo"), "utf8").match(/--net='([^']+)'/)?.[1];
+  if (!netns) throw new Error("cannot tell the test cluster's network namespace from its wrappers");
+  const r = spawnSync("nsenter", [`--net=${netns}`, "slurmctld", "-f", slurm.conf], { encoding: "utf8", env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  if (r.status !== 0) throw new Error(`slurmctld did not start again: ${r.stderr}`);
+  for (let i = 0; i < 100 && unanswered(slurm.bin); i++) await new Promise((r) => setTimeout(r, 200));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

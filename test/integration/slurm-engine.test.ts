@@ -1,16 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import { SlurmCommands } from "../../src/jobs/executors/slurm/slurm-commands.ts";
 import type { EngineEnd, EngineWatcher } from "../../src/jobs/executors/engine.ts";
 import { SlurmEngine } from "../../src/jobs/executors/slurm/slurm-engine.ts";
-import { describeWithSlurm } from "../helpers/slurm.ts";
+import { describeWithSlurm, restartSlurmctld } from "../helpers/slurm.ts";
 
 // Jobs on the real one-node Slurm cluster through Plinth's Slurm engine: submitted as batch
 // jobs from the shared folder (variables in a private file), followed by squeue until they
-// end, a GPU allocated from the cluster's gres, a failure, a cancel, a job that waits, and a job
-// picked up again by a new engine (as after a restart of Plinth).
+// end, a GPU allocated from the cluster's gres, a failure, a cancel, a job that waits, a job
+// picked up again by a new engine (as after a restart of Plinth), and one followed through a
+// restart of slurmctld.
 
 interface Seen {
   waiting: string[];
@@ -47,8 +48,8 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     const log = readFileSync(e.paths("gpu-job").logPath, "utf8");
     expect(log).toContain("token=s3cr3t with spaces gpus=0");
     expect(log).toContain("job=gpu-job");
-    // The variables file is for the job's user alone.
-    expect(statSync(join(e.paths("gpu-job").stateDir, "variables.sh")).mode & 0o077).toBe(0);
+    // The variables file, secrets and all, is gone once the job has read it.
+    expect(existsSync(join(e.paths("gpu-job").stateDir, "variables.sh"))).toBe(false);
   });
 
   test("a failing job ends failed with its exit code", async () => {
@@ -76,6 +77,8 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     await first.submit({ ...base, jobId: "waiter", gpus: 1, argv: ["true"] }, waiter.watcher);
     for (let i = 0; i < 100 && waiter.seen.waiting.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(waiter.seen.waiting[0]).toMatch(/^waiting for 1 GPU|^waiting/);
+    // Until it starts, its variables wait in a file only its user can read.
+    expect(statSync(join(first.paths("waiter").stateDir, "variables.sh")).mode & 0o077).toBe(0);
     // As after a restart: a new engine follows both from their state folders.
     first.close();
     const second = engine();
@@ -85,6 +88,21 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     expect(await second.resume({ jobId: "never-submitted", gpus: 0 }, watch().watcher)).toBe(false);
     expect(await again[0]!.seen.ended).toMatchObject({ outcome: { outcome: "succeeded" } });
     expect(await again[1]!.seen.ended).toMatchObject({ outcome: { outcome: "succeeded" } });
+  });
+
+  test("a job is followed through a restart of slurmctld: nothing is concluded while it is down, and the end is seen after", async () => {
+    const e = engine();
+    const { watcher, seen } = watch();
+    let ended = false;
+    void seen.ended.then(() => (ended = true));
+    await e.submit({ ...base, jobId: "through-restart", argv: ["sleep", "4"] }, watcher);
+    for (let i = 0; i < 100 && seen.running.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(seen.running.length).toBe(1);
+    await restartSlurmctld(slurm, async () => {
+      await expect(e.poll()).rejects.toThrow(/squeue/);
+      expect(ended).toBe(false);
+    });
+    expect(await seen.ended).toMatchObject({ outcome: { outcome: "succeeded" }, exitCode: 0 });
   });
 
   test("reads the cluster's nodes, partitions and GPUs", async () => {

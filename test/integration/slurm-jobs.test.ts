@@ -3,7 +3,8 @@ import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { freePort, makeApi, spawnServer, waitForJob } from "../helpers/platform.ts";
+import { push } from "../helpers/data.ts";
+import { freePort, makeApi, spawnServer, type TestPlatform, waitForJob } from "../helpers/platform.ts";
 import { describeWithSlurm, slurmCommand } from "../helpers/slurm.ts";
 
 // Plinth with the real one-node Slurm test cluster as an executor named `hpc`: jobs sent there
@@ -68,10 +69,10 @@ describeWithSlurm("jobs on a Slurm cluster through Plinth", ({ slurm, test }) =>
     const log = (await api("GET", `/api/v1/jobs/${done.id}/logs`)).body as string;
     expect(log).toMatch(new RegExp(`gpus=[01] key=\\*+ job=${done.id}`));
     expect(log).not.toContain("hidden-value-7731");
-    // The secret is in the job's private variables file only: not in its script, not in sbatch's arguments.
+    // The secret went in the job's private variables file only, removed once read: not in its script, not in sbatch's arguments.
     const state = join(shared, "jobs", done.id, "state");
     expect(readFileSync(join(state, "batch.sh"), "utf8")).not.toContain("hidden-value-7731");
-    expect(readFileSync(join(state, "variables.sh"), "utf8")).toContain("hidden-value-7731");
+    expect(readdirSync(state)).not.toContain("variables.sh");
     expect(slurmCommand(slurm, "scontrol", ["show", "job", done.engineId])).not.toContain("hidden-value-7731");
   });
 
@@ -155,6 +156,17 @@ describeWithSlurm("jobs on a Slurm cluster through Plinth", ({ slurm, test }) =>
     expect(done.state, JSON.stringify(done.failure)).toBe("succeeded");
     const saved = (await api("GET", `/api/v1/jobs/${job.id}`)).body.outputs;
     expect(saved[0]).toMatchObject({ name: "metrics" });
+  });
+
+  test("a job reads its input dataset from the shared folder, where the nodes see it", async () => {
+    const pushed = await push({ url: `http://127.0.0.1:${port}`, api } as unknown as TestPlatform, "iris", { "iris.csv": "sepal,petal\n5.1,1.4\n" });
+    expect(pushed.status, JSON.stringify(pushed.body)).toBe(200);
+    const job = (await api("POST", "/api/v1/jobs", { script: 'cat "$PLINTH_INPUT_IRIS/iris.csv"; echo "at $PLINTH_INPUT_IRIS"', executor: "hpc", inputs: { iris: "iris" } })).body;
+    const done = await waitForJob(api, job.id, undefined, 60_000);
+    const log = (await api("GET", `/api/v1/jobs/${job.id}/logs`)).body as string;
+    expect(done.state, log).toBe("succeeded");
+    expect(log).toContain("5.1,1.4");
+    expect(log).toContain(`at ${join(shared, "jobs", job.id, "work", ".inputs", "iris")}`);
   });
 
   test("a job that swaps its shared folder for a link gets none of this machine's files read: not as its log, not as its outputs", async () => {

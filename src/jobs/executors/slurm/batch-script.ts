@@ -82,6 +82,8 @@ export function batchScript(plan: SlurmJobPlan, envPath: string, exitStatusPath:
     "set -a",
     `. ${shellQuote(envPath)}`,
     "set +a",
+    // Read once: the variables (secrets among them) leave the shared file system as the job starts.
+    `rm -f ${shellQuote(envPath)}`,
     [...containerPrefix(plan, containers), ...plan.argv].map(shellQuote).join(" "),
     "status=$?",
     `printf '%s\\n' "$status" > ${shellQuote(exitStatusPath)}`,
