@@ -84,9 +84,23 @@ export function slurmCommand(slurm: TestSlurm, command: string, args: string[]):
 }
 
 /**
+ * A one-node cluster of a test's own, in a folder and network namespace of its own, for a test
+ * that must disturb its cluster (restart slurmctld) without disturbing the shared one. `stop()`
+ * ends it.
+ */
+export function privateSlurm(name: string): TestSlurm & { stop(): void } {
+  const env = { PLINTH_SLURM_DIR: `/tmp/plinth-slurm-${name}`, PLINTH_SLURM_NETNS: `plinth-slurm-${name}` };
+  const { exported, error } = runStartScript(SCRIPT, 60_000, env);
+  const bin = exported?.get(SLURM_BIN_VARIABLE);
+  const conf = exported?.get("SLURM_CONF");
+  if (!bin || !conf) throw new Error(`a private Slurm cluster did not start: ${error ?? "no variables printed"}`);
+  return { bin, conf, stop: () => void spawnSync("bash", [SCRIPT, "--stop"], { env: { ...process.env, ...env }, timeout: 60_000 }) };
+}
+
+/**
  * Stops slurmctld and starts it again, as an administrator's restart would: jobs stay where they
  * are (running ones keep running on slurmd), and Slurm's clients get no answer while it is down.
- * `whileDown` runs in between.
+ * `whileDown` runs in between. Only on a private cluster: the shared one's other tests would fail.
  */
 export async function restartSlurmctld(slurm: TestSlurm, whileDown: () => Promise<void>): Promise<void> {
   const dir = dirname(slurm.conf);
@@ -95,7 +109,7 @@ export async function restartSlurmctld(slurm: TestSlurm, whileDown: () => Promis
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100));
   await whileDown();
   const netns = readFileSync(join(dir, "bin", "sinfo"), "utf8").match(/--net='([^']+)'/)?.[1];
-  if (!netns) throw new Error("cannot tell the test cluster's network namespace from its wrappers");
+  if (!netns) throw new Error("cannot tell the cluster's network namespace from its wrappers");
   const r = spawnSync("nsenter", [`--net=${netns}`, "slurmctld", "-f", slurm.conf], { encoding: "utf8", env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
   if (r.status !== 0) throw new Error(`slurmctld did not start again: ${r.stderr}`);
   for (let i = 0; i < 100 && unanswered(slurm.bin); i++) await new Promise((r) => setTimeout(r, 200));

@@ -5,7 +5,7 @@ import { afterAll, expect } from "vitest";
 import { SlurmCommands } from "../../src/jobs/executors/slurm/slurm-commands.ts";
 import type { EngineEnd, EngineWatcher } from "../../src/jobs/executors/engine.ts";
 import { SlurmEngine } from "../../src/jobs/executors/slurm/slurm-engine.ts";
-import { describeWithSlurm, restartSlurmctld } from "../helpers/slurm.ts";
+import { describeWithSlurm, privateSlurm, restartSlurmctld } from "../helpers/slurm.ts";
 
 // Jobs on the real one-node Slurm cluster through Plinth's Slurm engine: submitted as batch
 // jobs from the shared folder (variables in a private file), followed by squeue until they
@@ -91,19 +91,27 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
   });
 
   test("a job is followed through a restart of slurmctld: nothing is concluded while it is down, and the end is seen after", async () => {
-    const e = engine();
+    // A cluster of this test's own: a restart of the shared one's slurmctld would fail other tests.
+    const own = privateSlurm("restart");
+    const e = new SlurmEngine({ commands: new SlurmCommands({ bin: own.bin }), sharedDir: shared, settings: { gpuOption: "gres" }, pollIntervalMs: 200, user: userInfo().username });
+    engines.push(e);
+    try {
     const { watcher, seen } = watch();
     let ended = false;
     void seen.ended.then(() => (ended = true));
     await e.submit({ ...base, jobId: "through-restart", argv: ["sleep", "4"] }, watcher);
     for (let i = 0; i < 100 && seen.running.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(seen.running.length).toBe(1);
-    await restartSlurmctld(slurm, async () => {
+    await restartSlurmctld(own, async () => {
       await expect(e.poll()).rejects.toThrow(/squeue/);
       expect(ended).toBe(false);
     });
     expect(await seen.ended).toMatchObject({ outcome: { outcome: "succeeded" }, exitCode: 0 });
-  });
+    } finally {
+      await e.close();
+      own.stop();
+    }
+  }, 90_000);
 
   test("reads the cluster's nodes, partitions and GPUs", async () => {
     const nodes = await engine().inventory();
