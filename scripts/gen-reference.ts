@@ -18,6 +18,7 @@ import { z } from "zod";
 import { exitCodeOf } from "../src/cli/follow.ts";
 import { createProgram } from "../src/cli/program.ts";
 import { environmentVariables } from "../src/config/load.ts";
+import { EngineExecutorSchema } from "../src/config/engines-schema.ts";
 import { ConfigSchema, configJsonSchema } from "../src/config/schema.ts";
 import type { ExitInfo } from "../src/jobs/executors/executor.ts";
 import { explainFailure, INPUT_HINT } from "../src/jobs/failure.ts";
@@ -311,6 +312,20 @@ const CONFIG_EXAMPLE = {
   },
 };
 
+/** Each kind of cluster under `executors.<name>`: its settings, set in plinth.yaml only. */
+function clusterSettingsDoc(): string[] {
+  const out: string[] = [];
+  for (const kind of ["slurm", "kubernetes"] as const) {
+    const variant = EngineExecutorSchema.options.find((o) => o.shape.kind.value === kind)!;
+    const root = z.toJSONSchema(variant, { io: "input" }) as Schema;
+    const guide = kind === "slurm" ? "../how-to/connect-a-slurm-cluster.md" : "../how-to/connect-kubernetes.md";
+    out.push(`## \`executors.<name>\` with \`kind: ${kind}\``, "", `${root.description ?? ""} Set in plinth.yaml only; [the guide](${guide}) explains each setting with examples.`, "");
+    const rows = fields(root, deref(root, root)).map((f) => [`\`${f.path}\``, describeType(root, f.node) + (f.required ? " (required)" : ""), inlineValue(f.node.default) || (f.required ? "" : "unset"), describeText(root, f.node)]);
+    out.push(table(["Setting", "Type", "Default", "Description"], rows), "");
+  }
+  return out;
+}
+
 function configurationDoc(): string {
   const root = configJsonSchema() as Schema;
   const top = deref(root, root);
@@ -371,6 +386,7 @@ function configurationDoc(): string {
       "",
     );
   }
+  out.push(...clusterSettingsDoc(), "");
   out.push(
     "## Values in environment variables",
     "",

@@ -9,7 +9,7 @@ const executorName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "lower-case lett
 
 const SlurmExecutorSchema = z
   .strictObject({
-    kind: z.literal("slurm"),
+    kind: z.literal("slurm").meta({ description: "`slurm`: a Slurm cluster." }),
     teams: z.array(z.string().min(1)).min(1).optional().meta({ description: "Only jobs of these teams may run here (by team name). Unset: every team's." }),
     sharedDir: absolutePath.meta({
       description: "A folder on a file system the compute nodes mount at the same path (NFS, Lustre, BeeGFS): jobs' code, inputs, logs and outputs go through it. Plinth makes jobs/<id> folders in it.",
@@ -42,7 +42,7 @@ const SlurmExecutorSchema = z
 
 const KubernetesExecutorSchema = z
   .strictObject({
-    kind: z.literal("kubernetes"),
+    kind: z.literal("kubernetes").meta({ description: "`kubernetes`: a Kubernetes cluster." }),
     teams: z.array(z.string().min(1)).min(1).optional().meta({ description: "Only jobs of these teams may run here (by team name). Unset: every team's." }),
     kubeconfig: absolutePath.optional().meta({ description: "The kubeconfig file to reach the cluster with. Unset: the in-cluster service account (when Plinth runs in the cluster)." }),
     context: z.string().min(1).optional().meta({ description: "The kubeconfig context to use. Unset: its current context." }),
