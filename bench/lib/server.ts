@@ -20,9 +20,10 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+/** `port`: where it listens, when settings written beforehand must name its address; default: a free port. */
+export async function startBenchServer(env: Record<string, string> = {}, options: { port?: number } = {}): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), "plinth-bench-"));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(process.execPath, [join(REPO, "src/main.ts"), "up", "--data-dir", dataDir, "--port", String(port)], {
     env: { ...process.env, PLINTH_BOOTSTRAP_TOKEN: TOKEN, PLINTH_LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
