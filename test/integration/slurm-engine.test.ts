@@ -113,6 +113,20 @@ describeWithSlurm("the Slurm engine on a real cluster", ({ slurm, test }) => {
     }
   }, 90_000);
 
+  test("jobs submitted while squeue is being asked are never taken for lost", async () => {
+    // squeue every 50 ms while jobs are submitted one after another: some land mid-answer.
+    const e = new SlurmEngine({ commands: new SlurmCommands({ bin: slurm.bin }), sharedDir: shared, settings: { gpuOption: "gres" }, pollIntervalMs: 50, user: userInfo().username });
+    engines.push(e);
+    const ends: Array<Promise<EngineEnd>> = [];
+    for (let i = 0; i < 12; i++) {
+      const { watcher, seen } = watch();
+      await e.submit({ ...base, jobId: `burst-${i}`, argv: ["true"] }, watcher);
+      ends.push(seen.ended);
+    }
+    const outcomes = await Promise.all(ends);
+    expect(outcomes.map((o) => o.outcome.outcome)).toEqual(Array(12).fill("succeeded"));
+  }, 120_000);
+
   test("reads the cluster's nodes, partitions and GPUs", async () => {
     const nodes = await engine().inventory();
     expect(nodes.length).toBe(1);

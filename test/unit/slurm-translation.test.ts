@@ -31,7 +31,7 @@ describe("a job as a Slurm batch job", () => {
     const args = sbatchArgs(plan, { gpuOption: "gres", partition: "gpu", account: "lab" }, "/shared/plinth/state/job-1/batch.sh");
     const joined = args.join(" ");
     expect(joined).toContain("--job-name plinth-job-1");
-    expect(joined).toContain("--export NONE");
+    expect(joined).toContain("--export ALL");
     expect(joined).toContain("--cpus-per-task 2");
     expect(joined).toContain(`--mem ${3 * 1024 + 1}M`);
     expect(joined).toContain("--gres gpu:a100:2");

@@ -52,8 +52,10 @@ export function slurmJobName(jobId: string): string {
 /** sbatch's arguments: the resources, limits and files; the script's path comes last. */
 export function sbatchArgs(plan: SlurmJobPlan, settings: SlurmSettings, scriptPath: string): string[] {
   const args = ["--parsable", "--job-name", slurmJobName(plan.jobId), "--chdir", plan.workdir, "--output", plan.logPath, "--open-mode", "append"];
-  // The job's variables come from its file, not from Plinth's own environment.
-  args.push("--export", "NONE", "--no-requeue", "--ntasks", "1", "--cpus-per-task", String(Math.max(1, Math.ceil(plan.cpus))));
+  // The job's variables come from its file. sbatch passes on its own environment, which Plinth
+  // keeps to PATH, LANG and HOME (slurm-commands.ts): NONE would make Slurm build a login
+  // environment on the node for every job (--get-user-env), seconds each on a busy node.
+  args.push("--export", "ALL", "--no-requeue", "--ntasks", "1", "--cpus-per-task", String(Math.max(1, Math.ceil(plan.cpus))));
   if (plan.memoryBytes > 0) args.push("--mem", `${Math.max(1, Math.ceil(plan.memoryBytes / 1024 ** 2))}M`);
   if (plan.gpus > 0) {
     const type = plan.gpuType ? `${plan.gpuType}:` : "";

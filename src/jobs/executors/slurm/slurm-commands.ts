@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 
 // The Slurm commands on the Plinth host (sbatch, squeue, scontrol, scancel, sinfo), run with an
-// argv array and a fixed environment: PATH, and SLURM_CONF when the Keeper names a
-// configuration. Nothing of a job's reaches their environment or their command line beyond
+// argv array and a fixed environment: PATH, LANG, HOME, USER, and SLURM_CONF when the Keeper
+// names a configuration. Nothing of a job's reaches their environment or their command line beyond
 // what squeue shows anyway.
 
 export interface SlurmCommandOptions {
@@ -32,7 +33,9 @@ export class SlurmCommands {
 
   constructor(o: SlurmCommandOptions = {}) {
     this.#bin = o.bin;
-    this.#env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", ...(o.conf && { SLURM_CONF: o.conf }) };
+    // Also what jobs start with (sbatch --export ALL), before their own variables.
+    const me = userInfo();
+    this.#env = { PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C.UTF-8", HOME: me.homedir, USER: me.username, LOGNAME: me.username, ...(o.conf && { SLURM_CONF: o.conf }) };
     this.#timeoutMs = o.timeoutMs ?? 60_000;
   }
 

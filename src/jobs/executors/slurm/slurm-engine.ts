@@ -52,7 +52,15 @@ interface Tracked {
   said: string;
 }
 
-/** squeue's format: id, state, reason, nodes, partition. */
+interface SqueueRow {
+  state: string;
+  reason: string;
+  nodes: string;
+  partition: string;
+  name: string;
+}
+
+/** squeue's format: id, state, reason, nodes, partition, name. */
 const SQUEUE_FORMAT = "%i|%T|%r|%N|%P|%j";
 
 export class SlurmEngine implements Engine {
@@ -166,15 +174,18 @@ export class SlurmEngine implements Engine {
   }
 
   async #poll(): Promise<void> {
-    if (this.#tracked.size === 0) return;
+    // Only the jobs followed before squeue is asked: one submitted meanwhile is not in its answer.
+    const followed = [...this.#tracked.values()];
+    if (followed.length === 0) return;
     const out = await this.#o.commands.run("squeue", ["--noheader", "--states", "all", "--user", this.#o.user, "--format", SQUEUE_FORMAT]);
-    const rows = new Map<string, { state: string; reason: string; nodes: string; partition: string; name: string }>();
+    const rows = new Map<string, SqueueRow>();
     for (const line of out.split("\n")) {
       const [id, state, reason, nodes, partition, name] = line.trim().split("|");
       if (id && state) rows.set(id, { state, reason: reason ?? "", nodes: nodes ?? "", partition: partition ?? "", name: name ?? "" });
     }
-    for (const t of [...this.#tracked.values()]) {
-      const listed = rows.get(t.slurmId);
+    for (const t of followed) {
+      if (this.#tracked.get(t.jobId) !== t) continue;
+      const listed = rows.get(t.slurmId) ?? (await this.#lookUp(t));
       // Only the Slurm job Plinth submitted for it counts, by its name as well as its id.
       const row = listed && listed.name === slurmJobName(t.jobId) ? listed : undefined;
       const phase = row ? phaseOf({ state: row.state, reason: row.reason, partition: row.partition, gpus: t.gpus }) : null;
@@ -186,6 +197,8 @@ export class SlurmEngine implements Engine {
         t.said = "running";
         await this.#copyLog(t.jobId, false);
       } else {
+        // It ran and ended between two looks: where it ran is still worth saying.
+        if (t.said !== "running" && row?.nodes) t.watcher.running(row.nodes);
         await this.#finish(t, row?.state ?? "");
       }
     }
@@ -193,6 +206,23 @@ export class SlurmEngine implements Engine {
       clearInterval(this.#timer);
       this.#timer = null;
     }
+  }
+
+  /**
+   * A job squeue did not list: asked about by its id before anything is concluded, as squeue's
+   * answer can miss a job that changed while it was being made. Undefined when Slurm no longer
+   * knows the job.
+   */
+  async #lookUp(t: Tracked): Promise<SqueueRow | undefined> {
+    const out = await this.#o.commands.run("scontrol", ["show", "job", "--oneliner", t.slurmId]).catch((err: unknown) => {
+      // "Invalid job id specified": Slurm has forgotten it. Anything else: no answer, nothing concluded.
+      if (/Invalid job id/i.test((err as Error).message)) return "";
+      throw err;
+    });
+    const field = (name: string) => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(out)?.[1] ?? "";
+    const state = field("JobState");
+    if (!state) return undefined;
+    return { state, reason: field("Reason"), nodes: field("NodeList").replace(/^\(null\)$/, ""), partition: field("Partition"), name: field("JobName") };
   }
 
   /** The job ended (or Slurm forgot it): its recorded exit status decides how, with Slurm's state where known. */
