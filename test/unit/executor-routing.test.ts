@@ -14,8 +14,8 @@ const job = (spec: Record<string, unknown>): { spec: ReturnType<typeof JobSpecSc
 };
 
 const node = (over: Partial<EngineNode> = {}): EngineNode => ({ name: "n1", groups: ["gpu"], cpus: 32, memoryBytes: 256 * 1024 ** 3, gpus: [{ model: "a100", count: 4 }], state: "idle", usable: true, ...over });
-const slurm: EngineCapabilities = { kind: "slurm", images: false, outputs: true, gpuTypes: { "A100 80GB": "a100" }, group: "gpu" };
-const kube: EngineCapabilities = { kind: "kubernetes", images: true, outputs: false, gpuTypes: null };
+const slurm: EngineCapabilities = { images: false, outputs: true, gpuTypes: { "A100 80GB": "a100" }, group: "gpu" };
+const kube: EngineCapabilities = { images: true, outputs: false, gpuTypes: null };
 
 describe("what a cluster refuses at submit", () => {
   it("refuses what the engine cannot do at all, before looking at its nodes", () => {

@@ -53,7 +53,7 @@ function slurmCluster(name: string, s: SlurmExecutorConfig, runDirs: RunDirs): C
   return {
     name,
     engine,
-    caps: { kind: "slurm", images: s.containers !== "none", outputs: true, gpuTypes: s.gpuTypes, ...(s.partition && { group: s.partition }) },
+    caps: { images: s.containers !== "none", outputs: true, gpuTypes: s.gpuTypes, ...(s.partition && { group: s.partition }) },
     ...(s.plinthUrl && { plinthUrl: s.plinthUrl }),
   };
 }
@@ -85,5 +85,5 @@ function kubernetesCluster(name: string, s: KubernetesExecutorConfig, stagingDir
     logger: { warn: (msg) => logger.warn({ executor: name }, msg) },
   });
   // Kubernetes names GPU models by a node label's exact value; outputs are not brought back.
-  return { name, engine, caps: { kind: "kubernetes", images: true, outputs: false, gpuTypes: null }, plinthUrl: s.plinthUrl };
+  return { name, engine, caps: { images: true, outputs: false, gpuTypes: null }, plinthUrl: s.plinthUrl };
 }

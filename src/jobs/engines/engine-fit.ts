@@ -13,7 +13,6 @@ export interface Refusal {
 
 /** What an engine can do, as its settings say. */
 export interface EngineCapabilities {
-  kind: "slurm" | "kubernetes";
   /** Whether jobs may run in an image. */
   images: boolean;
   /** Whether output folders come back to Plinth (a shared file system does this). */

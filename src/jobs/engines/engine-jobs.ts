@@ -71,10 +71,6 @@ export class EngineJobs {
     return [...this.#clusters.keys()];
   }
 
-  has(name: string): boolean {
-    return this.#clusters.has(name);
-  }
-
   /** Why this cluster could never run the job; its nodes as last read (unknown nodes refuse nothing). */
   async refusal(name: string, spec: Pick<JobSpec, "environment">, job: NormalizedJob, team: { id: string; idOf(name: string): Promise<string | null> }): Promise<Refusal | null> {
     const cluster = this.#cluster(name);
