@@ -1,0 +1,70 @@
+import type { WorkspaceApp } from "./spec.ts";
+
+// How each app is started inside a workspace and how Plinth knows it answers. Every app
+// listens on a Unix socket in the session's folder (never a network port) and is served under
+// /w/<id>/ by Plinth's proxy, which adds the app's token to each request it passes on.
+
+export interface AppLaunch {
+  argv: string[];
+  /** Variables for the app alone (its token). */
+  env: Record<string, string>;
+  /** A path the proxy asks to see the app answer (any status below 500 means it is up). */
+  readyPath: string;
+  /** The header the proxy adds to every request it passes on; null: none. */
+  authorization: string | null;
+  /** Whether the app expects paths without /w/<id> (it serves from "/" with relative links). */
+  stripPrefix: boolean;
+}
+
+export interface AppContext {
+  workspaceId: string;
+  /** The session's own folder inside the sandbox: sockets and config. */
+  stateDir: string;
+  home: string;
+  token: string;
+}
+
+export const APP_SOCKET = "app.sock";
+
+export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
+  const base = `/w/${c.workspaceId}/`;
+  if (app === "jupyterlab") {
+    return {
+      argv: [
+        "jupyter",
+        "lab",
+        "--no-browser",
+        `--ServerApp.sock=${c.stateDir}/${APP_SOCKET}`,
+        "--ServerApp.sock_mode=0600",
+        `--ServerApp.base_url=${base}`,
+        // The browser's Host is Plinth's; Plinth has checked who asks before passing a request on.
+        "--ServerApp.allow_remote_access=True",
+        `--ServerApp.root_dir=${c.home}`,
+        "--ServerApp.quit_button=False",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+      ],
+      env: { JUPYTER_TOKEN: c.token },
+      readyPath: `${base}api/status`,
+      authorization: `token ${c.token}`,
+      stripPrefix: false,
+    };
+  }
+  if (app === "vscode") {
+    return {
+      argv: ["code-server", "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", c.home],
+      env: {},
+      readyPath: "/healthz",
+      authorization: null,
+      stripPrefix: true,
+    };
+  }
+  return null;
+}
+
+/** Where a person opens the app in the browser; null for ssh-only workspaces. */
+export function appUrl(app: WorkspaceApp, workspaceId: string): string | null {
+  if (app === "jupyterlab") return `/w/${workspaceId}/lab`;
+  if (app === "vscode") return `/w/${workspaceId}/`;
+  return null;
+}
