@@ -26,6 +26,7 @@ import { IdentityStore } from "./identity/store.ts";
 import { createSignIn } from "./identity/sign-in/module.ts";
 import { type Secrets, startSecrets } from "./identity/secrets/module.ts";
 import { createSshKeys } from "./identity/ssh-keys/module.ts";
+import { createWorkspaces } from "./workspaces/module.ts";
 import { CodeBundles } from "./jobs/code-bundles.ts";
 import { CodeGrants } from "./jobs/code-grants.ts";
 import { InputViews } from "./jobs/input-views.ts";
@@ -206,6 +207,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     secrets: secrets.forJobs,
     tracking: tracking.jobs,
     environments,
+    // A workspace's session gets its agent, settings and keys just before it starts.
+    workspaceFiles: (jobId, session, workdir) => workspaces.service.sessionFiles(jobId, session, workdir),
     // Inputs read from shared read-only views of each version, outputs saved as versions.
     data: new JobData({
       data: () => data.service,
@@ -258,6 +261,22 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   });
   await jobs.start();
   identity.onUserRemoved((user) => jobs.handOver(user.id));
+  const sshKeys = createSshKeys({ db: database.db, identity, teams, people, clock });
+  // JupyterLab, VS Code and SSH sessions as jobs, served under /w/<id>/, stopped when idle.
+  const workspaces = createWorkspaces({
+    db: database.db,
+    jobs,
+    identity,
+    teams,
+    keysOf: (userIds) => sshKeys.service.authorizedLinesOf(userIds),
+    bus,
+    clock,
+    logger,
+    dataDir: config.dataDir,
+    runWorkdir: (jobId) => runDirs.workdir(jobId),
+    config: config.workspaces,
+  });
+  await workspaces.start();
 
   const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });
   const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)!, fallback: portal.web.serve });
@@ -273,7 +292,8 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
   registerImageRoutes(routes, { containers, bundles, builds: imageBuilds, whoBuilds: config.environments.containers.builds, logger });
   portal.register(routes, http);
   createSignIn({ db: database.db, identity, teams, sessions: portal.sessions, clock, logger, oidc: config.auth.oidc, publicUrl: config.server.publicUrl, audit }).register(routes);
-  createSshKeys({ db: database.db, identity, teams, people, clock }).register(routes);
+  sshKeys.register(routes);
+  workspaces.register(routes, http.server, portal.auth.fromHeaders);
   secrets.register(routes);
   quotas.register(routes);
   data.register(routes);
@@ -292,6 +312,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     environments.stop();
     await tracking.stop();
     await data.stop();
+    workspaces.stop();
     await jobs.stop();
     await database.close();
     throw err;
@@ -318,6 +339,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     logger,
     close: () => {
       closing ??= (async () => {
+        workspaces.stop();
         await http.close();
         await data.stop();
         await jobs.stop();

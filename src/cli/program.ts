@@ -16,11 +16,13 @@ import { registerRun } from "./run.ts";
 import { registerRuns } from "./runs.ts";
 import { registerSecrets } from "./secrets.ts";
 import { registerSignIn } from "./sign-in.ts";
+import { registerSsh } from "./ssh.ts";
 import { registerSshKeys } from "./ssh-keys.ts";
 import { registerTeams } from "./teams.ts";
 import { registerTokens } from "./tokens.ts";
 import { registerUp } from "./up.ts";
 import { registerUsers } from "./users.ts";
+import { registerWorkspaces } from "./workspaces.ts";
 
 // The `plinth` program: every command and its options, one file per command group. A group's
 // file declares its commands and loads what they do (the server, schemas, transfers) only
@@ -50,6 +52,8 @@ export function createProgram(exit: (code: number) => void): Command {
   registerSignIn(program);
   registerAudit(program);
   registerSshKeys(program);
+  registerWorkspaces(program);
+  registerSsh(program, exit);
   registerData(program);
   registerRuns(program);
   registerModels(program);

@@ -126,6 +126,16 @@ export const ConfigSchema = z
         defaultDuration: duration.default("10m").meta({ description: "Run time assumed for a job with no estimate and no history." }),
       })
       .default({ fairShareHalfLife: "1h", defaultDuration: "10m" }),
+    workspaces: z
+      .strictObject({
+        idleStop: duration.default("2h").meta({ description: "How long a workspace may go unused (no connection carrying bytes, its GPUs idle) before it is stopped, for teams whose Keepers set none." }),
+        gpuBusyPercent: z.number().min(0).max(100).default(10).meta({ description: "GPU utilisation (percent) at or above which a workspace counts as in use." }),
+        homeQuota: diskSize.default("50GiB").meta({ description: "The size a person's home folder may reach; past it their workspaces do not start until they delete files." }),
+        sshd: z.string().regex(/^\//, "an absolute path").optional().meta({ description: "OpenSSH's sshd, run inside workspaces for their SSH sessions. Unset: /usr/sbin/sshd where installed (apt install openssh-server); without one, workspaces take no SSH." }),
+        checkInterval: duration.default("30s").meta({ description: "How often running workspaces are looked at for idleness and stop times." }),
+      })
+      .default({ idleStop: "2h", gpuBusyPercent: 10, homeQuota: "50GiB", checkInterval: "30s" })
+      .meta({ description: "Workspaces: JupyterLab, VS Code and SSH sessions on this machine's CPUs and GPUs." }),
     tracking: z
       .strictObject({
         systemMetricsInterval: duration

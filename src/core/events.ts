@@ -5,6 +5,7 @@ import { EventEmitter } from "node:events";
 export interface PlinthEvents {
   "job.changed": { jobId: string; state: string; userId: string };
   "job.log": { jobId: string };
+  "workspace.changed": { workspaceId: string; state: string; userId: string };
   "scheduler.wake": { reason: string };
 }
 

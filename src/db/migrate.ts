@@ -18,6 +18,7 @@ import * as m016 from "./migrations/016-tracking-models.ts";
 import * as m017 from "./migrations/017-tracking-latest-by-experiment.ts";
 import * as m018 from "./migrations/018-named-environments.ts";
 import * as m019 from "./migrations/019-job-executors.ts";
+import * as m020 from "./migrations/020-workspaces.ts";
 
 // Migrations run at start, in order, each once, each in a transaction. Add a file under
 // migrations/ and a line here; never edit one that has shipped.
@@ -45,6 +46,7 @@ const MIGRATIONS: Migration[] = [
   { name: "017-tracking-latest-by-experiment", ...m017 },
   { name: "018-named-environments", ...m018 },
   { name: "019-job-executors", ...m019 },
+  { name: "020-workspaces", ...m020 },
 ];
 
 export async function migrate(database: Database): Promise<string[]> {

@@ -11,6 +11,7 @@ import type { QuotaTables } from "../quotas/tables.ts";
 import type { S3Tables } from "../s3/tables.ts";
 import type { TrackingModelTables } from "../tracking/models/tables.ts";
 import type { TrackingTables } from "../tracking/tables.ts";
+import type { WorkspaceTables } from "../workspaces/tables.ts";
 
 // Each module owns its tables (declared beside its store); this only joins them for Kysely.
 export interface KvTable {
@@ -19,4 +20,4 @@ export interface KvTable {
   updated_at: number;
 }
 
-export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & TrackingModelTables & NamedEnvironmentTables & { kv: KvTable };
+export type Tables = AuditTables & IdentityTables & SecretTables & AccessKeyTables & SignInTables & SshKeyTables & JobTables & QuotaTables & DataTables & S3Tables & TrackingTables & TrackingModelTables & NamedEnvironmentTables & WorkspaceTables & { kv: KvTable };

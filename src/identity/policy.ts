@@ -88,3 +88,16 @@ export function visibleWhere(subject: Subject, columns: OwnedColumns): ((eb: Exp
     return eb.or(any);
   };
 }
+
+/**
+ * Whether the subject may enter a live session that runs as its owner (a workspace: open its
+ * app, SSH into it): the owner, and members or admins of its team when the owner shares it.
+ * Keepers and team admins may see and stop it through `can`, not enter it: entering acts as
+ * its owner, with their files.
+ */
+export function canEnter(subject: Subject, resource: Owned): boolean {
+  if (resource.ownerId === subject.userId) return true;
+  if (resource.visibility === "private" || resource.teamId === null) return false;
+  const role = subject.teams[resource.teamId];
+  return role === "member" || role === "admin";
+}

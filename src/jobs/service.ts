@@ -30,7 +30,7 @@ import { canEverFit, schedule } from "./scheduler/policy.ts";
 import { quotasEverAllow } from "./scheduler/quotas.ts";
 import type { PendingJob, PolicyConfig, QueueForecast, ScheduleInput } from "./scheduler/types.ts";
 import { UsageLedger, usageAmount, usageKey } from "./scheduler/usage-ledger.ts";
-import { type FailureReason, type JobSpec, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES } from "./spec.ts";
+import { type FailureReason, type JobSpec, type JobState, JobSpecSchema, type NormalizedJob, normalizeSpec, TERMINAL_STATES, type WorkspaceSession } from "./spec.ts";
 import type { JobFilter, JobPatch, JobRow, JobStore } from "./store.ts";
 import { type JobDetailView, type JobView, toEventView, toJobEnvironmentView, toJobView } from "./view.ts";
 import type { JobLineage } from "./data-spec.ts";
@@ -68,6 +68,8 @@ export interface JobServiceOptions {
     /** A job found still running after a restart. */
     resumed?(jobId: string): Promise<void>;
   };
+  /** Puts a workspace session's own files into its job's folder before it starts; returns variables for it. */
+  workspaceFiles?(jobId: string, session: WorkspaceSession, workdir: string): Promise<Record<string, string>>;
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -256,6 +258,14 @@ export class JobService {
     return n > 0 ? `${n} private job${n === 1 ? "" : "s"} made visible to ${n === 1 ? "its team" : "their teams"}` : undefined;
   }
 
+  /** A job's state, last message and GPUs, for modules that follow jobs they started (workspaces). */
+  async stateOf(id: string): Promise<{ state: JobState; message: string | null; hint: string | null; gpuUuids: string[] } | undefined> {
+    const row = await this.#o.store.get(id);
+    if (!row) return undefined;
+    const gpus = row.gpu_assignment ? (JSON.parse(row.gpu_assignment) as Array<{ uuid?: string; fake?: boolean }>) : [];
+    return { state: row.state, message: row.message, hint: row.hint, gpuUuids: gpus.filter((g) => g.uuid && !g.fake).map((g) => g.uuid!) };
+  }
+
   async isActive(id: string): Promise<boolean> {
     const row = await this.#o.store.get(id);
     return row !== undefined && !TERMINAL_STATES.has(row.state);
@@ -263,13 +273,14 @@ export class JobService {
 
   // ---- commands ------------------------------------------------------------------------
 
-  async submit(user: Principal, input: unknown, extra: { retryOf?: JobRow; id?: string } = {}): Promise<JobView> {
+  async submit(user: Principal, input: unknown, extra: { retryOf?: JobRow; id?: string; workspace?: WorkspaceSession } = {}): Promise<JobView> {
     const parsed = JobSpecSchema.safeParse(input);
     if (!parsed.success) {
       const errors = fieldErrorsFromZod(parsed.error.issues);
       throw problems.badRequest(`${errors[0]!.path}: ${errors[0]!.message}`, "Fix each field this error names; `plinth run --help` and the job spec reference describe each field.", errors);
     }
     const job = normalizeSpec(parsed.data);
+    if (extra.workspace) job.workspace = extra.workspace;
     // A retry stays in its job's team, with its visibility, whoever asks for it.
     const teamId = extra.retryOf?.team_id ?? (await this.#o.teamFor(user, parsed.data.team));
     const executor = await this.#router.choose({ job, asked: parsed.data.executor, previous: extra.retryOf?.executor, teamId }, (name) => this.#refusal(name, parsed.data, job, user.userId, teamId));
@@ -406,6 +417,7 @@ export class JobService {
       const prepared = await prepareJob(this.#o, { id, job, userId: pending.userId, teamId: row?.team_id ?? null, visibility: row?.visibility ?? "private", workdir: req.workdir });
       req.env = prepared.env;
       if (job.inputs) req.inputs = prepared.inputs;
+      if (job.workspace) Object.assign(req.env, await this.#o.workspaceFiles?.(id, job.workspace, req.workdir));
     } catch (err) {
       if (err instanceof PreparationFailure) await this.#failStart(id, err.reason, err.message, err.hint);
       else await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);
@@ -466,6 +478,7 @@ export class JobService {
       memoryBytes: allocation.memoryBytes,
       gpus: allocation.gpus,
       ...(job.image && { image: { id: job.image.id, reference: job.image.reference } }),
+      ...(job.workspace && { workspace: { home: job.workspace.home, homeTarget: job.workspace.homeTarget, login: job.workspace.login } }),
     };
   }
 

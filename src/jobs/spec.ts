@@ -174,6 +174,16 @@ export interface NormalizedJob {
   namedEnvironment?: NamedVersion;
   /** Its container image, pinned at submit to the image's id (absent when it names none). */
   image?: ResolvedImage;
+  /** The workspace whose session it is (absent for other jobs); see src/workspaces. */
+  workspace?: WorkspaceSession;
+}
+
+/** A workspace session's job: its owner's home folder on this machine, where it shows inside, and the login name there. */
+export interface WorkspaceSession {
+  id: string;
+  home: string;
+  homeTarget: string;
+  login: string;
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {

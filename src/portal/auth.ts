@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyRequest } from "fastify";
 import { ProblemError } from "../core/errors.ts";
 import { bearerToken } from "../http/server.ts";
@@ -50,6 +51,23 @@ export class Authenticator {
     if (!SAFE_METHODS.has(request.method)) requireCsrfHeader(request);
     this.#seen.set(request, { principal, via: "session" });
     return principal;
+  };
+
+  /**
+   * Who a request outside the routes is from (the workspace proxy, which passes the request on
+   * untouched): its Bearer token or session cookie. The proxy changes nothing of Plinth's, so
+   * no CSRF header is asked for; the session cookie is SameSite=Strict.
+   */
+  fromHeaders = async (headers: IncomingHttpHeaders): Promise<Principal | null> => {
+    const header = headers.authorization;
+    const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+    if (m) {
+      const principal = await this.#identity.authenticate(m[1]!);
+      if (!principal) throw badToken();
+      return principal;
+    }
+    const secret = readCookie({ headers } as FastifyRequest, SESSION_COOKIE);
+    return secret ? this.#sessions.authenticate(secret) : null;
   };
 
   /** The principal a request was authenticated as, once the route has run. */

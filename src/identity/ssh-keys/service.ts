@@ -48,6 +48,14 @@ export class SshKeyService {
     return (await this.#store.of(actor.userId)).map((row) => toSshKey(row, actor.name, names.get(row.added_by) ?? row.added_by));
   }
 
+  /**
+   * authorized_keys lines for these people, for a host Plinth itself prepares (a workspace
+   * someone enters): the caller has already decided they may log in there.
+   */
+  async authorizedLinesOf(userIds: readonly string[]): Promise<string[]> {
+    return (await this.#store.ofUsers(userIds)).map((k) => `${k.public_key} plinth:${k.user_id}:${k.name}`);
+  }
+
   /** Someone's keys: Keepers, and the person themselves. */
   async listOf(actor: Principal, userName: string): Promise<SshKey[]> {
     const user = await this.#identity.userNamed(userName);

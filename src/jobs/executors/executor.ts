@@ -42,6 +42,12 @@ export interface LaunchRequest {
    * name the spec gave (for messages). The executor mounts the job's folder and inputs into it.
    */
   image?: { id: string; reference: string };
+  /**
+   * A workspace's session (src/workspaces): `home`, the owner's folder on this machine, is
+   * mounted writable at `homeTarget` and is the job's HOME; in a sandbox the job's user is
+   * named `login` there, with bash as its shell, so SSH sessions can log in.
+   */
+  workspace?: { home: string; homeTarget: string; login: string };
 }
 
 /** What identifies a launched process across a server restart. */

@@ -14,7 +14,7 @@ export function jobEnvironment(req: LaunchRequest, sandboxed: boolean, otherUser
   const ownHome = !sandboxed && !otherUser;
   const env: Record<string, string> = {
     PATH: process.env.PATH || DEFAULT_PATH,
-    HOME: ownHome ? (process.env.HOME ?? req.workdir) : req.workdir,
+    HOME: req.workspace ? (sandboxed ? req.workspace.homeTarget : req.workspace.home) : ownHome ? (process.env.HOME ?? req.workdir) : req.workdir,
     LANG: process.env.LANG || "C.UTF-8",
     CUDA_DEVICE_ORDER: "PCI_BUS_ID",
     ...req.env,

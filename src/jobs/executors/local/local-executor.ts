@@ -19,6 +19,7 @@ import { InlineLauncher, type Launcher, LauncherPool, ProcessLauncher, type Spaw
 import { decodeShellStatus, isBwrap, isRunning, listProcesses, readIfPresent, readStat, trySignal } from "./proc.ts";
 import { resolveProgram } from "./resolve-program.ts";
 import { RssWatcher } from "./rss-watcher.ts";
+import { prepareWorkspaceSession } from "./workspace-session.ts";
 import { bwrapArgs, findBwrap, isUnder, OUTSIDE_ENV, probeBubblewrap, type SandboxLayout, systemLayout, visibleInSandbox } from "./sandbox.ts";
 import { STATE_FILES } from "./spawn-job.ts";
 import { diskStop, readStatusRecord, startErrorInfo } from "./state-records.ts";
@@ -134,6 +135,17 @@ export class LocalExecutor implements Executor {
         return this.#failStart(req, { reason: "input_unavailable", message: `Could not give the job its inputs: ${(err as Error).message}` }, onExit);
       }
     }
+    let writable: Array<{ source: string; target: string }> = [];
+    if (req.workspace) {
+      try {
+        const session = prepareWorkspaceSession(req, req.workspace, user, sandboxed);
+        writable = session.writable;
+        binds = [...binds, ...session.readOnly];
+        Object.assign(env, session.env);
+      } catch (err) {
+        return this.#failStart(req, { reason: "start_failed", message: `Could not prepare the workspace's home folder: ${(err as Error).message}` }, onExit);
+      }
+    }
     const program = resolveProgram(req.argv[0] ?? "", env.PATH!, req.workdir, visible, user);
     if ("reason" in program) return this.#failStart(req, program, onExit);
 
@@ -143,7 +155,7 @@ export class LocalExecutor implements Executor {
       // bwrap runs outside the sandbox: a fixed environment, a folder the job cannot write, and
       // its arguments (the job's environment among them) through the gate, never argv.
       // bwrap takes options, not the command, from fd 3; the job's command is no secret (ps shows it anyway).
-      const options = this.#sandboxArgs(req, env, binds).slice(0, -1);
+      const options = this.#sandboxArgs(req, env, binds, writable).slice(0, -1);
       Object.assign(spec, { file: this.#bwrap!, args: ["--args", "3", "--", ...argv], env: { ...OUTSIDE_ENV }, cwd: "/", gate: options, bwrapStatus: true });
     } else if (spec.cgroupProcs) {
       Object.assign(spec, { file: "/bin/sh", args: ["-c", UNSANDBOXED_GATE, argv[0]!, ...argv], gate: [] });
@@ -379,7 +391,7 @@ export class LocalExecutor implements Executor {
   }
 
 
-  #sandboxArgs(req: LaunchRequest, env: Record<string, string>, readOnlyBinds: Array<{ source: string; target: string }>): string[] {
+  #sandboxArgs(req: LaunchRequest, env: Record<string, string>, readOnlyBinds: Array<{ source: string; target: string }>, writableBinds: Array<{ source: string; target: string }> = []): string[] {
     return bwrapArgs(
       this.#layout!,
       {
@@ -389,6 +401,7 @@ export class LocalExecutor implements Executor {
         gpuIndices: req.gpus.filter((g) => !g.fake).map((g) => g.index),
         network: this.#opts.network ?? true,
         readOnlyBinds,
+        writableBinds,
       },
       BWRAP_STATUS_FD,
     );

@@ -62,6 +62,8 @@ export interface SandboxJob {
   network: boolean;
   /** Host folders mounted read-only at a path of their own inside (a job's inputs). */
   readOnlyBinds?: Array<{ source: string; target: string }>;
+  /** Host folders mounted writable at a path of their own inside (a workspace's home). */
+  writableBinds?: Array<{ source: string; target: string }>;
 }
 
 /** The environment bwrap itself runs with, whatever the job asked for. */
@@ -85,6 +87,7 @@ export function bwrapArgs(layout: SandboxLayout, job: SandboxJob, statusFd?: num
   const mounted = [...layout.readOnly, ...layout.extra];
   // Paths outside every mount are invisible already; the workdir is bound on top afterwards.
   for (const h of job.hiddenPaths) if (mounted.some((m) => isUnder(h, m))) args.push("--tmpfs", h);
+  for (const b of job.writableBinds ?? []) args.push("--bind", b.source, b.target);
   for (const b of job.readOnlyBinds ?? []) args.push("--ro-bind", b.source, b.target);
   args.push("--bind", job.workdir, job.workdir, "--chdir", job.workdir, "--");
   return args;
