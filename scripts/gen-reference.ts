@@ -287,6 +287,7 @@ const CONFIG_EXAMPLE = {
   ],
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   tracking: { systemMetricsInterval: "10s" },
+  workspaces: { idleStop: "2h", gpuBusyPercent: 10, homeQuota: "50GiB", sshd: "/usr/sbin/sshd", checkInterval: "30s" },
   environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true, builds: "members" } },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },

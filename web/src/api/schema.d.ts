@@ -1354,6 +1354,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/teams/{team}/workspace-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A team's workspace settings: its idle stop and longest lifetime */
+        get: operations["getTeamsByTeamWorkspaceSettings"];
+        /** Set a team's idle stop and longest lifetime for workspaces (its admins and Keepers) */
+        put: operations["putTeamsByTeamWorkspaceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tokens": {
         parameters: {
             query?: never;
@@ -1507,6 +1525,116 @@ export interface paths {
         post?: never;
         /** Revoke one of a user's tokens; browsers signed in with it are signed out (admins) */
         delete: operations["deleteUsersByNameTokensById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your workspaces; with all=true every one you may see (Keepers: all) */
+        get: operations["getWorkspaces"];
+        put?: never;
+        /** Create a workspace and start it: an app with CPUs, memory and GPUs reserved through the queue */
+        post: operations["postWorkspaces"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One workspace: its state, why it waits, how long it has been unused and when it stops */
+        get: operations["getWorkspacesByRef"];
+        put?: never;
+        post?: never;
+        /** Delete a stopped workspace (the home folder stays: it is yours, not the workspace's) */
+        delete: operations["deleteWorkspacesByRef"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ref}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workspace's lifecycle: every transition with its time and cause */
+        get: operations["getWorkspacesByRefEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ref}/ssh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How to reach a workspace by SSH: its login name and host key (with Upgrade: plinth-ssh, the tunnel itself)
+         * @description `plinth ssh` and `plinth config-ssh` use it. The same URL with `Connection: Upgrade` and `Upgrade: plinth-ssh` answers 101 and carries an SSH connection to the workspace; the person needs a registered SSH key.
+         */
+        get: operations["getWorkspacesByRefSsh"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ref}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a stopped workspace again (its home folder is as it was left) */
+        post: operations["postWorkspacesByRefStart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{ref}/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Stop a workspace: its GPUs go back to the queue, its home folder is kept
+         * @description Its owner, an admin of its team or a Keeper may stop it.
+         */
+        post: operations["postWorkspacesByRefStop"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2733,6 +2861,19 @@ export interface components {
             source: "keeper" | "sso";
             user: string;
         };
+        /** @description What a team's Keepers set for its workspaces. */
+        TeamWorkspaceSettings: {
+            /** @description How long a workspace of the team may go unused before it is stopped (default 2h). */
+            idleStop: string | number;
+            /** @description The longest any workspace of the team runs; null: no limit. */
+            maxLifetime?: (string | number) | null;
+        };
+        TeamWorkspaceSettingsView: {
+            idleStop: string;
+            isDefault: boolean;
+            maxLifetime: string | null;
+            team: string;
+        };
         TokenInfo: {
             createdAt: string;
             expiresAt: string | null;
@@ -2774,6 +2915,118 @@ export interface components {
             teams: components["schemas"]["Membership"][];
             /** @description The Unix account the person's jobs run as (Keepers see it). */
             unixUser?: string | null;
+        };
+        Workspace: {
+            /** @enum {string} */
+            app: "jupyterlab" | "vscode" | "ssh";
+            createdAt: string;
+            datasets: string[];
+            environment: string | null;
+            gpuUtilization: (number | null)[];
+            id: string;
+            idleSeconds: number | null;
+            idleStopAt: string | null;
+            jobId: string | null;
+            lastActiveAt: string | null;
+            mayOpen: boolean;
+            mayStop: boolean;
+            message: string | null;
+            name: string;
+            owner: string;
+            ownerId: string;
+            resources: {
+                cpus: number;
+                gpus: number;
+                memory: string;
+            };
+            shared: boolean;
+            startedAt: string | null;
+            /** @enum {string} */
+            state: "requested" | "starting" | "running" | "idle_warned" | "stopping" | "stopped" | "failed";
+            stopAt: string | null;
+            stopReason: ("owner" | "idle" | "schedule" | "lifetime" | "keeper" | "ended" | "failed") | null;
+            team: string;
+            url: string | null;
+        };
+        WorkspaceEvent: {
+            at: string;
+            detail: string;
+            from: string | null;
+            to: string;
+        };
+        /** @description A workspace: an app on the team's machines with CPUs, memory and GPUs reserved, your home folder and datasets. */
+        WorkspaceSpec: {
+            /**
+             * @description What it serves: `jupyterlab` in the browser, `vscode` (VS Code in the browser, where the server has it), or `ssh` only (your own VS Code through Remote-SSH, a terminal).
+             * @default jupyterlab
+             * @enum {string}
+             */
+            app: "jupyterlab" | "vscode" | "ssh";
+            /**
+             * @description Datasets mounted read-only, by name; each shows in ~/datasets/NAME and in PLINTH_INPUT_<NAME>.
+             * @default []
+             */
+            datasets: string[];
+            /** @description Its Python environment: a named environment of its team (`pytorch`), or a Python and packages. JupyterLab is added to a package list that lacks it; a named environment must have it. */
+            environment?: components["schemas"]["NamedEnvironmentRef"] | components["schemas"]["EnvironmentSpec"];
+            /** @description Stop it after this long without use, when shorter than its team's idle stop (2h unless its Keepers set another). */
+            idleStop?: string | number;
+            /** @description Stop it this long after it starts, whether used or not. */
+            lifetime?: string | number;
+            /** @description What you call it, unique among your workspaces: `plinth ssh NAME` and the portal use it. Left out: the app's name. */
+            name?: string;
+            /**
+             * @description What the job needs to run.
+             * @default {
+             *       "cpus": 2,
+             *       "memory": "8G",
+             *       "gpus": 0
+             *     }
+             */
+            resources: {
+                /**
+                 * @description CPU cores reserved for the job (fractions allowed).
+                 * @default 1
+                 */
+                cpus: number;
+                /** @description Constraints on which GPUs qualify. */
+                gpu?: {
+                    /** @description Smallest GPU memory acceptable, e.g. 24G. */
+                    minMemory?: string | number;
+                    /** @description Pattern the GPU model must match, e.g. '*3090*' or 'RTX 6000 Ada'. Case-insensitive; * matches anything. */
+                    model?: string;
+                };
+                /**
+                 * @description Number of whole GPUs, given to the job exclusively.
+                 * @default 0
+                 */
+                gpus: number;
+                /**
+                 * @description Memory such as 512M, 8G or 16Gi (binary units); a bare number means bytes.
+                 * @default 1G
+                 */
+                memory: string | number;
+            };
+            /**
+             * @description Whether members of its team may open it too (`false`: you alone). Anything its app shows runs in their browser as them; share only with people you trust.
+             * @default false
+             */
+            shared: boolean;
+            /**
+             * Format: date-time
+             * @description Stop it at this time (ISO 8601, e.g. 2026-12-01T18:00:00Z).
+             */
+            stopAt?: string;
+            /** @description The team it belongs to and whose limits it counts against. Left out: your primary team. */
+            team?: string;
+        };
+        WorkspaceSsh: {
+            available: boolean;
+            /** @description The workspace's SSH host key, once it has started once. */
+            hostKey: string | null;
+            id: string;
+            login: string;
+            name: string;
         };
     };
     responses: never;
@@ -6142,6 +6395,72 @@ export interface operations {
             };
         };
     };
+    getTeamsByTeamWorkspaceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamWorkspaceSettingsView"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putTeamsByTeamWorkspaceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                team: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TeamWorkspaceSettings"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamWorkspaceSettingsView"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getTokens: {
         parameters: {
             query?: never;
@@ -6656,6 +6975,267 @@ export interface operations {
                         /** @constant */
                         revoked: true;
                     };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkspaces: {
+        parameters: {
+            query?: {
+                /** @description Every workspace you may see (a Keeper: all), not only yours. */
+                all?: boolean | ("0" | "1" | "true" | "false");
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Workspace"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWorkspaces: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorkspaceSpec"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkspacesByRef: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWorkspacesByRef: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkspacesByRefEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["WorkspaceEvent"][];
+                    };
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkspacesByRefSsh: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkspaceSsh"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWorkspacesByRefStart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
+            };
+            /** @description Problem */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postWorkspacesByRefStop: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace's id, or the name of one of yours. */
+                ref: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
                 };
             };
             /** @description Problem */
