@@ -5,7 +5,9 @@
 //   configuration.md  every server setting and its PLINTH_* variable (ConfigSchema)
 //   cli.md            every command and option of the `plinth` program (commander)
 //   job-lifecycle.md  the job state machine (JOB_TRANSITIONS) and the failure reasons
+//   workspace-*.md    the workspace spec and lifecycle (scripts/reference/workspaces.ts)
 //
+// The JSON Schema walking they share is in scripts/reference/json-schema.ts.
 // Run it with `npm run docs:reference`. test/unit/reference-docs.test.ts regenerates the files
 // in memory and fails when a committed one differs.
 
@@ -25,145 +27,10 @@ import { explainFailure, INPUT_HINT } from "../src/jobs/failure.ts";
 import { JOB_TRANSITIONS } from "../src/jobs/lifecycle.ts";
 import { FAILURE_REASONS, type FailureReason, JOB_STATES, type JobState, JobSpecSchema, TERMINAL_STATES } from "../src/jobs/spec.ts";
 import type { JobView } from "../src/jobs/view.ts";
+import { checkExampleCovers, deref, describeText, describeType, type Field, fields, GENERATED, inlineValue, type Schema, table } from "./reference/json-schema.ts";
+import { workspaceReferenceDocs } from "./reference/workspaces.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const GENERATED = "<!-- Generated from the code by scripts/gen-reference.ts. Do not edit: run `npm run docs:reference`. -->";
-
-// ---------------------------------------------------------------------------------------------
-// JSON Schema walking
-
-type Schema = Record<string, any>;
-
-interface Field {
-  path: string;
-  node: Schema;
-  required: boolean;
-}
-
-function deref(root: Schema, node: Schema): Schema {
-  if (typeof node?.$ref === "string") {
-    const name = node.$ref.split("/").pop()!;
-    const target = root.$defs?.[name];
-    if (!target) throw new Error(`unresolved $ref ${node.$ref}`);
-    // Keywords written beside a $ref (default, description) win over the target's.
-    const { $ref: _ref, ...beside } = node;
-    return { ...deref(root, target), ...beside };
-  }
-  return node;
-}
-
-/** The branch of a node with named properties: the node itself, one of its anyOf branches, or (marked `[]`) its list items. */
-function objectBranch(root: Schema, node: Schema): { obj: Schema; list: boolean } | null {
-  const n = deref(root, node);
-  for (const b of [n, ...(n.anyOf ?? [])]) {
-    const d = deref(root, b);
-    if (d.type === "object" && d.properties) return { obj: d, list: false };
-    const items = d.type === "array" && d.items ? deref(root, d.items) : null;
-    if (items?.type === "object" && items.properties) return { obj: items, list: true };
-  }
-  return null;
-}
-
-/** Every field in document order, parents before their children, with dotted paths (`a.b`, and `a[].b` inside lists). */
-function fields(root: Schema, node: Schema, prefix = ""): Field[] {
-  const branch = objectBranch(root, node);
-  if (!branch) return [];
-  const out: Field[] = [];
-  const required = new Set<string>(branch.obj.required ?? []);
-  const base = branch.list ? `${prefix}[]` : prefix;
-  for (const [key, child] of Object.entries<Schema>(branch.obj.properties)) {
-    const p = base ? `${base}.${key}` : key;
-    out.push({ path: p, node: deref(root, child), required: required.has(key) });
-    out.push(...fields(root, child, p));
-  }
-  return out;
-}
-
-function range(n: Schema): string {
-  const lo = n.minimum ?? (n.exclusiveMinimum !== undefined ? `> ${n.exclusiveMinimum}` : undefined);
-  const hi = n.maximum !== undefined && n.maximum < Number.MAX_SAFE_INTEGER ? n.maximum : undefined;
-  if (lo !== undefined && hi !== undefined) return typeof lo === "string" ? `${lo}, at most ${hi}` : `${lo} to ${hi}`;
-  if (lo !== undefined) return typeof lo === "string" ? lo : lo === 0 ? "0 or more" : `at least ${lo}`;
-  if (hi !== undefined) return `at most ${hi}`;
-  return "";
-}
-
-/** A plural noun for the items of a list or the values of a map. */
-function plural(root: Schema, node: Schema): string {
-  const n = deref(root, node);
-  if (n.enum) return `values from ${n.enum.map((v: unknown) => `\`${v}\``).join(", ")}`;
-  if (n.anyOf) return [...new Set(n.anyOf.map((b: Schema) => plural(root, b)))].join(" or ");
-  return n.type === "object" ? "objects" : n.type ? `${n.type}s` : "values";
-}
-
-function describeType(root: Schema, node: Schema): string {
-  const n = deref(root, node);
-  if (n.anyOf) {
-    const parts = [...new Set(n.anyOf.map((b: Schema) => describeType(root, b)))];
-    return parts.join(" or ");
-  }
-  if (n.enum) return `one of ${n.enum.map((v: unknown) => `\`${v}\``).join(", ")}`;
-  switch (n.type) {
-    case "string": {
-      const notes: string[] = [];
-      if (n.minLength !== undefined && n.maxLength !== undefined) notes.push(`${n.minLength}–${n.maxLength} characters`);
-      else if (n.maxLength !== undefined) notes.push(`up to ${n.maxLength} characters`);
-      if (n.format) notes.push(n.format.toUpperCase());
-      return notes.length ? `string (${notes.join(", ")})` : "string";
-    }
-    case "integer":
-    case "number": {
-      const r = range(n);
-      return r ? `${n.type} (${r})` : n.type;
-    }
-    case "boolean":
-      return "boolean";
-    case "array": {
-      const count = n.minItems ? ` (at least ${n.minItems})` : "";
-      return `list of ${plural(root, n.items ?? {})}${count}`;
-    }
-    case "object":
-      if (n.properties) return "object";
-      if (n.additionalProperties) return `map of names to ${plural(root, n.additionalProperties)}`;
-      return "object";
-    default:
-      return "any";
-  }
-}
-
-function describeText(root: Schema, node: Schema): string {
-  const n = deref(root, node);
-  const parts: string[] = [];
-  if (n.description) parts.push(n.description);
-  const pattern = n.pattern ?? n.propertyNames?.pattern;
-  if (pattern) parts.push(`${n.pattern ? "Must match" : "Names must match"} \`${pattern}\`.`);
-  return parts.join(" ") || "—";
-}
-
-function inlineValue(value: unknown): string {
-  if (value === undefined) return "";
-  if (typeof value === "string") return `\`${value}\``;
-  return `\`${JSON.stringify(value)}\``;
-}
-
-/** Markdown table cell: no pipes or line breaks. */
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|").replace(/\n+/g, " ");
-}
-
-function table(headers: string[], rows: string[][]): string {
-  return [`| ${headers.join(" | ")} |`, `| ${headers.map(() => "---").join(" | ")} |`, ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`)].join("\n");
-}
-
-/** Every leaf path of a plain value, as dotted strings. */
-function valuePaths(value: unknown, prefix = ""): string[] {
-  // A list of objects (routing rules) covers the fields its items give, as `list[].field`.
-  if (Array.isArray(value)) return [prefix, ...value.filter((v) => v !== null && typeof v === "object" && !Array.isArray(v)).flatMap((v) => valuePaths(v, `${prefix}[]`).filter((p) => p !== `${prefix}[]`))];
-  if (value === null || typeof value !== "object") return [prefix];
-  const out = [prefix].filter(Boolean);
-  for (const [k, v] of Object.entries(value)) out.push(...valuePaths(v, prefix ? `${prefix}.${k}` : k));
-  return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Job spec
@@ -261,13 +128,6 @@ function jobExampleYaml(): string {
   return doc.toString().trimEnd();
 }
 
-function checkExampleCovers(what: string, schemaPaths: string[], example: unknown, omits: Record<string, string>): void {
-  const present = new Set(valuePaths(example));
-  // Children of free-form maps (env, labels) are the example's own names, not schema fields.
-  const missing = schemaPaths.filter((p) => !present.has(p) && !(p in omits));
-  if (missing.length) throw new Error(`the ${what} example in scripts/gen-reference.ts lacks ${missing.join(", ")}: add them, or list them as deliberately left out`);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Server configuration
 
@@ -287,7 +147,7 @@ const CONFIG_EXAMPLE = {
   ],
   scheduler: { maxGpusPerUser: 2, maxRunningJobsPerUser: 10, fairShareHalfLife: "1h", defaultDuration: "10m" },
   tracking: { systemMetricsInterval: "10s" },
-  workspaces: { idleStop: "2h", gpuBusyPercent: 10, homeQuota: "50GiB", sshd: "/usr/sbin/sshd", checkInterval: "30s" },
+  workspaces: { idleStop: "2h", gpuBusyPercent: 10, homeQuota: "50GiB", sshd: "/usr/sbin/sshd", checkInterval: "30s", codeServer: "/opt/plinth/code-server-4.139.1" },
   environments: { uv: "/opt/uv/bin/uv", maxSize: "100GiB", indexUrl: "https://pypi.lab.example.org/simple", buildTimeout: "30m", sourceBuilds: false, containers: { engine: "/usr/bin/podman", config: "/etc/plinth/containers.conf", buildNetwork: true, builds: "members" } },
   log: { level: "info" },
   secrets: { keyFile: "/etc/plinth/secrets.key", previousKeyFiles: ["/etc/plinth/secrets-2025.key"] },
@@ -676,6 +536,7 @@ export async function referenceDocs(): Promise<Map<string, string>> {
     ["docs/reference/configuration.md", configurationDoc()],
     ["docs/reference/cli.md", await cliDoc()],
     ["docs/reference/job-lifecycle.md", lifecycleDoc()],
+    ...workspaceReferenceDocs(),
   ]);
 }
 

@@ -12,8 +12,8 @@ const ROOT = join(import.meta.dirname, "../..");
 describe("docs/reference", async () => {
   const docs = await referenceDocs();
 
-  it("covers the job spec, configuration, CLI and job lifecycle", () => {
-    expect([...docs.keys()].sort()).toEqual(["docs/reference/cli.md", "docs/reference/configuration.md", "docs/reference/job-lifecycle.md", "docs/reference/job-spec.md"]);
+  it("covers the job spec, configuration, CLI, job lifecycle, workspace spec and workspace lifecycle", () => {
+    expect([...docs.keys()].sort()).toEqual(["docs/reference/cli.md", "docs/reference/configuration.md", "docs/reference/job-lifecycle.md", "docs/reference/job-spec.md", "docs/reference/workspace-lifecycle.md", "docs/reference/workspace-spec.md"]);
   });
 
   for (const [file, expected] of docs) {
