@@ -49,9 +49,10 @@ export function registerSsh(program: Command, exit: (code: number) => void): voi
   program
     .command("config-ssh")
     .description("Write ~/.ssh/config entries (Host plinth-NAME) for your running workspaces, for VS Code Remote-SSH, scp and rsync")
-    .option("--file <path>", "the ssh config file to write", join(homedir(), ".ssh", "config"))
+    .option("--file <path>", "the ssh config file to write", "~/.ssh/config")
     .option("--dry-run", "print the entries instead of writing them")
     .action(async (o: { file: string; dryRun?: boolean }) => {
+      o.file = o.file.startsWith("~/") ? join(homedir(), o.file.slice(2)) : o.file;
       const client = ApiClient.fromEnvironment();
       const list = await client.request<{ items: Array<{ id: string; name: string; app: string }> }>("GET", "/api/v1/workspaces");
       const infos: SshInfo[] = [];

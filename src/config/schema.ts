@@ -133,6 +133,7 @@ export const ConfigSchema = z
         homeQuota: diskSize.default("50GiB").meta({ description: "The size a person's home folder may reach; past it their workspaces do not start until they delete files." }),
         sshd: z.string().regex(/^\//, "an absolute path").optional().meta({ description: "OpenSSH's sshd, run inside workspaces for their SSH sessions. Unset: /usr/sbin/sshd where installed (apt install openssh-server); without one, workspaces take no SSH." }),
         checkInterval: duration.default("30s").meta({ description: "How often running workspaces are looked at for idleness and stop times." }),
+        codeServer: z.string().regex(/^\//, "an absolute path").optional().meta({ description: "A folder with code-server (VS Code in the browser) for `vscode` workspaces: bin/code-server inside it, as scripts/peers/code-server.sh makes it. It is mounted read-only into those workspaces. Unset: `vscode` workspaces are refused; VS Code reaches workspaces through Remote-SSH." }),
       })
       .default({ idleStop: "2h", gpuBusyPercent: 10, homeQuota: "50GiB", checkInterval: "30s" })
       .meta({ description: "Workspaces: JupyterLab, VS Code and SSH sessions on this machine's CPUs and GPUs." }),

@@ -478,7 +478,7 @@ export class JobService {
       memoryBytes: allocation.memoryBytes,
       gpus: allocation.gpus,
       ...(job.image && { image: { id: job.image.id, reference: job.image.reference } }),
-      ...(job.workspace && { workspace: { home: job.workspace.home, homeTarget: job.workspace.homeTarget, login: job.workspace.login } }),
+      ...(job.workspace && { workspace: { home: job.workspace.home, homeTarget: job.workspace.homeTarget, login: job.workspace.login, readOnly: job.workspace.readOnly ?? [] } }),
     };
   }
 

@@ -184,6 +184,8 @@ export interface WorkspaceSession {
   home: string;
   homeTarget: string;
   login: string;
+  /** Host folders its app needs, mounted read-only where they are (code-server). */
+  readOnly?: string[];
 }
 
 export function normalizeSpec(spec: JobSpec): NormalizedJob {

@@ -22,6 +22,8 @@ export interface AppContext {
   stateDir: string;
   home: string;
   token: string;
+  /** The code-server folder (workspaces.codeServer), for `vscode`. */
+  codeServer?: string | null;
 }
 
 export const APP_SOCKET = "app.sock";
@@ -52,7 +54,7 @@ export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
   }
   if (app === "vscode") {
     return {
-      argv: ["code-server", "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", c.home],
+      argv: [`${c.codeServer ?? "/nonexistent"}/bin/code-server`, "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", c.home],
       env: {},
       readyPath: "/healthz",
       authorization: null,

@@ -76,6 +76,8 @@ export class IdleWatch {
         row.last_active_at = now;
       }
     }
+    const appSaw = await this.#d.workspaces.appLastActivity(row);
+    if (appSaw !== null) await this.#d.workspaces.noteActivityAt(row, Math.min(appSaw, now));
     const idleStopMs = await this.#d.workspaces.idleStopMs(row);
     const spec = JSON.parse(row.spec) as { stopAt?: string };
     const scheduled = spec.stopAt ? Date.parse(spec.stopAt) : null;

@@ -65,6 +65,7 @@ export function createWorkspaces(d: WorkspacesDeps): Workspaces {
     runWorkdir: d.runWorkdir,
     settings: {
       sshd: findSshd(d.config.sshd),
+      codeServer: d.config.codeServer ?? null,
       defaultIdleStopMs: parseDuration(d.config.idleStop)!,
       homeQuotaBytes: parseMemory(d.config.homeQuota)!,
       gpuBusyPercent: d.config.gpuBusyPercent,

@@ -3,7 +3,7 @@ import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { ProblemError, type Problem } from "../core/errors.ts";
 import type { Principal } from "../identity/service.ts";
-import type { WorkspaceService } from "./service.ts";
+import type { AppTarget, WorkspaceService } from "./service.ts";
 import type { WorkspaceRow } from "./store.ts";
 
 // Plinth's own server serves each workspace's app under /w/<id>/ (HTTP and websockets, passed
@@ -65,7 +65,8 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
     return;
   }
   const target = await deps.workspaces.appTarget(principal, id);
-  deps.workspaces.noteActivity(target.row);
+  const active = activityOf(target, deps);
+  active();
   const path = target.launch.stripPrefix ? url.slice(`/w/${id}`.length) : url;
   const upstream = httpRequest({ socketPath: target.socket, method: req.method, path, headers: forwardHeaders(req, target.launch.authorization) }, (up) => {
     const headers: Record<string, string | string[]> = {};
@@ -73,11 +74,11 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
     const cookies = up.headers["set-cookie"];
     if (cookies) headers["set-cookie"] = keepCookiesToPath(cookies, `/w/${id}/`);
     res.writeHead(up.statusCode ?? 502, headers);
-    up.on("data", () => deps.workspaces.noteActivity(target.row));
+    up.on("data", active);
     up.pipe(res);
   });
   upstream.on("error", (err) => answerError(res, appDown(target.row, err), deps.logger));
-  req.on("data", () => deps.workspaces.noteActivity(target.row));
+  req.on("data", active);
   req.pipe(upstream);
 }
 
@@ -100,7 +101,8 @@ async function proxyUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, 
   for (const [k, v] of Object.entries(headers)) for (const value of Array.isArray(v) ? v : [v]) if (value !== undefined) lines.push(`${k}: ${value}`);
   upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
   if (head.length) upstream.write(head);
-  splice(socket, upstream, () => deps.workspaces.noteActivity(target.row));
+  const active = activityOf(target, deps);
+  splice(socket, upstream, active, active);
 }
 
 async function sshTunnel(req: IncomingMessage, socket: Socket, head: Buffer, deps: ProxyDeps): Promise<void> {
@@ -116,14 +118,52 @@ async function sshTunnel(req: IncomingMessage, socket: Socket, head: Buffer, dep
   deps.logger.info({ workspace: target.row.id, user: principal.name }, "workspace ssh session opened");
   socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: plinth-ssh\r\nConnection: Upgrade\r\n\r\n");
   if (head.length) upstream.write(head);
-  splice(socket, upstream, () => deps.workspaces.noteActivity(target.row));
+  // What the person sends counts, past what keep-alives alone amount to (a few hundred bytes a
+  // minute): a connection left open is not use, typing and copying are.
+  const typed = new ByteRate(SSH_ACTIVE_BYTES_PER_MINUTE, () => deps.workspaces.noteActivity(target.row));
+  splice(socket, upstream, (chunk) => typed.add(chunk.length), () => {});
 }
 
-/** Bytes both ways until either side ends; `active` on every chunk. */
-function splice(a: Socket, b: Socket, active: () => void): void {
+/**
+ * Whether the app's own traffic counts as use. JupyterLab's page polls its server while it is
+ * merely open, so the idle watch asks JupyterLab itself (its last_activity, as JupyterHub's
+ * culler does) instead; VS Code in the browser has no such measure, so its traffic counts.
+ */
+function activityOf(target: AppTarget, deps: ProxyDeps): () => void {
+  if (target.row.app === "jupyterlab") return () => {};
+  return () => deps.workspaces.noteActivity(target.row);
+}
+
+const SSH_ACTIVE_BYTES_PER_MINUTE = 2048;
+
+/** Calls `reached` once a minute's window has carried `limit` bytes. */
+export class ByteRate {
+  readonly #limit: number;
+  readonly #reached: () => void;
+  #windowStart = 0;
+  #bytes = 0;
+
+  constructor(limit: number, reached: () => void) {
+    this.#limit = limit;
+    this.#reached = reached;
+  }
+
+  add(bytes: number, now = Date.now()): void {
+    if (now - this.#windowStart >= 60_000) {
+      this.#windowStart = now;
+      this.#bytes = 0;
+    }
+    const before = this.#bytes;
+    this.#bytes += bytes;
+    if (before < this.#limit && this.#bytes >= this.#limit) this.#reached();
+  }
+}
+
+/** Bytes both ways until either side ends; `fromClient` and `toClient` see every chunk. */
+function splice(a: Socket, b: Socket, fromClient: (chunk: Buffer) => void, toClient: (chunk: Buffer) => void): void {
   a.setNoDelay(true);
-  a.on("data", active);
-  b.on("data", active);
+  a.on("data", fromClient);
+  b.on("data", toClient);
   a.pipe(b);
   b.pipe(a);
   const end = () => {

@@ -20,6 +20,30 @@ export async function waitForApp(row: WorkspaceRow, stateDir: string, current: (
   }
 }
 
+/** When JupyterLab last saw use (kernels, terminals, its API), from its /api/status; null when it does not say. */
+export function jupyterLastActivity(stateDir: string, row: WorkspaceRow): Promise<number | null> {
+  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, home: "", token: row.app_token })!;
+  return new Promise((done) => {
+    const req = request({ socketPath: join(stateDir, APP_SOCKET), path: launch.readyPath, headers: { host: "localhost", ...(launch.authorization && { authorization: launch.authorization }) }, timeout: 5000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8").on("data", (d: string) => {
+        text += d;
+      });
+      res.on("end", () => {
+        try {
+          const at = Date.parse((JSON.parse(text) as { last_activity?: string }).last_activity ?? "");
+          done(Number.isFinite(at) ? at : null);
+        } catch {
+          done(null);
+        }
+      });
+    });
+    req.on("error", () => done(null));
+    req.on("timeout", () => req.destroy());
+    req.end();
+  });
+}
+
 function answers(socketPath: string, path: string, authorization: string | null): Promise<boolean> {
   return new Promise((done) => {
     const req = request({ socketPath, path, method: "GET", headers: { host: "localhost", ...(authorization && { authorization }) }, timeout: 2000 }, (res) => {

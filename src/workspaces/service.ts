@@ -18,7 +18,7 @@ import { assertTransition } from "./lifecycle.ts";
 import { agentArgv, hostPublicKey, stateDirOf, writeAuthorizedKeys, writeSessionFiles } from "./session-files.ts";
 import { LIVE_STATES, type StopReason, type WorkspaceSpec, WorkspaceSpecSchema, type WorkspaceState } from "./spec.ts";
 import type { WorkspaceRow, WorkspaceStore } from "./store.ts";
-import { waitForApp } from "./readiness.ts";
+import { jupyterLastActivity, waitForApp } from "./readiness.ts";
 import { jobSpecFor } from "./workspace-job.ts";
 
 // Workspaces: each session is a job (the same queue, limits and sandbox as any job) whose
@@ -29,6 +29,8 @@ import { jobSpecFor } from "./workspace-job.ts";
 export interface WorkspaceSettings {
   /** The sshd run inside workspaces; null: none here (SSH unavailable). */
   sshd: string | null;
+  /** The code-server folder for `vscode` workspaces; null: none here. */
+  codeServer: string | null;
   /** A team's idle stop when its Keepers set none. */
   defaultIdleStopMs: number;
   /** A home folder's size that stops new sessions from starting. */
@@ -132,6 +134,13 @@ export class WorkspaceService {
     if (typeof spec.environment === "object" && spec.environment.image) {
       throw problems.badRequest("environment.image: workspaces run in Python environments on this machine, not in images.", "Give the workspace a named environment or its packages; run images as jobs.", [{ path: "environment.image", message: "not for workspaces" }]);
     }
+    if (spec.app === "vscode" && !this.#d.settings.codeServer) {
+      throw problems.badRequest(
+        "app: this server has no VS Code in the browser (code-server).",
+        "Create an `ssh` workspace and connect your own VS Code with Remote-SSH (`plinth config-ssh`), or ask a Keeper to install code-server (scripts/peers/code-server.sh) and set workspaces.codeServer.",
+        [{ path: "app", message: "vscode is not installed on this server" }],
+      );
+    }
     const teamId = await this.#d.teamFor(user, spec.team);
     const now = this.#d.clock.now();
     const row: WorkspaceRow = {
@@ -142,7 +151,7 @@ export class WorkspaceService {
       visibility: spec.shared ? "team" : "private",
       app: spec.app,
       spec: JSON.stringify(spec),
-      state: "stopped",
+      state: "requested",
       job_id: null,
       app_token: randomBytes(32).toString("base64url"),
       stop_reason: null,
@@ -153,9 +162,8 @@ export class WorkspaceService {
       last_active_at: null,
       stop_at: null,
     };
-    await this.#d.store.insert(row, `created by ${user.name}`);
     try {
-      return await this.#launch(user, row, spec);
+      return await this.#launch(user, row, spec, true);
     } catch (err) {
       // A workspace that could not even be queued is not kept: the answer says why.
       await this.#d.store.delete(row.id);
@@ -246,7 +254,8 @@ export class WorkspaceService {
 
   // ---- the lifecycle ---------------------------------------------------------------------
 
-  async #launch(user: Principal, row: WorkspaceRow, spec: WorkspaceSpec): Promise<WorkspaceRow> {
+  /** Queues a session: a new workspace is inserted already requested; a stopped one moves there. */
+  async #launch(user: Principal, row: WorkspaceRow, spec: WorkspaceSpec, isNew = false): Promise<WorkspaceRow> {
     const quota = this.#d.settings.homeQuotaBytes;
     const used = await this.#d.homes.usage(row.user_id, quota);
     if (used > quota) {
@@ -254,9 +263,12 @@ export class WorkspaceService {
     }
     const now = this.#d.clock.now();
     const jobId = newId("job", now);
-    const session = { id: row.id, home: this.#d.homes.pathOf(row.user_id), homeTarget: `/home/${loginName(user.name)}`, login: loginName(user.name) };
+    const codeServer = row.app === "vscode" && this.#d.settings.codeServer ? [this.#d.settings.codeServer] : [];
+    const session = { id: row.id, home: this.#d.homes.pathOf(row.user_id), homeTarget: `/home/${loginName(user.name)}`, login: loginName(user.name), readOnly: codeServer };
     const stopAt = await this.#stopAtFor(row.team_id, spec, now);
-    await this.#transition(row, "requested", `session ${jobId} requested by ${user.name}`, { job_id: jobId, message: null, stop_reason: null, started_at: null, last_active_at: null, stop_at: stopAt });
+    const patch = { job_id: jobId, message: null, stop_reason: null, started_at: null, last_active_at: null, stop_at: stopAt };
+    if (isNew) await this.#d.store.insert(Object.assign(row, patch, { state: "requested" as const }), `created by ${user.name}; session ${jobId} requested`);
+    else await this.#transition(row, "requested", `session ${jobId} requested by ${user.name}`, patch);
     this.#entered.delete(row.id);
     try {
       await this.#d.jobs.submit(user, jobSpecFor(row, spec, await this.#d.teamName(row.team_id), agentArgv(this.#d.runWorkdir(jobId))), { id: jobId, workspace: session });
@@ -280,6 +292,7 @@ export class WorkspaceService {
       login: session.login,
       token: row.app_token,
       sshd: this.#d.settings.sshd,
+      codeServer: this.#d.settings.codeServer,
       keep: this.#keep(row.id),
       authorizedKeys: await this.#d.keysOf([row.user_id]),
     });
@@ -302,6 +315,19 @@ export class WorkspaceService {
   /** Stops a workspace for a reason nobody typed (idle, schedule, lifetime). */
   stopFor(row: WorkspaceRow, reason: StopReason, detail: string): Promise<WorkspaceRow> {
     return this.#stop(row, reason, detail);
+  }
+
+  /** When its app last saw use, where the app tells (JupyterLab); null otherwise. */
+  async appLastActivity(row: WorkspaceRow): Promise<number | null> {
+    if (row.app !== "jupyterlab" || !row.job_id) return null;
+    return jupyterLastActivity(stateDirOf(this.#d.runWorkdir(row.job_id)), row);
+  }
+
+  /** Notes use that happened at `at` (from the app's own account), if later than what is known. */
+  async noteActivityAt(row: WorkspaceRow, at: number): Promise<void> {
+    if (row.last_active_at !== null && at <= row.last_active_at) return;
+    row.last_active_at = at;
+    await this.#d.store.touch(row.id, at);
   }
 
   /** Moves a running workspace to idle_warned and back, for the idle watch. */

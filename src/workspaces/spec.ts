@@ -38,7 +38,9 @@ export const WorkspaceSpecSchema = z
       .optional()
       .meta({ description: "What you call it, unique among your workspaces: `plinth ssh NAME` and the portal use it. Left out: the app's name." }),
     app: z.enum(WORKSPACE_APPS).default("jupyterlab").meta({ description: "What it serves: `jupyterlab` in the browser, `vscode` (VS Code in the browser, where the server has it), or `ssh` only (your own VS Code through Remote-SSH, a terminal)." }),
-    resources: ResourcesSchema.default({ cpus: 2, memory: "8G", gpus: 0 }),
+    resources: z
+      .preprocess((v) => (v && typeof v === "object" && !Array.isArray(v) ? { cpus: 2, memory: "8G", ...v } : v), ResourcesSchema.default({ cpus: 2, memory: "8G", gpus: 0 }))
+      .meta({ description: "CPUs (default 2), memory (default 8G) and GPUs (default 0) reserved for it while it runs, through the same queue and limits as jobs." }),
     environment: z
       .union([NamedEnvironmentRefSchema, EnvironmentSpecSchema])
       .optional()

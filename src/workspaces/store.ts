@@ -68,7 +68,12 @@ export class WorkspaceStore {
 
   /** Activity is noted often; one statement, no event. */
   async touch(id: string, at: number): Promise<void> {
-    await this.#db.updateTable("workspaces").set({ last_active_at: at }).where("id", "=", id).where("last_active_at", "<", at).execute();
+    await this.#db
+      .updateTable("workspaces")
+      .set({ last_active_at: at })
+      .where("id", "=", id)
+      .where((eb) => eb.or([eb("last_active_at", "is", null), eb("last_active_at", "<", at)]))
+      .execute();
   }
 
   events(id: string): Promise<WorkspaceEventsTable[]> {

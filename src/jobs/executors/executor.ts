@@ -47,7 +47,7 @@ export interface LaunchRequest {
    * mounted writable at `homeTarget` and is the job's HOME; in a sandbox the job's user is
    * named `login` there, with bash as its shell, so SSH sessions can log in.
    */
-  workspace?: { home: string; homeTarget: string; login: string };
+  workspace?: { home: string; homeTarget: string; login: string; readOnly?: string[] };
 }
 
 /** What identifies a launched process across a server restart. */

@@ -29,7 +29,7 @@ export function prepareWorkspaceSession(req: LaunchRequest, ws: NonNullable<Laun
   chmodSync(passwd, 0o644);
   return {
     writable: [{ source: ws.home, target: ws.homeTarget }],
-    readOnly: [{ source: passwd, target: "/etc/passwd" }],
+    readOnly: [{ source: passwd, target: "/etc/passwd" }, ...(ws.readOnly ?? []).map((p) => ({ source: p, target: p }))],
     env: { HOME: ws.homeTarget, USER: ws.login, LOGNAME: ws.login, SHELL: "/bin/bash" },
   };
 }
