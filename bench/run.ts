@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-const ALL = ["startup", "policy", "dispatch", "throughput", "slurm", "engines", "portal", "authorization", "data", "s3", "tracking", "environments", "containers"];
+const ALL = ["startup", "policy", "dispatch", "throughput", "slurm", "engines", "portal", "authorization", "data", "s3", "tracking", "environments", "containers", "workspaces"];
 const chosen = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const names = chosen.length ? chosen : ALL;
 let failed = false;
