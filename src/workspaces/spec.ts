@@ -79,6 +79,8 @@ export const WorkspaceViewSchema = z
     url: z.string().nullable(),
     resources: z.object({ cpus: z.number(), memory: z.string(), gpus: z.number() }),
     environment: z.string().nullable(),
+    /** The spec's environment as given: a named environment's reference, or its Python and packages. */
+    environmentSpec: z.union([NamedEnvironmentRefSchema, EnvironmentSpecSchema]).nullable(),
     datasets: z.array(z.string()),
     message: z.string().nullable(),
     stopReason: z.enum(STOP_REASONS).nullable(),

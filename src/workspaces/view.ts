@@ -36,6 +36,7 @@ export function toWorkspaceView(subject: Subject, row: WorkspaceRow, c: ViewCont
     url: appUrl(row.app, row.id),
     resources: { cpus: spec.resources.cpus, memory: String(spec.resources.memory), gpus: spec.resources.gpus },
     environment: typeof spec.environment === "string" ? spec.environment : spec.environment?.packages?.join(", ") ?? null,
+    environmentSpec: spec.environment ?? null,
     datasets: spec.datasets,
     message: row.state === "requested" ? (waitingMessage(c.job) ?? row.message) : row.message,
     stopReason: row.stop_reason as StopReason | null,

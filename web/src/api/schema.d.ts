@@ -2922,6 +2922,7 @@ export interface components {
             createdAt: string;
             datasets: string[];
             environment: string | null;
+            environmentSpec: (components["schemas"]["NamedEnvironmentRef"] | components["schemas"]["EnvironmentSpec"]) | null;
             gpuUtilization: (number | null)[];
             id: string;
             idleSeconds: number | null;
@@ -2976,7 +2977,7 @@ export interface components {
             /** @description What you call it, unique among your workspaces: `plinth ssh NAME` and the portal use it. Left out: the app's name. */
             name?: string;
             /**
-             * @description What the job needs to run.
+             * @description CPUs (default 2), memory (default 8G) and GPUs (default 0) reserved for it while it runs, through the same queue and limits as jobs.
              * @default {
              *       "cpus": 2,
              *       "memory": "8G",
