@@ -65,8 +65,8 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
     return;
   }
   const target = await deps.workspaces.appTarget(principal, id);
-  const active = activityOf(target, deps);
-  active();
+  // One note per request is enough: activity is kept to the minute.
+  activityOf(target, deps)();
   const path = target.launch.stripPrefix ? url.slice(`/w/${id}`.length) : url;
   const upstream = httpRequest({ socketPath: target.socket, method: req.method, path, headers: forwardHeaders(req, target.launch.authorization) }, (up) => {
     const headers: Record<string, string | string[]> = {};
@@ -74,11 +74,13 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
     const cookies = up.headers["set-cookie"];
     if (cookies) headers["set-cookie"] = keepCookiesToPath(cookies, `/w/${id}/`);
     res.writeHead(up.statusCode ?? 502, headers);
-    up.on("data", active);
     up.pipe(res);
   });
   upstream.on("error", (err) => answerError(res, appDown(target.row, err), deps.logger));
-  req.on("data", active);
+  // A client that hangs up stops the app's answer too, instead of the app sending it all.
+  res.on("close", () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
   req.pipe(upstream);
 }
 

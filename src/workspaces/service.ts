@@ -240,6 +240,10 @@ export class WorkspaceService {
   async #enterable(subject: Principal, id: string): Promise<WorkspaceRow> {
     const row = await this.#d.store.get(id);
     if (!row || !canEnterWorkspace(subject, row)) throw noSuchWorkspace(id);
+    // Entering runs code as the owner: a token limited to reading may not.
+    if (subject.scopes !== null && !subject.scopes.includes("jobs") && !subject.scopes.includes("admin")) {
+      throw problems.forbidden("This token may not enter workspaces: it lacks the jobs scope.", "Use a token made with `plinth tokens create --scope jobs` (or one without scopes), or the portal.");
+    }
     if (!(row.state === "running" || row.state === "idle_warned" || row.state === "starting") || !row.job_id) {
       throw new ProblemError({
         status: 409,

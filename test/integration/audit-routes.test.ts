@@ -39,7 +39,23 @@ let names = 0;
 const unique = (prefix: string) => `${prefix}${++names}`;
 
 /** One successful call of each audited route, keyed "METHOD /url" as declared. */
+/** A workspace of the admin's (SSH only: no Python environment to build), waited for until it has settled. */
+async function workspace(api: TestPlatform["api"], settled: string[]): Promise<string> {
+  const id = (await api("POST", "/api/v1/workspaces", { app: "ssh", name: unique("ws"), resources: { cpus: 0.1, memory: "64M" } })).body.id as string;
+  await api("POST", `/api/v1/workspaces/${id}/stop`);
+  for (let i = 0; i < 200; i++) {
+    if (settled.includes((await api("GET", `/api/v1/workspaces/${id}`)).body.state)) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return id;
+}
+
 const REQUESTS: Record<string, Call> = {
+  "POST /api/v1/workspaces": ({ api }) => api("POST", "/api/v1/workspaces", { app: "ssh", name: unique("ws"), resources: { cpus: 0.1, memory: "64M" } }),
+  "POST /api/v1/workspaces/{ref}/start": async ({ api }) => api("POST", `/api/v1/workspaces/${await workspace(api, ["stopped"])}/start`),
+  "POST /api/v1/workspaces/{ref}/stop": async ({ api }) => api("POST", `/api/v1/workspaces/${await workspace(api, ["stopped"])}/stop`),
+  "DELETE /api/v1/workspaces/{ref}": async ({ api }) => api("DELETE", `/api/v1/workspaces/${await workspace(api, ["stopped"])}`),
+  "PUT /api/v1/teams/{team}/workspace-settings": ({ api }) => api("PUT", "/api/v1/teams/default/workspace-settings", { idleStop: "90m", maxLifetime: "7d" }),
   "POST /api/v1/jobs": ({ api }) => api("POST", "/api/v1/jobs", sleepy),
   "POST /api/v1/jobs/{id}/cancel": async ({ api, activeJob }) => api("POST", `/api/v1/jobs/${await activeJob()}/cancel`),
   "POST /api/v1/jobs/{id}/retry": async ({ api, activeJob }) => {

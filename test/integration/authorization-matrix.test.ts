@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testDatabases } from "../helpers/databases.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
@@ -160,6 +161,69 @@ for (const db of testDatabases()) {
         const again = await as(who, "POST", "/api/v1/code/bundles", manifest);
         expect(again.body.missing, who).toEqual([hash]);
       }
+    });
+
+    describe("workspaces", () => {
+      /** Who may enter (open, SSH into) a workspace of the owner's in team vision: its owner; its team's members and admins when shared. */
+      const ENTER: Record<"private" | "team", Record<Subject, boolean>> = {
+        private: { owner: true, teamAdmin: false, teamMember: false, teamViewer: false, outsider: false, keeper: false },
+        team: { owner: true, teamAdmin: true, teamMember: true, teamViewer: false, outsider: false, keeper: false },
+      };
+      const spaces = {} as Record<"private" | "team", string>;
+      const tunnel = (id: string, token: string) =>
+        fetch(`${t.url}/api/v1/workspaces/${id}/ssh`, { headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      const upgrade = (id: string, token: string) =>
+        new Promise<number>((done, fail) => {
+          const req = request(`${t.url}/api/v1/workspaces/${id}/ssh`, { headers: { authorization: `Bearer ${token}`, connection: "Upgrade", upgrade: "plinth-ssh" } });
+          req.on("upgrade", (res, socket) => {
+            socket.destroy();
+            done(res.statusCode ?? 0);
+          });
+          req.on("response", (res) => {
+            res.resume();
+            done(res.statusCode ?? 0);
+          });
+          req.on("error", fail);
+          req.end();
+        });
+      beforeAll(async () => {
+        for (const kind of ["private", "team"] as const) {
+          const r = await as("owner", "POST", "/api/v1/workspaces", { app: "ssh", name: `matrix-${kind}`, team: "vision", shared: kind === "team", resources: { cpus: 0.1, memory: "64M" } });
+          expect(r.status, JSON.stringify(r.body)).toBe(201);
+          spaces[kind] = r.body.id;
+        }
+      });
+      afterAll(async () => {
+        for (const id of Object.values(spaces)) await as("keeper", "POST", `/api/v1/workspaces/${id}/stop`);
+      });
+
+      for (const kind of ["private", "team"] as const) {
+        for (const who of SUBJECTS) {
+          const mayRead = READ[kind][who];
+          const mayEnter = ENTER[kind][who];
+          it(`${who} × ${kind === "team" ? "shared" : "private"} workspace: see ${mayRead ? "yes" : "no"}, enter ${mayEnter ? "yes" : "no"}, stop ${mayRead && WRITE[who] ? "yes" : "no"}`, async () => {
+            const id = spaces[kind];
+            expect((await as(who, "GET", `/api/v1/workspaces/${id}`)).status).toBe(mayRead ? 200 : 404);
+            expect((await as(who, "GET", `/api/v1/workspaces/${id}/events`)).status).toBe(mayRead ? 200 : 404);
+            const listed = (await as(who, "GET", "/api/v1/workspaces?all=true")).body.items.map((w: { id: string }) => w.id);
+            expect(listed.includes(id)).toBe(mayRead);
+            // Entering: a workspace one may not enter does not exist for them; one they may is found
+            // (then it answers that it has no app in the browser, or is not running yet).
+            const app = await fetch(`${t.url}/w/${id}/`, { headers: { authorization: `Bearer ${tokens[who]}` } });
+            expect(app.status === 404, `${who} /w/`).toBe(!mayEnter);
+            expect((await tunnel(id, tokens[who])).status === 404, `${who} ssh info`).toBe(!mayEnter);
+            expect((await upgrade(id, tokens[who])) === 404, `${who} ssh tunnel`).toBe(!mayEnter);
+            // Only those who may not stop it are asked to: the others would stop it for the rest.
+            if (!(mayRead && WRITE[who])) expect((await as(who, "POST", `/api/v1/workspaces/${id}/stop`)).status).toBe(mayRead ? 403 : 404);
+          });
+        }
+      }
+
+      it("a token that may only read cannot enter even its owner's workspace", async () => {
+        const read = (await as("owner", "POST", "/api/v1/tokens", { name: "ro-ws", scopes: ["read"] })).body.token as string;
+        expect((await fetch(`${t.url}/w/${spaces.private}/`, { headers: { authorization: `Bearer ${read}` } })).status).toBe(403);
+        expect(await upgrade(spaces.private, read)).toBe(403);
+      });
     });
 
     it("a token's scopes narrow what it may do, and it cannot mint a wider one", async () => {

@@ -143,6 +143,19 @@ const ROUTES: Record<string, Access> = {
   "POST /api/v1/environments/images": "policy",
   "GET /api/v1/environments/images/{key}/log": "own",
   "DELETE /api/v1/environments/images/{reference}": "keeper",
+  // Workspaces: seen and stopped through the policy, entered (their app under /w/<id>/ and their
+  // SSH) only by their owner and, when shared, their team (test/integration/authorization-matrix.test.ts).
+  "GET /api/v1/workspaces": "policy",
+  "POST /api/v1/workspaces": "policy",
+  "GET /api/v1/workspaces/{ref}": "policy",
+  "GET /api/v1/workspaces/{ref}/events": "policy",
+  "POST /api/v1/workspaces/{ref}/start": "policy",
+  "POST /api/v1/workspaces/{ref}/stop": "policy",
+  "DELETE /api/v1/workspaces/{ref}": "policy",
+  "GET /api/v1/workspaces/{ref}/ssh": "policy",
+  // A team's settings: its people read them, its admins and Keepers change them.
+  "GET /api/v1/teams/{team}/workspace-settings": "policy",
+  "PUT /api/v1/teams/{team}/workspace-settings": "policy",
 };
 
 for (const db of testDatabases()) {
