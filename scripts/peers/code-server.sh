@@ -9,7 +9,10 @@
 # Its install builds native modules (kerberos, native-keymap, ...) from source, as their
 # prebuilt binaries are out of reach: it installs the Debian packages that needs when they are
 # missing (with root or password-less sudo). About 600 MB; three minutes or more.
-#   PLINTH_PEERS_CACHE   cache root (default ~/.cache/plinth-peers)
+# Workspaces run as an unprivileged user who must read the folder, which a home folder such as
+# /root does not allow: run as root, it installs under /opt/plinth (every user may read it).
+#   PLINTH_CODE_SERVER_CACHE   where to install (default /opt/plinth as root, else
+#                              PLINTH_PEERS_CACHE or ~/.cache/plinth-peers)
 #   --if-present         print the path only if it is already installed; exit 3 if not
 set -euo pipefail
 
@@ -23,7 +26,8 @@ die() {
 have() { command -v "$1" >/dev/null 2>&1; }
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cache=${PLINTH_PEERS_CACHE:-$HOME/.cache/plinth-peers}
+if ((EUID == 0)); then default_cache=/opt/plinth; else default_cache=${PLINTH_PEERS_CACHE:-$HOME/.cache/plinth-peers}; fi
+cache=${PLINTH_CODE_SERVER_CACHE:-$default_cache}
 root=$cache/code-server-$version
 launcher=$root/bin/code-server
 
@@ -101,6 +105,8 @@ EOF
     die "the installed code-server does not run (output above)"
   }
 
+  # Workspaces' users read and run it; whatever umask the install ran under.
+  chmod -R a+rX "$folder"
   [[ -x $launcher ]] || rm -rf "$root"
   # Another install that finished first is as good as this one.
   mv -T "$folder" "$root" 2>/dev/null || [[ -x $launcher ]] || die "could not move the install to $root"
