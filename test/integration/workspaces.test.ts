@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
 import { startPlatform } from "../../src/app.ts";
+import { push } from "../helpers/data.ts";
 import { describeWithPeer } from "../helpers/describe-with-peer.ts";
 import { freePort, makeApi, REPO, runCli, startTestPlatform, type TestPlatform, TOKEN } from "../helpers/platform.ts";
 import { registeredKey, run, sshdPeer, waitForWorkspace } from "../helpers/workspaces.ts";
@@ -101,6 +102,16 @@ describeWithPeer("workspaces", sshdPeer, ({ test }) => {
     const events = (await t.api("GET", `/api/v1/workspaces/${ws.id}/events`)).body.items.map((e: { to: string }) => e.to);
     expect(events).toEqual(["requested", "starting", "running", "stopping", "stopped", "requested", "starting", "running"]);
     await t.api("POST", "/api/v1/workspaces/shell/stop");
+    await waitForWorkspace(t, ws.id, ["stopped"]);
+  });
+
+  test("a workspace mounts its team's datasets read-only, by name, in ~/datasets", async () => {
+    expect((await push(t, "iris", { "iris.csv": "a,b\n1,2\n" })).status).toBeLessThan(300);
+    const ws = (await t.api("POST", "/api/v1/workspaces", { app: "ssh", name: "with-data", datasets: ["iris"], resources: { cpus: 0.2, memory: "256M" } })).body;
+    await waitForWorkspace(t, ws.id, ["running"]);
+    const r = await cli(["ssh", "-i", key.keyFile, "with-data", "--", "sh", "-c", "'cat ~/datasets/iris/iris.csv; touch ~/datasets/iris/new 2>/dev/null || echo read-only'"]);
+    expect(r.stdout, r.stderr).toBe("a,b\n1,2\nread-only\n");
+    await t.api("POST", `/api/v1/workspaces/${ws.id}/stop`);
     await waitForWorkspace(t, ws.id, ["stopped"]);
   });
 
