@@ -54,6 +54,7 @@ export function toWorkspaceView(subject: Subject, row: WorkspaceRow, c: ViewCont
 
 /** Why a requested workspace has not started, and when it should: from its job's place in the queue. */
 export function waitingMessage(job: JobDetailView | null): string | null {
+  if (job?.state === "starting") return "Preparing its Python environment and folders (a new environment takes a minute or two, once).";
   if (job?.state !== "queued") return null;
   if (job.heldBy) return `Waiting: ${job.heldBy.message}`;
   const q = job.queue;
