@@ -27,6 +27,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex("workspaces_state").on("workspaces").columns(["state"]).execute();
   await db.schema.createIndex("workspaces_team").on("workspaces").columns(["team_id", "id"]).execute();
+  // Every job's change is looked up here (is it a workspace's session?).
+  await db.schema.createIndex("workspaces_job").on("workspaces").columns(["job_id"]).execute();
 
   await db.schema
     .createTable("workspace_events")
