@@ -2,13 +2,13 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
 
 // Live updates: the server pushes job.changed events (SSE); each refreshes the job it names
-// at once, and lists, the cluster view and the journey at most once a second, so a burst
-// of a thousand changes costs a handful of requests.
+// at once, and lists (workspaces too: each runs as a job), the cluster view and the journey
+// at most once a second, so a burst of a thousand changes costs a handful of requests.
 //
 // A hidden tab closes its stream: browsers allow only six connections to one server over
 // HTTP/1.1, and a few forgotten tabs would otherwise hold them all. Coming back refreshes
 // what is on screen, since events were missed meanwhile.
-const LIST_KEYS = [["jobs"], ["cluster"], ["journey"], ["queued-jobs"], ["active-jobs"]];
+const LIST_KEYS = [["jobs"], ["cluster"], ["journey"], ["queued-jobs"], ["active-jobs"], ["workspaces"]];
 
 export function useLiveEvents(): void {
   const queryClient = useQueryClient();

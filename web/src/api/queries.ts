@@ -52,3 +52,9 @@ export const activeJobsQuery = queryOptions({
   queryKey: ["active-jobs"],
   queryFn: () => call(api.GET("/api/v1/jobs", { params: { query: { state: "starting,running", limit: 500 } } })),
 });
+/** Your workspaces, or (all) every one you may see. */
+export const workspacesQuery = (all: boolean) =>
+  queryOptions({ queryKey: ["workspaces", { all }], queryFn: () => call(api.GET("/api/v1/workspaces", { params: { query: all ? { all: true } : {} } })) });
+/** A team's idle stop and longest lifetime for workspaces; under ["workspaces"]. */
+export const workspaceSettingsQuery = (team: string) =>
+  queryOptions({ queryKey: ["workspaces", "settings", team], queryFn: () => call(api.GET("/api/v1/teams/{team}/workspace-settings", { params: { path: { team } } })) });

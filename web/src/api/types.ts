@@ -25,3 +25,6 @@ export type Guide = S["Guide"];
 export type GuideSummary = S["GuideSummary"];
 export type FailureReason = NonNullable<Job["failure"]>["reason"];
 export type AuditEvent = S["AuditEvent"];
+export type Workspace = S["Workspace"];
+export type WorkspaceState = Workspace["state"];
+export type WorkspaceSpecInput = S["WorkspaceSpec"];

@@ -27,6 +27,7 @@ import TeamPage from "../pages/teams/TeamPage";
 import Teams from "../pages/teams/Teams";
 import Secrets from "../pages/Secrets";
 import Tokens from "../pages/Tokens";
+import Workspaces from "../pages/workspaces/Workspaces";
 import { MeContext } from "./me";
 import { Shell } from "./Shell";
 
@@ -73,6 +74,7 @@ export function App() {
           <Route path="/runs/:id" element={<RunPage />} />
           <Route path="/cluster" element={<Cluster />} />
           <Route path="/environments" element={<Environments />} />
+          <Route path="/workspaces" element={<Workspaces />} />
           <Route path="/data" element={<DataList />} />
           <Route path="/data/:team/:name" element={<DatasetPage />} />
           <Route path="/guides/*" element={<Guides />} />

@@ -1,6 +1,6 @@
 import { ActionIcon, AppShell, Burger, Group, Menu, NavLink, Text, Tooltip, UnstyledButton, useComputedColorScheme, useMantineColorScheme } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
-import { IconBook, IconBrandPython, IconChartLine, IconChevronDown, IconDatabase, IconGauge, IconHistory, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconPlayerPlay, IconRocket, IconServer, IconSun, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
+import { IconBook, IconBrandPython, IconChartLine, IconChevronDown, IconDatabase, IconGauge, IconHistory, IconKey, IconListDetails, IconLock, IconLogout, IconMoon, IconNotebook, IconPlayerPlay, IconRocket, IconServer, IconSun, IconUserCircle, IconUsers, IconUsersGroup } from "@tabler/icons-react";
 import { useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link, useLocation } from "react-router";
@@ -13,6 +13,7 @@ const NAV = [
   { to: "/", label: "Start here", icon: IconRocket, exact: true },
   { to: "/jobs", label: "Jobs", icon: IconListDetails, exact: false },
   { to: "/jobs/new", label: "New job", icon: IconPlayerPlay, exact: true },
+  { to: "/workspaces", label: "Workspaces", icon: IconNotebook, exact: true },
   { to: "/runs", label: "Runs", icon: IconChartLine, exact: false },
   { to: "/data", label: "Data", icon: IconDatabase, exact: false },
   { to: "/cluster", label: "Cluster", icon: IconServer, exact: true },

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { Link } from "react-router";
 import { api, call } from "../api/client";
-import { guidesQuery, journeyQuery } from "../api/queries";
+import { guidesQuery, journeyQuery, workspacesQuery } from "../api/queries";
 import type { Journey } from "../api/types";
 import { useMe } from "../app/me";
 import { CommandBlock } from "../components/CommandBlock";
@@ -91,6 +91,7 @@ export default function StartHere() {
               <CommandBlock command={`plinth jobs show ${j.latestJobId ?? "<job id>"}`} />
             </Step>
           </Stack>
+          <NotebookStep />
         </>
       )}
       <GuideLinks />
@@ -118,6 +119,31 @@ function Step({ n, id, title, done, children }: { n: number; id: string; title: 
         </Stack>
       </Group>
     </Paper>
+  );
+}
+
+/** A step beyond the first five, checked off once the person has a workspace. */
+function NotebookStep() {
+  const workspaces = useQuery(workspacesQuery(false));
+  const done = (workspaces.data?.items.length ?? 0) > 0;
+  return (
+    <Stack gap="xs" component="section" aria-label="Next step">
+      <Text size="sm" fw={600}>
+        Then, when you want to explore interactively:
+      </Text>
+      <ol start={6} style={{ listStyle: "none", padding: 0, margin: 0 }}>
+        <Step n={6} id="notebook" title="Open a notebook on a GPU" done={done}>
+        <Text size="sm">
+          A workspace is JupyterLab (or VS Code, or a plain SSH session) on the team's machines, with a GPU reserved for you while you work. It waits in the same queue as jobs,
+          keeps your home folder when stopped, and gives the GPU back after going unused.
+        </Text>
+        <Button component={Link} to="/workspaces" size="xs" variant="light" w="fit-content">
+          {done ? "Your workspaces" : "Open a notebook on a GPU"}
+        </Button>
+        <CommandBlock command="plinth workspace create --gpus 1" />
+        </Step>
+      </ol>
+    </Stack>
   );
 }
 
