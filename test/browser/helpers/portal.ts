@@ -25,7 +25,10 @@ export interface PortalSession {
   close(): Promise<void>;
 }
 
-export async function startPortal(label: string, opts: { viewport?: { width: number; height: number }; extra?: Record<string, unknown> } = {}): Promise<PortalSession> {
+export async function startPortal(
+  label: string,
+  opts: { viewport?: { width: number; height: number }; sandbox?: "none" | "bubblewrap"; extra?: Record<string, unknown> } = {},
+): Promise<PortalSession> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set PLINTH_CHROMIUM)`);
   ensurePortalBuilt();
   const t = await startTestPlatform(testDatabases()[0]!, label, {
@@ -35,6 +38,7 @@ export async function startPortal(label: string, opts: { viewport?: { width: num
     ],
     cpus: 4,
     memory: "8G",
+    ...(opts.sandbox && { sandbox: opts.sandbox }),
     ...(opts.extra && { extra: opts.extra }),
   });
   // playwright launches Chromium on a fresh, temporary profile of its own.
