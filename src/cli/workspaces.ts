@@ -3,6 +3,7 @@ import type { WorkspaceSpecInput, WorkspaceView } from "../workspaces/spec.ts";
 import { ApiClient, CliError } from "./client.ts";
 import { ago, printJson, printTable } from "./output.ts";
 import { tunnel } from "./ssh.ts";
+import { registerWorkspaceLocal } from "./workspace-local.ts";
 
 // `plinth workspace`: JupyterLab, VS Code and SSH workspaces on the team's machines. They run
 // as jobs (the same queue and limits), open under the server's /w/<id>/ and stop when unused.
@@ -136,6 +137,8 @@ export function registerWorkspaces(program: Command): void {
     .description("Carry standard input and output to a workspace's SSH (ssh's ProxyCommand)")
     .argument("<workspace>", "its id")
     .action((ref: string) => tunnel(ref));
+
+  registerWorkspaceLocal(ws);
 }
 
 export function specFrom(o: CreateOptions): WorkspaceSpecInput {
