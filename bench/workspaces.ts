@@ -25,7 +25,7 @@ import { Agent, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Socket } from "node:net";
-import { appLaunch } from "../src/workspaces/apps.ts";
+import { appLaunch, HOME_MARK } from "../src/workspaces/apps.ts";
 import { jobUserFor } from "../src/jobs/executors/local/job-user.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../src/jobs/executors/local/sandbox.ts";
 import { describeMachine, machineLine } from "./lib/machine.ts";
@@ -323,14 +323,14 @@ async function stopWorkspace(server: BenchServer, id: string): Promise<void> {
 async function directStart(root: string, envPath: string): Promise<number> {
   const dir = mkdtempSync(join(root, "direct-"));
   const token = randomBytes(32).toString("base64url");
-  const launch = appLaunch("jupyterlab", { workspaceId: "ws_direct", stateDir: dir, home: dir, token })!;
+  const launch = appLaunch("jupyterlab", { workspaceId: "ws_direct", stateDir: dir, token })!;
   const side: Side = { name: "direct", connect: { socketPath: join(dir, "app.sock") }, authorization: launch.authorization!, base: "/w/ws_direct/", agent: new Agent({ keepAlive: false }) };
   let child: ChildProcess | undefined;
   let output = "";
   try {
     const t0 = performance.now();
     // As root here (the bench runs as root), so --allow-root; bytecode is not written into the shared environment.
-    child = spawn(join(envPath, "bin", "jupyter"), [...launch.argv.slice(1), "--allow-root"], {
+    child = spawn(join(envPath, "bin", "jupyter"), [...launch.argv.slice(1).map((a) => a.replace(HOME_MARK, dir)), "--allow-root"], {
       cwd: dir,
       env: { PATH: `${join(envPath, "bin")}:/usr/bin:/bin`, HOME: dir, LANG: "C.UTF-8", PYTHONDONTWRITEBYTECODE: "1", ...launch.env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -20,13 +20,14 @@ export interface AppContext {
   workspaceId: string;
   /** The session's own folder inside the sandbox: sockets and config. */
   stateDir: string;
-  home: string;
   token: string;
   /** The code-server folder (workspaces.codeServer), for `vscode`. */
   codeServer?: string | null;
 }
 
 export const APP_SOCKET = "app.sock";
+/** The agent puts the job's home folder (its HOME) in place of this in an app's arguments. */
+export const HOME_MARK = "@HOME@";
 
 export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
   const base = `/w/${c.workspaceId}/`;
@@ -41,7 +42,7 @@ export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
         `--ServerApp.base_url=${base}`,
         // The browser's Host is Plinth's; Plinth has checked who asks before passing a request on.
         "--ServerApp.allow_remote_access=True",
-        `--ServerApp.root_dir=${c.home}`,
+        `--ServerApp.root_dir=${HOME_MARK}`,
         "--ServerApp.quit_button=False",
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
@@ -54,7 +55,7 @@ export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
   }
   if (app === "vscode") {
     return {
-      argv: [`${c.codeServer ?? "/nonexistent"}/bin/code-server`, "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", c.home],
+      argv: [`${c.codeServer ?? "/nonexistent"}/bin/code-server`, "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", HOME_MARK],
       env: {},
       readyPath: "/healthz",
       authorization: null,

@@ -10,7 +10,7 @@ import type { WorkspaceRow } from "./store.ts";
 const EVERY_MS = 200;
 
 export async function waitForApp(row: WorkspaceRow, stateDir: string, current: () => Promise<WorkspaceRow | undefined>): Promise<boolean> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, home: "", token: row.app_token });
+  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, token: row.app_token });
   for (;;) {
     const fresh = await current();
     if (fresh?.state !== "starting" || fresh.job_id !== row.job_id) return false;
@@ -22,7 +22,7 @@ export async function waitForApp(row: WorkspaceRow, stateDir: string, current: (
 
 /** When JupyterLab last saw use (kernels, terminals, its API), from its /api/status; null when it does not say. */
 export function jupyterLastActivity(stateDir: string, row: WorkspaceRow): Promise<number | null> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, home: "", token: row.app_token })!;
+  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, token: row.app_token })!;
   return new Promise((done) => {
     const req = request({ socketPath: join(stateDir, APP_SOCKET), path: launch.readyPath, headers: { host: "localhost", ...(launch.authorization && { authorization: launch.authorization }) }, timeout: 5000 }, (res) => {
       let text = "";

@@ -209,7 +209,7 @@ export class WorkspaceService {
   /** The app's socket of a workspace the subject may enter; 404 for one they may not, 409 when it is not up. */
   async appTarget(subject: Principal, id: string): Promise<AppTarget> {
     const row = await this.#enterable(subject, id);
-    const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", home: "", token: row.app_token });
+    const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token });
     if (!launch) throw problems.conflict(`Workspace ${row.name} has no app in the browser; it is for SSH.`, `Connect with \`plinth ssh ${row.name}\`.`);
     return { row, socket: join(stateDirOf(this.#d.runWorkdir(row.job_id!)), "app.sock"), launch };
   }

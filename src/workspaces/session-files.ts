@@ -54,7 +54,7 @@ export async function writeSessionFiles(f: SessionFiles): Promise<AppLaunch | nu
   const state = stateDirOf(f.workdir);
   mkdirSync(state, { recursive: true, mode: 0o700 });
   copyFileSync(AGENT, join(state, "agent.py"));
-  const launch = appLaunch(f.app, { workspaceId: f.workspaceId, stateDir: state, home: f.homeTarget, token: f.token, codeServer: f.codeServer });
+  const launch = appLaunch(f.app, { workspaceId: f.workspaceId, stateDir: state, token: f.token, codeServer: f.codeServer });
   const config = { stateDir: state, home: f.homeTarget, user: f.login, sshd: f.sshd, appArgv: launch?.argv ?? null, appEnv: launch?.env ?? {} };
   writeFileSync(join(state, "agent.json"), JSON.stringify(config), { mode: 0o600 });
   if (f.sshd) {

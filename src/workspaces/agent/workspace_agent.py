@@ -15,6 +15,8 @@ import time
 
 # Variables an SSH session must not inherit from the agent: the shell sets its own.
 NOT_PASSED = {"PWD", "OLDPWD", "SHLVL", "_"}
+# Stands for the home folder in the app's arguments (Plinth cannot tell where it shows inside).
+HOME_MARK = "@HOME@"
 
 
 def main() -> int:
@@ -23,7 +25,8 @@ def main() -> int:
         config = json.load(f)
     os.umask(0o077)
     state = config["stateDir"]
-    home = config["home"]
+    # The home the executor gave the job: /home/<login> in a sandbox, the folder itself without one.
+    home = os.environ.get("HOME") or config["home"]
     os.makedirs(home, exist_ok=True)
     link_datasets(home)
     children = []
@@ -32,7 +35,8 @@ def main() -> int:
         # The app's own secret (its token) goes to the app alone, never to SSH sessions.
         env = dict(os.environ)
         env.update(config.get("appEnv", {}))
-        app = subprocess.Popen(config["appArgv"], cwd=home, env=env)
+        argv = [a.replace(HOME_MARK, home) for a in config["appArgv"]]
+        app = subprocess.Popen(argv, cwd=home, env=env)
         children.append(app)
 
     stopping = {"now": False}
