@@ -3,6 +3,8 @@ import { connect, type Socket } from "node:net";
 import type { Logger } from "pino";
 import { ProblemError, type Problem } from "../core/errors.ts";
 import type { Principal } from "../identity/service.ts";
+import type { ConfinedSocket } from "./confined-path.ts";
+import { openSocket, type SocketPlace } from "./readiness.ts";
 import type { AppTarget, WorkspaceService } from "./service.ts";
 import type { WorkspaceRow } from "./store.ts";
 
@@ -68,7 +70,8 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
   // One note per request is enough: activity is kept to the minute.
   activityOf(target, deps)();
   const path = target.launch.stripPrefix ? url.slice(`/w/${id}`.length) : url;
-  const upstream = httpRequest({ socketPath: target.socket, method: req.method, path, headers: forwardHeaders(req, target.launch.authorization) }, (up) => {
+  const socket = openAppSocket(target);
+  const upstream = httpRequest({ socketPath: socket.path, method: req.method, path, headers: forwardHeaders(req, target.launch.authorization) }, (up) => {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
     const cookies = up.headers["set-cookie"];
@@ -77,6 +80,7 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
     up.pipe(res);
   });
   upstream.on("error", (err) => answerError(res, appDown(target.row, err), deps.logger));
+  upstream.on("close", socket.close);
   // A client that hangs up stops the app's answer too, instead of the app sending it all.
   res.on("close", () => {
     if (!res.writableFinished) upstream.destroy();
@@ -94,11 +98,7 @@ async function proxyUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, 
   const headers = forwardHeaders(req, target.launch.authorization);
   headers.connection = "Upgrade";
   headers.upgrade = String(req.headers.upgrade);
-  const upstream = connect({ path: target.socket });
-  await new Promise<void>((done, fail) => {
-    upstream.once("connect", done);
-    upstream.once("error", (err) => fail(appDown(target.row, err)));
-  });
+  const upstream = await connectTo(target);
   const lines = [`${req.method} ${path} HTTP/1.1`];
   for (const [k, v] of Object.entries(headers)) for (const value of Array.isArray(v) ? v : [v]) if (value !== undefined) lines.push(`${k}: ${value}`);
   upstream.write(`${lines.join("\r\n")}\r\n\r\n`);
@@ -112,11 +112,7 @@ async function sshTunnel(req: IncomingMessage, socket: Socket, head: Buffer, dep
   const principal = await deps.authenticate(req.headers);
   if (!principal) throw new ProblemError({ status: 401, title: "Not signed in", code: "unauthorized", detail: "The SSH tunnel takes a token.", hint: "Sign the CLI in with `plinth login`; `plinth ssh` and `plinth config-ssh` use its token." });
   const target = await deps.workspaces.sshTarget(principal, id);
-  const upstream = connect({ path: target.socket });
-  await new Promise<void>((done, fail) => {
-    upstream.once("connect", done);
-    upstream.once("error", (err) => fail(appDown(target.row, err)));
-  });
+  const upstream = await connectTo(target);
   deps.logger.info({ workspace: target.row.id, user: principal.name }, "workspace ssh session opened");
   socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: plinth-ssh\r\nConnection: Upgrade\r\n\r\n");
   if (head.length) upstream.write(head);
@@ -159,6 +155,29 @@ export class ByteRate {
     this.#bytes += bytes;
     if (before < this.#limit && this.#bytes >= this.#limit) this.#reached();
   }
+}
+
+/** The target's socket, opened without following the job user's links (confined-path.ts). */
+function openAppSocket(target: { row: WorkspaceRow; socket: SocketPlace }): ConfinedSocket {
+  try {
+    return openSocket(target.socket);
+  } catch (err) {
+    throw appDown(target.row, err as Error);
+  }
+}
+
+async function connectTo(target: { row: WorkspaceRow; socket: SocketPlace }): Promise<Socket> {
+  const place = openAppSocket(target);
+  const upstream = connect({ path: place.path });
+  try {
+    await new Promise<void>((done, fail) => {
+      upstream.once("connect", done);
+      upstream.once("error", (err) => fail(appDown(target.row, err)));
+    });
+  } finally {
+    place.close();
+  }
+  return upstream;
 }
 
 /** Bytes both ways until either side ends; `fromClient` and `toClient` see every chunk. */

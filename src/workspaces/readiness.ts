@@ -1,68 +1,92 @@
 import { request } from "node:http";
 import { connect } from "node:net";
-import { join } from "node:path";
 import { APP_SOCKET, appLaunch } from "./apps.ts";
+import { type ConfinedSocket, openSocketBeneath } from "./confined-path.ts";
 import type { WorkspaceRow } from "./store.ts";
 
-// When a starting workspace is up: its app answers on its socket (or, for ssh-only ones, the
-// SSH socket takes a connection). Asked every 200 ms while the workspace is still starting.
+// Talking to a workspace's app from the server: whether a starting one answers yet (or, for
+// ssh-only ones, whether its SSH socket takes a connection; asked every 200 ms while it is
+// starting), and what JupyterLab says of its last use. Sockets are reached without following
+// the job user's links (confined-path.ts).
 
 const EVERY_MS = 200;
 
-export async function waitForApp(row: WorkspaceRow, stateDir: string, current: () => Promise<WorkspaceRow | undefined>): Promise<boolean> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, token: row.app_token });
+/** Where a session's sockets lie: its run folder (the server's) and the path below it (the job's). */
+export interface SocketPlace {
+  root: string;
+  parts: readonly string[];
+}
+
+/** The socket `name` of a session whose run folder is `runDir`. */
+export function socketIn(runDir: string, name: string): SocketPlace {
+  return { root: runDir, parts: ["work", ".plinth", name] };
+}
+
+export function openSocket(place: SocketPlace): ConfinedSocket {
+  return openSocketBeneath(place.root, place.parts);
+}
+
+export async function waitForApp(row: WorkspaceRow, runDir: string, current: () => Promise<WorkspaceRow | undefined>): Promise<boolean> {
+  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token });
   for (;;) {
     const fresh = await current();
     if (fresh?.state !== "starting" || fresh.job_id !== row.job_id) return false;
-    const up = launch ? await answers(join(stateDir, APP_SOCKET), launch.readyPath, launch.authorization) : await accepts(join(stateDir, "ssh.sock"));
+    const up = launch ? (await ask(socketIn(runDir, APP_SOCKET), launch.readyPath, launch.authorization, 2000)) !== null : await accepts(socketIn(runDir, "ssh.sock"));
     if (up) return true;
     await new Promise((r) => setTimeout(r, EVERY_MS));
   }
 }
 
 /** When JupyterLab last saw use (kernels, terminals, its API), from its /api/status; null when it does not say. */
-export function jupyterLastActivity(stateDir: string, row: WorkspaceRow): Promise<number | null> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir, token: row.app_token })!;
+export async function jupyterLastActivity(runDir: string, row: WorkspaceRow): Promise<number | null> {
+  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token })!;
+  const answer = await ask(socketIn(runDir, APP_SOCKET), launch.readyPath, launch.authorization, 5000);
+  if (answer === null) return null;
+  try {
+    const at = Date.parse((JSON.parse(answer) as { last_activity?: string }).last_activity ?? "");
+    return Number.isFinite(at) ? at : null;
+  } catch {
+    return null;
+  }
+}
+
+/** GET `path` from the app: its body when it answers below 500, else null. */
+function ask(place: SocketPlace, path: string, authorization: string | null, timeout: number): Promise<string | null> {
+  let socket: ConfinedSocket;
+  try {
+    socket = openSocket(place);
+  } catch {
+    return Promise.resolve(null);
+  }
   return new Promise((done) => {
-    const req = request({ socketPath: join(stateDir, APP_SOCKET), path: launch.readyPath, headers: { host: "localhost", ...(launch.authorization && { authorization: launch.authorization }) }, timeout: 5000 }, (res) => {
+    const req = request({ socketPath: socket.path, path, method: "GET", headers: { host: "localhost", ...(authorization && { authorization }) }, timeout }, (res) => {
       let text = "";
       res.setEncoding("utf8").on("data", (d: string) => {
         text += d;
       });
-      res.on("end", () => {
-        try {
-          const at = Date.parse((JSON.parse(text) as { last_activity?: string }).last_activity ?? "");
-          done(Number.isFinite(at) ? at : null);
-        } catch {
-          done(null);
-        }
-      });
+      res.on("end", () => done((res.statusCode ?? 500) < 500 ? text : null));
     });
     req.on("error", () => done(null));
     req.on("timeout", () => req.destroy());
+    req.on("close", socket.close);
     req.end();
   });
 }
 
-function answers(socketPath: string, path: string, authorization: string | null): Promise<boolean> {
+function accepts(place: SocketPlace): Promise<boolean> {
+  let socket: ConfinedSocket;
+  try {
+    socket = openSocket(place);
+  } catch {
+    return Promise.resolve(false);
+  }
   return new Promise((done) => {
-    const req = request({ socketPath, path, method: "GET", headers: { host: "localhost", ...(authorization && { authorization }) }, timeout: 2000 }, (res) => {
-      res.resume();
-      done((res.statusCode ?? 500) < 500);
-    });
-    req.on("error", () => done(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ path });
-    socket.on("connect", () => {
-      socket.destroy();
+    const connection = connect({ path: socket.path });
+    connection.on("connect", () => {
+      connection.destroy();
       done(true);
     });
-    socket.on("error", () => done(false));
+    connection.on("error", () => done(false));
+    connection.on("close", socket.close);
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import type { Clock } from "../core/clock.ts";
 import { fieldErrorsFromZod, ProblemError, problems } from "../core/errors.ts";
@@ -12,13 +12,13 @@ import type { JobService } from "../jobs/service.ts";
 import { TERMINAL_STATES } from "../jobs/spec.ts";
 import type { JobDetailView } from "../jobs/view.ts";
 import { canEnterWorkspace, mayStopWorkspace, noSuchWorkspace, requireWorkspace } from "./access.ts";
-import { appLaunch, type AppLaunch } from "./apps.ts";
+import { APP_SOCKET, appLaunch, type AppLaunch } from "./apps.ts";
 import { type Homes, loginName } from "./homes.ts";
 import { assertTransition } from "./lifecycle.ts";
-import { agentArgv, hostPublicKey, stateDirOf, writeAuthorizedKeys, writeSessionFiles } from "./session-files.ts";
+import { agentArgv, hostPublicKey, keysFolderOf, writeAuthorizedKeys, writeSessionFiles } from "./session-files.ts";
 import { LIVE_STATES, type StopReason, type WorkspaceSpec, WorkspaceSpecSchema, type WorkspaceState } from "./spec.ts";
 import type { WorkspaceRow, WorkspaceStore } from "./store.ts";
-import { jupyterLastActivity, waitForApp } from "./readiness.ts";
+import { jupyterLastActivity, type SocketPlace, socketIn, waitForApp } from "./readiness.ts";
 import { jobSpecFor } from "./workspace-job.ts";
 
 // Workspaces: each session is a job (the same queue, limits and sandbox as any job) whose
@@ -61,7 +61,7 @@ export interface WorkspaceDeps {
 /** What the proxy needs to pass a request on to a workspace's app. */
 export interface AppTarget {
   row: WorkspaceRow;
-  socket: string;
+  socket: SocketPlace;
   launch: AppLaunch;
 }
 
@@ -211,11 +211,11 @@ export class WorkspaceService {
     const row = await this.#enterable(subject, id);
     const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token });
     if (!launch) throw problems.conflict(`Workspace ${row.name} has no app in the browser; it is for SSH.`, `Connect with \`plinth ssh ${row.name}\`.`);
-    return { row, socket: join(stateDirOf(this.#d.runWorkdir(row.job_id!)), "app.sock"), launch };
+    return { row, socket: socketIn(this.#runDir(row.job_id!), APP_SOCKET), launch };
   }
 
   /** The SSH socket of a workspace the subject may enter, with their keys allowed in first. */
-  async sshTarget(subject: Principal, id: string): Promise<{ row: WorkspaceRow; socket: string }> {
+  async sshTarget(subject: Principal, id: string): Promise<{ row: WorkspaceRow; socket: SocketPlace }> {
     const row = await this.#enterable(subject, id);
     if (!this.#d.settings.sshd) throw problems.conflict("This server has no sshd, so workspaces take no SSH connections.", "Ask a Keeper to install OpenSSH's server (apt install openssh-server) or set workspaces.sshd.");
     const entered = this.#entered.get(row.id) ?? new Set([row.user_id]);
@@ -225,8 +225,8 @@ export class WorkspaceService {
     if ((await this.#d.keysOf([subject.userId])).length === 0) {
       throw problems.forbidden("You have no SSH key registered, so the workspace cannot let you in.", "Add your public key: `plinth ssh-keys add ~/.ssh/id_ed25519.pub` (make one with `ssh-keygen -t ed25519`).");
     }
-    writeAuthorizedKeys(this.#d.runWorkdir(row.job_id!), keys);
-    return { row, socket: join(stateDirOf(this.#d.runWorkdir(row.job_id!)), "ssh.sock") };
+    writeAuthorizedKeys(this.#runDir(row.job_id!), keys);
+    return { row, socket: socketIn(this.#runDir(row.job_id!), "ssh.sock") };
   }
 
   /** What an SSH client needs: the login name and the host key to trust. */
@@ -268,7 +268,9 @@ export class WorkspaceService {
     const now = this.#d.clock.now();
     const jobId = newId("job", now);
     const codeServer = row.app === "vscode" && this.#d.settings.codeServer ? [this.#d.settings.codeServer] : [];
-    const session = { id: row.id, home: this.#d.homes.pathOf(row.user_id), homeTarget: `/home/${loginName(user.name)}`, login: loginName(user.name), readOnly: codeServer };
+    // The keys that may log in come from the server's own folder, which the workspace only reads.
+    const readOnly = [...codeServer, keysFolderOf(this.#runDir(jobId))];
+    const session = { id: row.id, home: this.#d.homes.pathOf(row.user_id), homeTarget: `/home/${loginName(user.name)}`, login: loginName(user.name), readOnly };
     const stopAt = await this.#stopAtFor(row.team_id, spec, now);
     const patch = { job_id: jobId, message: null, stop_reason: null, started_at: null, last_active_at: null, stop_at: stopAt };
     if (isNew) await this.#d.store.insert(Object.assign(row, patch, { state: "requested" as const }), `created by ${user.name}; session ${jobId} requested`);
@@ -324,7 +326,7 @@ export class WorkspaceService {
   /** When its app last saw use, where the app tells (JupyterLab); null otherwise. */
   async appLastActivity(row: WorkspaceRow): Promise<number | null> {
     if (row.app !== "jupyterlab" || !row.job_id) return null;
-    return jupyterLastActivity(stateDirOf(this.#d.runWorkdir(row.job_id)), row);
+    return jupyterLastActivity(this.#runDir(row.job_id), row);
   }
 
   /** Notes use that happened at `at` (from the app's own account), if later than what is known. */
@@ -368,8 +370,7 @@ export class WorkspaceService {
 
   /** Asks the app's socket until it answers, then the workspace is running. */
   async #waitForApp(row: WorkspaceRow): Promise<void> {
-    const workdir = this.#d.runWorkdir(row.job_id!);
-    const ready = await waitForApp(row, stateDirOf(workdir), () => this.#d.store.get(row.id));
+    const ready = await waitForApp(row, this.#runDir(row.job_id!), () => this.#d.store.get(row.id));
     if (!ready) return;
     const fresh = await this.#d.store.get(row.id);
     if (fresh?.state === "starting" && fresh.job_id === row.job_id) await this.#transition(fresh, "running", "its app answers");
@@ -403,6 +404,11 @@ export class WorkspaceService {
     const spec = JSON.parse(row.spec) as WorkspaceSpec;
     const own = spec.idleStop !== undefined ? parseDuration(spec.idleStop)! : Number.POSITIVE_INFINITY;
     return Math.min(teamMs, own);
+  }
+
+  /** A session's run folder: the server's, holding the job's folder (work/) and its SSH keys (ssh/). */
+  #runDir(jobId: string): string {
+    return dirname(this.#d.runWorkdir(jobId));
   }
 
   #keep(id: string): string {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { accessSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AppLaunch, appLaunch } from "./apps.ts";
 import type { WorkspaceApp } from "./spec.ts";
@@ -55,18 +55,30 @@ export async function writeSessionFiles(f: SessionFiles): Promise<AppLaunch | nu
   mkdirSync(state, { recursive: true, mode: 0o700 });
   copyFileSync(AGENT, join(state, "agent.py"));
   const launch = appLaunch(f.app, { workspaceId: f.workspaceId, stateDir: state, token: f.token, codeServer: f.codeServer });
-  const config = { stateDir: state, home: f.homeTarget, user: f.login, sshd: f.sshd, appArgv: launch?.argv ?? null, appEnv: launch?.env ?? {} };
+  const config = { stateDir: state, authorizedKeys: join(keysFolderOf(dirname(f.workdir)), "authorized_keys"), home: f.homeTarget, user: f.login, sshd: f.sshd, appArgv: launch?.argv ?? null, appEnv: launch?.env ?? {} };
   writeFileSync(join(state, "agent.json"), JSON.stringify(config), { mode: 0o600 });
-  if (f.sshd) {
-    const key = await hostKey(f.keep);
-    copyFileSync(key, join(state, "ssh_host_ed25519_key"));
-    writeAuthorizedKeys(f.workdir, f.authorizedKeys);
-  }
+  writeAuthorizedKeys(dirname(f.workdir), f.sshd ? f.authorizedKeys : []);
+  if (f.sshd) copyFileSync(await hostKey(f.keep), join(state, "ssh_host_ed25519_key"));
   return launch;
 }
 
-export function writeAuthorizedKeys(workdir: string, lines: readonly string[]): void {
-  writeFileSync(join(stateDirOf(workdir), "authorized_keys"), lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o600 });
+/**
+ * The keys that may log in, in the session's run folder (ssh/), which the server owns and the
+ * workspace sees read-only: the server rewrites it as people enter, and a folder the job's user
+ * could change would let them turn that write elsewhere with a link.
+ */
+export function writeAuthorizedKeys(runDir: string, lines: readonly string[]): void {
+  const dir = keysFolderOf(runDir);
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  const tmp = join(dir, `.authorized_keys.${randomBytes(4).toString("hex")}`);
+  writeFileSync(tmp, lines.length ? `${lines.join("\n")}\n` : "", { mode: 0o644 });
+  chmodSync(tmp, 0o644);
+  renameSync(tmp, join(dir, "authorized_keys"));
+}
+
+export function keysFolderOf(runDir: string): string {
+  return join(runDir, "ssh");
 }
 
 /** The workspace's SSH host key, made once (ssh-keygen) and kept, so clients see the same host after a restart. */

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { loadConfig } from "../../src/config/load.ts";
@@ -140,6 +141,31 @@ describeWithPeer("workspaces", sshdPeer, ({ test }) => {
 
     for (const w of [mine, shared]) await t.api("POST", `/api/v1/workspaces/${w.id}/stop`);
     for (const w of [mine, shared]) await waitForWorkspace(t, w.id, ["stopped"]);
+  });
+
+  test("a workspace's user cannot turn the server's connections or writes elsewhere with links", async () => {
+    const ws = (await t.api("POST", "/api/v1/workspaces", { app: "ssh", name: "links", resources: { cpus: 0.2, memory: "256M" } })).body;
+    await waitForWorkspace(t, ws.id, ["running"]);
+    // A socket of root's that the workspace must never reach through the server.
+    const bait = join(t.dataDir, "..", `plinth-bait-${ws.id}.sock`);
+    let reached = 0;
+    const server = createServer((c) => {
+      reached++;
+      c.destroy();
+    });
+    await new Promise<void>((r) => server.listen(bait, r));
+    try {
+      const state = join(t.dataDir, "runs", ws.jobId, "work", ".plinth");
+      const keys = join(t.dataDir, "runs", ws.jobId, "ssh", "authorized_keys");
+      const swap = await cli(["ssh", "-i", key.keyFile, "links", "--", "sh", "-c", `'ln -sf ${bait} ${state}/app.sock; echo x >> ${keys} 2>/dev/null || echo keys-read-only; mv ${state}/ssh.sock ${state}/moved.sock && ln -s ${bait} ${state}/ssh.sock && echo swapped'`]);
+      expect(swap.stdout, swap.stderr).toBe("keys-read-only\nswapped\n");
+      expect((await tunnelAs(t.url, ws.id, TOKEN)).status).toBe(502);
+      expect(reached).toBe(0);
+    } finally {
+      server.close();
+      await t.api("POST", `/api/v1/workspaces/${ws.id}/stop`);
+      await waitForWorkspace(t, ws.id, ["stopped"]);
+    }
   });
 
   test("a workspace no machine could hold is refused with the reason, and none is kept; one that must wait says why", async () => {

@@ -122,7 +122,7 @@ def write_sshd_config(config) -> None:
     state = config["stateDir"]
     lines = [
         f"HostKey {state}/ssh_host_ed25519_key",
-        f"AuthorizedKeysFile {state}/authorized_keys",
+        f"AuthorizedKeysFile {config['authorizedKeys']}",
         "PidFile none",
         "UsePAM no",
         # Ownership checks assume a system sshd; keys here belong to the sandbox's user.
