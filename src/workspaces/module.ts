@@ -76,6 +76,11 @@ export function createWorkspaces(d: WorkspacesDeps): Workspaces {
     teamName,
     userName,
   });
+  // Apps listen on Unix sockets in the job's folder, and such a path holds at most 107 bytes.
+  const longest = d.runWorkdir(`job_${"0".repeat(26)}`).length + "/.plinth/app.sock".length;
+  if (longest > 107) {
+    d.logger.warn(`Workspaces cannot start here: their sockets' paths under the data directory ${d.dataDir} would be ${longest} bytes long, more than the 107 Unix sockets allow. Use a data directory of at most ${d.dataDir.length - (longest - 107)} characters.`);
+  }
   const gpus = new GpuUsageReader(d.nvidiaSmi ?? "nvidia-smi");
   const gpuUtilization = async (jobId: string): Promise<Array<number | null>> => {
     const job = await d.jobs.stateOf(jobId);
