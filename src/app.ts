@@ -259,8 +259,6 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     defaults: { gpus: config.scheduler.maxGpusPerUser, runningJobs: config.scheduler.maxRunningJobsPerUser },
     storageUsage: (teamId) => data.service.quota.usage(teamId),
   });
-  await jobs.start();
-  identity.onUserRemoved((user) => jobs.handOver(user.id));
   const sshKeys = createSshKeys({ db: database.db, identity, teams, people, clock });
   // JupyterLab, VS Code and SSH sessions as jobs, served under /w/<id>/, stopped when idle.
   const workspaces = createWorkspaces({
@@ -276,7 +274,10 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     runWorkdir: (jobId) => runDirs.workdir(jobId),
     config: config.workspaces,
   });
+  await jobs.start();
+  // After the jobs: a workspace's session is followed by its job's state.
   await workspaces.start();
+  identity.onUserRemoved((user) => jobs.handOver(user.id));
 
   const portal = createPortal({ database, identity, jobs, bus, clock, logger, ...(config.server.publicUrl && { publicUrl: config.server.publicUrl }) });
   const http = createHttpServer({ logger, bodyLimit: parseMemory(config.server.bodyLimit)!, fallback: portal.web.serve });

@@ -88,6 +88,10 @@ export function createWorkspaces(d: WorkspacesDeps): Workspaces {
     const readings = await gpus.read();
     return job.gpuUuids.map((uuid) => readings.get(uuid)?.utilizationPercent ?? null);
   };
+  d.identity.onUserRemoved(async (user) => {
+    const n = await service.stopAllOf(user.id);
+    return n ? `${n} workspace${n === 1 ? "" : "s"} stopped` : undefined;
+  });
   const watch = new IdleWatch({ workspaces: service, clock: d.clock, logger: d.logger, gpuUtilization, everyMs: parseDuration(d.config.checkInterval)! });
   const view = async (subject: Principal, row: Parameters<typeof toWorkspaceView>[1]) =>
     toWorkspaceView(subject, row, {

@@ -318,6 +318,13 @@ export class WorkspaceService {
     return row;
   }
 
+  /** A person removed from the platform: their running workspaces stop (their home folder stays, for a Keeper to hand on). */
+  async stopAllOf(userId: string): Promise<number> {
+    const live = (await this.#d.store.inStates([...LIVE_STATES])).filter((row) => row.user_id === userId);
+    for (const row of live) await this.#stop(row, "keeper", "its owner was removed from the platform");
+    return live.length;
+  }
+
   /** Stops a workspace for a reason nobody typed (idle, schedule, lifetime). */
   stopFor(row: WorkspaceRow, reason: StopReason, detail: string): Promise<WorkspaceRow> {
     return this.#stop(row, reason, detail);
