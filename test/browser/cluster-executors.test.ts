@@ -40,19 +40,22 @@ describeWithSlurm("a Slurm cluster in the portal (Chromium)", ({ slurm, test }) 
 
   test("a job waiting on the cluster says why on its page and on the Cluster page, then where it ran", async () => {
     const { page } = s;
-    const holder = (await s.t.api("POST", "/api/v1/jobs", { command: ["sleep", "8"], executor: "hpc", resources: { gpus: 2 } })).body;
+    // Held until the waiting is seen (cancelled then): on a loaded machine submitting the second
+    // job can take longer than any fixed sleep.
+    const holder = (await s.t.api("POST", "/api/v1/jobs", { command: ["sleep", "300"], executor: "hpc", resources: { gpus: 2 } })).body;
     await s.t.waitFor(holder.id, ["running"], 30_000);
     const waiter = (await s.t.api("POST", "/api/v1/jobs", { name: "waits-for-a-gpu", command: ["true"], executor: "hpc", resources: { gpus: 1 } })).body;
     await page.goto(`/jobs/${waiter.id}`);
     await loaded(page, "job");
     const note = page.getByTestId("cluster-waiting");
-    await poll(async () => ((await note.count()) ? await note.textContent() : ""), { timeout: 20_000 }).toContain("Waiting for 1 GPU");
+    await poll(async () => ((await note.count()) ? await note.textContent() : ""), { timeout: 60_000 }).toContain("Waiting for 1 GPU");
     expect(await note.textContent()).toContain("Waiting on hpc");
 
     await page.goto("/cluster");
     await loaded(page, "cluster");
     const jobs = page.getByTestId("executor-hpc").getByRole("table", { name: "Jobs on hpc" });
     await poll(async () => ((await jobs.count()) ? await jobs.textContent() : "")).toContain("waits-for-a-gpu");
+    expect((await s.t.api("POST", `/api/v1/jobs/${holder.id}/cancel`)).status).toBe(200);
 
     const done = await s.t.waitFor(waiter.id, undefined, 60_000);
     expect(done.state).toBe("succeeded");
@@ -60,5 +63,5 @@ describeWithSlurm("a Slurm cluster in the portal (Chromium)", ({ slurm, test }) 
     await loaded(page, "job");
     await poll(async () => await page.locator("main").textContent()).toContain(`hpc (its id there: ${done.engineId})`);
     expect(s.pageErrors).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });
