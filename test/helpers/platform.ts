@@ -68,6 +68,7 @@ export async function startTestPlatform(db: TestDatabase, label: string, opts: P
     api,
     waitFor: (jobId, states, timeoutMs) => waitForJob(api, jobId, states, timeoutMs),
     close: async () => {
+      await endActiveJobs(api);
       await platform.close();
       await database.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
@@ -102,6 +103,20 @@ export async function waitForJob(api: ReturnType<typeof makeApi>, jobId: string,
     if (Date.now() > until) throw new Error(`job ${jobId} is ${body.state}, not ${states.join("|")} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Jobs outlive their server by design (a restart reattaches them); a test's platform takes its
+ * folder with it, so what it left running (a workspace's session, a sleeping job) is ended first.
+ */
+async function endActiveJobs(api: ReturnType<typeof makeApi>): Promise<void> {
+  const active = async () => {
+    const r = await api("GET", "/api/v1/jobs?state=queued,starting,running,saving&limit=500").catch(() => null);
+    return r?.status === 200 ? (r.body.items as Array<{ id: string }>) : [];
+  };
+  const jobs = await active();
+  for (const job of jobs) await api("POST", `/api/v1/jobs/${job.id}/cancel`).catch(() => null);
+  for (let i = 0; i < 100 && jobs.length > 0 && (await active()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Runs the real `plinth` CLI as a separate process. */

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -218,6 +218,7 @@ describeWithPeer("workspaces across a server restart", sshdPeer, ({ test }) => {
       await waitForWorkspace({ ...first, api, url: second.url }, ws.id, ["stopped"]);
     } finally {
       await second.close();
+      rmSync(first.dataDir, { recursive: true, force: true });
     }
   });
 });
