@@ -159,8 +159,9 @@ describe("portal journey (Chromium)", () => {
       await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("step 3 of 6");
       // The first lines are on screen while the job is still running.
       expect(await page.getByTestId("log").textContent()).not.toContain("finished");
-      await poll(() => page.locator("[data-state]").first().getAttribute("data-state")).toBe("running");
-      await poll(() => page.getByTestId("log-status").textContent()).toBe("live");
+      // Its output can show before its state reaches the page on a loaded machine.
+      await poll(() => page.locator("[data-state]").first().getAttribute("data-state"), { timeout: 20_000 }).toBe("running");
+      await poll(() => page.getByTestId("log-status").textContent(), { timeout: 20_000 }).toBe("live");
       await screenshot(page, "portal-job-running");
       writeFileSync(go, "");
       await poll(() => page.getByTestId("log").textContent(), { timeout: 20_000 }).toContain("finished");

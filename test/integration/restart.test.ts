@@ -42,7 +42,9 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
     // The slow job waits for a signal file in its folder (at most 30 s), so it is certainly still running at the restart.
     const slow = (await api("POST", "/api/v1/jobs", { script: "i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo finished-slow", resources: small })).body;
     const go = join(dataDir, "runs", slow.id, "work", "go");
-    const quick = (await api("POST", "/api/v1/jobs", { script: "sleep 0.3; echo finished-quick; exit 4", resources: small })).body;
+    // The quick job ends as soon as it is told to, once the server is down: on a loaded machine a
+    // fixed sleep could end it before it was ever seen running.
+    const quick = (await api("POST", "/api/v1/jobs", { script: "i=0; while [ ! -e go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo finished-quick; exit 4", resources: small })).body;
     const doomed = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], retries: 1, resources: small })).body;
     const unsignalled = (await api("POST", "/api/v1/jobs", { command: ["sleep", "60"], resources: small })).body;
     for (const j of [slow, quick, doomed, unsignalled]) await waitForJob(api, j.id, ["running"]);
@@ -59,6 +61,7 @@ for (const database of testDatabases()) describe(`restart after kill -9 (${datab
 
     first.kill("SIGKILL");
     await new Promise((r) => first.once("exit", r));
+    writeFileSync(join(dataDir, "runs", quick.id, "work", "go"), "");
 
     // While the server is away: one job ends by itself (its launcher, still running, records
     // how); then the launcher is killed and another job too, so nothing could record its end.
