@@ -24,7 +24,7 @@ import { chmodSync, chownSync, createWriteStream, existsSync, mkdtempSync, readF
 import { Agent, request } from "node:http";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { appLaunch, HOME_MARK } from "../src/workspaces/apps.ts";
+import { appAccess, appLaunch, HOME_MARK } from "../src/workspaces/apps.ts";
 import { jobUserFor } from "../src/jobs/executors/local/job-user.ts";
 import { findBwrap, probeBubblewrap, systemLayout } from "../src/jobs/executors/local/sandbox.ts";
 import { describeMachine, machineLine } from "./lib/machine.ts";
@@ -190,7 +190,7 @@ async function directStart(root: string, envPath: string): Promise<number> {
   const dir = mkdtempSync(join(root, "direct-"));
   const token = randomBytes(32).toString("base64url");
   const launch = appLaunch("jupyterlab", { workspaceId: "ws_direct", stateDir: dir, token })!;
-  const side: Side = { name: "direct", connect: { socketPath: join(dir, "app.sock") }, authorization: launch.authorization!, base: "/w/ws_direct/", agent: new Agent({ keepAlive: false }) };
+  const side: Side = { name: "direct", connect: { socketPath: join(dir, "app.sock") }, authorization: appAccess("jupyterlab", "ws_direct", token)!.authorization!, base: "/w/ws_direct/", agent: new Agent({ keepAlive: false }) };
   let child: ChildProcess | undefined;
   let output = "";
   try {

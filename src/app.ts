@@ -208,7 +208,7 @@ export async function startPlatform(config: Config, opts: StartOptions = {}): Pr
     tracking: tracking.jobs,
     environments,
     // A workspace's session gets its agent, settings and keys just before it starts.
-    workspaceFiles: (jobId, session, workdir) => workspaces.service.sessionFiles(jobId, session, workdir),
+    workspaceFiles: (session, workdir) => workspaces.service.sessionFiles(session, workdir),
     // Inputs read from shared read-only views of each version, outputs saved as versions.
     data: new JobData({
       data: () => data.service,

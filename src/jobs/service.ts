@@ -69,7 +69,7 @@ export interface JobServiceOptions {
     resumed?(jobId: string): Promise<void>;
   };
   /** Puts a workspace session's own files into its job's folder before it starts; returns variables for it. */
-  workspaceFiles?(jobId: string, session: WorkspaceSession, workdir: string): Promise<Record<string, string>>;
+  workspaceFiles?(session: WorkspaceSession, workdir: string): Promise<Record<string, string>>;
 }
 
 const USAGE_KEY = "scheduler.usage";
@@ -417,7 +417,7 @@ export class JobService {
       const prepared = await prepareJob(this.#o, { id, job, userId: pending.userId, teamId: row?.team_id ?? null, visibility: row?.visibility ?? "private", workdir: req.workdir });
       req.env = prepared.env;
       if (job.inputs) req.inputs = prepared.inputs;
-      if (job.workspace) Object.assign(req.env, await this.#o.workspaceFiles?.(id, job.workspace, req.workdir));
+      if (job.workspace) Object.assign(req.env, await this.#o.workspaceFiles?.(job.workspace, req.workdir));
     } catch (err) {
       if (err instanceof PreparationFailure) await this.#failStart(id, err.reason, err.message, err.hint);
       else await this.#failStart(id, "start_failed", `Could not prepare the job's directory: ${(err as Error).message}`);

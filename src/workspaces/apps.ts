@@ -1,19 +1,24 @@
 import type { WorkspaceApp } from "./spec.ts";
 
-// How each app is started inside a workspace and how Plinth knows it answers. Every app
-// listens on a Unix socket in the session's folder (never a network port) and is served under
-// /w/<id>/ by Plinth's proxy, which adds the app's token to each request it passes on.
+// How each app is started inside a workspace, and how Plinth reaches it. Every app listens on
+// a Unix socket in the session's folder (never a network port) and is served under /w/<id>/ by
+// Plinth's proxy, which adds the app's token to each request it passes on.
 
-export interface AppLaunch {
-  argv: string[];
-  /** Variables for the app alone (its token). */
-  env: Record<string, string>;
+/** How the server reaches a running app: what the proxy and the readiness checks need. */
+export interface AppAccess {
   /** A path the proxy asks to see the app answer (any status below 500 means it is up). */
   readyPath: string;
   /** The header the proxy adds to every request it passes on; null: none. */
   authorization: string | null;
   /** Whether the app expects paths without /w/<id> (it serves from "/" with relative links). */
   stripPrefix: boolean;
+}
+
+/** How the agent starts the app. */
+export interface AppLaunch {
+  argv: string[];
+  /** Variables for the app alone (its token). */
+  env: Record<string, string>;
 }
 
 export interface AppContext {
@@ -29,17 +34,24 @@ export const APP_SOCKET = "app.sock";
 /** The agent puts the job's home folder (its HOME) in place of this in an app's arguments. */
 export const HOME_MARK = "@HOME@";
 
+/** How the server reaches the app; null for ssh-only workspaces, which have none. */
+export function appAccess(app: WorkspaceApp, workspaceId: string, token: string): AppAccess | null {
+  if (app === "jupyterlab") return { readyPath: `/w/${workspaceId}/api/status`, authorization: `token ${token}`, stripPrefix: false };
+  if (app === "vscode") return { readyPath: "/healthz", authorization: null, stripPrefix: true };
+  return null;
+}
+
 export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
-  const base = `/w/${c.workspaceId}/`;
+  const socket = `${c.stateDir}/${APP_SOCKET}`;
   if (app === "jupyterlab") {
     return {
       argv: [
         "jupyter",
         "lab",
         "--no-browser",
-        `--ServerApp.sock=${c.stateDir}/${APP_SOCKET}`,
+        `--ServerApp.sock=${socket}`,
         "--ServerApp.sock_mode=0600",
-        `--ServerApp.base_url=${base}`,
+        `--ServerApp.base_url=/w/${c.workspaceId}/`,
         // The browser's Host is Plinth's; Plinth has checked who asks before passing a request on.
         "--ServerApp.allow_remote_access=True",
         `--ServerApp.root_dir=${HOME_MARK}`,
@@ -48,18 +60,12 @@ export function appLaunch(app: WorkspaceApp, c: AppContext): AppLaunch | null {
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
       ],
       env: { JUPYTER_TOKEN: c.token },
-      readyPath: `${base}api/status`,
-      authorization: `token ${c.token}`,
-      stripPrefix: false,
     };
   }
   if (app === "vscode") {
     return {
-      argv: [`${c.codeServer ?? "/nonexistent"}/bin/code-server`, "--socket", `${c.stateDir}/${APP_SOCKET}`, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", HOME_MARK],
+      argv: [`${c.codeServer ?? "/nonexistent"}/bin/code-server`, "--socket", socket, "--socket-mode", "600", "--auth", "none", "--disable-telemetry", "--disable-update-check", HOME_MARK],
       env: {},
-      readyPath: "/healthz",
-      authorization: null,
-      stripPrefix: true,
     };
   }
   return null;

@@ -69,9 +69,9 @@ async function proxyRequest(req: IncomingMessage, res: ServerResponse, deps: Pro
   const target = await deps.workspaces.appTarget(principal, id);
   // One note per request is enough: activity is kept to the minute.
   activityOf(target, deps)();
-  const path = target.launch.stripPrefix ? url.slice(`/w/${id}`.length) : url;
+  const path = target.access.stripPrefix ? url.slice(`/w/${id}`.length) : url;
   const socket = openAppSocket(target);
-  const upstream = httpRequest({ socketPath: socket.path, method: req.method, path, headers: forwardHeaders(req, target.launch.authorization) }, (up) => {
+  const upstream = httpRequest({ socketPath: socket.path, method: req.method, path, headers: forwardHeaders(req, target.access.authorization) }, (up) => {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.includes(k)) headers[k] = v;
     const cookies = up.headers["set-cookie"];
@@ -94,8 +94,8 @@ async function proxyUpgrade(req: IncomingMessage, socket: Socket, head: Buffer, 
   const principal = await deps.authenticate(req.headers);
   if (!principal) throw new ProblemError({ status: 401, title: "Not signed in", code: "unauthorized", detail: "Workspaces open for signed-in people only.", hint: "Sign in to the portal first." });
   const target = await deps.workspaces.appTarget(principal, id);
-  const path = target.launch.stripPrefix ? url.slice(`/w/${id}`.length) || "/" : url;
-  const headers = forwardHeaders(req, target.launch.authorization);
+  const path = target.access.stripPrefix ? url.slice(`/w/${id}`.length) || "/" : url;
+  const headers = forwardHeaders(req, target.access.authorization);
   headers.connection = "Upgrade";
   headers.upgrade = String(req.headers.upgrade);
   const upstream = await connectTo(target);

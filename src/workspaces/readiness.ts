@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { connect } from "node:net";
-import { APP_SOCKET, appLaunch } from "./apps.ts";
+import { APP_SOCKET, appAccess } from "./apps.ts";
 import { type ConfinedSocket, openSocketBeneath } from "./confined-path.ts";
 import type { WorkspaceRow } from "./store.ts";
 
@@ -27,11 +27,11 @@ export function openSocket(place: SocketPlace): ConfinedSocket {
 }
 
 export async function waitForApp(row: WorkspaceRow, runDir: string, current: () => Promise<WorkspaceRow | undefined>): Promise<boolean> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token });
+  const access = appAccess(row.app, row.id, row.app_token);
   for (;;) {
     const fresh = await current();
     if (fresh?.state !== "starting" || fresh.job_id !== row.job_id) return false;
-    const up = launch ? (await ask(socketIn(runDir, APP_SOCKET), launch.readyPath, launch.authorization, 2000)) !== null : await accepts(socketIn(runDir, "ssh.sock"));
+    const up = access ? (await ask(socketIn(runDir, APP_SOCKET), access.readyPath, access.authorization, 2000)) !== null : await accepts(socketIn(runDir, "ssh.sock"));
     if (up) return true;
     await new Promise((r) => setTimeout(r, EVERY_MS));
   }
@@ -39,8 +39,8 @@ export async function waitForApp(row: WorkspaceRow, runDir: string, current: () 
 
 /** When JupyterLab last saw use (kernels, terminals, its API), from its /api/status; null when it does not say. */
 export async function jupyterLastActivity(runDir: string, row: WorkspaceRow): Promise<number | null> {
-  const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token })!;
-  const answer = await ask(socketIn(runDir, APP_SOCKET), launch.readyPath, launch.authorization, 5000);
+  const access = appAccess(row.app, row.id, row.app_token)!;
+  const answer = await ask(socketIn(runDir, APP_SOCKET), access.readyPath, access.authorization, 5000);
   if (answer === null) return null;
   try {
     const at = Date.parse((JSON.parse(answer) as { last_activity?: string }).last_activity ?? "");

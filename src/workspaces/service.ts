@@ -12,7 +12,7 @@ import type { JobService } from "../jobs/service.ts";
 import { TERMINAL_STATES } from "../jobs/spec.ts";
 import type { JobDetailView } from "../jobs/view.ts";
 import { canEnterWorkspace, mayStopWorkspace, noSuchWorkspace, requireWorkspace } from "./access.ts";
-import { APP_SOCKET, appLaunch, type AppLaunch } from "./apps.ts";
+import { APP_SOCKET, type AppAccess, appAccess } from "./apps.ts";
 import { type Homes, loginName } from "./homes.ts";
 import { assertTransition } from "./lifecycle.ts";
 import { agentArgv, hostPublicKey, keysFolderOf, writeAuthorizedKeys, writeSessionFiles } from "./session-files.ts";
@@ -62,7 +62,7 @@ export interface WorkspaceDeps {
 export interface AppTarget {
   row: WorkspaceRow;
   socket: SocketPlace;
-  launch: AppLaunch;
+  access: AppAccess;
 }
 
 export class WorkspaceService {
@@ -209,9 +209,9 @@ export class WorkspaceService {
   /** The app's socket of a workspace the subject may enter; 404 for one they may not, 409 when it is not up. */
   async appTarget(subject: Principal, id: string): Promise<AppTarget> {
     const row = await this.#enterable(subject, id);
-    const launch = appLaunch(row.app, { workspaceId: row.id, stateDir: "", token: row.app_token });
-    if (!launch) throw problems.conflict(`Workspace ${row.name} has no app in the browser; it is for SSH.`, `Connect with \`plinth ssh ${row.name}\`.`);
-    return { row, socket: socketIn(this.#runDir(row.job_id!), APP_SOCKET), launch };
+    const access = appAccess(row.app, row.id, row.app_token);
+    if (!access) throw problems.conflict(`Workspace ${row.name} has no app in the browser; it is for SSH.`, `Connect with \`plinth ssh ${row.name}\`.`);
+    return { row, socket: socketIn(this.#runDir(row.job_id!), APP_SOCKET), access };
   }
 
   /** The SSH socket of a workspace the subject may enter, with their keys allowed in first. */
@@ -287,7 +287,7 @@ export class WorkspaceService {
   }
 
   /** Puts the session's files in its job's folder; the jobs module calls it just before the job starts. */
-  async sessionFiles(jobId: string, session: { id: string; homeTarget: string; login: string }, workdir: string): Promise<Record<string, string>> {
+  async sessionFiles(session: { id: string; homeTarget: string; login: string }, workdir: string): Promise<Record<string, string>> {
     const row = await this.#d.store.get(session.id);
     if (!row) throw new Error(`workspace ${session.id} is gone`);
     await writeSessionFiles({
@@ -302,7 +302,6 @@ export class WorkspaceService {
       keep: this.#keep(row.id),
       authorizedKeys: await this.#d.keysOf([row.user_id]),
     });
-    void jobId;
     return { PLINTH_WORKSPACE: row.name };
   }
 

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type AppLaunch, appLaunch } from "./apps.ts";
+import { appLaunch } from "./apps.ts";
 import type { WorkspaceApp } from "./spec.ts";
 
 // The files a workspace session starts from, put in its job's folder (under .plinth/, which
@@ -50,7 +50,7 @@ export interface SessionFiles {
   authorizedKeys: string[];
 }
 
-export async function writeSessionFiles(f: SessionFiles): Promise<AppLaunch | null> {
+export async function writeSessionFiles(f: SessionFiles): Promise<void> {
   const state = stateDirOf(f.workdir);
   mkdirSync(state, { recursive: true, mode: 0o700 });
   copyFileSync(AGENT, join(state, "agent.py"));
@@ -59,7 +59,6 @@ export async function writeSessionFiles(f: SessionFiles): Promise<AppLaunch | nu
   writeFileSync(join(state, "agent.json"), JSON.stringify(config), { mode: 0o600 });
   writeAuthorizedKeys(dirname(f.workdir), f.sshd ? f.authorizedKeys : []);
   if (f.sshd) copyFileSync(await hostKey(f.keep), join(state, "ssh_host_ed25519_key"));
-  return launch;
 }
 
 /**

@@ -9,7 +9,8 @@ import { startPlatform } from "../../src/app.ts";
 import { push } from "../helpers/data.ts";
 import { describeWithPeer } from "../helpers/describe-with-peer.ts";
 import { freePort, makeApi, REPO, runCli, startTestPlatform, type TestPlatform, TOKEN } from "../helpers/platform.ts";
-import { registeredKey, run, sshdPeer, waitForWorkspace } from "../helpers/workspaces.ts";
+import { runProgram } from "../../src/core/run-program.ts";
+import { registeredKey, sshdPeer, waitForWorkspace } from "../helpers/workspaces.ts";
 
 // Workspaces on a real server with the bubblewrap sandbox: SSH-only workspaces (no Python
 // environment to build) reached by the real OpenSSH client through `plinth ssh` and
@@ -63,7 +64,7 @@ describeWithPeer("workspaces", sshdPeer, ({ test }) => {
     expect(readFileSync(config, "utf8")).toContain("Host plinth-shell");
     const local = join(key.home, "data.txt");
     writeFileSync(local, "copied by scp\n");
-    const scp = await run("scp", ["-F", config, "-i", key.keyFile, local, "plinth-shell:copied.txt"], { HOME: key.home, PLINTH_URL: t.url, PLINTH_TOKEN: TOKEN });
+    const scp = await runProgram({ program: "scp", args: ["-F", config, "-i", key.keyFile, local, "plinth-shell:copied.txt"], env: { ...process.env, HOME: key.home, PLINTH_URL: t.url, PLINTH_TOKEN: TOKEN } as Record<string, string>, timeoutMs: 60_000 });
     expect(scp.code, scp.stderr).toBe(0);
     const homeOnHost = join(t.dataDir, "homes", ws.ownerId);
     expect(readFileSync(join(homeOnHost, "copied.txt"), "utf8")).toBe("copied by scp\n");
